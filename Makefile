@@ -1,0 +1,69 @@
+# Golang journey. Quick start: `make site` (the site, every snippet verified), `make test` (every test).
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JOURNEY := $(BIN)/journey
+export NO_MKDOCS_2_WARNING := 1
+# Go tools the checks use, installed into the venv from the Go module proxy.
+ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
+
+.PHONY: help setup host-deps engine bases verify check render site serve test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	GOBIN=$(abspath $(BIN)) go install $(ACTIONLINT)
+	touch $@
+
+setup: $(VENV)/.installed ## the Python tool and the linters, in .venv
+
+host-deps: ## host programs from Debian packages (debootstrap, chromium, docker-registry)
+	bash scripts/host-deps.sh
+
+engine: ## a Docker engine with BuildKit: use the running one, or install and start it (root, Debian)
+	bash scripts/engine.sh
+
+bases: setup engine host-deps ## every base image the snippets name: present, pulled, or built as a stand-in
+	$(JOURNEY) bases
+
+verify: bases ## build, run, measure and record every snippet whose inputs changed (SNIPPETS="vol1/x" to pick)
+	$(JOURNEY) verify $(SNIPPETS)
+
+check: setup ## no engine needed: recorded results fresh, includes resolve, every file shown or supporting
+	$(JOURNEY) check
+
+render: setup ## re-make the page fragments from the recorded results
+	$(JOURNEY) render
+
+site: setup ## the site in site/, with every snippet verified (from recorded results, loudly, if no engine)
+	@if bash scripts/engine.sh; then \
+	  $(MAKE) --no-print-directory verify; \
+	else \
+	  printf '\n%s\n%s\n%s\n\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' \
+	    '!! NO DOCKER ENGINE: building the site from the RECORDED results, nothing re-verified !!' \
+	    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2; \
+	fi
+	$(JOURNEY) check
+	$(BIN)/mkdocs build --strict
+
+serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+lint: setup ## ruff, mypy, shellcheck, hadolint over the repository's own code
+	$(BIN)/ruff check scripts tests
+	$(BIN)/mypy
+	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
+
+test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy
+	$(BIN)/pytest
+
+bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
+	$(BIN)/python -m journey.bench
+
+clean: ## remove the venv, the site and caches (recorded results stay)
+	rm -rf $(VENV) site build .cache

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Make a Docker engine with BuildKit answer on this machine, or say exactly why it cannot.
+#
+# 1. An engine already answers (Docker Desktop, a CI runner, a previous run): use it, change nothing.
+# 2. Debian-family host, run as root: install Debian's docker.io and docker-buildx (on bookworm the
+#    trixie builds, whose BuildKit is new enough; they install on bookworm's containerd, runc and tini),
+#    start dockerd in the background with its log in a file, wait for its socket (bounded).
+# 3. Anything else: print what to install and exit 3 (the journey tool's "no engine" code).
+set -euo pipefail
+
+readonly LOG=${JOURNEY_DOCKERD_LOG:-/var/log/journey-dockerd.log}
+readonly WAIT_SECONDS=${JOURNEY_ENGINE_WAIT:-60}
+readonly NEW_SUITE=trixie
+readonly MIRROR=${JOURNEY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+say() { printf 'engine: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 3; }
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+report() {
+  local server buildx
+  server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
+  buildx=$(docker buildx version 2>/dev/null | awk '{print $2}' || true)
+  [ -n "$buildx" ] || die "engine ${server} answers but 'docker buildx' is missing: install the docker-buildx plugin"
+  say "ready: Docker Engine ${server}, buildx ${buildx}"
+}
+
+debian_suite() {
+  [ -r /etc/os-release ] || return 1
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  case " ${ID:-} ${ID_LIKE:-} " in *" debian "*) ;; *) return 1 ;; esac
+  printf '%s\n' "${VERSION_CODENAME:-unknown}"
+}
+
+# Fetch the trixie .debs of docker.io and docker-buildx with a private apt state, so the host's
+# own sources and package lists are left exactly as they were.
+download_new_debs() {
+  local dir=$1
+  local -a opts=(-o "Dir::Etc::SourceList=${dir}/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+                 -o "Dir::State::Lists=${dir}/lists" -o "Dir::Cache=${dir}/cache" -qq)
+  mkdir -p "${dir}/lists/partial" "${dir}/cache/archives/partial"
+  printf 'deb %s %s main\n' "$MIRROR" "$NEW_SUITE" >"${dir}/sources.list"
+  apt-get "${opts[@]}" update
+  (cd "$dir" && apt-get "${opts[@]}" download "docker.io/${NEW_SUITE}" "docker-buildx/${NEW_SUITE}")
+}
+
+install_engine() {
+  local suite=$1 tmp
+  say "installing Docker from Debian packages (host suite: ${suite})"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if [ "$suite" = bookworm ]; then
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp"   # apt's _apt user downloads into it
+    download_new_debs "$tmp"
+    apt-get install -y -qq --no-install-recommends "$tmp"/docker.io_*.deb "$tmp"/docker-buildx_*.deb >/dev/null
+    rm -rf "$tmp"
+  else
+    apt-get install -y -qq --no-install-recommends docker.io docker-buildx >/dev/null
+  fi
+}
+
+start_dockerd() {
+  say "starting dockerd (log: ${LOG})"
+  mkdir -p "$(dirname "$LOG")"
+  setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
+  local waited=0
+  until engine_answers; do
+    if [ "$waited" -ge "$WAIT_SECONDS" ]; then
+      tail -n 20 "$LOG" >&2 || true
+      die "dockerd did not answer within ${WAIT_SECONDS}s; see ${LOG}"
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+}
+
+main() {
+  if engine_answers; then report; return; fi
+  local suite
+  suite=$(debian_suite) || die "no Docker engine answers and this is not a Debian-family host: install Docker Engine 23+ with the buildx plugin (or Docker Desktop), start it, and run again"
+  [ "$(id -u)" -eq 0 ] || die "no Docker engine answers; as root this script would install Debian's docker.io and docker-buildx. Run it with sudo, or install Docker Engine 23+ with buildx yourself"
+  command -v dockerd >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1 || install_engine "$suite"
+  start_dockerd
+  report
+}
+
+main "$@"

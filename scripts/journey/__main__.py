@@ -1,0 +1,5 @@
+"""Allow ``python -m journey``."""
+
+from journey.cli import main
+
+raise SystemExit(main())
