@@ -1,0 +1,492 @@
+"""Load, validate and discover snippets: ``snippet.yml`` manifests and ``volume.yml`` files.
+
+Everything downstream (build, probes, digests, rendering, checks) works on the frozen dataclasses
+defined here, never on raw YAML, so a manifest mistake is reported once, here, with the file and the
+key path (``probes[1].http.status``) instead of surfacing later as a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path  # noqa: TC003 - used at run time by dataclasses
+from typing import Any, Literal
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from journey.errors import ManifestError
+
+MANIFEST_NAME = "snippet.yml"
+VOLUME_NAME = "volume.yml"
+SNIPPETS_DIR = "snippets"
+ProbeKind = Literal["http", "exec", "expect_failure"]
+PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
+_CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir"})
+
+
+@dataclass(frozen=True)
+class Build:
+    """What to build: paths are relative to the snippet folder, as written in the manifest."""
+
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    target: str | None = None
+    args: dict[str, str] = field(default_factory=dict)
+    stages: tuple[str, ...] = ()
+    payload: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ready:
+    """When a started container counts as up: an HTTP path answering, or a log line matching."""
+
+    http: str | None = None
+    log: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """How to run the built image; ``port`` is published on 127.0.0.1 at an ephemeral port."""
+
+    port: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    command: tuple[str, ...] | None = None
+    ready: Ready | None = None
+    timeout: int = 30
+    network: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpProbe:
+    """An HTTP request to the running container and what the answer must look like."""
+
+    path: str
+    method: str = "GET"
+    status: int = 200
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecProbe:
+    """A command in a fresh container from the image and a regex its output must match."""
+
+    command: tuple[str, ...]
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe; exactly one of ``http``, ``exec``, ``expect_failure`` is set (``kind`` says which)."""
+
+    name: str
+    kind: ProbeKind
+    http: HttpProbe | None = None
+    exec: ExecProbe | None = None
+    expect_failure: ExecProbe | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """A linter or test; ``extra`` holds tool-specific keys the schema does not know."""
+
+    tool: str
+    files: tuple[str, ...] = ()
+    builtin: str | None = None
+    race: bool = False
+    cover: bool = False
+    dir: str | None = None
+    explicit_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The name recorded in the result: ``hadolint Dockerfile``, or the manifest's ``name``."""
+        if self.explicit_name:
+            return self.explicit_name
+        return " ".join([self.tool, *self.files])
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One snippet folder with its validated manifest; ``dir`` is absolute."""
+
+    id: str
+    dir: Path
+    title: str
+    summary: str = ""
+    supporting: tuple[str, ...] = ()
+    build: Build | None = None
+    run: Run | None = None
+    probes: tuple[Probe, ...] = ()
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def volume(self) -> str:
+        """The volume folder name (``vol1``)."""
+        return self.id.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The snippet folder name (``multistage``)."""
+        return self.id.split("/", 1)[1]
+
+    @property
+    def manifest_path(self) -> Path:
+        """The ``snippet.yml`` file."""
+        return self.dir / MANIFEST_NAME
+
+    @property
+    def context_dir(self) -> Path | None:
+        """The resolved build context folder, or ``None`` for a files-only snippet."""
+        return (self.dir / self.build.context).resolve() if self.build else None
+
+    @property
+    def dockerfile_path(self) -> Path | None:
+        """The resolved Dockerfile, or ``None`` for a files-only snippet."""
+        return (self.dir / self.build.dockerfile).resolve() if self.build else None
+
+    @property
+    def image_tag(self) -> str:
+        """The tag the verified image gets (``journey/vol1-multistage:verified``)."""
+        return f"journey/{self.volume}-{self.name}:verified"
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
+
+    name: str
+    dir: Path
+    title: str
+    pages: tuple[str, ...]
+    snippets: tuple[Snippet, ...]
+
+
+# --- schema validation -------------------------------------------------------------------------
+
+
+@cache
+def _validator(schema_file: str) -> Draft202012Validator:
+    """Load a packaged schema once; a schema bug is a programming error, so it is checked here."""
+    text = resources.files("journey").joinpath(schema_file).read_text(encoding="utf-8")
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def key_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """Turn a JSON path into the form a reader finds in YAML: ``probes[1].http.status``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """Return the key path and a short cause for the most relevant schema error."""
+    where = key_path(list(error.absolute_path))
+    if error.validator == "additionalProperties":
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        return where, f"{error.message} (allowed: {', '.join(sorted(schema.get('properties', {})))})"
+    return where, error.message
+
+
+def _validate(data: object, schema_file: str, path: Path, snippet: str | None) -> None:
+    """Raise ``ManifestError`` naming the key path of the first (most relevant) schema error."""
+    error = best_match(_validator(schema_file).iter_errors(data))
+    if error is not None:
+        where, cause = _describe(error)
+        raise ManifestError(str(path), where, cause, snippet=snippet)
+
+
+def _load_yaml(path: Path, snippet: str | None) -> object:
+    """Parse one YAML file; a missing file or a syntax error becomes a ``ManifestError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(str(path), "", f"cannot read: {exc.strerror}", snippet=snippet) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ManifestError(str(path), where, f"not valid YAML: {exc}", snippet=snippet) from exc
+
+
+# --- snippet manifests ---------------------------------------------------------------------------
+
+
+def _strings(value: dict[str, Any]) -> dict[str, str]:
+    """Env and build-arg values as strings (YAML may give numbers or booleans)."""
+    return {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
+
+
+def _build(raw: dict[str, Any]) -> Build:
+    return Build(
+        dockerfile=raw.get("dockerfile", "Dockerfile"),
+        context=raw.get("context", "."),
+        target=raw.get("target"),
+        args=_strings(raw.get("args", {})),
+        stages=tuple(raw.get("stages", ())),
+        payload=tuple(raw.get("payload", ())),
+    )
+
+
+def _run(raw: dict[str, Any]) -> Run:
+    ready = raw.get("ready")
+    command = raw.get("command")
+    return Run(
+        port=raw.get("port"),
+        env=_strings(raw.get("env", {})),
+        command=tuple(command) if command is not None else None,
+        ready=Ready(http=ready.get("http"), log=ready.get("log")) if ready else None,
+        timeout=raw.get("timeout", 30),
+        network=raw.get("network"),
+    )
+
+
+def _exec(raw: dict[str, Any]) -> ExecProbe:
+    return ExecProbe(command=tuple(raw["command"]), output=raw.get("output"))
+
+
+def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
+    kinds = [kind for kind in PROBE_KINDS if kind in raw]
+    if len(kinds) != 1:
+        cause = f"needs exactly one of {', '.join(PROBE_KINDS)} (found {len(kinds)})"
+        raise ManifestError(str(path), f"probes[{index}]", cause, snippet=snippet)
+    kind = kinds[0]
+    if kind == "http":
+        http = raw["http"]
+        method, status = http.get("method", "GET"), http.get("status", 200)
+        probe_http = HttpProbe(http["path"], method, status, http.get("body"))
+        return Probe(name=raw["name"], kind=kind, http=probe_http)
+    if kind == "exec":
+        return Probe(name=raw["name"], kind=kind, exec=_exec(raw["exec"]))
+    return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
+
+
+def _check(raw: dict[str, Any]) -> Check:
+    return Check(
+        tool=raw["tool"],
+        files=tuple(raw.get("files", ())),
+        builtin=raw.get("builtin"),
+        race=bool(raw.get("race", False)),
+        cover=bool(raw.get("cover", False)),
+        dir=raw.get("dir"),
+        explicit_name=raw.get("name"),
+        extra={k: v for k, v in raw.items() if k not in _CHECK_KEYS},
+    )
+
+
+def _unique(names: list[str], key: str, path: Path, snippet: str) -> None:
+    """Probe and check names become file names: two alike would overwrite each other."""
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ManifestError(str(path), f"{key}[{index}]", f"duplicate name {name!r}", snippet=snippet)
+        seen.add(name)
+
+
+def _requires_build(raw: dict[str, Any], path: Path, snippet: str) -> None:
+    """Refuse run/probes without build: say so here instead of failing later in the engine step."""
+    for key in ("run", "probes"):
+        if raw.get(key) and "build" not in raw:
+            raise ManifestError(str(path), key, "needs a `build:` section (nothing to run)", snippet=snippet)
+    if any("http" in probe for probe in raw.get("probes", [])) and not raw.get("run", {}).get("port"):
+        raise ManifestError(str(path), "run.port", "http probes need a container port", snippet=snippet)
+
+
+def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path | None = None) -> Snippet:
+    """Validate a parsed manifest and build the ``Snippet``; ``path`` only names the file in errors."""
+    where = path or directory / MANIFEST_NAME
+    _validate(raw, "manifest.schema.json", where, snippet_id)
+    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
+    _requires_build(raw, where, snippet_id)
+    probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
+    checks = tuple(_check(c) for c in raw.get("checks", []))
+    _unique([p.name for p in probes], "probes", where, snippet_id)
+    _unique([c.name for c in checks], "checks", where, snippet_id)
+    return Snippet(
+        id=snippet_id,
+        dir=directory.resolve(),
+        title=raw["title"],
+        summary=raw.get("summary", ""),
+        supporting=tuple(raw.get("supporting", ())),
+        build=_build(raw["build"]) if "build" in raw else None,
+        run=_run(raw["run"]) if "run" in raw else None,
+        probes=probes,
+        checks=checks,
+    )
+
+
+def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:
+    """Load ``<directory>/snippet.yml``; the id defaults to ``<parent folder>/<folder>``."""
+    sid = snippet_id or f"{directory.resolve().parent.name}/{directory.resolve().name}"
+    path = directory / MANIFEST_NAME
+    snippet = snippet_from_dict(_load_yaml(path, sid), directory, sid, path)
+    _check_paths_exist(snippet)
+    return snippet
+
+
+def _check_paths_exist(snippet: Snippet) -> None:
+    """Report a missing Dockerfile or context as a manifest error, not as a build failure."""
+    if snippet.build is None or snippet.context_dir is None or snippet.dockerfile_path is None:
+        return
+    path = str(snippet.manifest_path)
+    if not snippet.context_dir.is_dir():
+        cause = f"no such folder: {snippet.context_dir}"
+        raise ManifestError(path, "build.context", cause, snippet=snippet.id)
+    if not snippet.dockerfile_path.is_file():
+        cause = f"no such file: {snippet.dockerfile_path}"
+        raise ManifestError(path, "build.dockerfile", cause, snippet=snippet.id)
+
+
+# --- volumes and discovery -----------------------------------------------------------------------
+
+
+def _natural_key(name: str) -> list[int | str]:
+    """Sort ``vol2`` before ``vol10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def load_volume(directory: Path) -> Volume:
+    """Load ``volume.yml`` and its snippets, refusing snippet folders the volume does not list."""
+    path = directory / VOLUME_NAME
+    raw = _load_yaml(path, None)
+    _validate(raw, "volume.schema.json", path, None)
+    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
+    listed: list[str] = raw["snippets"]
+    for index, name in enumerate(listed):
+        if not (directory / name / MANIFEST_NAME).is_file():
+            cause = f"lists {name!r} but {directory / name / MANIFEST_NAME} does not exist"
+            raise ManifestError(str(path), f"snippets[{index}]", cause)
+    snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
+    _refuse_unlisted(directory, listed, snippets, path)
+    return Volume(directory.name, directory.resolve(), raw["title"], tuple(raw.get("pages", ())), snippets)
+
+
+def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:
+    """Every sub-folder is a listed snippet or the build context of one; anything else is forgotten."""
+    contexts = {s.context_dir for s in snippets if s.context_dir is not None}
+    for child in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if child.name in listed or child.resolve() in contexts:
+            continue
+        if (child / MANIFEST_NAME).is_file():
+            cause = f"snippet folder {child.name!r} is not listed (hint: add it to `snippets:`)"
+        else:
+            cause = f"folder {child.name!r} is neither a listed snippet nor a snippet's build context"
+        raise ManifestError(str(path), "snippets", cause)
+
+
+def discover(root: Path) -> list[Volume]:
+    """Every volume under ``<root>/snippets`` (natural order of folder names), snippets in volume order."""
+    base = root / SNIPPETS_DIR
+    if not base.is_dir():
+        return []
+    volumes: list[Volume] = []
+    for child in sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: _natural_key(p.name)):
+        if child.name.startswith("."):
+            continue
+        if not (child / VOLUME_NAME).is_file():
+            raise ManifestError(str(child / VOLUME_NAME), "", "missing (every volume folder needs one)")
+        volumes.append(load_volume(child))
+    return volumes
+
+
+def all_snippets(volumes: list[Volume]) -> list[Snippet]:
+    """Snippets of every volume, in reading order."""
+    return [snippet for volume in volumes for snippet in volume.snippets]
+
+
+def select(volumes: list[Volume], ids: list[str]) -> list[Snippet]:
+    """Pick snippets by id or volume name, in reading order; an unknown name is a usage error."""
+    snippets = all_snippets(volumes)
+    if not ids:
+        return snippets
+    known = {s.id for s in snippets} | {v.name for v in volumes}
+    unknown = [i for i in ids if i.strip("/") not in known]
+    if unknown:
+        raise ManifestError("snippets/", "", f"no such snippet or volume: {', '.join(unknown)}")
+    wanted = {i.strip("/") for i in ids}
+    return [s for s in snippets if s.id in wanted or s.volume in wanted]
+
+
+# --- base images named by a Dockerfile -----------------------------------------------------------
+
+_ARG_RE = re.compile(r"^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.IGNORECASE)
+_FROM_RE = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
+_COPY_FROM_RE = re.compile(r"^(?:COPY|ADD)\s.*?--from=(\S+)", re.IGNORECASE)
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def dockerfile_instructions(text: str) -> list[str]:
+    """Logical instructions: continuation lines joined, comments and blank lines dropped."""
+    lines: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        lines.append((current + stripped).strip())
+        current = ""
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
+def _expand(value: str, variables: dict[str, str]) -> str:
+    """Substitute ``$VAR``/``${VAR}``/``${VAR:-default}`` the way BuildKit does for FROM lines."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        return variables.get(name) or (match.group(2) or "")
+
+    return _VAR_RE.sub(replace, value)
+
+
+def base_refs_from_text(text: str, build_args: dict[str, str] | None = None) -> tuple[str, ...]:
+    """External images a Dockerfile needs: FROM and COPY --from refs, minus stage names and scratch."""
+    variables: dict[str, str] = {}
+    stages: set[str] = set()
+    refs: list[str] = []
+    seen_from = False
+    for line in dockerfile_instructions(text):
+        arg = _ARG_RE.match(line)
+        if arg and not seen_from:
+            variables[arg.group(1)] = (build_args or {}).get(arg.group(1), arg.group(2) or "")
+        ref = _external_ref(line, variables, stages)
+        if line.upper().startswith("FROM"):
+            seen_from = True
+            alias = _FROM_RE.match(line)
+            if alias and alias.group(2):
+                stages.add(alias.group(2).lower())
+        if ref and ref not in refs:
+            refs.append(ref)
+    return tuple(refs)
+
+
+def _external_ref(line: str, variables: dict[str, str], stages: set[str]) -> str | None:
+    """Return the image a FROM/COPY --from line names, unless it is an earlier stage or scratch."""
+    match = _FROM_RE.match(line) or _COPY_FROM_RE.match(line)
+    if not match:
+        return None
+    ref = _expand(match.group(1), variables)
+    if ref.lower() in stages or ref.lower() == "scratch" or ref.isdigit():
+        return None
+    return ref
+
+
+def base_refs(snippet: Snippet) -> tuple[str, ...]:
+    """List base images named in the snippet's Dockerfile (build args applied), in order of appearance."""
+    if snippet.build is None or snippet.dockerfile_path is None:
+        return ()
+    text = snippet.dockerfile_path.read_text(encoding="utf-8")
+    return base_refs_from_text(text, snippet.build.args)
