@@ -1,0 +1,172 @@
+"""The recorded result of one snippet (``results/<volume>/<snippet>/result.json``).
+
+Results are committed, so they are written atomically (a reader or a crash never sees half a file),
+with sorted keys and a trailing newline, and only when something real changed: a re-verify that
+measures the same thing leaves the file byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal, NotRequired, TypedDict, cast
+
+from journey.errors import StaleError
+
+# Bump when the result format or the meaning of a measurement changes: every result becomes stale.
+RESULTS_VERSION = 1
+RESULTS_DIR = "results"
+RESULT_NAME = "result.json"
+Status = Literal["verified", "not-verified"]
+# Fields that churn without anything real changing; kept in the file, ignored when comparing.
+_CHURN_TOP = ("verified_on",)
+_CHURN_IMAGE = ("build_seconds",)
+
+
+class Base(TypedDict):
+    """A base image the build used, and where it came from (``real`` or ``stand-in``)."""
+
+    ref: str
+    id: str | None
+    digest: str | None
+    provenance: str
+    labels: dict[str, str]
+
+
+class Environment(TypedDict):
+    """What the verification ran on."""
+
+    engine: str
+    buildx: str
+    platform: str
+    go: str
+    bases: list[Base]
+
+
+class Layer(TypedDict):
+    """One image layer; ``compressed_size`` is the gzip'd size a registry stores."""
+
+    size: int
+    compressed_size: int
+    created_by: str
+
+
+class Image(TypedDict):
+    """One measured image: ``final``, ``stage:<name>`` or ``base:<ref>``."""
+
+    role: str
+    size: int
+    compressed_size: int
+    layers: list[Layer]
+    tag: NotRequired[str]
+    payload_size: NotRequired[int | None]
+    build_seconds: NotRequired[float | None]
+
+
+class Outcome(TypedDict):
+    """A probe's or a check's recorded outcome; ``output`` is normalised."""
+
+    name: str
+    ok: bool
+    output: str
+
+
+class Result(TypedDict):
+    """The whole ``result.json``."""
+
+    results_version: int
+    snippet: str
+    status: Status
+    reason: str | None
+    source_digest: str
+    input_digest: str | None
+    verified_on: str
+    environment: Environment
+    images: list[Image]
+    probes: list[Outcome]
+    checks: list[Outcome]
+    outputs: dict[str, str]
+
+
+def results_dir(root: Path, snippet_id: str) -> Path:
+    """Return ``<root>/results/<volume>/<snippet>``."""
+    return root / RESULTS_DIR / snippet_id
+
+
+def result_path(root: Path, snippet_id: str) -> Path:
+    """Return ``<root>/results/<volume>/<snippet>/result.json``."""
+    return results_dir(root, snippet_id) / RESULT_NAME
+
+
+def dumps_result(result: Result) -> str:
+    """Serialise the way every committed result is: sorted keys, two-space indent, final newline."""
+    return json.dumps(result, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+_REQUIRED = ("results_version", "snippet", "status", "source_digest", "environment", "images")
+
+
+def read_result(path: Path) -> Result | None:
+    """Read a recorded result; ``None`` if there is none, ``StaleError`` if it is unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StaleError(f"{path}: unreadable result ({exc}) (hint: run `journey verify`)") from exc
+    missing = [key for key in _REQUIRED if not isinstance(data, dict) or key not in data]
+    if missing:
+        cause = f"{path}: result lacks {', '.join(missing)} (hint: run `journey verify`)"
+        raise StaleError(cause)
+    return cast("Result", data)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write through a temp file in the same folder and ``os.replace``: all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
+    """Return a copy without the fields that churn on every run."""
+    data = cast("dict[str, Any]", copy.deepcopy(result))
+    for key in _CHURN_TOP:
+        data.pop(key, None)
+    for image in data.get("images", []):
+        for key in _CHURN_IMAGE:
+            image.pop(key, None)
+    return data
+
+
+def materially_equal(old: Result | None, new: Result) -> bool:
+    """Tell whether two results differ only in build time and verification date."""
+    return old is not None and _material(old) == _material(new)
+
+
+def write_result(path: Path, result: Result) -> bool:
+    """Record ``result`` unless the recorded one is materially equal; return whether the file changed."""
+    if materially_equal(read_result_quietly(path), result):
+        return False
+    write_text_atomic(path, dumps_result(result))
+    return True
+
+
+def read_result_quietly(path: Path) -> Result | None:
+    """Read a result, treating an unreadable one like a missing one (it is about to be replaced)."""
+    try:
+        return read_result(path)
+    except StaleError:
+        return None
