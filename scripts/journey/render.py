@@ -1,0 +1,324 @@
+"""Page fragments rendered from recorded results: the only way a number reaches a page.
+
+Fragments are pure functions of (snippet files, manifest, result.json), so ``journey check`` can
+re-render in memory and compare with what is committed. Sizes go through ``format_size`` only, so
+a test can find a page's figure in the result it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from typing import TYPE_CHECKING
+
+from journey.digest import tree_files
+from journey.record import RESULT_NAME, results_dir, write_text_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from journey.manifest import Snippet, Volume
+    from journey.record import Base, Image, Outcome, Result
+
+_UNITS = ("B", "kB", "MB", "GB", "TB")
+FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
+LADDER_SVG = "size-ladder.svg"
+LADDER_MD = "size-ladder.md"
+STANDIN_PREFIX = "org.golangjourney.standin."
+
+
+def format_size(size: int, *, compact: bool = False) -> str:
+    """Format bytes like ``docker images``: decimal units, 3 significant digits (``7.12 MB``).
+
+    ``compact`` drops the space (``7.12MB``), exactly as ``docker images`` prints it.
+    """
+    value = float(size)
+    unit = 0
+    while value >= 999.5 and unit < len(_UNITS) - 1:  # noqa: PLR2004 - rounds to 1000 at 3 digits
+        value /= 1000
+        unit += 1
+    return f"{value:.3g}{'' if compact else ' '}{_UNITS[unit]}"
+
+
+def slug(name: str) -> str:
+    """Return a file-name-safe form of a name (``hadolint Dockerfile`` → ``hadolint-dockerfile``)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
+
+
+def probe_fragment(name: str) -> str:
+    """Return the file name of a probe's output fragment."""
+    return f"probe-{slug(name)}.txt"
+
+
+def check_fragment(name: str) -> str:
+    """Return the file name of a check's output fragment."""
+    return f"check-{slug(name)}.txt"
+
+
+def not_verified_note(reason: str) -> str:
+    """Return the Markdown admonition every fragment of a not-verified snippet shows."""
+    return f'!!! warning "Not verified in this build"\n\n    not verified in this build: {reason}\n'
+
+
+def _cell(text: str) -> str:
+    """Escape a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# --- sizes.md ------------------------------------------------------------------------------------
+
+
+def role_label(image: Image) -> str:
+    """Say what an image is in words a reader knows from the page."""
+    role = image["role"]
+    if role == "final":
+        return f"final image `{image['tag']}`" if image.get("tag") else "final image"
+    if role.startswith("stage:"):
+        return f"stage `{role.removeprefix('stage:')}` (`--target`)"
+    if role.startswith("base:"):
+        return f"base `{role.removeprefix('base:')}`"
+    return f"`{role}`"
+
+
+def _payload_line(image: Image) -> str:
+    """Return how much of the final image is payload (binary, CA bundle, zoneinfo…), if measured."""
+    payload = image.get("payload_size")
+    if payload is None or image["size"] == 0:
+        return ""
+    share = 100 * payload / image["size"]
+    return (
+        f"\nPayload (the files the service needs): {format_size(payload)} of "
+        f"{format_size(image['size'])} uncompressed ({share:.1f} %).\n"
+    )
+
+
+def render_sizes(result: Result) -> str:
+    """Render ``sizes.md``: one row per image, uncompressed and compressed, and the payload share."""
+    if result["status"] != "verified":
+        return not_verified_note(result["reason"] or "no reason recorded")
+    rows = ["| image | uncompressed | compressed | layers |", "| --- | ---: | ---: | ---: |"]
+    rows += [
+        f"| {_cell(role_label(i))} | {format_size(i['size'])} | {format_size(i['compressed_size'])} "
+        f"| {len(i['layers'])} |"
+        for i in result["images"]
+    ]
+    finals = [i for i in result["images"] if i["role"] == "final"]
+    return "\n".join(rows) + "\n" + (_payload_line(finals[0]) if finals else "")
+
+
+# --- docker-images.txt -----------------------------------------------------------------------------
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    """Split ``repo:tag`` the way ``docker images`` shows it (a registry port is not a tag)."""
+    name = ref.split("@", 1)[0]
+    repo, colon, tag = name.rpartition(":")
+    if not colon or "/" in tag:
+        return name, "<none>" if "@" in ref else "latest"
+    return repo, tag
+
+
+def _image_ref(image: Image) -> tuple[str, str]:
+    role = image["role"]
+    if image.get("tag"):
+        return split_ref(image["tag"])
+    if role.startswith("base:"):
+        return split_ref(role.removeprefix("base:"))
+    return "<none>", "<none>"
+
+
+def render_docker_images(result: Result) -> str:
+    """Render ``docker-images.txt``: the ``docker images`` table (uncompressed sizes) of the images."""
+    if result["status"] != "verified":
+        return f"not verified in this build: {result['reason'] or 'no reason recorded'}\n"
+    rows = [["REPOSITORY", "TAG", "SIZE"]]
+    rows += [[*_image_ref(i), format_size(i["size"], compact=True)] for i in result["images"]]
+    widths = [max(len(row[c]) for row in rows) for c in range(3)]
+    return "".join("   ".join(r[c].ljust(widths[c]) for c in range(3)).rstrip() + "\n" for r in rows)
+
+
+# --- provenance.md ---------------------------------------------------------------------------------
+
+
+def _base_line(base: Base) -> str:
+    """Describe where a base image came from: a registry, the local store, or an offline stand-in."""
+    if base["provenance"] == "stand-in":
+        labels = [f"{k.removeprefix(STANDIN_PREFIX)}: {v}" for k, v in sorted(base["labels"].items())]
+        detail = "offline stand-in built from Debian packages" + (f" ({'; '.join(labels)})" if labels else "")
+    elif base.get("digest"):
+        detail = f"{base['provenance']}, digest `{base['digest']}`"
+    else:
+        detail = base["provenance"]
+    return f"| base `{_cell(base['ref'])}` | {_cell(detail)} |"
+
+
+def _environment_rows(result: Result) -> list[str]:
+    env = result["environment"]
+    return [
+        "| | |",
+        "| --- | --- |",
+        f"| verified on | {result['verified_on']} |",
+        f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'])} |",
+        f"| platform | {_cell(env['platform'])} |",
+        f"| Go | {_cell(env['go'])} |",
+        *(_base_line(base) for base in env["bases"]),
+    ]
+
+
+def snippet_files(snippet: Snippet) -> list[Path]:
+    """Return every file of the snippet folder, in a stable order."""
+    return tree_files(snippet.dir)
+
+
+def download_link(path: Path, label: str) -> str:
+    """Return an ``<a download>`` whose ``data:`` URI holds the file's exact bytes (no server needed)."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    name = html.escape(path.name, quote=True)
+    return f'<a href="data:application/octet-stream;base64,{data}" download="{name}">{html.escape(label)}</a>'
+
+
+def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
+    """Render ``provenance.md``: when and on what it was verified, bases, and each file to download."""
+    lines: list[str] = []
+    if result["status"] != "verified":
+        lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
+    else:
+        lines += [*_environment_rows(result), ""]
+    lines.append("Files (each link downloads the exact bytes that were verified):")
+    lines.append("")
+    for path in snippet_files(snippet):
+        rel = path.relative_to(root).as_posix()
+        lines.append(f"- {download_link(path, rel)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- probe and check outputs -----------------------------------------------------------------------
+
+
+def _outcome_text(outcome: Outcome | None, reason: str | None) -> str:
+    """Return a probe's or check's recorded output, or why there is none."""
+    if outcome is None:
+        return f"not verified in this build: {reason or 'no output recorded'}\n"
+    text = outcome["output"]
+    return text if text.endswith("\n") or not text else text + "\n"
+
+
+def render_outcomes(snippet: Snippet, result: Result) -> dict[str, str]:
+    """Render ``probe-<name>.txt`` and ``check-<name>.txt`` for every probe and check the manifest names."""
+    probes = {o["name"]: o for o in result["probes"]}
+    checks = {o["name"]: o for o in result["checks"]}
+    reason = result["reason"]
+    out = {probe_fragment(p.name): _outcome_text(probes.get(p.name), reason) for p in snippet.probes}
+    for check in snippet.checks:
+        out[check_fragment(check.name)] = _outcome_text(checks.get(check.name), reason)
+    return out
+
+
+def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, str]:
+    """Return every fragment of one snippet, by file name (relative to its results folder)."""
+    fragments = {
+        "sizes.md": render_sizes(result),
+        "docker-images.txt": render_docker_images(result),
+        "provenance.md": render_provenance(root, snippet, result),
+    }
+    fragments.update(render_outcomes(snippet, result))
+    return fragments
+
+
+# --- volume-wide size ladder ------------------------------------------------------------------------
+
+
+def _final(result: Result | None) -> Image | None:
+    if result is None or result["status"] != "verified":
+        return None
+    return next((i for i in result["images"] if i["role"] == "final"), None)
+
+
+def render_ladder_md(volume: Volume, results: dict[str, Result | None]) -> str:
+    """Render ``size-ladder.md``: final image sizes of the volume's snippets, in reading order."""
+    rows = ["| snippet | uncompressed | compressed |", "| --- | ---: | ---: |"]
+    for snippet in volume.snippets:
+        image = _final(results.get(snippet.id))
+        if image is None:
+            rows.append(f"| {_cell(snippet.title)} | not verified | not verified |")
+        else:
+            sizes = f"{format_size(image['size'])} | {format_size(image['compressed_size'])}"
+            rows.append(f"| {_cell(snippet.title)} | {sizes} |")
+    return "\n".join(rows) + "\n"
+
+
+_BAR_X, _BAR_W, _ROW_H, _TOP = 230, 360, 34, 30
+_SVG_STYLE = "font-family:sans-serif;font-size:12px"
+
+
+def _svg_row(index: int, title: str, image: Image | None, largest: int) -> list[str]:
+    """Return one snippet's two bars (uncompressed above compressed) with their labels."""
+    y = _TOP + index * _ROW_H
+    label = html.escape(title if len(title) <= 34 else title[:33] + "…")  # noqa: PLR2004 - fits 230 px
+    parts = [f'<text x="0" y="{y + 15}" fill="currentColor">{label}</text>']
+    if image is None:
+        return [*parts, f'<text x="{_BAR_X}" y="{y + 15}" fill="currentColor">not verified</text>']
+    for offset, size, colour in ((0, image["size"], "#4f7cac"), (14, image["compressed_size"], "#9fc490")):
+        width = max(1, round(_BAR_W * size / largest)) if largest else 1
+        parts.append(f'<rect x="{_BAR_X}" y="{y + offset}" width="{width}" height="12" fill="{colour}"/>')
+        text_x, text_y = _BAR_X + width + 6, y + offset + 10
+        parts.append(f'<text x="{text_x}" y="{text_y}" fill="currentColor">{format_size(size)}</text>')
+    return parts
+
+
+def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
+    """Render ``size-ladder.svg``: an inline-able bar chart, no external fonts or links."""
+    finals = [(s.title, _final(results.get(s.id))) for s in volume.snippets]
+    largest = max((i["size"] for _, i in finals if i is not None), default=0)
+    height = _TOP + len(finals) * _ROW_H + 10
+    title = html.escape(f"{volume.title}: final image sizes")
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 {height}" width="720" height="{height}" '
+        f'role="img" aria-label="{title}" style="{_SVG_STYLE}">'
+    )
+    legend = [
+        f"<title>{title}</title>",
+        '<rect x="0" y="4" width="12" height="12" fill="#4f7cac"/>',
+        '<text x="18" y="14" fill="currentColor">uncompressed (docker images)</text>',
+        '<rect x="230" y="4" width="12" height="12" fill="#9fc490"/>',
+        '<text x="248" y="14" fill="currentColor">compressed (what a pull moves)</text>',
+    ]
+    rows = [part for index, (t, image) in enumerate(finals) for part in _svg_row(index, t, image, largest)]
+    return "\n".join([head, *legend, *rows, "</svg>"]) + "\n"
+
+
+def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str, str]:
+    """Return the volume-wide fragments by file name (relative to ``results/<volume>``)."""
+    return {LADDER_SVG: render_ladder_svg(volume, results), LADDER_MD: render_ladder_md(volume, results)}
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+
+def write_fragments(folder: Path, fragments: dict[str, str], *, prune: bool = True) -> list[Path]:
+    """Write fragments whose text changed; with ``prune``, remove fragment files no longer produced."""
+    changed: list[Path] = []
+    for name, text in sorted(fragments.items()):
+        path = folder / name
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            write_text_atomic(path, text)
+            changed.append(path)
+    if prune and folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.suffix in FRAGMENT_SUFFIXES and path.name not in fragments:
+                path.unlink()
+                changed.append(path)
+    return changed
+
+
+def write_snippet_fragments(root: Path, snippet: Snippet, result: Result) -> list[Path]:
+    """Render and write one snippet's fragments next to its ``result.json``; return changed paths."""
+    fragments = render_snippet(root, snippet, result)
+    assert RESULT_NAME not in fragments  # noqa: S101 - a fragment must never overwrite the result
+    return write_fragments(results_dir(root, snippet.id), fragments)
+
+
+def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:
+    """Render and write ``results/<volume>/size-ladder.*``; return changed paths."""
+    return write_fragments(root / "results" / volume.name, render_volume(volume, results), prune=False)
