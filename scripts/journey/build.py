@@ -1,0 +1,104 @@
+"""Build a snippet's image with BuildKit, through ``docker buildx build``.
+
+docker-py cannot build with BuildKit (FACTS §7), so the build is a subprocess: ``--load`` puts the
+image into the engine's store for the SDK to measure and run, ``--metadata-file`` gives its ID
+without parsing progress output, and ``--network host`` lets RUN steps reach the module proxy the
+tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a registry").
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from journey.errors import VerificationError
+from journey.session import Deadline, Session, tail
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """One image to build: a snippet's final image or one of its stages (``--target``)."""
+
+    snippet: str
+    context: Path
+    dockerfile: Path
+    slug: str
+    target: str | None = None
+    args: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def step(self) -> str:
+        """Name the step in error messages: ``build`` or ``build --target builder``."""
+        return f"build --target {self.target}" if self.target else "build"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built image: its ID, the run's temporary tag, the build's wall time and its log."""
+
+    image_id: str
+    tag: str
+    seconds: float
+    log: str
+
+
+def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
+    """Build ``request`` and load it into the engine under a temporary tag of this run.
+
+    Raises VerificationError naming the snippet, the step and the last log lines on failure.
+    """
+    tag = session.temp_tag(request.slug)
+    with tempfile.TemporaryDirectory(prefix="journey-build-") as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        result = session.run_process(
+            buildx_argv(request, tag, metadata),
+            deadline=deadline,
+            what=VerificationError("", snippet=request.snippet, step=request.step),
+        )
+        if result.returncode != 0:
+            raise VerificationError(
+                f"docker buildx build exited {result.returncode}: {_cause(result.output)}",
+                snippet=request.snippet, step=request.step, log_tail=tail(result.output),
+            )
+        image_id = _image_id(metadata, request)
+    return Built(image_id=image_id, tag=tag, seconds=round(result.seconds, 1), log=result.output)
+
+
+def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
+    """Spell the ``docker buildx build`` command line (the benchmark reuses it as the baseline)."""
+    argv = [
+        "docker", "buildx", "build", "--load", "--progress=plain", "--network=host",
+        "--metadata-file", str(metadata), "--tag", tag, "--file", str(request.dockerfile),
+    ]
+    if request.target:
+        argv += ["--target", request.target]
+    for key, value in sorted(request.args.items()):
+        argv += ["--build-arg", f"{key}={value}"]
+    return [*argv, str(request.context)]
+
+
+def _image_id(metadata: Path, request: BuildRequest) -> str:
+    """Read the loaded image's ID from buildx's metadata file."""
+    try:
+        data = json.loads(metadata.read_text(encoding="utf-8"))
+        return str(data["containerimage.config.digest"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise VerificationError(
+            f"buildx wrote no image ID to its metadata file ({exc})",
+            snippet=request.snippet, step=request.step,
+        ) from exc
+
+
+def _cause(log: str) -> str:
+    """Pick the line that says why a build failed (BuildKit prints ``ERROR: …`` last)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("ERROR:"):
+            return line.removeprefix("ERROR:").strip()
+    return lines[-1] if lines else "no output"
