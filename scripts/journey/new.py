@@ -1,0 +1,347 @@
+"""Scaffold a new volume or snippet, so a contributor starts from something that already verifies.
+
+``journey new volume "<title>"`` creates ``snippets/volN/volume.yml``, the page ``docs/volN/index.md`` and
+its nav entry; ``journey new snippet <volume>/<name>`` creates the snippet folder (manifest, Dockerfile, Go
+program), lists it in ``volume.yml`` and appends a section to the volume's page that includes its files and
+its result fragments. Shared files (``mkdocs.yml``, ``volume.yml``, the page) are edited as text, one inserted
+line or block, never re-dumped: comments, ordering and tags such as ``!relative $config_dir`` stay byte for
+byte. Every edit is re-parsed and compared with what was meant before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from journey.errors import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+SNIPPET_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+VOLUME_SLUG = re.compile(r"^vol([1-9][0-9]*)$")
+MAX_NAME = 40
+MAX_TITLE = 80
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+# Template name -> file name in the new snippet folder (the files a reader copies, plus the manifest).
+SNIPPET_FILES = {
+    "snippet.yml.tmpl": "snippet.yml",
+    "Dockerfile.tmpl": "Dockerfile",
+    "main.go.tmpl": "main.go",
+    "main_test.go.tmpl": "main_test.go",
+    "go.mod.tmpl": "go.mod",
+}
+
+
+@dataclass(frozen=True)
+class Scaffold:
+    """What a ``journey new`` command did: the files it created and the files it edited."""
+
+    created: tuple[Path, ...]
+    edited: tuple[Path, ...]
+    next_steps: str
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """A safe loader that reads unknown tags (``!relative``) as their plain value, to compare edits."""
+
+
+def _plain(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:  # noqa: ANN401 (YAML values)
+    """Construct a tagged node as if it had no tag."""
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_AnyTagLoader.add_multi_constructor("!", _plain)
+
+
+def _load_yaml(text: str, path: Path) -> Any:  # noqa: ANN401 (YAML values)
+    """Parse YAML text, naming the file when it is not valid."""
+    try:
+        return yaml.load(text, Loader=_AnyTagLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        raise UsageError(f"{path}: not valid YAML: {error}", step="new") from error
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    """Fill ``{{name}}`` placeholders of a packaged template; an unknown name is a bug, so it raises."""
+    text = resources.files("journey").joinpath("templates", template).read_text(encoding="utf-8")
+
+    def fill(match: re.Match[str]) -> str:
+        return values[match.group(1)]
+
+    return PLACEHOLDER.sub(fill, text)
+
+
+def _yaml_string(value: str) -> str:
+    """Quote a string for YAML: a JSON string is a valid YAML double-quoted scalar."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Find the repository root (the folder holding ``mkdocs.yml`` and ``snippets/``) from ``start`` up."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "mkdocs.yml").is_file() and (folder / "snippets").is_dir():
+            return folder
+    raise UsageError(f"no mkdocs.yml beside a snippets/ folder in {here} or above", step="new")
+
+
+# --- text edits that keep every other byte -------------------------------------------------------------
+
+
+def _block_end(lines: list[str], key_index: int) -> int:
+    """Index after the last item line of the top-level block that starts at ``key_index``.
+
+    The block is every following line that is indented or starts with ``-``; trailing blank and comment lines
+    are left where they are (they usually introduce the next key).
+    """
+    last = key_index
+    for index in range(key_index + 1, len(lines)):
+        line = lines[index]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t-":
+            last = index
+            continue
+        break
+    return last + 1
+
+
+def append_to_block_list(text: str, key: str, item: str, path: Path) -> str:
+    """Return ``text`` with ``- item`` appended to the top-level block list ``key``, other bytes unchanged.
+
+    Handles the empty flow list ``key: []`` (what ``journey new volume`` writes) by turning it into a block
+    list. Raises when ``key`` is missing or is neither form, rather than guessing.
+    """
+    lines = text.splitlines(keepends=True)
+    head = re.compile(rf"^{re.escape(key)}:(?P<value>[ \t]*(?:\[[ \t]*\])?)[ \t]*(?P<comment>#.*)?$")
+    for index, line in enumerate(lines):
+        match = head.match(line.rstrip("\r\n"))
+        if not match:
+            continue
+        if "[" in match.group("value"):
+            comment = f"  {match.group('comment')}" if match.group("comment") else ""
+            lines[index] = f"{key}:{comment}\n"
+            lines.insert(index + 1, f"  - {item}\n")
+            return "".join(lines)
+        end = _block_end(lines, index)
+        indent = _item_indent(lines[index + 1 : end])
+        if not lines[end - 1].endswith("\n"):
+            lines[end - 1] += "\n"
+        lines.insert(end, f"{indent}- {item}\n")
+        return "".join(lines)
+    raise UsageError(f"{path}: no top-level `{key}:` list to add to (write `{key}:` first)", step="new")
+
+
+def _item_indent(block: list[str]) -> str:
+    """Return the indentation of the block list's items, ``"  "`` when the list is still empty."""
+    for line in block:
+        match = re.match(r"^([ \t]*)- ", line)
+        if match:
+            return match.group(1)
+    return "  "
+
+
+def _checked_edit(path: Path, key: str, item: str, expected: Any) -> str:  # noqa: ANN401 (YAML values)
+    """Append ``item`` to list ``key`` of the YAML file and prove the result parses to ``expected``."""
+    before = path.read_text(encoding="utf-8")
+    after = append_to_block_list(before, key, item, path)
+    parsed = _load_yaml(after, path)
+    if not isinstance(parsed, dict) or parsed.get(key) != expected:
+        raise UsageError(
+            f"{path}: could not add {item!r} to `{key}:` safely (its layout is unusual); add it by hand",
+            step="new",
+        )
+    return after
+
+
+# --- writing ------------------------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a file through a temporary file and a rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        Path(temp).replace(path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _write_folder(folder: Path, files: dict[str, str]) -> tuple[Path, ...]:
+    """Create ``folder`` with ``files`` in one rename: it either appears complete or not at all."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+        staging.chmod(0o755)
+        staging.rename(folder)
+    except BaseException:
+        for leftover in staging.glob("*"):
+            leftover.unlink()
+        staging.rmdir()
+        raise
+    return tuple(folder / name for name in files)
+
+
+# --- journey new volume -------------------------------------------------------------------------------------
+
+
+def _check_title(title: str) -> str:
+    """Accept a title of one printable line, short enough for the nav."""
+    title = title.strip()
+    if not title or len(title) > MAX_TITLE or any(not char.isprintable() for char in title):
+        raise UsageError(
+            f"bad title {title!r}: give one line of 1 to {MAX_TITLE} printable characters", step="new volume"
+        )
+    return title
+
+
+def next_volume(root: Path) -> int:
+    """Return the next free volume number: the highest ``volN`` in ``snippets/`` or ``docs/``, plus one."""
+    numbers = [0]
+    for parent in (root / "snippets", root / "docs"):
+        if parent.is_dir():
+            numbers += [int(m.group(1)) for p in parent.iterdir() if (m := VOLUME_SLUG.match(p.name))]
+    return max(numbers) + 1
+
+
+def new_volume(root: Path, title: str) -> Scaffold:
+    """Create volume ``volN``: its ``volume.yml``, its page and its nav entry in ``mkdocs.yml``."""
+    title = _check_title(title)
+    number = next_volume(root)
+    volume = f"vol{number}"
+    page = root / "docs" / volume / "index.md"
+    manifest = root / "snippets" / volume / "volume.yml"
+    mkdocs = root / "mkdocs.yml"
+    label = f"Volume {number}: {title}"
+    nav = _load_yaml(mkdocs.read_text(encoding="utf-8"), mkdocs).get("nav") or []
+    entry = f"{_yaml_string(label)}: {volume}/index.md"
+    new_mkdocs = _checked_edit(mkdocs, "nav", entry, [*nav, {label: f"{volume}/index.md"}])
+    values = {"number": str(number), "volume": volume, "title": label, "title_yaml": _yaml_string(title)}
+    created = (
+        *_write_folder(manifest.parent, {"volume.yml": _render("volume.yml.tmpl", values)}),
+        *_write_folder(page.parent, {"index.md": _render("volume-page.md.tmpl", values)}),
+    )
+    _write_atomic(mkdocs, new_mkdocs)
+    steps = f"next: write the page's introduction, then `journey new snippet {volume}/<name>`"
+    return Scaffold(created=created, edited=(mkdocs,), next_steps=steps)
+
+
+# --- journey new snippet ------------------------------------------------------------------------------------
+
+
+def _parse_snippet_id(snippet_id: str) -> tuple[str, str]:
+    """Split ``<volume>/<name>`` and check the name can be a folder, an image tag and a nav anchor."""
+    volume, slash, name = snippet_id.strip().strip("/").partition("/")
+    if not slash or not volume or "/" in name:
+        raise UsageError(
+            f"bad snippet id {snippet_id!r}: write <volume>/<name> (vol2/hello)", step="new snippet"
+        )
+    if not SNIPPET_NAME.match(name) or len(name) > MAX_NAME:
+        raise UsageError(
+            f"bad snippet name {name!r}: use lowercase letters, digits and single hyphens, starting with"
+            f" a letter, at most {MAX_NAME} characters (e.g. scratch-tls)",
+            snippet=snippet_id,
+            step="new snippet",
+        )
+    return volume, name
+
+
+def _volume_manifest(root: Path, volume: str, snippet_id: str) -> tuple[Path, dict[str, Any]]:
+    """Read the volume's ``volume.yml``; an unknown volume is refused with the list of known ones."""
+    path = root / "snippets" / volume / "volume.yml"
+    if not path.is_file():
+        known = sorted(p.parent.name for p in (root / "snippets").glob("*/volume.yml"))
+        raise UsageError(
+            f"unknown volume {volume!r} (known: {', '.join(known) or 'none'});"
+            ' create it with `journey new volume "<title>"`',
+            snippet=snippet_id,
+            step="new snippet",
+        )
+    data = _load_yaml(path.read_text(encoding="utf-8"), path)
+    if not isinstance(data, dict) or not data.get("pages"):
+        raise UsageError(f"{path}: no `pages:` to add a section to", snippet=snippet_id, step="new snippet")
+    return path, data
+
+
+def _default_title(name: str) -> str:
+    """``scratch-tls`` -> ``Scratch tls``: a placeholder the contributor is expected to improve."""
+    return name.replace("-", " ").capitalize()
+
+
+def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffold:
+    """Create snippet ``<volume>/<name>``, list it in ``volume.yml`` and add its page section."""
+    volume, name = _parse_snippet_id(snippet_id)
+    snippet_id = f"{volume}/{name}"
+    manifest_path, manifest = _volume_manifest(root, volume, snippet_id)
+    folder = root / "snippets" / volume / name
+    if folder.exists() or name in (manifest.get("snippets") or []):
+        raise UsageError(
+            f"{folder.relative_to(root)} already exists (or is listed in {manifest_path.relative_to(root)});"
+            " pick another name",
+            snippet=snippet_id,
+            step="new snippet",
+        )
+    title = _check_title(title or _default_title(name))
+    values = {"snippet_id": snippet_id, "title": title, "title_yaml": _yaml_string(title)}
+    page = root / "docs" / manifest["pages"][0]
+    if not page.is_file():
+        cause = f"{page.relative_to(root)} (the volume's first page) does not exist"
+        raise UsageError(cause, snippet=snippet_id, step="new snippet")
+    listed = [*(manifest.get("snippets") or []), name]
+    new_manifest = _checked_edit(manifest_path, "snippets", name, listed)
+    section = _render("snippet-section.md.tmpl", values)
+    new_page = page.read_text(encoding="utf-8").rstrip("\n") + "\n" + section
+    created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})
+    _write_atomic(manifest_path, new_manifest)
+    _write_atomic(page, new_page)
+    steps = f"next: edit the files, then `make verify SNIPPETS={snippet_id}` and `make site`"
+    return Scaffold(created=created, edited=(manifest_path, page), next_steps=steps)
+
+
+# --- command line -------------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``journey new``'s arguments on the sub-parser the CLI made for it."""
+    parser.add_argument("kind", choices=["volume", "snippet"], help="what to create")
+    parser.add_argument("target", help='the volume\'s title ("Tiny images"), or the snippet id (vol2/hello)')
+    parser.add_argument("--title", help="the snippet's title (default: from its name)")
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """Run ``journey new volume|snippet``; print what was created and what to do next.
+
+    Reads ``args.kind`` (``volume`` or ``snippet``), ``args.target`` (the title or the snippet id), and the
+    optional ``args.title`` and ``args.root``. Raises :class:`UsageError` (exit 2) on a bad name, an existing
+    folder or an unknown volume, having written nothing.
+    """
+    root = Path(args.root) if getattr(args, "root", None) else find_root()
+    if args.kind == "volume":
+        done = new_volume(root, args.target)
+    else:
+        done = new_snippet(root, args.target, getattr(args, "title", None))
+    lines = [f"created {path.relative_to(root)}" for path in done.created]
+    lines += [f"edited  {path.relative_to(root)}" for path in done.edited]
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stderr.write(f"{done.next_steps}\n")
+    return 0
