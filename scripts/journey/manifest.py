@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path  # noqa: TC003 - used at run time by dataclasses
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -167,6 +167,14 @@ class Volume:
     snippets: tuple[Snippet, ...]
 
 
+def shown(path: Path) -> str:
+    """Return a path as a reader would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 # --- schema validation -------------------------------------------------------------------------
 
 
@@ -201,7 +209,7 @@ def _validate(data: object, schema_file: str, path: Path, snippet: str | None) -
     error = best_match(_validator(schema_file).iter_errors(data))
     if error is not None:
         where, cause = _describe(error)
-        raise ManifestError(str(path), where, cause, snippet=snippet)
+        raise ManifestError(shown(path), where, cause, snippet=snippet)
 
 
 def _load_yaml(path: Path, snippet: str | None) -> object:
@@ -209,13 +217,13 @@ def _load_yaml(path: Path, snippet: str | None) -> object:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ManifestError(str(path), "", f"cannot read: {exc.strerror}", snippet=snippet) from exc
+        raise ManifestError(shown(path), "", f"cannot read: {exc.strerror}", snippet=snippet) from exc
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ManifestError(str(path), where, f"not valid YAML: {exc}", snippet=snippet) from exc
+        raise ManifestError(shown(path), where, f"not valid YAML: {exc}", snippet=snippet) from exc
 
 
 # --- snippet manifests ---------------------------------------------------------------------------
@@ -258,7 +266,7 @@ def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
     kinds = [kind for kind in PROBE_KINDS if kind in raw]
     if len(kinds) != 1:
         cause = f"needs exactly one of {', '.join(PROBE_KINDS)} (found {len(kinds)})"
-        raise ManifestError(str(path), f"probes[{index}]", cause, snippet=snippet)
+        raise ManifestError(shown(path), f"probes[{index}]", cause, snippet=snippet)
     kind = kinds[0]
     if kind == "http":
         http = raw["http"]
@@ -288,7 +296,7 @@ def _unique(names: list[str], key: str, path: Path, snippet: str) -> None:
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            raise ManifestError(str(path), f"{key}[{index}]", f"duplicate name {name!r}", snippet=snippet)
+            raise ManifestError(shown(path), f"{key}[{index}]", f"duplicate name {name!r}", snippet=snippet)
         seen.add(name)
 
 
@@ -296,9 +304,10 @@ def _requires_build(raw: dict[str, Any], path: Path, snippet: str) -> None:
     """Refuse run/probes without build: say so here instead of failing later in the engine step."""
     for key in ("run", "probes"):
         if raw.get(key) and "build" not in raw:
-            raise ManifestError(str(path), key, "needs a `build:` section (nothing to run)", snippet=snippet)
+            cause = "needs a `build:` section (nothing to run)"
+            raise ManifestError(shown(path), key, cause, snippet=snippet)
     if any("http" in probe for probe in raw.get("probes", [])) and not raw.get("run", {}).get("port"):
-        raise ManifestError(str(path), "run.port", "http probes need a container port", snippet=snippet)
+        raise ManifestError(shown(path), "run.port", "http probes need a container port", snippet=snippet)
 
 
 def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path | None = None) -> Snippet:
@@ -337,7 +346,7 @@ def _check_paths_exist(snippet: Snippet) -> None:
     """Report a missing Dockerfile or context as a manifest error, not as a build failure."""
     if snippet.build is None or snippet.context_dir is None or snippet.dockerfile_path is None:
         return
-    path = str(snippet.manifest_path)
+    path = shown(snippet.manifest_path)
     if not snippet.context_dir.is_dir():
         cause = f"no such folder: {snippet.context_dir}"
         raise ManifestError(path, "build.context", cause, snippet=snippet.id)
@@ -364,7 +373,7 @@ def load_volume(directory: Path) -> Volume:
     for index, name in enumerate(listed):
         if not (directory / name / MANIFEST_NAME).is_file():
             cause = f"lists {name!r} but {directory / name / MANIFEST_NAME} does not exist"
-            raise ManifestError(str(path), f"snippets[{index}]", cause)
+            raise ManifestError(shown(path), f"snippets[{index}]", cause)
     snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
     _refuse_unlisted(directory, listed, snippets, path)
     return Volume(directory.name, directory.resolve(), raw["title"], tuple(raw.get("pages", ())), snippets)
@@ -380,7 +389,7 @@ def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet
             cause = f"snippet folder {child.name!r} is not listed (hint: add it to `snippets:`)"
         else:
             cause = f"folder {child.name!r} is neither a listed snippet nor a snippet's build context"
-        raise ManifestError(str(path), "snippets", cause)
+        raise ManifestError(shown(path), "snippets", cause)
 
 
 def discover(root: Path) -> list[Volume]:
@@ -393,7 +402,7 @@ def discover(root: Path) -> list[Volume]:
         if child.name.startswith("."):
             continue
         if not (child / VOLUME_NAME).is_file():
-            raise ManifestError(str(child / VOLUME_NAME), "", "missing (every volume folder needs one)")
+            raise ManifestError(shown(child / VOLUME_NAME), "", "missing (every volume folder needs one)")
         volumes.append(load_volume(child))
     return volumes
 

@@ -1,0 +1,359 @@
+"""``journey check``: everything a page shows is fresh, resolvable and accounted for, without an engine.
+
+It reads files only (no Docker, no network), so it runs in CI on every push and in well under two
+seconds. Each gap is reported as ``path:line: problem (hint: how to fix)`` so an editor can jump to
+it and a contributor knows the next step.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+# The include and section grammar is pymdownx.snippets' own, so check and site build agree.
+from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
+
+from journey.digest import VCS_JUNK, source_digest, tree_files
+from journey.errors import StaleError
+from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
+from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path, results_dir
+from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
+
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from journey.manifest import Snippet, Volume
+    from journey.record import Result
+
+_INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
+_SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
+_TARGET_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_FILE
+DOCS_DIR = "docs"
+MKDOCS_YML = "mkdocs.yml"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One gap: where it is (repo-relative path, 1-based line), what is wrong, and how to fix it."""
+
+    path: str
+    line: int
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message} (hint: {self.hint})"
+
+
+@dataclass(frozen=True)
+class Include:
+    """A block-level ``--8<--`` include on a page: the file, and the section or line range, if any."""
+
+    page: str
+    line: int
+    target: str
+    section: str | None
+    lines: str | None
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _text(path: Path) -> str | None:
+    """Return a file's text, or ``None`` for binary files (they hold no markers)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+# --- includes on pages -----------------------------------------------------------------------------
+
+
+def _parse_target(page: str, line: int, spec: str) -> Include | None:
+    """Split ``path``, ``path:section`` or ``path:1:5``; comments (``;path``) and URLs are skipped."""
+    spec = spec.strip()
+    if not spec or spec.startswith(";") or spec.lower().startswith(("http://", "https://")):
+        return None
+    match = _TARGET_RE.match(spec)
+    path, lines, section = match.groups() if match else (spec, None, None)
+    return Include(page, line, path.strip(), section[1:] if section else None, lines)
+
+
+def find_includes(root: Path, page: Path) -> list[Include]:
+    """Every include a page makes: inline-marker lines and paths inside ``--8<--`` blocks."""
+    rel = _rel(root, page)
+    found: list[Include] = []
+    in_block = False
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _INCLUDE_RE.match(line)
+        if match and match.group("escape"):
+            continue
+        if match and match.group("block_marker"):
+            in_block = not in_block
+            continue
+        spec = match.group("snippet")[1:-1] if match and not in_block else (line if in_block else None)
+        include = _parse_target(rel, number, spec) if spec is not None else None
+        if include is not None:
+            found.append(include)
+    return found
+
+
+def section_markers(path: Path) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
+    """Return complete sections (name → start line) and every marker as (line, type, name)."""
+    markers: list[tuple[int, str, str]] = []
+    for number, line in enumerate((_text(path) or "").splitlines(), start=1):
+        match = _SECTION_RE.match(line) if "8<-" in line else None
+        if match and not match.group("escape"):
+            markers.append((number, match.group("type").lower(), match.group("name")))
+    starts = {name: n for n, kind, name in markers if kind == "start"}
+    ends = {name for _, kind, name in markers if kind == "end"}
+    return {name: n for name, n in starts.items() if name in ends}, markers
+
+
+def check_markers(root: Path, path: Path) -> list[Problem]:
+    """Every ``[start:x]`` has one ``[end:x]`` after it, and no section starts twice."""
+    _, markers = section_markers(path)
+    problems: list[Problem] = []
+    open_at: dict[str, int] = {}
+    rel = _rel(root, path)
+    for number, kind, name in markers:
+        if kind == "start" and name in open_at:
+            problems.append(Problem(rel, number, f"section {name!r} starts again before it ended",
+                                    f"close it with `--8<-- [end:{name}]` or rename one of them"))
+        elif kind == "start":
+            open_at[name] = number
+        elif name not in open_at:
+            problems.append(Problem(rel, number, f"`[end:{name}]` has no `[start:{name}]` before it",
+                                    f"add `--8<-- [start:{name}]` above it, or delete this marker"))
+        else:
+            del open_at[name]
+    problems += [
+        Problem(rel, number, f"`[start:{name}]` is never ended (pymdownx would include the rest of the file)",
+                f"add `--8<-- [end:{name}]` where the section stops")
+        for name, number in open_at.items()
+    ]
+    return problems
+
+
+def check_include(root: Path, include: Include) -> list[Problem]:
+    """Check that the included file exists (inside the repository) and has the named section."""
+    target = (root / include.target).resolve()
+    if not target.is_relative_to(root.resolve()) or not target.is_file():
+        hint = "fix the path (it is relative to the repository root)"
+        if include.target.startswith(f"{RESULTS_DIR}/"):
+            hint = "run `journey verify` (or `journey render`) for that snippet, or fix the path"
+        message = f"includes {include.target!r}, which does not exist"
+        return [Problem(include.page, include.line, message, hint)]
+    if include.section is None:
+        return []
+    sections, _ = section_markers(target)
+    if include.section in sections:
+        return []
+    message = f"includes section {include.section!r} of {include.target!r}, which has no such section"
+    hint = f"mark it in the file with `--8<-- [start:{include.section}]` … `--8<-- [end:{include.section}]`"
+    return [Problem(include.page, include.line, message, hint)]
+
+
+# --- coverage of snippet files ----------------------------------------------------------------------
+
+
+def _supporting_patterns(snippet: Snippet) -> list[str]:
+    """Supporting globs made absolute (they may reach into a shared build context: ``../service/go.sum``)."""
+    return [os.path.normpath(snippet.dir / glob) for glob in snippet.supporting]
+
+
+def _is_supporting(path: Path, patterns: Iterable[str]) -> bool:
+    text = str(path.resolve())
+    return any(fnmatch.fnmatchcase(text, pattern) for pattern in patterns)
+
+
+def check_coverage(root: Path, volumes: list[Volume], includes: list[Include]) -> list[Problem]:
+    """Every file under ``snippets/`` is shown on a page, declared supporting, or a manifest."""
+    shown = {(root / i.target).resolve() for i in includes}
+    patterns = [p for s in all_snippets(volumes) for p in _supporting_patterns(s)]
+    owners = {s.dir: s for s in all_snippets(volumes)}
+    problems: list[Problem] = []
+    for path in tree_files(root / SNIPPETS_DIR):
+        if path.name in (MANIFEST_NAME, VOLUME_NAME) or path.resolve() in shown:
+            continue
+        if _is_supporting(path, patterns):
+            continue
+        owner = next((s for d, s in owners.items() if path.resolve().is_relative_to(d)), None)
+        where = f"`supporting:` in {_rel(root, owner.manifest_path)}" if owner else "some `supporting:`"
+        rel = _rel(root, path)
+        hint = f'include it on a page with a line `--8<-- "{rel}"`, or add it to {where}'
+        problems.append(Problem(rel, 1, "shown on no page and not marked supporting", hint))
+    return problems
+
+
+# --- recorded results and fragments -----------------------------------------------------------------
+
+
+def _line_of(path: Path, needle: str) -> int:
+    """Return the 1-based line where ``needle`` first appears (1 if it does not)."""
+    for number, line in enumerate((_text(path) or "").splitlines(), start=1):
+        if needle in line:
+            return number
+    return 1
+
+
+def check_result(root: Path, snippet: Snippet) -> tuple[Result | None, list[Problem]]:
+    """Check the snippet has a result whose ``source_digest`` matches its files as they are now."""
+    path = result_path(root, snippet.id)
+    manifest = _rel(root, snippet.manifest_path)
+    try:
+        result = read_result(path)
+    except StaleError as exc:
+        return None, [Problem(_rel(root, path), 1, exc.cause, f"run `journey verify {snippet.id}`")]
+    if result is None:
+        hint = f"run `journey verify {snippet.id}` and commit results/{snippet.id}/"
+        return None, [Problem(manifest, 1, f"{snippet.id}: no recorded result", hint)]
+    if result["source_digest"] != source_digest(snippet):
+        line = _line_of(path, '"source_digest"')
+        message = f"{snippet.id}: stale result: a snippet file changed since it was verified"
+        return result, [Problem(_rel(root, path), line, message, f"run `journey verify {snippet.id}`")]
+    return result, []
+
+
+def compare_fragments(
+    root: Path, folder: Path, expected: dict[str, str], *, exclusive: bool
+) -> list[Problem]:
+    """Check committed fragments equal what ``render`` makes now; with ``exclusive``, none is left over."""
+    problems: list[Problem] = []
+    hint = "run `journey render` and commit the results/ changes"
+    for name, text in sorted(expected.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(Problem(_rel(root, path), 1, "fragment missing", hint))
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(Problem(_rel(root, path), 1, "fragment differs from its result", hint))
+    if exclusive and folder.is_dir():
+        problems += [
+            Problem(_rel(root, p), 1, "fragment no longer produced by any probe or check", hint)
+            for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix in FRAGMENT_SUFFIXES and p.name not in expected
+        ]
+    return problems
+
+
+def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
+    """Every snippet's result is present and fresh, and every fragment matches it."""
+    problems: list[Problem] = []
+    for volume in volumes:
+        results: dict[str, Result | None] = {}
+        for snippet in volume.snippets:
+            result, found = check_result(root, snippet)
+            results[snippet.id] = result
+            problems += found
+            if result is not None and not found:
+                expected = render_snippet(root, snippet, result)
+                problems += compare_fragments(root, results_dir(root, snippet.id), expected, exclusive=True)
+        folder = root / RESULTS_DIR / volume.name
+        problems += compare_fragments(root, folder, render_volume(volume, results), exclusive=False)
+    return problems + _orphan_results(root, volumes)
+
+
+def _orphan_results(root: Path, volumes: list[Volume]) -> list[Problem]:
+    """Flag results whose snippet is gone: a page would keep showing facts about nothing."""
+    known = {s.id for s in all_snippets(volumes)}
+    problems: list[Problem] = []
+    for path in sorted((root / RESULTS_DIR).glob(f"*/*/{RESULT_NAME}")):
+        snippet_id = _rel(root / RESULTS_DIR, path.parent)
+        if snippet_id not in known:
+            hint = f"delete results/{snippet_id}/ (or restore snippets/{snippet_id}/)"
+            problems.append(Problem(_rel(root, path), 1, f"result for unknown snippet {snippet_id}", hint))
+    return problems
+
+
+# --- pages and nav ----------------------------------------------------------------------------------
+
+
+class _MkdocsLoader(yaml.SafeLoader):
+    """Read ``mkdocs.yml`` without constructing its tags (``!relative``, ``!!python/name:``)."""
+
+
+def _ignore_tag(_loader: yaml.SafeLoader, _suffix: str, _node: yaml.Node) -> None:
+    return None
+
+
+_MkdocsLoader.add_multi_constructor("", _ignore_tag)
+
+
+def nav_pages(nav: Any) -> list[str]:  # noqa: ANN401 - nav is free-form YAML
+    """Every local page the nav names, in order (nested sections included, URLs left out)."""
+    if isinstance(nav, str):
+        return [] if "://" in nav or not nav.endswith(".md") else [nav]
+    if isinstance(nav, list):
+        return [page for item in nav for page in nav_pages(item)]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in nav_pages(value)]
+    return []
+
+
+def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
+    """Every page under ``docs/`` is in the nav, and every nav or volume page exists."""
+    config_path = root / MKDOCS_YML
+    if not config_path.is_file():
+        return [Problem(MKDOCS_YML, 1, "missing", "the site needs mkdocs.yml at the repository root")]
+    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)  # noqa: S506
+    if not isinstance(config, dict) or "nav" not in config:
+        return []  # no nav: mkdocs lists every page itself
+    docs = root / (config.get("docs_dir") or DOCS_DIR)
+    listed = nav_pages(config["nav"])
+    problems = [
+        Problem(MKDOCS_YML, _line_of(config_path, page), f"nav lists {page!r}, which does not exist",
+                f"create {_rel(root, docs)}/{page} or remove the entry")
+        for page in listed if not (docs / page).is_file()
+    ]
+    problems += [
+        Problem(_rel(root, page), 1, "page is not in the nav of mkdocs.yml",
+                f"add `- {_rel(docs, page)}` under `nav:` in mkdocs.yml")
+        for page in _pages(docs) if _rel(docs, page) not in listed
+    ]
+    for volume in volumes:
+        path = volume.dir / VOLUME_NAME
+        problems += [
+            Problem(_rel(root, path), _line_of(path, page), f"volume page {page!r} does not exist",
+                    f"create {_rel(root, docs)}/{page} or fix `pages:`")
+            for page in volume.pages if not (docs / page).is_file()
+        ]
+    return problems
+
+
+# --- the whole check --------------------------------------------------------------------------------
+
+
+def _pages(docs: Path) -> list[Path]:
+    if not docs.is_dir():
+        return []
+    return sorted(p for p in docs.rglob("*.md") if not VCS_JUNK.intersection(p.parts))
+
+
+def run_check(root: Path) -> list[Problem]:
+    """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``)."""
+    root = root.resolve()
+    volumes = discover(root)
+    includes = [include for page in _pages(root / DOCS_DIR) for include in find_includes(root, page)]
+    problems = [problem for include in includes for problem in check_include(root, include)]
+    snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
+    problems += [problem for path in snippet_files for problem in check_markers(root, path)]
+    problems += check_coverage(root, volumes, includes) if snippet_files else []
+    problems += check_results(root, volumes)
+    problems += check_nav(root, volumes)
+    return sorted(set(problems))
+
+
+def check(root: Path) -> None:
+    """Raise ``StaleError`` (exit 4) listing every gap; return quietly when there is none."""
+    problems = run_check(root)
+    if problems:
+        noun = "gap" if len(problems) == 1 else "gaps"
+        raise StaleError(f"{len(problems)} {noun} found", problems=tuple(str(p) for p in problems))
