@@ -19,7 +19,7 @@ import docker.errors
 from journey.errors import VerificationError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from journey.session import Session
@@ -160,7 +160,7 @@ def _compress_layers(session: Session, image_id: str, wanted: set[str], cache: L
     for name, member in _save_members(session, image_id):
         diff_id = f"sha256:{name}"
         if diff_id in wanted:
-            cache.put(diff_id, gzip_size(member))
+            cache.put(diff_id, gzip_size(member, stop=session.raise_if_cancelled))
 
 
 def _save_members(session: Session, image_id: str) -> Iterator[tuple[str, IO[bytes]]]:
@@ -175,11 +175,16 @@ def _save_members(session: Session, image_id: str) -> Iterator[tuple[str, IO[byt
                 yield member.name.rsplit("/", 1)[1], handle
 
 
-def gzip_size(stream: IO[bytes]) -> int:
-    """Bytes of the gzip of a stream, computed without keeping the output."""
+def gzip_size(stream: IO[bytes], stop: Callable[[], None] | None = None) -> int:
+    """Count the bytes of the gzip of a stream without keeping them; ``stop`` may raise to abort.
+
+    Compressing a big base takes a while, so an interrupt must be able to end it between chunks.
+    """
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, _GZIP_WBITS)
     total = 0
     while chunk := stream.read(_CHUNK):
+        if stop is not None:
+            stop()
         total += len(compressor.compress(chunk))
     return total + len(compressor.flush())
 
@@ -205,7 +210,8 @@ def _archive_bytes(container: Any, path: str, snippet: str | None) -> int:  # no
     except docker.errors.NotFound as exc:
         raise VerificationError(
             f"payload path {path} is not in the image (build.payload)",
-            snippet=snippet, step="measure payload",
+            snippet=snippet,
+            step="measure payload",
         ) from exc
     total = 0
     with tarfile.open(fileobj=_StreamReader(chunks), mode="r|") as archive:  # type: ignore[call-overload]

@@ -1,0 +1,134 @@
+"""Progress on stderr while snippets verify, and the summary at the end.
+
+On a terminal the steps animate (Rich); in CI logs or a pipe each step is one plain line, so logs
+stay readable and diffable. Errors always carry the snippet, the step, the cause and the log tail.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from journey.errors import JourneyError
+
+
+@dataclass
+class Outcome:
+    """How one snippet's verification ended, for the summary and ``--json``."""
+
+    snippet: str
+    status: str  # verified, not-verified, unchanged, failed, interrupted
+    changed: bool = False
+    seconds: float = 0.0
+    reason: str | None = None
+    error: JourneyError | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the machine-readable form printed by ``--json``."""
+        error = None
+        if self.error is not None:
+            error = {
+                "step": self.error.step,
+                "cause": self.error.cause,
+                "message": self.error.message,
+                "log_tail": getattr(self.error, "log_tail", ""),
+            }
+        return {
+            "snippet": self.snippet,
+            "status": self.status,
+            "changed": self.changed,
+            "seconds": round(self.seconds, 1),
+            "reason": self.reason,
+            "error": error,
+        }
+
+
+class Reporter:
+    """Thread-safe progress lines or an animated view, both on stderr."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True, highlight=False)
+        self.animated = self.console.is_terminal
+        self._lock = threading.Lock()
+        self._progress: Progress | None = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> Self:
+        if self.animated:
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def step(self, snippet: str, text: str) -> None:
+        """Say what a snippet is doing now (``build``, ``measure``, ``probe location``…)."""
+        with self._lock:
+            if self._progress is None:
+                self.console.print(f"{snippet}: {text}", markup=False)
+                return
+            task = self._tasks.get(snippet)
+            if task is None:
+                self._tasks[snippet] = self._progress.add_task(f"{snippet}: {text}")
+            else:
+                self._progress.update(task, description=f"{snippet}: {text}")
+
+    def done(self, outcome: Outcome) -> None:
+        """Report a finished snippet; a failure shows its message and the log tail."""
+        with self._lock:
+            task = self._tasks.pop(outcome.snippet, None)
+            if task is not None and self._progress is not None:
+                self._progress.remove_task(task)
+            self.console.print(_done_line(outcome), markup=False)
+            if outcome.error is not None:
+                log_tail = getattr(outcome.error, "log_tail", "")
+                if log_tail:
+                    self.console.print(_indent(log_tail), markup=False)
+
+    def summary(self, outcomes: list[Outcome]) -> None:
+        """Print the table of every snippet's outcome."""
+        table = Table(title="journey verify", title_justify="left")
+        for column in ("snippet", "status", "result file", "seconds"):
+            table.add_column(column)
+        for outcome in outcomes:
+            written = "rewritten" if outcome.changed else "unchanged"
+            table.add_row(outcome.snippet, outcome.status, written, f"{outcome.seconds:.1f}")
+        self.console.print(table)
+
+    def warn(self, text: str) -> None:
+        """Print a warning line (cleanup problems, skipped work)."""
+        with self._lock:
+            self.console.print(f"warning: {text}", markup=False)
+
+
+def _done_line(outcome: Outcome) -> str:
+    """One line per finished snippet: the error message names snippet, step and cause."""
+    if outcome.error is not None:
+        return f"FAILED {outcome.error.message}"
+    if outcome.status == "not-verified":
+        return f"{outcome.snippet}: NOT VERIFIED: {outcome.reason}"
+    suffix = "result rewritten" if outcome.changed else "result unchanged"
+    return f"{outcome.snippet}: {outcome.status} ({suffix}, {outcome.seconds:.1f} s)"
+
+
+def _indent(text: str) -> str:
+    """Indent a log tail under its error line."""
+    return "\n".join(f"    | {line}" for line in text.splitlines())

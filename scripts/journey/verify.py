@@ -1,0 +1,517 @@
+"""``journey verify``: build, measure, run, probe and check snippets, then record what was seen.
+
+One run holds a file lock (``.cache/verify.lock``) so two runs never race on results; each snippet
+is verified in a worker thread (bounded by ``--jobs``) within its own time budget (``--timeout``).
+A failing snippet leaves its recorded result byte-for-byte as it was and does not stop the others.
+Ctrl-C or SIGTERM stops everything, removes what the run created, and leaves results untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import docker.errors
+
+from journey import engine, record, render
+from journey.build import BuildRequest, Built, build
+from journey.checks import CheckContext, run_checks
+from journey.digest import input_digest, source_digest
+from journey.errors import (
+    ExitCode,
+    InterruptedRunError,
+    JourneyError,
+    UsageError,
+    VerificationError,
+)
+from journey.manifest import base_refs, discover, select
+from journey.measure import LayerCache, measure_image
+from journey.normalise import normalise, normalise_table
+from journey.probe import run_probes
+from journey.progress import Outcome, Reporter
+from journey.session import CancelledError, Deadline, Session
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterator
+
+    from journey.engine import EngineInfo
+    from journey.manifest import Snippet, Volume
+
+DEFAULT_JOBS = 2
+DEFAULT_TIMEOUT = 900
+LOCK_PATH = Path(".cache") / "verify.lock"
+STANDIN_LABEL = "org.golangjourney.standin."
+OUR_LABELS = "org.golangjourney."
+
+
+class BusyError(UsageError):
+    """Another ``journey verify`` holds the lock (exit 2): results must have one writer."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for."""
+
+    root: Path
+    ids: tuple[str, ...] = ()
+    force: bool = False
+    jobs: int = DEFAULT_JOBS
+    timeout: float = DEFAULT_TIMEOUT
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker shares for one run."""
+
+    options: Options
+    session: Session
+    engine: EngineInfo
+    reporter: Reporter
+    cache: LayerCache
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A base image a snippet names, as found in the engine (``id`` None when absent)."""
+
+    ref: str
+    id: str | None
+    digest: str | None
+    labels: dict[str, str]
+    env: tuple[str, ...] = ()
+
+    def as_result(self) -> dict[str, Any]:
+        """Return the ``environment.bases[]`` entry of result.json."""
+        standin = any(key.startswith(STANDIN_LABEL) for key in self.labels)
+        return {
+            "ref": self.ref,
+            "id": self.id,
+            "digest": self.digest,
+            "provenance": "stand-in" if standin else "real",
+            "labels": dict(sorted(self.labels.items())),
+        }
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``journey verify``'s options (the CLI calls this, so the options live with the code)."""
+    parser.add_argument(
+        "snippets", nargs="*", metavar="SNIPPET", help="snippet ids or volume names (default: all)"
+    )
+    parser.add_argument("--force", action="store_true", help="verify even when the input digest is unchanged")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=DEFAULT_JOBS,
+        help=f"snippets verified at once (default {DEFAULT_JOBS})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_int,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds per snippet for build, run, probes and checks (default {DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument("--json", action="store_true", help="print the outcomes as JSON on stdout")
+
+
+def _positive_int(text: str) -> int:
+    """Parse a count or a number of seconds that must be at least 1."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """Read the parsed command line; ``root`` defaults to the checkout holding the current folder."""
+    from journey.cli import find_root  # noqa: PLC0415 - the CLI imports this module lazily
+
+    root = Path(getattr(args, "root", None) or find_root()).resolve()
+    return Options(
+        root=root,
+        ids=tuple(getattr(args, "snippets", ()) or ()),
+        force=bool(getattr(args, "force", False)),
+        jobs=int(getattr(args, "jobs", DEFAULT_JOBS)),
+        timeout=float(getattr(args, "timeout", DEFAULT_TIMEOUT)),
+        json=bool(getattr(args, "json", False)),
+    )
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Verify the selected snippets; return the exit code (0 ok, 1 a snippet failed).
+
+    Whole-run problems raise: UsageError/ManifestError (2), BusyError (2), EngineUnavailableError (3),
+    InterruptedRunError (130).
+    """
+    options = options_from(args)
+    with verify_lock(options.root):
+        volumes = discover(options.root)
+        snippets = select(volumes, list(options.ids))
+        client = engine.connect()
+        session = Session(client)
+        with Reporter() as reporter:
+            ctx = Context(
+                options, session, engine.info(client), reporter, LayerCache(options.root / ".cache")
+            )
+            outcomes = run_all(ctx, snippets)
+            _render_volumes(options.root, volumes, outcomes)
+            reporter.summary(outcomes)
+    failed = any(o.status == "failed" for o in outcomes)
+    if options.json:
+        json.dump({"outcomes": [o.as_json() for o in outcomes]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return int(ExitCode.VERIFICATION_FAILED if failed else ExitCode.OK)
+
+
+@contextlib.contextmanager
+def verify_lock(root: Path) -> Iterator[None]:
+    """Hold ``.cache/verify.lock`` for the run; refuse at once (exit 2) if another run holds it."""
+    path = root / LOCK_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise BusyError(
+                f"another `journey verify` (pid {holder}) is running in {root}; "
+                "wait for it to finish, then run again",
+                step="lock",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def run_all(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
+    """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
+    finished: dict[str, Outcome] = {}
+    try:
+        futures = {pool.submit(verify_snippet, ctx, s): s for s in snippets}
+        _collect(ctx, futures, finished)
+    except KeyboardInterrupt:
+        _stop(ctx, pool)
+        raise InterruptedRunError(
+            "interrupted: containers and temporary images of this run removed, results untouched",
+            step="verify",
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for problem in ctx.session.cleanup():
+            ctx.reporter.warn(f"cleanup: {problem}")
+        signal.signal(signal.SIGTERM, previous)
+    return [finished[s.id] for s in snippets if s.id in finished]
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into the same path as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def _collect(ctx: Context, futures: dict[Future[Outcome], Snippet], finished: dict[str, Outcome]) -> None:
+    """Wait for workers in short slices, so a signal is handled at once, reporting each as it ends."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            outcome = future.result()
+            finished[outcome.snippet] = outcome
+            ctx.reporter.done(outcome)
+
+
+def _stop(ctx: Context, pool: ThreadPoolExecutor) -> None:
+    """Stop workers and remove what they made; further signals are ignored until cleanup is done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ctx.reporter.warn("interrupted: stopping builds and containers")
+    ctx.session.cancel()
+    ctx.session.cleanup()  # unblocks workers waiting on a container
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- one snippet -------------------------------------------------------------------------------------
+
+
+class _Step:
+    """The step a worker is in, so an unexpected error still names it."""
+
+    def __init__(self, ctx: Context, snippet: Snippet) -> None:
+        self.ctx, self.snippet, self.name = ctx, snippet, "start"
+
+    def __call__(self, name: str) -> None:
+        self.ctx.session.raise_if_cancelled(self.snippet.id)
+        self.name = name
+        self.ctx.reporter.step(self.snippet.id, name)
+
+
+def verify_snippet(ctx: Context, snippet: Snippet) -> Outcome:
+    """Verify one snippet and record it; never raises (the outcome carries the error)."""
+    start = time.monotonic()
+    step = _Step(ctx, snippet)
+    try:
+        status, changed, reason = _verify(ctx, snippet, step)
+        return Outcome(snippet.id, status, changed, time.monotonic() - start, reason)
+    except CancelledError:
+        return Outcome(snippet.id, "interrupted", seconds=time.monotonic() - start)
+    except JourneyError as exc:
+        return Outcome(
+            snippet.id, "failed", seconds=time.monotonic() - start, error=_named(exc, snippet, step)
+        )
+    except (docker.errors.DockerException, OSError, subprocess.SubprocessError) as exc:
+        error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
+        return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+
+
+def _named(exc: JourneyError, snippet: Snippet, step: _Step) -> JourneyError:
+    """Make sure an error names its snippet and step, whoever raised it."""
+    if exc.snippet and exc.step:
+        return exc
+    tail = getattr(exc, "log_tail", "")
+    return VerificationError(
+        exc.cause, snippet=exc.snippet or snippet.id, step=exc.step or step.name, log_tail=tail
+    )
+
+
+def _verify(ctx: Context, snippet: Snippet, step: _Step) -> tuple[str, bool, str | None]:
+    """Return (status, result file changed, reason) for one snippet."""
+    step("digest")
+    bases = [find_base(ctx.session, ref) for ref in base_refs(snippet)]
+    source = source_digest(snippet)
+    inputs = input_digest(
+        source, {b.ref: b.id or "absent" for b in bases}, ctx.engine.engine, ctx.engine.buildx
+    )
+    path = record.result_path(ctx.options.root, snippet.id)
+    recorded = record.read_result_quietly(path)
+    if recorded is not None and recorded.get("input_digest") == inputs and not ctx.options.force:
+        return "unchanged", False, None
+    missing = [b.ref for b in bases if b.id is None]
+    if missing:
+        reason = f"base image {', '.join(missing)} cannot be had here (no registry, no stand-in)"
+        result = _result(ctx, snippet, bases, (source, inputs), reason=reason)
+    else:
+        result = _measured_result(ctx, snippet, bases, (source, inputs), step)
+    step("record")
+    changed = _record(ctx, snippet, result)
+    return result["status"], changed, result["reason"]
+
+
+def _measured_result(
+    ctx: Context, snippet: Snippet, bases: list[BaseImage], digests: tuple[str, str], step: _Step
+) -> record.Result:
+    """Build, measure, probe and check; return the ``verified`` result or raise on the first failure."""
+    deadline = Deadline(ctx.options.timeout)
+    result = _result(ctx, snippet, bases, digests)
+    built: list[Built] = []
+    try:
+        if snippet.build is not None:
+            built = _build_all(ctx, snippet, deadline, step)
+            step("measure")
+            result["images"] = _measure_all(ctx, snippet, built, bases)
+            step("probes")
+            probes, logs = run_probes(ctx.session, snippet, built[0].image_id, deadline)
+            result["probes"] = [_normalised(ctx, p) for p in probes]
+            if logs:
+                result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
+        step("checks")
+        image_id = built[0].image_id if built else None
+        checks = run_checks(CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id))
+        result["checks"] = [cast("record.Outcome", c) for c in checks]
+        if built:
+            step("tag")
+            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases)
+    finally:
+        _untag(ctx.session, built)
+    return result
+
+
+def _build_all(ctx: Context, snippet: Snippet, deadline: Deadline, step: _Step) -> list[Built]:
+    """Build the final image, then each ``build.stages`` stage (``--target``) for measuring."""
+    spec = snippet.build
+    assert spec is not None  # noqa: S101 - only called for snippets that build
+    assert snippet.context_dir is not None  # noqa: S101
+    assert snippet.dockerfile_path is not None  # noqa: S101
+    slug = f"{snippet.volume}-{snippet.name}".lower()
+    built: list[Built] = []
+    for target, suffix in [(spec.target, ""), *((stage, f"-{stage}") for stage in spec.stages)]:
+        request = BuildRequest(
+            snippet.id,
+            snippet.context_dir,
+            snippet.dockerfile_path,
+            _tag_safe(slug + suffix),
+            target,
+            spec.args,
+        )
+        step(request.step)
+        built.append(build(ctx.session, request, deadline))
+    return built
+
+
+def _measure_all(
+    ctx: Context, snippet: Snippet, built: list[Built], bases: list[BaseImage]
+) -> list[record.Image]:
+    """Measure the final image, each stage and each base: the rows of the 2019 table."""
+    spec = snippet.build
+    assert spec is not None  # noqa: S101
+    final = measure_image(
+        ctx.session, built[0].tag, role="final", cache=ctx.cache, payload=spec.payload, snippet=snippet.id
+    )
+    final.update(tag=snippet.image_tag, build_seconds=built[0].seconds)
+    images = [final]
+    for stage, item in zip(spec.stages, built[1:], strict=True):
+        entry = measure_image(
+            ctx.session, item.tag, role=f"stage:{stage}", cache=ctx.cache, snippet=snippet.id
+        )
+        entry["build_seconds"] = item.seconds
+        images.append(entry)
+    images += [
+        measure_image(ctx.session, base.ref, role=f"base:{base.ref}", cache=ctx.cache, snippet=snippet.id)
+        for base in bases
+    ]
+    return [cast("record.Image", image) for image in images]
+
+
+def _keep_final(ctx: Context, snippet: Snippet, final: Built, bases: list[BaseImage]) -> str:
+    """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does."""
+    repo, tag = snippet.image_tag.rsplit(":", 1)
+    ctx.session.client.images.get(final.image_id).tag(repo, tag)
+    argv = ["docker", "images"]
+    for ref in [snippet.image_tag, *(b.ref for b in bases)]:
+        argv += ["--filter", f"reference={ref}"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+    return normalise_table(out)
+
+
+def _untag(session: Session, built: list[Built]) -> None:
+    """Remove this snippet's temporary tags (stage images go with them; build cache stays)."""
+    for item in built:
+        with contextlib.suppress(docker.errors.DockerException):
+            session.client.images.remove(item.tag, noprune=False)
+
+
+def _tag_safe(text: str) -> str:
+    """Make a repository name component Docker accepts (lowercase letters, digits, ``.-_``)."""
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in text.lower()).strip("-._") or "snippet"
+
+
+def _normalised(ctx: Context, outcome: dict[str, Any]) -> record.Outcome:
+    """Return an outcome with its output normalised (IDs, ports, times), as results record it."""
+    return {
+        "name": str(outcome["name"]),
+        "ok": bool(outcome["ok"]),
+        "output": normalise(str(outcome["output"]), root=ctx.options.root),
+    }
+
+
+# --- bases, results and fragments --------------------------------------------------------------------
+
+
+def find_base(session: Session, ref: str) -> BaseImage:
+    """Look a base image up in the engine; absent is not an error here (the result says so)."""
+    try:
+        image = session.client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return BaseImage(ref, None, None, {})
+    labels = {
+        k: v
+        for k, v in (image.attrs.get("Config", {}).get("Labels") or {}).items()
+        if k.startswith(OUR_LABELS)
+    }
+    digests = image.attrs.get("RepoDigests") or []
+    digest = digests[0].split("@", 1)[1] if digests else None
+    env = tuple(image.attrs.get("Config", {}).get("Env") or ())
+    return BaseImage(ref, image.id, digest, labels, env)
+
+
+def _go_version(bases: list[BaseImage]) -> str:
+    """Return the Go that built the binary (the builder base's GOLANG_VERSION), else the host's."""
+    for base in bases:
+        for item in base.env:
+            if item.startswith("GOLANG_VERSION="):
+                return "go" + item.split("=", 1)[1]
+    try:
+        return subprocess.run(
+            ["go", "env", "GOVERSION"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+            env={**os.environ, "GOTOOLCHAIN": "local"},
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _result(
+    ctx: Context,
+    snippet: Snippet,
+    bases: list[BaseImage],
+    digests: tuple[str, str],
+    reason: str | None = None,
+) -> record.Result:
+    """Return the result skeleton: status, digests, environment; measurements are filled in later."""
+    environment: record.Environment = {
+        "engine": ctx.engine.engine,
+        "buildx": ctx.engine.buildx,
+        "platform": ctx.engine.platform,
+        "go": _go_version(bases),
+        "bases": [cast("record.Base", b.as_result()) for b in bases],
+    }
+    return {
+        "results_version": record.RESULTS_VERSION,
+        "snippet": snippet.id,
+        "status": "not-verified" if reason else "verified",
+        "reason": reason,
+        "source_digest": digests[0],
+        "input_digest": digests[1],
+        "verified_on": datetime.now(UTC).date().isoformat(),
+        "environment": environment,
+        "images": [],
+        "probes": [],
+        "checks": [],
+        "outputs": {},
+    }
+
+
+def _record(ctx: Context, snippet: Snippet, result: record.Result) -> bool:
+    """Write the result (only if materially changed) and its fragments; nothing after an interrupt."""
+    ctx.session.raise_if_cancelled(snippet.id)
+    path = record.result_path(ctx.options.root, snippet.id)
+    changed = record.write_result(path, result)
+    recorded = record.read_result(path) or result
+    render.write_snippet_fragments(ctx.options.root, snippet, recorded)
+    return changed
+
+
+def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) -> None:
+    """Re-render the volume-wide fragments (size ladder) of volumes whose results changed."""
+    touched = {o.snippet.split("/", 1)[0] for o in outcomes if o.changed}
+    for volume in volumes:
+        if volume.name in touched:
+            results = {
+                s.id: record.read_result_quietly(record.result_path(root, s.id)) for s in volume.snippets
+            }
+            render.write_volume_fragments(root, volume, results)
