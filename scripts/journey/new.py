@@ -133,16 +133,17 @@ def append_to_block_list(text: str, key: str, item: str, path: Path) -> str:
         match = head.match(line.rstrip("\r\n"))
         if not match:
             continue
+        newline = "\r\n" if line.endswith("\r\n") else "\n"
         if "[" in match.group("value"):
             comment = f"  {match.group('comment')}" if match.group("comment") else ""
-            lines[index] = f"{key}:{comment}\n"
-            lines.insert(index + 1, f"  - {item}\n")
+            lines[index] = f"{key}:{comment}{newline}"
+            lines.insert(index + 1, f"  - {item}{newline}")
             return "".join(lines)
         end = _block_end(lines, index)
         indent = _item_indent(lines[index + 1 : end])
         if not lines[end - 1].endswith("\n"):
-            lines[end - 1] += "\n"
-        lines.insert(end, f"{indent}- {item}\n")
+            lines[end - 1] += newline
+        lines.insert(end, f"{indent}- {item}{newline}")
         return "".join(lines)
     raise UsageError(f"{path}: no top-level `{key}:` list to add to (write `{key}:` first)", step="new")
 

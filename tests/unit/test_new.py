@@ -1,0 +1,244 @@
+"""`journey new`: what it creates, how it edits shared files, and what it refuses (in temp repo copies)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journey import check, manifest
+from journey.errors import ExitCode, UsageError
+from journey.new import append_to_block_list, new_snippet, new_volume, next_volume, run_new
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository with the real mkdocs.yml and landing page, and no volume yet."""
+    root = tmp_path / "repo"
+    (root / "docs").mkdir(parents=True)
+    (root / "snippets").mkdir()
+    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copy2(REPO / "docs" / "index.md", root / "docs" / "index.md")
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes, to prove a refusal wrote nothing."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    """The lines an edit inserted; fails the test if it removed or changed any line."""
+    diff = list(difflib.ndiff(before.splitlines(keepends=True), after.splitlines(keepends=True)))
+    assert not [line for line in diff if line.startswith("- ")], "".join(diff)
+    return [line[2:] for line in diff if line.startswith("+ ")]
+
+
+# --- new volume ---------------------------------------------------------------------------------------------
+
+
+def test_new_volume_creates_manifest_page_and_one_nav_line(repo: Path) -> None:
+    before = (repo / "mkdocs.yml").read_text(encoding="utf-8")
+    done = new_volume(repo, "Tiny images: part two")
+    after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
+    assert added_lines(before, after) == ['  - "Volume 1: Tiny images: part two": vol1/index.md\n']
+    assert "base_path: [!relative $config_dir]" in after
+    assert set(done.created) == {repo / "snippets/vol1/volume.yml", repo / "docs/vol1/index.md"}
+    assert done.edited == (repo / "mkdocs.yml",)
+    volume = manifest.load_volume(repo / "snippets" / "vol1")  # validated against volume.schema.json
+    assert (volume.title, volume.pages, volume.snippets) == ("Tiny images: part two", ("vol1/index.md",), ())
+    assert (repo / "docs/vol1/index.md").read_text(encoding="utf-8").startswith("# Volume 1: Tiny images")
+
+
+def test_new_volume_takes_the_next_free_number(repo: Path) -> None:
+    (repo / "snippets" / "vol1").mkdir()
+    (repo / "docs" / "vol7").mkdir()
+    assert next_volume(repo) == 8
+    new_volume(repo, "Eight")
+    assert (repo / "snippets/vol8/volume.yml").is_file()
+    new_volume(repo, "Nine")
+    assert (repo / "docs/vol9/index.md").is_file()
+
+
+def test_new_volume_appends_after_nested_nav_and_keeps_following_keys(repo: Path) -> None:
+    text = (
+        "site_name: x\nnav:\n- Home: index.md\n- Volume 1:\n  - vol1/index.md\n  - vol1/more.md\n"
+        "\n# theme\ntheme: {}\n"
+    )
+    (repo / "mkdocs.yml").write_text(text, encoding="utf-8")
+    new_volume(repo, "Next")
+    after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
+    assert added_lines(text, after) == ['- "Volume 1: Next": vol1/index.md\n']
+    assert after.index("vol1/more.md") < after.index("Volume 1: Next") < after.index("# theme")
+
+
+@pytest.mark.parametrize("title", ["", "   ", "two\nlines", "x" * 81, "tab\there"])
+def test_new_volume_refuses_a_bad_title(repo: Path, title: str) -> None:
+    before = tree(repo)
+    with pytest.raises(UsageError, match="bad title") as caught:
+        new_volume(repo, title)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert tree(repo) == before
+
+
+def test_new_volume_refuses_a_config_without_nav(repo: Path) -> None:
+    (repo / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    before = tree(repo)
+    with pytest.raises(UsageError, match="no top-level `nav:` list"):
+        new_volume(repo, "Anything")
+    assert tree(repo) == before
+
+
+# --- new snippet --------------------------------------------------------------------------------------------
+
+
+def test_new_snippet_creates_a_valid_snippet_listed_and_shown(repo: Path) -> None:
+    new_volume(repo, "Tiny images")
+    config_before = (repo / "mkdocs.yml").read_bytes()
+    page_before = (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
+    done = new_snippet(repo, "vol1/hello-world")
+    folder = repo / "snippets/vol1/hello-world"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["snippet.yml", "Dockerfile", "main.go", "main_test.go", "go.mod"]
+    )
+    assert set(done.created) == set(folder.iterdir())
+    assert (repo / "mkdocs.yml").read_bytes() == config_before
+    snippet = manifest.load_volume(repo / "snippets/vol1").snippets[0]  # schema-valid, and listed
+    assert (snippet.id, snippet.title) == ("vol1/hello-world", "Hello world")
+    assert snippet.build is not None
+    assert snippet.build.dockerfile == "Dockerfile"
+    page = (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
+    assert page.startswith(page_before.rstrip("\n"))
+    for name in ("Dockerfile", "main.go", "main_test.go", "go.mod"):
+        assert f'    --8<-- "snippets/vol1/hello-world/{name}"\n' in page
+    for fragment in ("sizes.md", "provenance.md", "probe-hello.txt"):
+        assert f'--8<-- "results/vol1/hello-world/{fragment}"\n' in page
+
+
+def test_scaffold_leaves_only_the_results_for_verify_to_make(repo: Path) -> None:
+    """`journey check` on the scaffold finds nothing but the results verify has not recorded yet."""
+    new_volume(repo, "Tiny images")
+    new_snippet(repo, "vol1/hello")
+    problems = check.run_check(repo)
+    assert problems
+    for problem in problems:
+        assert "results/vol1/" in f"{problem.path} {problem.message} {problem.hint}", problem
+
+
+def test_new_snippet_appends_in_reading_order_and_keeps_comments(repo: Path) -> None:
+    new_volume(repo, "Tiny images")
+    new_snippet(repo, "vol1/first", title="The first one")
+    before = (repo / "snippets/vol1/volume.yml").read_text(encoding="utf-8")
+    new_snippet(repo, "vol1/second")
+    after = (repo / "snippets/vol1/volume.yml").read_text(encoding="utf-8")
+    assert added_lines(before, after) == ["  - second\n"]
+    assert [s.name for s in manifest.load_volume(repo / "snippets/vol1").snippets] == ["first", "second"]
+    page = (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
+    assert page.index("## The first one") < page.index("## Second")
+
+
+@pytest.mark.parametrize(
+    ("snippet_id", "cause"),
+    [
+        ("hello", "bad snippet id"),
+        ("vol1/", "bad snippet id"),
+        ("vol1/a/b", "bad snippet id"),
+        ("vol1/Hello", "bad snippet name"),
+        ("vol1/1st", "bad snippet name"),
+        ("vol1/under_score", "bad snippet name"),
+        ("vol1/double--hyphen", "bad snippet name"),
+        ("vol1/trailing-", "bad snippet name"),
+        ("vol1/" + "x" * 41, "bad snippet name"),
+        ("vol1/..", "bad snippet name"),
+        ("vol1/../escape", "bad snippet id"),
+        ("vol9/hello", "unknown volume 'vol9'"),
+    ],
+)
+def test_new_snippet_refuses_bad_ids_and_unknown_volumes(repo: Path, snippet_id: str, cause: str) -> None:
+    new_volume(repo, "Tiny images")
+    before = tree(repo)
+    with pytest.raises(UsageError, match=cause) as caught:
+        new_snippet(repo, snippet_id)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert tree(repo) == before
+
+
+def test_new_snippet_refuses_an_existing_folder(repo: Path) -> None:
+    new_volume(repo, "Tiny images")
+    new_snippet(repo, "vol1/hello")
+    (repo / "snippets/vol1/other").mkdir()
+    before = tree(repo)
+    for snippet_id in ("vol1/hello", "vol1/other"):
+        with pytest.raises(UsageError, match="already exists") as caught:
+            new_snippet(repo, snippet_id)
+        assert caught.value.snippet == snippet_id
+        assert caught.value.step == "new snippet"
+    assert tree(repo) == before
+
+
+def test_run_new_prints_what_it_did_and_the_next_step(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_new(argparse.Namespace(kind="volume", target="Tiny images", root=repo)) == 0
+    assert run_new(argparse.Namespace(kind="snippet", target="vol1/hello", root=repo, title=None)) == 0
+    out, err = capsys.readouterr()
+    assert "created snippets/vol1/hello/Dockerfile\n" in out
+    assert "edited  snippets/vol1/volume.yml\n" in out
+    assert "edited  mkdocs.yml\n" in out
+    assert "make verify SNIPPETS=vol1/hello" in err
+
+
+# --- the generated files pass the linters the manifest runs -------------------------------------------------
+
+
+def test_generated_dockerfile_passes_hadolint_and_go_code_vets_and_tests(repo: Path) -> None:
+    new_volume(repo, "Tiny images")
+    new_snippet(repo, "vol1/hello")
+    folder = repo / "snippets/vol1/hello"
+    dockerfile = (folder / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM golang:1.26-trixie AS builder" in dockerfile
+    assert "FROM scratch" in dockerfile
+    assert "USER 65534:65534" in dockerfile
+    assert not (folder / "go.sum").exists()
+    for command in (
+        [str(VENV_BIN / "hadolint"), "Dockerfile"],
+        ["gofmt", "-l", "."],
+        ["go", "vet", "./..."],
+        ["go", "test", "./..."],
+    ):
+        done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+        assert command[0] != "gofmt" or done.stdout == ""
+
+
+# --- the text edit itself -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nav:\n  - a\n", "nav:\n  - a\n  - b\n"),
+        ("nav:\n- a\nnext: 1\n", "nav:\n- a\n- b\nnext: 1\n"),
+        (
+            "nav:\n  - a\n  - c:\n      - d\n\n# c\nx: 1\n",
+            "nav:\n  - a\n  - c:\n      - d\n  - b\n\n# c\nx: 1\n",
+        ),
+        ("nav:\n  - a", "nav:\n  - a\n  - b\n"),
+        ("nav: []  # empty\nx: 1\n", "nav:  # empty\n  - b\nx: 1\n"),
+        ("nav:\r\n  - a\r\n", "nav:\r\n  - a\r\n  - b\r\n"),
+    ],
+)
+def test_append_to_block_list(text: str, expected: str) -> None:
+    assert append_to_block_list(text, "nav", "b", Path("f.yml")) == expected
+
+
+@pytest.mark.parametrize("text", ["site: 1\n", "nav: [a, b]\n", "  nav:\n    - a\n"])
+def test_append_to_block_list_refuses_what_it_cannot_edit_safely(text: str) -> None:
+    with pytest.raises(UsageError, match=r"f\.yml: no top-level `nav:` list"):
+        append_to_block_list(text, "nav", "b", Path("f.yml"))
