@@ -12,7 +12,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from journey.digest import tree_files
+from journey.digest import source_roots, tree_files
 from journey.record import RESULT_NAME, results_dir, write_text_atomic
 
 if TYPE_CHECKING:
@@ -167,8 +167,9 @@ def _environment_rows(result: Result) -> list[str]:
 
 
 def snippet_files(snippet: Snippet) -> list[Path]:
-    """Return every file of the snippet folder, in a stable order."""
-    return tree_files(snippet.dir)
+    """Return every file a reader needs: the snippet folder's and a build context's elsewhere."""
+    roots = [root for _, root in source_roots(snippet)]
+    return [path for root in roots for path in ([root] if root.is_file() else tree_files(root))]
 
 
 def download_link(path: Path, label: str) -> str:
@@ -185,7 +186,7 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
     else:
         lines += [*_environment_rows(result), ""]
-    lines.append("Files (each link downloads the exact bytes that were verified):")
+    lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
     for path in snippet_files(snippet):
         rel = path.relative_to(root).as_posix()
@@ -201,7 +202,9 @@ def _outcome_text(outcome: Outcome | None, reason: str | None) -> str:
     if outcome is None:
         return f"not verified in this build: {reason or 'no output recorded'}\n"
     text = outcome["output"]
-    return text if text.endswith("\n") or not text else text + "\n"
+    if not text.strip():
+        return f"(no output; {'passed' if outcome['ok'] else 'failed'})\n"
+    return text if text.endswith("\n") else text + "\n"
 
 
 def render_outcomes(snippet: Snippet, result: Result) -> dict[str, str]:

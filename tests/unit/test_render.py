@@ -1,0 +1,143 @@
+"""Fragments rendered from a recorded result, compared with reviewed golden files.
+
+Regenerate the golden files after an intended change with JOURNEY_UPDATE_GOLDEN=1 and review the diff.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from journey.manifest import load_volume
+from journey.render import (
+    check_fragment,
+    format_size,
+    probe_fragment,
+    render_snippet,
+    render_volume,
+    slug,
+    split_ref,
+    write_fragments,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+GOLDEN = REPO / "tests" / "golden" / "render"
+UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture
+def volume():
+    return load_volume(FIXTURES / "snippets" / "golden")
+
+
+@pytest.fixture
+def result():
+    return json.loads((GOLDEN / "result.json").read_text(encoding="utf-8"))
+
+
+def not_verified(result):
+    broken = copy.deepcopy(result)
+    broken.update(status="not-verified", reason="golang:1.12-alpine has no stand-in recipe", images=[],
+                  probes=[], checks=[])
+    return broken
+
+
+def compare(folder: Path, fragments: dict[str, str]) -> None:
+    if UPDATE:
+        write_fragments(folder, fragments)
+    expected = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.is_file()}
+    assert fragments == expected
+
+
+def test_verified_snippet_matches_golden_files(volume, result):
+    compare(GOLDEN / "verified", render_snippet(FIXTURES, volume.snippets[0], result))
+
+
+def test_not_verified_snippet_matches_golden_files(volume, result):
+    compare(GOLDEN / "not-verified", render_snippet(FIXTURES, volume.snippets[0], not_verified(result)))
+
+
+def test_volume_ladder_matches_golden_files(volume, result):
+    compare(GOLDEN / "volume", render_volume(volume, {"golden/hello": result}))
+
+
+def test_every_fragment_of_a_not_verified_snippet_says_so_visibly(volume, result):
+    fragments = render_snippet(FIXTURES, volume.snippets[0], not_verified(result))
+    for name, text in fragments.items():
+        assert "not verified in this build: golang:1.12-alpine has no stand-in recipe" in text, name
+    assert fragments["sizes.md"].startswith('!!! warning "Not verified in this build"')
+
+
+def test_probe_and_check_fragments_are_named_after_the_manifest(volume, result):
+    fragments = render_snippet(FIXTURES, volume.snippets[0], result)
+    assert probe_fragment("root") in fragments
+    assert check_fragment("hadolint Dockerfile") == "check-hadolint-dockerfile.txt"
+    assert fragments["probe-root.txt"] == "HTTP/1.1 200 OK\nContent-Length: 6\n\nhello\n"
+    assert fragments["probe-no-shell.txt"].endswith("no such file or directory\n")
+
+
+def test_sizes_table_uses_the_one_size_format(volume, result):
+    sizes = render_snippet(FIXTURES, volume.snippets[0], result)["sizes.md"]
+    for image in result["images"]:
+        assert f"| {format_size(image['size'])} | {format_size(image['compressed_size'])} |" in sizes
+
+
+def test_download_links_carry_the_exact_bytes(volume, result):
+    provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
+    links = dict(re.findall(r'base64,([A-Za-z0-9+/=]+)" download="([^"]+)"', provenance))
+    snippet_dir = FIXTURES / "snippets" / "golden" / "hello"
+    by_name = {name: base64.b64decode(data) for data, name in links.items()}
+    assert set(by_name) == {p.name for p in snippet_dir.iterdir()}
+    for name, data in by_name.items():
+        assert data == (snippet_dir / name).read_bytes()
+
+
+def test_ladder_svg_is_well_formed_and_self_contained(volume, result):
+    svg = render_volume(volume, {"golden/hello": result})["size-ladder.svg"]
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "href" not in svg
+    assert "@font-face" not in svg
+    assert svg.count("http://") == 1  # the xmlns only
+    assert format_size(4712345) in svg
+
+
+def test_ladder_shows_missing_results_as_not_verified(volume):
+    assert "not verified" in render_volume(volume, {})["size-ladder.svg"]
+    ladder = render_volume(volume, {})["size-ladder.md"]
+    assert "| Hello from scratch | not verified | not verified |" in ladder
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 B"), (999, "999 B"), (1000, "1 kB"), (7_120_000, "7.12 MB"), (21_200_000, "21.2 MB"),
+     (567_000_000, "567 MB"), (999_600_000, "1 GB"), (1_110_000_000, "1.11 GB")],
+)
+def test_format_size_is_decimal_with_three_digits(size, text):
+    assert format_size(size) == text
+    assert format_size(size, compact=True) == text.replace(" ", "")
+
+
+def test_slug_and_ref_splitting():
+    assert slug("jsonschema .travis.yml") == "jsonschema-travis-yml"
+    assert split_ref("golang:1.26-trixie") == ("golang", "1.26-trixie")
+    assert split_ref("localhost:5000/app") == ("localhost:5000/app", "latest")
+    assert split_ref("debian@sha256:abc") == ("debian", "<none>")
+
+
+def test_write_fragments_rewrites_only_changes_and_prunes_leftovers(tmp_path):
+    first = write_fragments(tmp_path, {"a.md": "x\n", "b.txt": "y\n"})
+    assert first == [tmp_path / "a.md", tmp_path / "b.txt"]
+    (tmp_path / "old.txt").write_text("gone\n")
+    (tmp_path / "result.json").write_text("{}\n")
+    changed = write_fragments(tmp_path, {"a.md": "x\n", "b.txt": "z\n"})
+    assert changed == [tmp_path / "b.txt", tmp_path / "old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.txt", "result.json"]
