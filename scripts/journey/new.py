@@ -31,6 +31,7 @@ SNIPPET_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 VOLUME_SLUG = re.compile(r"^vol([1-9][0-9]*)$")
 MAX_NAME = 40
 MAX_TITLE = 80
+VOLUME_NAV = re.compile(r"(?:^|[\s:\[\"'])vol[1-9][0-9]*/")  # a nav item pointing into a volume's pages
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 # Template name -> file name in the new snippet folder (the files a reader copies, plus the manifest).
@@ -121,11 +122,15 @@ def _block_end(lines: list[str], key_index: int) -> int:
     return last + 1
 
 
-def append_to_block_list(text: str, key: str, item: str, path: Path) -> str:
-    """Return ``text`` with ``- item`` appended to the top-level block list ``key``, other bytes unchanged.
+def append_to_block_list(
+    text: str, key: str, item: str, path: Path, after: re.Pattern[str] | None = None
+) -> str:
+    """Return ``text`` with ``- item`` added to the top-level block list ``key``, other bytes unchanged.
 
-    Handles the empty flow list ``key: []`` (what ``journey new volume`` writes) by turning it into a block
-    list. Raises when ``key`` is missing or is neither form, rather than guessing.
+    The item goes after the last item with a line matching ``after`` (the last volume in the nav, so that
+    pages such as the contributor's guide stay last), or at the end. Handles the empty flow list ``key: []``
+    (what ``journey new volume`` writes) by turning it into a block list. Raises when ``key`` is missing or
+    is neither form, rather than guessing.
     """
     lines = text.splitlines(keepends=True)
     head = re.compile(rf"^{re.escape(key)}:(?P<value>[ \t]*(?:\[[ \t]*\])?)[ \t]*(?P<comment>#.*)?$")
@@ -141,11 +146,24 @@ def append_to_block_list(text: str, key: str, item: str, path: Path) -> str:
             return "".join(lines)
         end = _block_end(lines, index)
         indent = _item_indent(lines[index + 1 : end])
-        if not lines[end - 1].endswith("\n"):
-            lines[end - 1] += newline
-        lines.insert(end, f"{indent}- {item}{newline}")
+        at = _after_last_match(lines, index + 1, end, indent, after) if after else end
+        if not lines[at - 1].endswith("\n"):
+            lines[at - 1] += newline
+        lines.insert(at, f"{indent}- {item}{newline}")
         return "".join(lines)
     raise UsageError(f"{path}: no top-level `{key}:` list to add to (write `{key}:` first)", step="new")
+
+
+def _after_last_match(lines: list[str], start: int, end: int, indent: str, after: re.Pattern[str]) -> int:
+    """Return the index after the last item in ``lines[start:end]`` with a line matching ``after``, or end."""
+    starts = [i for i in range(start, end) if lines[i].startswith(f"{indent}- ")]
+    spans = zip(starts, [*starts[1:], end], strict=True)
+    matching = [(first, stop) for first, stop in spans if any(after.search(x) for x in lines[first:stop])]
+    if not matching:
+        return end
+    first, stop = matching[-1]
+    content = [i for i in range(first, stop) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    return content[-1] + 1
 
 
 def _item_indent(block: list[str]) -> str:
@@ -157,17 +175,27 @@ def _item_indent(block: list[str]) -> str:
     return "  "
 
 
-def _checked_edit(path: Path, key: str, item: str, expected: Any) -> str:  # noqa: ANN401 (YAML values)
-    """Append ``item`` to list ``key`` of the YAML file and prove the result parses to ``expected``."""
+def _checked_edit(
+    path: Path,
+    key: str,
+    item: str,
+    expected: Any,  # noqa: ANN401 (YAML values)
+    after: re.Pattern[str] | None = None,
+) -> str:
+    """Add ``item`` to list ``key`` of a YAML file; prove the only change is ``expected`` in that list."""
     before = path.read_text(encoding="utf-8")
-    after = append_to_block_list(before, key, item, path)
-    parsed = _load_yaml(after, path)
-    if not isinstance(parsed, dict) or parsed.get(key) != expected:
-        raise UsageError(
-            f"{path}: could not add {item!r} to `{key}:` safely (its layout is unusual); add it by hand",
-            step="new",
-        )
-    return after
+    edited = append_to_block_list(before, key, item, path, after)
+    old, new = _load_yaml(before, path), _load_yaml(edited, path)
+    listed = new.get(key) if isinstance(new, dict) else None
+    if isinstance(old, dict) and isinstance(listed, list) and expected in listed:
+        listed.remove(expected)
+        old[key] = old.get(key) or []
+        if old == new:
+            return edited
+    raise UsageError(
+        f"{path}: could not add {item!r} to `{key}:` safely (its layout is unusual); add it by hand",
+        step="new",
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -234,9 +262,8 @@ def new_volume(root: Path, title: str) -> Scaffold:
     manifest = root / "snippets" / volume / "volume.yml"
     mkdocs = root / "mkdocs.yml"
     label = f"Volume {number}: {title}"
-    nav = _load_yaml(mkdocs.read_text(encoding="utf-8"), mkdocs).get("nav") or []
     entry = f"{_yaml_string(label)}: {volume}/index.md"
-    new_mkdocs = _checked_edit(mkdocs, "nav", entry, [*nav, {label: f"{volume}/index.md"}])
+    new_mkdocs = _checked_edit(mkdocs, "nav", entry, {label: f"{volume}/index.md"}, after=VOLUME_NAV)
     values = {"number": str(number), "volume": volume, "title": label, "title_yaml": _yaml_string(title)}
     created = (
         *_write_folder(manifest.parent, {"volume.yml": _render("volume.yml.tmpl", values)}),
@@ -308,8 +335,7 @@ def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffo
     if not page.is_file():
         cause = f"{page.relative_to(root)} (the volume's first page) does not exist"
         raise UsageError(cause, snippet=snippet_id, step="new snippet")
-    listed = [*(manifest.get("snippets") or []), name]
-    new_manifest = _checked_edit(manifest_path, "snippets", name, listed)
+    new_manifest = _checked_edit(manifest_path, "snippets", name, name)
     section = _render("snippet-section.md.tmpl", values)
     new_page = page.read_text(encoding="utf-8").rstrip("\n") + "\n" + section
     created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})

@@ -80,6 +80,20 @@ def test_new_volume_appends_after_nested_nav_and_keeps_following_keys(repo: Path
     assert after.index("vol1/more.md") < after.index("Volume 1: Next") < after.index("# theme")
 
 
+def test_new_volume_goes_after_the_last_volume_not_after_the_guide(repo: Path) -> None:
+    text = (
+        "nav:\n  - Home: index.md\n  - Volume 1:\n      - vol1/index.md\n  - Contributing: contributing.md\n"
+    )
+    (repo / "mkdocs.yml").write_text(text, encoding="utf-8")
+    (repo / "snippets" / "vol1").mkdir()
+    new_volume(repo, "Two")
+    after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
+    assert after.splitlines()[4:] == [
+        '  - "Volume 2: Two": vol2/index.md',
+        "  - Contributing: contributing.md",
+    ]
+
+
 @pytest.mark.parametrize("title", ["", "   ", "two\nlines", "x" * 81, "tab\there"])
 def test_new_volume_refuses_a_bad_title(repo: Path, title: str) -> None:
     before = tree(repo)
