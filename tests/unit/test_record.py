@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from journey.errors import ExitCode, StaleError
+from journey.record import dumps_result, materially_equal, read_result, result_path, write_result
+
+RESULT = json.loads((Path(__file__).resolve().parents[1] / "golden" / "render" / "result.json").read_text())
+
+
+@pytest.fixture
+def result():
+    return copy.deepcopy(RESULT)
+
+
+def test_written_result_has_sorted_keys_and_a_trailing_newline(tmp_path, result):
+    path = result_path(tmp_path, "golden/hello")
+    assert write_result(path, result) is True
+    text = path.read_text(encoding="utf-8")
+    assert text == dumps_result(result)
+    assert text.endswith("}\n")
+    assert list(json.loads(text)) == sorted(result)
+    assert read_result(path) == result
+    assert not [p for p in path.parent.iterdir() if p.name != "result.json"]  # no temp file left
+
+
+def test_unchanged_reverify_leaves_the_file_byte_for_byte(tmp_path, result):
+    path = tmp_path / "result.json"
+    write_result(path, result)
+    before = path.read_bytes()
+    again = copy.deepcopy(result)
+    again["verified_on"] = "2027-01-01"
+    again["images"][0]["build_seconds"] = 99.9
+    assert materially_equal(result, again)
+    assert write_result(path, again) is False
+    assert path.read_bytes() == before
+
+
+def test_a_real_change_rewrites(tmp_path, result):
+    path = tmp_path / "result.json"
+    write_result(path, result)
+    changed = copy.deepcopy(result)
+    changed["images"][0]["size"] += 1
+    assert not materially_equal(result, changed)
+    assert write_result(path, changed) is True
+    assert read_result(path) == changed
+
+
+def test_missing_result_reads_as_none(tmp_path):
+    assert read_result(tmp_path / "nope.json") is None
+    assert not materially_equal(None, RESULT)
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"snippet": "x"}'])
+def test_broken_result_is_a_stale_error(tmp_path, text):
+    path = tmp_path / "result.json"
+    path.write_text(text)
+    with pytest.raises(StaleError) as caught:
+        read_result(path)
+    assert caught.value.exit_code == ExitCode.STALE
+    assert str(path) in caught.value.message
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, result, monkeypatch):
+    path = tmp_path / "result.json"
+    write_result(path, result)
+    before = path.read_bytes()
+    changed = copy.deepcopy(result)
+    changed["status"] = "not-verified"
+
+    def boom(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        write_result(path, changed)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
