@@ -195,7 +195,7 @@ def payload_size(session: Session, image_id: str, paths: tuple[str, ...], *, sni
     Reading through a created container works for FROM scratch images, which have no shell.
     """
     container = session.client.containers.create(
-        image_id, entrypoint=["/journey-never-started"], command=[], labels=session.labels
+        image_id, entrypoint=["/journey-never-started"], command=[], labels=session.labels_for(snippet)
     )
     try:
         return sum(_archive_bytes(container, path, snippet) for path in paths)

@@ -67,18 +67,25 @@ def _start_service(session: Session, snippet: Snippet, image_id: str) -> Any:  #
     ports = {f"{run.port}/tcp": ("127.0.0.1", None)} if run.port else {}
     try:
         container = session.client.containers.create(
-            image_id, command=list(run.command) if run.command else None, environment=dict(run.env),
-            ports=ports, labels=session.labels, network_mode=run.network or "bridge", detach=True,
+            image_id,
+            command=list(run.command) if run.command else None,
+            environment=dict(run.env),
+            ports=ports,
+            labels=session.labels_for(snippet.id),
+            network_mode=run.network or "bridge",
+            detach=True,
         )
     except docker.errors.APIError as exc:
-        raise VerificationError(f"cannot create the container: {_explain(exc)}", snippet=snippet.id,
-                                step="run") from exc
+        raise VerificationError(
+            f"cannot create the container: {_explain(exc)}", snippet=snippet.id, step="run"
+        ) from exc
     try:
         container.start()
     except docker.errors.APIError as exc:
         _remove(container)
-        raise VerificationError(f"the container does not start: {_explain(exc)}", snippet=snippet.id,
-                                step="run") from exc
+        raise VerificationError(
+            f"the container does not start: {_explain(exc)}", snippet=snippet.id, step="run"
+        ) from exc
     return container
 
 
@@ -98,8 +105,12 @@ def _wait_ready(container: Any, snippet: Snippet, port: int | None, budget: Dead
         container.reload()
         if container.status in {"exited", "dead"}:
             code = container.attrs["State"]["ExitCode"]
-            raise VerificationError(f"the container exited (code {code}) before it was ready",
-                                    snippet=snippet.id, step="run", log_tail=tail(_logs(container)))
+            raise VerificationError(
+                f"the container exited (code {code}) before it was ready",
+                snippet=snippet.id,
+                step="run",
+                log_tail=tail(_logs(container)),
+            )
         if _is_ready(container, ready, port):
             return
         if budget.expired():
@@ -147,14 +158,26 @@ def _http_probe(container: Any, snippet: Snippet, probe: Probe, port: int | None
     try:
         status, output = _request(port, spec)
     except (OSError, http.client.HTTPException) as exc:
-        raise VerificationError(f"{spec.method} {spec.path} failed: {exc}", snippet=snippet.id, step=step,
-                                log_tail=tail(_logs(container))) from exc
+        raise VerificationError(
+            f"{spec.method} {spec.path} failed: {exc}",
+            snippet=snippet.id,
+            step=step,
+            log_tail=tail(_logs(container)),
+        ) from exc
     if status != spec.status:
-        raise VerificationError(f"{spec.method} {spec.path} answered {status}, expected {spec.status}",
-                                snippet=snippet.id, step=step, log_tail=tail(output))
+        raise VerificationError(
+            f"{spec.method} {spec.path} answered {status}, expected {spec.status}",
+            snippet=snippet.id,
+            step=step,
+            log_tail=tail(output),
+        )
     if spec.body and re.search(spec.body, output) is None:
-        raise VerificationError(f"{spec.method} {spec.path}: body does not match /{spec.body}/",
-                                snippet=snippet.id, step=step, log_tail=tail(output))
+        raise VerificationError(
+            f"{spec.method} {spec.path}: body does not match /{spec.body}/",
+            snippet=snippet.id,
+            step=step,
+            log_tail=tail(output),
+        )
     return {"name": probe.name, "ok": True, "output": output}
 
 
@@ -183,14 +206,20 @@ def _fresh_container_probe(
     code, output = _run_once(session, snippet, image_id, spec, (budget, step))
     expect_failure = probe.expect_failure is not None
     if expect_failure and code == 0:
-        raise VerificationError("expected a failure, but the command succeeded", snippet=snippet.id,
-                                step=step, log_tail=tail(output))
+        raise VerificationError(
+            "expected a failure, but the command succeeded",
+            snippet=snippet.id,
+            step=step,
+            log_tail=tail(output),
+        )
     if not expect_failure and code != 0:
-        raise VerificationError(f"the command exited {code}", snippet=snippet.id, step=step,
-                                log_tail=tail(output))
+        raise VerificationError(
+            f"the command exited {code}", snippet=snippet.id, step=step, log_tail=tail(output)
+        )
     if spec.output and re.search(spec.output, output) is None:
-        raise VerificationError(f"output does not match /{spec.output}/", snippet=snippet.id, step=step,
-                                log_tail=tail(output))
+        raise VerificationError(
+            f"output does not match /{spec.output}/", snippet=snippet.id, step=step, log_tail=tail(output)
+        )
     return {"name": probe.name, "ok": True, "output": output}
 
 
@@ -202,7 +231,11 @@ def _run_once(
     session.raise_if_cancelled(snippet.id)
     env = dict(snippet.run.env) if snippet.run else {}
     container = session.client.containers.create(
-        image_id, command=list(spec.command), environment=env, labels=session.labels, detach=True
+        image_id,
+        command=list(spec.command),
+        environment=env,
+        labels=session.labels_for(snippet.id),
+        detach=True,
     )
     try:
         try:
@@ -212,8 +245,12 @@ def _run_once(
         try:
             code = int(container.wait(timeout=max(budget.remaining(), 1))["StatusCode"])
         except Exception as exc:  # requests' timeout types vary by version
-            raise VerificationError(f"the command did not exit within {budget.seconds:g} s",
-                                    snippet=snippet.id, step=step, log_tail=tail(_logs(container))) from exc
+            raise VerificationError(
+                f"the command did not exit within {budget.seconds:g} s",
+                snippet=snippet.id,
+                step=step,
+                log_tail=tail(_logs(container)),
+            ) from exc
         return code, _logs(container)
     finally:
         _remove(container)

@@ -24,6 +24,8 @@ import docker.errors
 from journey.errors import InterruptedRunError, VerificationError
 
 RUN_LABEL = "org.golangjourney.run"
+#: Which snippet a container belongs to, so a test (or a person) can find exactly its leftovers.
+SNIPPET_LABEL = "org.golangjourney.snippet"
 #: Repository prefix of every image tag a run creates and removes again.
 TEMP_REPO = "journey-run"
 #: Seconds a killed process gets to exit before SIGKILL.
@@ -78,6 +80,10 @@ class Session:
         """True once an interrupt asked every worker to stop."""
         return self._cancel.is_set()
 
+    def labels_for(self, snippet: str | None) -> dict[str, str]:
+        """Return the labels of a container made for ``snippet``: the run id and the snippet id."""
+        return {**self.labels, SNIPPET_LABEL: snippet} if snippet else dict(self.labels)
+
     def raise_if_cancelled(self, snippet: str | None = None) -> None:
         """Stop a worker before it creates anything new after an interrupt."""
         if self._cancel.is_set():
@@ -104,8 +110,15 @@ class Session:
         self.raise_if_cancelled(what.snippet)
         start = time.monotonic()
         proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True,
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
         with self._lock:
             self._procs.add(proc)
@@ -118,7 +131,9 @@ class Session:
         if timed_out:
             raise VerificationError(
                 f"timed out after {deadline.seconds:g} s (per-snippet --timeout)",
-                snippet=what.snippet, step=what.step, log_tail=tail(output),
+                snippet=what.snippet,
+                step=what.step,
+                log_tail=tail(output),
             )
         return ProcessResult(proc.returncode, output, time.monotonic() - start)
 
