@@ -1,0 +1,248 @@
+"""``journey check`` on small repositories built in temp folders: green, then one gap at a time."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from journey.check import check, run_check
+from journey.cli import main
+from journey.digest import source_digest
+from journey.errors import ExitCode, StaleError
+from journey.manifest import discover
+from journey.record import result_path, write_result
+from journey.render import write_snippet_fragments, write_volume_fragments
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MKDOCS = """\
+site_name: fixture
+docs_dir: docs
+nav:
+  - Home: index.md
+  - Volume 1: vol1.md
+markdown_extensions:
+  - pymdownx.snippets:
+      base_path: [!relative $config_dir]
+      check_paths: true
+"""
+PAGE = """\
+# Volume 1
+
+A sentence that mentions --8<-- "snippets/vol1/hello/ghost.txt" stays literal text.
+
+```dockerfile
+--8<-- "snippets/vol1/hello/Dockerfile"
+```
+
+```go
+--8<-- "snippets/vol1/hello/main.go:handler"
+```
+
+--8<--
+results/vol1/hello/sizes.md
+--8<--
+
+;--8<-- "snippets/vol1/hello/escaped-and-ignored.txt"
+"""
+MAIN_GO = """\
+package main
+
+import "net/http"
+
+// --8<-- [start:handler]
+func handler(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("hi")) }
+// --8<-- [end:handler]
+
+func main() { http.HandleFunc("/", handler); _ = http.ListenAndServe(":8080", nil) }
+"""
+FILES = {
+    "mkdocs.yml": MKDOCS,
+    "docs/index.md": "# Home\n",
+    "docs/vol1.md": PAGE,
+    "snippets/vol1/volume.yml": "title: Volume 1\npages: [vol1.md]\nsnippets: [hello]\n",
+    "snippets/vol1/hello/snippet.yml": "title: Hello\nsupporting: [go.mod]\nbuild: {stages: [builder]}\n",
+    "snippets/vol1/hello/Dockerfile": "FROM golang:1.26-trixie AS builder\nFROM scratch\n",
+    "snippets/vol1/hello/main.go": MAIN_GO,
+    "snippets/vol1/hello/go.mod": "module example.org/hello\n\ngo 1.26\n",
+}
+
+
+def record(root: Path) -> None:
+    """Record a result for every snippet as `journey verify` would, then render its fragments."""
+    for volume in discover(root):
+        results = {}
+        for snippet in volume.snippets:
+            result = {
+                "results_version": 1, "snippet": snippet.id, "status": "verified", "reason": None,
+                "source_digest": source_digest(snippet), "input_digest": "sha256:0",
+                "verified_on": "2026-11-28",
+                "environment": {"engine": "26.1.5", "buildx": "0.13.1", "platform": "linux/amd64",
+                                "go": "go1.26.8", "bases": []},
+                "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}],
+                "probes": [], "checks": [], "outputs": {},
+            }
+            write_result(result_path(root, snippet.id), result)
+            write_snippet_fragments(root, snippet, result)
+            results[snippet.id] = result
+        write_volume_fragments(root, volume, results)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    record(tmp_path)
+    return tmp_path
+
+
+def problems(root: Path) -> list[str]:
+    return [str(p) for p in run_check(root)]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_green_repository_has_no_gap(repo):
+    assert problems(repo) == []
+    check(repo)
+
+
+def test_orphan_snippet_file(repo):
+    (repo / "snippets/vol1/hello/deploy.sh").write_text("#!/bin/sh\n")
+    record(repo)
+    assert problems(repo) == [
+        ("snippets/vol1/hello/deploy.sh:1: shown on no page and not marked supporting"
+        ' (hint: include it on a page with a line `--8<-- "snippets/vol1/hello/deploy.sh"`,'
+        " or add it to `supporting:` in snippets/vol1/hello/snippet.yml)")
+    ]
+
+
+def test_include_of_a_missing_file(repo):
+    edit(repo / "docs/vol1.md", "# Volume 1\n", '# Volume 1\n\n--8<-- "snippets/vol1/hello/nope.go"\n')
+    assert problems(repo) == [
+        ("docs/vol1.md:3: includes 'snippets/vol1/hello/nope.go', which does not exist"
+        " (hint: fix the path (it is relative to the repository root))")
+    ]
+
+
+def test_include_of_a_missing_section(repo):
+    edit(repo / "docs/vol1.md", "main.go:handler", "main.go:server")
+    (gap,) = problems(repo)
+    assert gap.startswith("docs/vol1.md:10: includes section 'server' of 'snippets/vol1/hello/main.go',"
+                          " which has no such section")
+    assert "`--8<-- [start:server]`" in gap
+
+
+def test_include_of_a_missing_result_fragment_says_to_verify(repo):
+    edit(repo / "docs/vol1.md", "results/vol1/hello/sizes.md", "results/vol1/other/sizes.md")
+    (gap,) = problems(repo)
+    assert gap.startswith("docs/vol1.md:14: includes 'results/vol1/other/sizes.md', which does not exist")
+    assert "run `journey verify`" in gap
+
+
+def test_unpaired_section_markers(repo):
+    edit(repo / "snippets/vol1/hello/main.go", "// --8<-- [end:handler]\n", "")
+    edit(repo / "snippets/vol1/hello/go.mod", "go 1.26\n", "go 1.26\n// --8<-- [end:orphan]\n")
+    record(repo)
+    gaps = problems(repo)
+    unended = (
+        "snippets/vol1/hello/main.go:5: `[start:handler]` is never ended (pymdownx would include the rest"
+        " of the file) (hint: add `--8<-- [end:handler]` where the section stops)"
+    )
+    assert unended in gaps
+    orphan = "snippets/vol1/hello/go.mod:4: `[end:orphan]` has no `[start:orphan]`"
+    assert any(g.startswith(orphan) for g in gaps)
+    assert any(g.startswith("docs/vol1.md:10: includes section 'handler'") for g in gaps)
+
+
+def test_snippet_without_results(repo):
+    result_path(repo, "vol1/hello").unlink()
+    gaps = problems(repo)
+    assert gaps[-1] == ("snippets/vol1/hello/snippet.yml:1: vol1/hello: no recorded result"
+                        " (hint: run `journey verify vol1/hello` and commit results/vol1/hello/)")
+
+
+def test_page_missing_from_nav_and_nav_entry_without_page(repo):
+    (repo / "docs/extra.md").write_text("# Extra\n")
+    edit(repo / "mkdocs.yml", "  - Volume 1: vol1.md\n", "  - Volume 1: vol1.md\n  - Gone: gone.md\n")
+    assert problems(repo) == [
+        ("docs/extra.md:1: page is not in the nav of mkdocs.yml"
+         " (hint: add `- extra.md` under `nav:` in mkdocs.yml)"),
+        ("mkdocs.yml:6: nav lists 'gone.md', which does not exist"
+         " (hint: create docs/gone.md or remove the entry)"),
+    ]
+
+
+def test_one_changed_byte_makes_the_result_stale(repo):
+    edit(repo / "snippets/vol1/hello/Dockerfile", "scratch", "scratcH")
+    assert problems(repo) == [
+        ("results/vol1/hello/result.json:24: vol1/hello: stale result: a snippet file changed since it was"
+        " verified (hint: run `journey verify vol1/hello`)")
+    ]
+    with pytest.raises(StaleError) as caught:
+        check(repo)
+    assert caught.value.exit_code == ExitCode.STALE
+
+
+def test_hand_edited_or_leftover_fragment(repo):
+    edit(repo / "results/vol1/hello/sizes.md", "7.12 MB", "7.00 MB")
+    (repo / "results/vol1/hello/probe-old.txt").write_text("x\n")
+    assert problems(repo) == [
+        ("results/vol1/hello/probe-old.txt:1: fragment no longer produced by any probe or check"
+        " (hint: run `journey render` and commit the results/ changes)"),
+        ("results/vol1/hello/sizes.md:1: fragment differs from its result"
+        " (hint: run `journey render` and commit the results/ changes)"),
+    ]
+
+
+def test_result_of_a_removed_snippet(repo):
+    ghost = result_path(repo, "vol1/ghost")
+    ghost.parent.mkdir(parents=True)
+    ghost.write_text("{}\n")
+    assert problems(repo) == [
+        ("results/vol1/ghost/result.json:1: result for unknown snippet vol1/ghost"
+        " (hint: delete results/vol1/ghost/ (or restore snippets/vol1/ghost/))")
+    ]
+
+
+def test_cli_check_exit_codes_and_messages(repo, capsys):
+    assert main(["check", "--root", str(repo)]) == ExitCode.OK
+    edit(repo / "snippets/vol1/hello/main.go", "hi", "ho")
+    assert main(["check", "--root", str(repo)]) == ExitCode.STALE
+    out, err = capsys.readouterr()
+    assert "vol1/hello: stale result" in out
+    assert "journey: check: 1 gap found" in err
+
+
+def test_cli_manifest_error_is_exit_2(repo, capsys):
+    edit(repo / "snippets/vol1/hello/snippet.yml", "title: Hello", "titel: Hello")
+    assert main(["check", "--root", str(repo)]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("journey: vol1/hello: manifest: ")
+    assert "snippets/vol1/hello/snippet.yml: " in err
+    assert "'title' is a required property" in err or "'titel' was unexpected" in err
+
+
+def test_cli_render_repairs_fragments_and_list_reports_freshness(repo, capsys):
+    edit(repo / "results/vol1/hello/sizes.md", "7.12 MB", "7.00 MB")
+    assert main(["render", "--root", str(repo)]) == ExitCode.OK
+    assert "rendered results/vol1/hello/sizes.md" in capsys.readouterr().out
+    assert main(["check", "--root", str(repo)]) == ExitCode.OK
+    assert main(["list", "--json", "--root", str(repo)]) == ExitCode.OK
+    (entry,) = json.loads(capsys.readouterr().out)
+    assert (entry["snippet"], entry["status"], entry["fresh"]) == ("vol1/hello", "verified", True)
+    assert entry["result"]["images"][0]["size"] == 7_120_000
+
+
+def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
+    monkeypatch.setitem(__import__("journey.cli").cli.DELEGATED, "bases", ("journey.no_such_module", "run"))
+    assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
+    assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
