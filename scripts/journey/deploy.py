@@ -1,0 +1,585 @@
+"""The ``deploy-e2e`` check: run a deploy script for real against an emulated ECR and a real registry.
+
+A deploy script is only worth showing if it pushes. This check starts, on loopback only,
+moto's server (it answers ``aws ecr get-login-password`` like ECR does) and Docker's own registry
+(Debian's ``docker-registry``, i.e. distribution) with htpasswd authentication and TLS, imports a
+small image, runs the snippet's script with the real AWS CLI and the real Docker CLI, then asks the
+registry what it holds. It passes only if every expected tag's manifest digest is the one the engine
+recorded for the push and the manifest's config digest is the local image ID: the image in the
+registry is the image that was built.
+
+How the password is made acceptable: ECR's password is a token its own service checks. The check
+asks the emulator for the token first (moto's is stable for an account) and writes the registry's
+htpasswd entry for user ``AWS`` with exactly that token, which is the role ECR's auth plays in
+real life. With ``refuse_login: true`` the registry gets another password instead, so the login is
+refused and the check passes only if the script fails and nothing reached the registry.
+
+The 2019 script cannot be pointed elsewhere: its registry is ``<account>.dkr.ecr.<region>.amazonaws.com``.
+For it (``registry: ecr-hostname``) the check maps exactly that name to 127.0.0.1 in ``/etc/hosts``
+for the run (root only), waits until the name resolves to loopback and nowhere else, and serves
+the registry on 127.0.0.1:443. Nothing ever goes past loopback; everything started is stopped, the
+hosts line removed and the images deleted, whatever happens. No credential reaches the output:
+every secret is replaced before recording, and a script that prints one fails the check.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import fcntl
+import io
+import ipaddress
+import json
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import bcrypt
+import docker.errors
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from journey.checks import CheckContext, register, venv_bin
+from journey.errors import VerificationError
+from journey.normalise import normalise
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from journey.manifest import Check
+    from journey.session import Deadline
+
+#: Serialises runs on one machine: the ECR-hostname mode needs port 443 and one /etc/hosts line.
+LOCK_PATH = Path(tempfile.gettempdir()) / "journey-deploy-e2e.lock"
+HOSTS_PATH = Path("/etc/hosts")
+HOSTS_MARK = "# journey deploy-e2e"
+#: Go's resolver (dockerd) re-reads /etc/hosts at most every 5 s: wait it out before any lookup.
+HOSTS_CACHE_SECONDS = 5.5
+#: Seconds a started server gets to answer, and a stopped one to exit.
+START_TIMEOUT = 20.0
+STOP_GRACE = 5.0
+#: Emulator keys: moto accepts any; they are not credentials, and are scrubbed anyway.
+EMULATOR_KEYS = {
+    "AWS_ACCESS_KEY_ID": "moto-emulator-access-key",
+    "AWS_SECRET_ACCESS_KEY": "moto-emulator-secret",
+}
+SCRUBBED = "<credential>"
+MANIFEST_ACCEPT = (
+    "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
+)
+_EXTRA_KEYS = frozenset({"script", "command", "env", "registry", "refuse_login", "tags", "also_show"})
+
+
+@dataclass(frozen=True)
+class DeploySpec:
+    """What the manifest asks: the script, how to call it, its environment, which registry address."""
+
+    script: str
+    command: tuple[str, ...]
+    env: dict[str, str]
+    ecr_hostname: bool
+    refuse_login: bool
+    tags: tuple[str, ...]
+    also_show: tuple[str, ...]
+
+    @property
+    def image_name(self) -> str:
+        """The local image the script pushes (``IMAGE_NAME``), also the repository name."""
+        return self.env["IMAGE_NAME"]
+
+    @property
+    def region(self) -> str:
+        """The region the scripts log in to."""
+        return self.env["AWS_REGION"]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """A running loopback registry: where it answers, how to trust it, the valid password."""
+
+    address: str  # host[:port] as the script sees it
+    url: str  # https://127.0.0.1:<port>, what this module talks to
+    ca: ssl.SSLContext
+    password: str
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    """What the script left: exit code, merged output (raw, not yet scrubbed)."""
+
+    returncode: int
+    output: str
+
+
+# --- the manifest's options ----------------------------------------------------------------------
+
+
+def spec_from_check(ctx: CheckContext, check: Check) -> DeploySpec:
+    """Read the check's extra keys, refusing unknown or missing ones with the key named."""
+    extra = check.extra
+    unknown = sorted(set(extra) - _EXTRA_KEYS)
+    if unknown:
+        _fail(ctx, check, f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_EXTRA_KEYS))})")
+    script = str(extra.get("script", ""))
+    if not script or not (ctx.snippet.dir / script).is_file():
+        _fail(ctx, check, f"`script:` must name a file of the snippet (got {script!r})")
+    env = {str(k): str(v) for k, v in (extra.get("env") or {}).items()}
+    for name in ("AWS_REGION", "IMAGE_NAME"):
+        if name not in env:
+            _fail(ctx, check, f"`env:` needs {name}")
+    mode = extra.get("registry", "override")
+    if mode not in {"override", "ecr-hostname"}:
+        _fail(ctx, check, f"`registry:` is override or ecr-hostname (got {mode!r})")
+    if mode == "ecr-hostname" and "AWS_ACCOUNT_ID" not in env:
+        _fail(ctx, check, "`registry: ecr-hostname` needs AWS_ACCOUNT_ID in `env:`")
+    return DeploySpec(
+        script=script,
+        command=tuple(str(part) for part in extra.get("command") or [f"./{script}"]),
+        env=env,
+        ecr_hostname=mode == "ecr-hostname",
+        refuse_login=bool(extra.get("refuse_login", False)),
+        tags=tuple(str(tag) for tag in extra.get("tags") or ["latest"]),
+        also_show=tuple(str(cmd) for cmd in extra.get("also_show") or []),
+    )
+
+
+def _fail(ctx: CheckContext, check: Check, cause: str, log_tail: str = "") -> None:
+    """Raise the check's failure, naming the snippet and the step."""
+    raise VerificationError(cause, snippet=ctx.snippet.id, step=f"check {check.name}", log_tail=log_tail)
+
+
+def ecr_host(spec: DeploySpec) -> str:
+    """Return the registry name the 2019 script builds: ``<account>.dkr.ecr.<region>.amazonaws.com``."""
+    return f"{spec.env['AWS_ACCOUNT_ID']}.dkr.ecr.{spec.region}.amazonaws.com"
+
+
+# --- loopback servers ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Ask the kernel for a free loopback port (ephemeral range, which outputs normalise)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(argv: list[str], port: int, log: Path, what: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server in its own process group, wait until 127.0.0.1:port accepts, always stop it."""
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        _wait_listening(proc, port, log, what)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path, what: str) -> None:
+    """Poll the port; a server that exits or never listens is an error carrying its log."""
+    limit = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < limit:
+        if proc.poll() is not None:
+            raise OSError(f"{what} exited ({proc.returncode}): {_log_tail(log)}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.1)
+    raise OSError(f"{what} does not listen on 127.0.0.1:{port} after {START_TIMEOUT:g} s: {_log_tail(log)}")
+
+
+def _log_tail(log: Path) -> str:
+    """Return the last lines a server logged, for an error message."""
+    return " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's group, SIGKILL it if it lingers, and reap it."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            continue
+        return
+
+
+def moto_argv(port: int) -> list[str]:
+    """Return the command line of moto's server from the venv (moto[server]), bound to loopback."""
+    return [str(venv_bin() / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+
+
+def tls_files(workdir: Path, names: list[str]) -> tuple[Path, Path]:
+    """Make a one-day self-signed certificate for 127.0.0.1 and ``names``: ECR speaks HTTPS only."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "journey deploy-e2e registry")])
+    now = dt.datetime.now(dt.UTC)
+    alt = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *(x509.DNSName(n) for n in names)]
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = workdir / "registry.crt", workdir / "registry.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_path.chmod(0o600)
+    return cert_path, key_path
+
+
+def htpasswd_line(user: str, password: str) -> str:
+    """One htpasswd entry: distribution accepts bcrypt hashes only."""
+    return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}\n"
+
+
+def registry_config(workdir: Path, port: int, cert: Path, key: Path) -> Path:
+    """Write distribution's config: filesystem storage, htpasswd auth, TLS, loopback only."""
+    config = {
+        "version": 0.1,
+        "log": {"level": "warn"},
+        "storage": {"filesystem": {"rootdirectory": str(workdir / "storage")}},
+        "http": {"addr": f"127.0.0.1:{port}", "tls": {"certificate": str(cert), "key": str(key)}},
+        "auth": {"htpasswd": {"realm": "journey deploy-e2e", "path": str(workdir / "htpasswd")}},
+    }
+    path = workdir / "registry.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def registry_binary() -> str:
+    """Debian's distribution build (``make host-deps`` installs it)."""
+    found = shutil.which("docker-registry") or shutil.which("registry")
+    if found is None:
+        raise FileNotFoundError("docker-registry is not installed (run `make host-deps`)")
+    return found
+
+
+# --- /etc/hosts for the 2019 script ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def loopback_name(host: str) -> Iterator[None]:
+    """Map ``host`` to 127.0.0.1 for the duration, then remove exactly that line again."""
+    line = f"127.0.0.1 {host} {HOSTS_MARK} {os.getpid()}\n"
+    try:
+        with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
+            hosts.write(line)
+    except OSError as exc:
+        raise OSError(f"cannot map {host} to loopback in {HOSTS_PATH} ({exc.strerror}); needs root") from exc
+    try:
+        time.sleep(HOSTS_CACHE_SECONDS)
+        _require_loopback(host)
+        yield
+    finally:
+        _remove_hosts_line(line)
+
+
+def _remove_hosts_line(line: str) -> None:
+    """Rewrite /etc/hosts in place (it may be a bind mount) without our line."""
+    with HOSTS_PATH.open("r+", encoding="utf-8") as hosts:
+        kept = [entry for entry in hosts.readlines() if entry != line]
+        hosts.seek(0)
+        hosts.writelines(kept)
+        hosts.truncate()
+
+
+def _require_loopback(host: str) -> None:
+    """Refuse to go on unless the name resolves to loopback only: never reach the real ECR."""
+    addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    if not addresses or any(not ipaddress.ip_address(a).is_loopback for a in addresses):
+        raise OSError(f"{host} resolves to {sorted(addresses)}, not loopback only: refusing to run")
+
+
+# --- AWS CLI, Docker, registry API -----------------------------------------------------------------
+
+
+def script_env(spec: DeploySpec, home: Path, moto_port: int, registry_address: str | None) -> dict[str, str]:
+    """Return the script's whole environment: nothing of the caller's leaks in except the engine address.
+
+    ``registry_address`` becomes ``REGISTRY_URL`` (today's script); ``None`` leaves it unset (2019's).
+    """
+    env = {
+        "PATH": os.pathsep.join([str(venv_bin()), os.environ.get("PATH", "/usr/bin:/bin")]),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "NO_COLOR": "1",
+        "AWS_ENDPOINT_URL_ECR": f"http://127.0.0.1:{moto_port}",
+        "AWS_EC2_METADATA_DISABLED": "true",  # never ask 169.254.169.254 for credentials
+        **EMULATOR_KEYS,
+        **spec.env,
+    }
+    if registry_address is not None:
+        env["REGISTRY_URL"] = registry_address
+    if "DOCKER_HOST" in os.environ:
+        env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
+    return env
+
+
+def aws(env: dict[str, str], *args: str) -> str:
+    """Run the venv's AWS CLI against the emulator and return its stdout (raises on failure)."""
+    done = subprocess.run([str(venv_bin() / "aws"), *args], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    if done.returncode != 0:
+        raise OSError(f"aws {' '.join(args[:2])} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def import_image(client: Any, name: str) -> str:  # noqa: ANN401  (docker.DockerClient is untyped)
+    """Import a one-file image as ``<name>:latest`` (nothing to pull) and return its ID."""
+    payload = b"pushed by the journey deploy-e2e check\n"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("deploy-e2e.txt")
+        info.size, info.mode, info.mtime = len(payload), 0o644, 0
+        tar.addfile(info, io.BytesIO(payload))
+    client.api.import_image_from_data(buffer.getvalue(), repository=name, tag="latest")
+    return str(client.images.get(f"{name}:latest").id)
+
+
+def remove_image(client: Any, image_id: str) -> None:  # noqa: ANN401
+    """Delete every tag of the test image (the script added registry tags): no image left behind."""
+    try:
+        tags = client.images.get(image_id).tags
+    except docker.errors.NotFound:
+        return
+    for tag in tags:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.images.remove(tag, noprune=False)
+
+
+def registry_get(
+    registry: Registry, path: str, *, method: str = "GET"
+) -> tuple[dict[str, str], bytes] | None:
+    """Ask the registry API with the valid credential; ``None`` for 404."""
+    auth = base64.b64encode(f"AWS:{registry.password}".encode()).decode()
+    request = urllib.request.Request(f"{registry.url}{path}", method=method,  # noqa: S310 - https, loopback
+                                     headers={"Authorization": f"Basic {auth}", "Accept": MANIFEST_ACCEPT})
+    try:
+        with urllib.request.urlopen(request, context=registry.ca, timeout=10) as answer:  # noqa: S310
+            return dict(answer.headers.items()), answer.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:  # noqa: PLR2004 - HTTP status
+            return None
+        raise
+
+
+def pushed(registry: Registry, repo: str, tag: str) -> tuple[str, str] | None:
+    """Return (manifest digest, config digest) the registry holds for ``repo:tag``, or ``None``."""
+    answer = registry_get(registry, f"/v2/{repo}/manifests/{tag}")
+    if answer is None:
+        return None
+    headers, body = answer
+    digest = next((v for k, v in headers.items() if k.lower() == "docker-content-digest"), "")
+    return digest, str(json.loads(body)["config"]["digest"])
+
+
+def catalog(registry: Registry) -> list[str]:
+    """Every repository the registry holds."""
+    answer = registry_get(registry, "/v2/_catalog")
+    return list(json.loads(answer[1])["repositories"] or []) if answer else []
+
+
+def credential_left(home: Path, registry: Registry) -> bool:
+    """Tell whether docker login's credential is still stored after the script ended."""
+    config = home / ".docker" / "config.json"
+    if not config.is_file():
+        return False
+    auths = json.loads(config.read_text(encoding="utf-8")).get("auths", {})
+    return any(registry.address in key and value.get("auth") for key, value in auths.items())
+
+
+# --- the check -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def machine_lock(deadline: Deadline) -> Iterator[None]:
+    """One deploy-e2e at a time on this machine (port 443, /etc/hosts, the fixed image name)."""
+    with LOCK_PATH.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline.expired():
+                    raise OSError(f"another deploy-e2e run holds {LOCK_PATH}") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class Stack:
+    """The emulator, the registry and the scratch folder of one run."""
+
+    workdir: Path
+    moto_port: int
+    registry: Registry
+    secrets: list[str]
+
+
+@contextlib.contextmanager
+def stack(spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
+    """Start moto and the registry on loopback, with the registry trusting the emulator's token."""
+    moto_port = free_port()
+    with server(moto_argv(moto_port), moto_port, workdir / "moto.log", "moto_server"):
+        probe_env = script_env(spec, workdir, moto_port, None)
+        token = aws(probe_env, "ecr", "get-login-password", "--region", spec.region)
+        if spec.ecr_hostname:
+            _same_endpoint(probe_env, spec)
+        valid = secrets.token_urlsafe(24) if spec.refuse_login else token
+        (workdir / "htpasswd").write_text(htpasswd_line("AWS", valid), encoding="utf-8")
+        port = 443 if spec.ecr_hostname else free_port()
+        names = [ecr_host(spec)] if spec.ecr_hostname else []
+        cert, key = tls_files(workdir, names)
+        argv = [registry_binary(), "serve", str(registry_config(workdir, port, cert, key))]
+        with server(argv, port, workdir / "registry.log", f"docker-registry on 127.0.0.1:{port}"):
+            address = ecr_host(spec) if spec.ecr_hostname else f"127.0.0.1:{port}"
+            trust = ssl.create_default_context(cafile=str(cert))
+            registry = Registry(address, f"https://127.0.0.1:{port}", trust, valid)
+            encoded = base64.b64encode(f"AWS:{token}".encode()).decode()
+            hidden = [token, valid, encoded, *EMULATOR_KEYS.values()]
+            yield Stack(workdir, moto_port, registry, hidden)
+
+
+def _same_endpoint(env: dict[str, str], spec: DeploySpec) -> None:
+    """Check the 2019 script will log in where ECR says: the name mapped to loopback, nothing else."""
+    endpoint = aws(env, "ecr", "get-authorization-token", "--region", spec.region,
+                   "--query", "authorizationData[0].proxyEndpoint", "--output", "text")
+    if endpoint != f"https://{ecr_host(spec)}":
+        raise OSError(f"the emulator's endpoint {endpoint} is not https://{ecr_host(spec)}: "
+                      "set AWS_ACCOUNT_ID to the emulator's account")
+
+
+def run_script(
+    ctx: CheckContext, check: Check, spec: DeploySpec, env: dict[str, str], work: Path
+) -> ScriptRun:
+    """Run the script from a copy (the snippet folder stays untouched), with the real CLIs."""
+    shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
+    what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
+    result = ctx.session.run_process(list(spec.command), deadline=ctx.deadline, what=what, cwd=str(work),
+                                       env=env)
+    return ScriptRun(result.returncode, result.output)
+
+
+def scrub(text: str, hidden: list[str]) -> str:
+    """Replace every secret (longest first, so a token inside another is caught too)."""
+    for secret in sorted({s for s in hidden if s}, key=len, reverse=True):
+        text = text.replace(secret, SCRUBBED)
+    return text
+
+
+def leaked(text: str, hidden: list[str]) -> bool:
+    """Tell whether any secret appears in ``text``."""
+    return any(secret and secret in text for secret in hidden)
+
+
+def verdict(spec: DeploySpec, run: ScriptRun, stack_: Stack, image_id: str, client: Any) -> list[str]:  # noqa: ANN401
+    """Say what the registry holds against what was expected; the lines start with ok/FAIL."""
+    registry = stack_.registry
+    if spec.refuse_login:
+        held = catalog(registry)
+        return [
+            f"{_mark(run.returncode != 0)} the script exited {run.returncode} after the refused login",
+            f"{_mark(not held)} the registry holds no repository ({', '.join(held) or 'none'})",
+        ]
+    lines = [f"{_mark(run.returncode == 0)} the script exited {run.returncode}"]
+    local = {d.split("@", 1)[1] for d in client.images.get(image_id).attrs.get("RepoDigests") or []
+             if d.startswith(f"{registry.address}/{spec.image_name}@")}
+    for tag in spec.tags:
+        found = pushed(registry, spec.image_name, tag)
+        ref = f"{registry.address}/{spec.image_name}:{tag}"
+        if found is None:
+            lines.append(f"FAIL {ref}: not in the registry")
+            continue
+        digest, config = found
+        lines.append(f"{_mark(digest in local)} {ref}: registry digest {digest} = the engine's pushed digest")
+        lines.append(f"{_mark(config == image_id)} {ref}: manifest config {config} = the local image ID")
+    return lines
+
+
+def _mark(ok: bool) -> str:
+    return "ok  " if ok else "FAIL"
+
+
+def transcript(spec: DeploySpec, shown: list[tuple[str, str]], run: ScriptRun, lines: list[str],
+               left: bool) -> str:
+    """Write what the page shows: the commands as run, their output, and the proof."""
+    given = " ".join(f"{k}={v}" for k, v in sorted(spec.env.items()))
+    parts = [f"# env: {given} (AWS keys: the emulator's; ECR API: moto on loopback)"]
+    for command, output in shown:
+        parts += [f"$ {command}", output.rstrip()]
+    parts += [f"$ {shlex.join(spec.command)}", run.output.rstrip(), f"[exit status {run.returncode}]", *lines,
+              f"credential still stored in ~/.docker/config.json afterwards: {'yes' if left else 'no'}"]
+    return "\n".join(part for part in parts if part) + "\n"
+
+
+@register("deploy-e2e")
+def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
+    """Run the snippet's deploy script end to end on loopback and prove what it pushed."""
+    spec = spec_from_check(ctx, check)
+    try:
+        with machine_lock(ctx.deadline), tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp:
+            return _run(ctx, check, spec, Path(tmp))
+    except (OSError, subprocess.SubprocessError, docker.errors.DockerException, urllib.error.URLError) as exc:
+        _fail(ctx, check, f"deploy-e2e could not run: {exc}")
+        raise  # unreachable: _fail raises
+
+
+def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
+    """Start the stack, run the script, judge, record; every resource is released on the way out."""
+    home, work = workdir / "home", workdir / "work"
+    home.mkdir()
+    work.mkdir()
+    client = ctx.session.client
+    with stack(spec, workdir) as running, contextlib.ExitStack() as cleanup:
+        image_id = import_image(client, spec.image_name)
+        cleanup.callback(remove_image, client, image_id)
+        if spec.ecr_hostname:
+            cleanup.enter_context(loopback_name(ecr_host(spec)))
+        address = None if spec.ecr_hostname else running.registry.address
+        env = script_env(spec, home, running.moto_port, address)
+        shown = [(cmd, _show(env, cmd, work)) for cmd in spec.also_show]
+        run = run_script(ctx, check, spec, env, work)
+        lines = verdict(spec, run, running, image_id, client)
+        left = credential_left(home, running.registry)
+    # What the page shows beside the script may reveal a credential (that is its point); the script may not.
+    raw = "\n".join([run.output, *lines])
+    output = normalise(scrub(transcript(spec, shown, run, lines, left), running.secrets), root=ctx.root)
+    if leaked(output, running.secrets):  # pragma: no cover - scrub() makes this impossible
+        _fail(ctx, check, "a credential survived scrubbing")
+    if leaked(raw, running.secrets):
+        _fail(ctx, check, "the script printed a credential (scrubbed in this log)", log_tail=output)
+    if any(line.startswith("FAIL") for line in lines):
+        _fail(ctx, check, "the deploy did not do what it must (see the FAIL lines)", log_tail=output)
+    return {"name": check.name, "ok": True, "output": output}
+
+
+def _show(env: dict[str, str], command: str, work: Path) -> str:
+    """Run a command the page shows beside the script (e.g. what ``aws ecr get-login`` prints)."""
+    done = subprocess.run(shlex.split(command), env=env, cwd=work, capture_output=True, text=True,
+                          timeout=60, check=False)
+    return done.stdout + done.stderr
