@@ -178,20 +178,32 @@ def _is_supporting(path: Path, patterns: Iterable[str]) -> bool:
 def check_coverage(root: Path, volumes: list[Volume], includes: list[Include]) -> list[Problem]:
     """Every file under ``snippets/`` is shown on a page, declared supporting, or a manifest."""
     shown = {(root / i.target).resolve() for i in includes}
-    patterns = [p for s in all_snippets(volumes) for p in _supporting_patterns(s)]
-    owners = {s.dir: s for s in all_snippets(volumes)}
+    snippets = all_snippets(volumes)
+    patterns = [p for s in snippets for p in _supporting_patterns(s)]
     problems: list[Problem] = []
     for path in tree_files(root / SNIPPETS_DIR):
         if path.name in (MANIFEST_NAME, VOLUME_NAME) or path.resolve() in shown:
             continue
         if _is_supporting(path, patterns):
             continue
-        owner = next((s for d, s in owners.items() if path.resolve().is_relative_to(d)), None)
-        where = f"`supporting:` in {_rel(root, owner.manifest_path)}" if owner else "some `supporting:`"
         rel = _rel(root, path)
+        where = _supporting_hint(root, path, snippets)
         hint = f'include it on a page with a line `--8<-- "{rel}"`, or add it to {where}'
         problems.append(Problem(rel, 1, "shown on no page and not marked supporting", hint))
     return problems
+
+
+def _supporting_hint(root: Path, path: Path, snippets: list[Snippet]) -> str:
+    """Name the manifest whose ``supporting:`` should list the file: its folder's, or its context's user."""
+    target = path.resolve()
+    owner = next((s for s in snippets if target.is_relative_to(s.dir)), None)
+    if owner is not None:
+        return f"`supporting:` in {_rel(root, owner.manifest_path)}"
+    user = next((s for s in snippets if s.context_dir and target.is_relative_to(s.context_dir)), None)
+    if user is None:
+        return "the `supporting:` of the snippet it belongs to"
+    glob = os.path.relpath(target, user.dir).replace(os.sep, "/")
+    return f"`supporting:` in {_rel(root, user.manifest_path)} (as {glob})"
 
 
 # --- recorded results and fragments -----------------------------------------------------------------

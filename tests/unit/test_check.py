@@ -246,3 +246,28 @@ def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
     monkeypatch.setitem(__import__("journey.cli").cli.DELEGATED, "bases", ("journey.no_such_module", "run"))
     assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
     assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
+
+
+def test_block_form_include_is_checked(repo):
+    sizes = "results/vol1/hello/sizes.md\n"
+    edit(repo / "docs/vol1.md", sizes, sizes + "snippets/vol1/x.go\n")
+    (gap,) = problems(repo)
+    assert gap.startswith("docs/vol1.md:15: includes 'snippets/vol1/x.go', which does not exist")
+
+
+def test_shared_build_context_files_can_be_supporting(repo):
+    service = repo / "snippets/vol1/service"
+    service.mkdir()
+    (service / "go.sum").write_text("example.org/x v1.0.0 h1:abc=\n")
+    edit(repo / "snippets/vol1/hello/snippet.yml", "build: {stages: [builder]}",
+         "build: {stages: [builder], context: ../service, dockerfile: Dockerfile}")
+    record(repo)
+    assert problems(repo) == [
+        ("snippets/vol1/service/go.sum:1: shown on no page and not marked supporting"
+         ' (hint: include it on a page with a line `--8<-- "snippets/vol1/service/go.sum"`,'
+         " or add it to `supporting:` in snippets/vol1/hello/snippet.yml (as ../service/go.sum))")
+    ]
+    manifest = repo / "snippets/vol1/hello/snippet.yml"
+    edit(manifest, "supporting: [go.mod]", "supporting: [go.mod, ../service/go.sum]")
+    record(repo)
+    assert problems(repo) == []
