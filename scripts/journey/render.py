@@ -218,6 +218,20 @@ def render_outcomes(snippet: Snippet, result: Result) -> dict[str, str]:
     return out
 
 
+def output_fragment(key: str) -> str:
+    """Return the file name of a captured output (``outputs.<key>`` in the result)."""
+    return f"output-{slug(key)}.txt"
+
+
+def render_outputs(result: Result) -> dict[str, str]:
+    """Render ``output-<key>.txt`` for every non-empty captured output (logs, real ``docker images``…)."""
+    return {
+        output_fragment(key): text if text.endswith("\n") else text + "\n"
+        for key, text in sorted(result.get("outputs", {}).items())
+        if text.strip()
+    }
+
+
 def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, str]:
     """Return every fragment of one snippet, by file name (relative to its results folder)."""
     fragments = {
@@ -226,6 +240,7 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
         "provenance.md": render_provenance(root, snippet, result),
     }
     fragments.update(render_outcomes(snippet, result))
+    fragments.update(render_outputs(result))
     return fragments
 
 

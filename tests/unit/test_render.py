@@ -46,7 +46,7 @@ def result():
 def not_verified(result):
     broken = copy.deepcopy(result)
     broken.update(status="not-verified", reason="golang:1.12-alpine has no stand-in recipe", images=[],
-                  probes=[], checks=[])
+                  probes=[], checks=[], outputs={})
     return broken
 
 
