@@ -99,6 +99,8 @@ def find_includes(root: Path, page: Path) -> list[Include]:
         if match and match.group("block_marker"):
             in_block = not in_block
             continue
+        if match and in_block:
+            continue  # pymdownx ignores an inline include directly inside a block
         spec = match.group("snippet")[1:-1] if match and not in_block else (line if in_block else None)
         include = _parse_target(rel, number, spec) if spec is not None else None
         if include is not None:

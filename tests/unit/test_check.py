@@ -271,3 +271,34 @@ def test_shared_build_context_files_can_be_supporting(repo):
     edit(manifest, "supporting: [go.mod]", "supporting: [go.mod, ../service/go.sum]")
     record(repo)
     assert problems(repo) == []
+
+
+@pytest.mark.parametrize(
+    ("include", "broken"),
+    [
+        ('--8<-- "snippets/vol1/hello/main.go"', False),
+        ('--8<-- "snippets/vol1/hello/main.go:handler"', False),
+        ('--8<-- "snippets/vol1/hello/main.go:1:3"', False),
+        ('--8<-- "snippets/vol1/hello/main.go:server"', True),
+        ('--8<-- "snippets/vol1/hello/nope.go"', True),
+        ("--8<--\nsnippets/vol1/hello/go.mod\n--8<--", False),
+        ("--8<--\nsnippets/vol1/hello/nope.mod\n--8<--", True),
+        (';--8<-- "snippets/vol1/hello/nope.go"', False),
+        ('Text with --8<-- "snippets/vol1/hello/nope.go" inside.', False),
+    ],
+)
+def test_check_agrees_with_pymdownx_snippets(repo, include, broken):
+    import markdown  # noqa: PLC0415
+    from pymdownx.snippets import SnippetMissingError  # noqa: PLC0415
+
+    page = repo / "docs/vol1.md"
+    page.write_text(f"{PAGE}\n{include}\n")
+    config = {"pymdownx.snippets": {"base_path": [str(repo)], "check_paths": True}}
+    converter = markdown.Markdown(extensions=["pymdownx.snippets"], extension_configs=config)
+    try:
+        converter.convert(page.read_text())
+        pymdownx_broken = False
+    except SnippetMissingError:
+        pymdownx_broken = True
+    assert pymdownx_broken is broken
+    assert bool(problems(repo)) is broken
