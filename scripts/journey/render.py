@@ -156,7 +156,7 @@ def _base_line(base: Base) -> str:
 def _environment_rows(result: Result) -> list[str]:
     env = result["environment"]
     return [
-        "| | |",
+        "| what | recorded |",
         "| --- | --- |",
         f"| verified on | {result['verified_on']} |",
         f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'])} |",
