@@ -18,7 +18,7 @@ import yaml
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
 
 from journey.digest import VCS_JUNK, source_digest, tree_files
-from journey.errors import StaleError
+from journey.errors import ManifestError, StaleError
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
 from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path, results_dir
 from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
@@ -232,7 +232,7 @@ def check_result(root: Path, snippet: Snippet) -> tuple[Result | None, list[Prob
         return None, [Problem(manifest, 1, f"{snippet.id}: no recorded result", hint)]
     if result["source_digest"] != source_digest(snippet):
         line = _line_of(path, '"source_digest"')
-        message = f"{snippet.id}: stale result: a snippet file changed since it was verified"
+        message = f"{snippet.id}: stale result: its files (or RESULTS_VERSION) changed since it was verified"
         return result, [Problem(_rel(root, path), line, message, f"run `journey verify {snippet.id}`")]
     return result, []
 
@@ -312,12 +312,22 @@ def nav_pages(nav: Any) -> list[str]:  # noqa: ANN401 - nav is free-form YAML
     return []
 
 
+def _load_mkdocs(path: Path) -> object:
+    """Parse ``mkdocs.yml``; a syntax error is a usage error naming the line, not a traceback."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)  # noqa: S506
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ManifestError(MKDOCS_YML, where, f"not valid YAML: {exc}") from exc
+
+
 def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
     """Every page under ``docs/`` is in the nav, and every nav or volume page exists."""
     config_path = root / MKDOCS_YML
     if not config_path.is_file():
         return [Problem(MKDOCS_YML, 1, "missing", "the site needs mkdocs.yml at the repository root")]
-    config = yaml.load(config_path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)  # noqa: S506
+    config = _load_mkdocs(config_path)
     if not isinstance(config, dict) or "nav" not in config:
         return []  # no nav: mkdocs lists every page itself
     docs = root / (config.get("docs_dir") or DOCS_DIR)

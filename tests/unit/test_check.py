@@ -184,8 +184,8 @@ def test_page_missing_from_nav_and_nav_entry_without_page(repo):
 def test_one_changed_byte_makes_the_result_stale(repo):
     edit(repo / "snippets/vol1/hello/Dockerfile", "scratch", "scratcH")
     assert problems(repo) == [
-        ("results/vol1/hello/result.json:24: vol1/hello: stale result: a snippet file changed since it was"
-        " verified (hint: run `journey verify vol1/hello`)")
+        ("results/vol1/hello/result.json:24: vol1/hello: stale result: its files (or RESULTS_VERSION) changed"
+         " since it was verified (hint: run `journey verify vol1/hello`)")
     ]
     with pytest.raises(StaleError) as caught:
         check(repo)
@@ -302,3 +302,9 @@ def test_check_agrees_with_pymdownx_snippets(repo, include, broken):
         pymdownx_broken = True
     assert pymdownx_broken is broken
     assert bool(problems(repo)) is broken
+
+
+def test_broken_mkdocs_yml_is_a_usage_error(repo, capsys):
+    (repo / "mkdocs.yml").write_text("nav: [\n")
+    assert main(["check", "--root", str(repo)]) == ExitCode.USAGE
+    assert "mkdocs.yml: line 2: not valid YAML" in capsys.readouterr().err
