@@ -189,7 +189,7 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
     for path in snippet_files(snippet):
-        rel = path.relative_to(root).as_posix()
+        rel = path.relative_to(root.resolve()).as_posix()
         lines.append(f"- {download_link(path, rel)}")
     return "\n".join(lines) + "\n"
 
