@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup host-deps engine bases verify check render site serve test lint bench clean
+.PHONY: help setup host-deps engine bases verify check render site serve test test-browser lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -61,6 +61,9 @@ lint: setup ## ruff, mypy, shellcheck, hadolint over the repository's own code
 
 test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy
 	$(BIN)/pytest
+
+test-browser: setup host-deps ## only the browser tests (Chromium); screenshots land in build/screenshots/
+	$(BIN)/pytest tests/browser
 
 bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
 	$(BIN)/python -m journey.bench

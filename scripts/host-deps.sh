@@ -6,7 +6,7 @@ set -euo pipefail
 # program-on-PATH:debian-package
 readonly NEEDS=(
   debootstrap:debootstrap         # stand-in debian:<suite> bases (scripts/bases)
-  chromium:chromium               # browser tests (tests/site)
+  chromium:chromium               # browser tests (tests/browser), driven by Playwright
   docker-registry:docker-registry # a real registry on loopback for the deploy test
 )
 
