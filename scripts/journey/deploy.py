@@ -184,8 +184,9 @@ def free_port() -> int:
 def server(argv: list[str], port: int, log: Path, what: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server in its own process group, wait until 127.0.0.1:port accepts, always stop it."""
     with log.open("wb") as sink:
-        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     try:
         _wait_listening(proc, port, log, what)
         yield proc
@@ -234,17 +235,24 @@ def tls_files(workdir: Path, names: list[str]) -> tuple[Path, Path]:
     now = dt.datetime.now(dt.UTC)
     alt = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *(x509.DNSName(n) for n in names)]
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName(alt), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = workdir / "registry.crt", workdir / "registry.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     key_path.chmod(0o600)
     return cert_path, key_path
 
@@ -339,8 +347,9 @@ def script_env(spec: DeploySpec, home: Path, moto_port: int, registry_address: s
 
 def aws(env: dict[str, str], *args: str) -> str:
     """Run the venv's AWS CLI against the emulator and return its stdout (raises on failure)."""
-    done = subprocess.run([str(venv_bin() / "aws"), *args], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [str(venv_bin() / "aws"), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     if done.returncode != 0:
         raise OSError(f"aws {' '.join(args[:2])} failed: {done.stderr.strip()}")
     return done.stdout.strip()
@@ -374,8 +383,11 @@ def registry_get(
 ) -> tuple[dict[str, str], bytes] | None:
     """Ask the registry API with the valid credential; ``None`` for 404."""
     auth = base64.b64encode(f"AWS:{registry.password}".encode()).decode()
-    request = urllib.request.Request(f"{registry.url}{path}", method=method,  # noqa: S310 - https, loopback
-                                     headers={"Authorization": f"Basic {auth}", "Accept": MANIFEST_ACCEPT})
+    request = urllib.request.Request(  # noqa: S310 - always https://127.0.0.1:<port>, built here
+        f"{registry.url}{path}",
+        method=method,
+        headers={"Authorization": f"Basic {auth}", "Accept": MANIFEST_ACCEPT},
+    )
     try:
         with urllib.request.urlopen(request, context=registry.ca, timeout=10) as answer:  # noqa: S310
             return dict(answer.headers.items()), answer.read()
@@ -467,11 +479,22 @@ def stack(spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
 
 def _same_endpoint(env: dict[str, str], spec: DeploySpec) -> None:
     """Check the 2019 script will log in where ECR says: the name mapped to loopback, nothing else."""
-    endpoint = aws(env, "ecr", "get-authorization-token", "--region", spec.region,
-                   "--query", "authorizationData[0].proxyEndpoint", "--output", "text")
+    endpoint = aws(
+        env,
+        "ecr",
+        "get-authorization-token",
+        "--region",
+        spec.region,
+        "--query",
+        "authorizationData[0].proxyEndpoint",
+        "--output",
+        "text",
+    )
     if endpoint != f"https://{ecr_host(spec)}":
-        raise OSError(f"the emulator's endpoint {endpoint} is not https://{ecr_host(spec)}: "
-                      "set AWS_ACCOUNT_ID to the emulator's account")
+        raise OSError(
+            f"the emulator's endpoint {endpoint} is not https://{ecr_host(spec)}: "
+            "set AWS_ACCOUNT_ID to the emulator's account"
+        )
 
 
 def run_script(
@@ -480,8 +503,9 @@ def run_script(
     """Run the script from a copy (the snippet folder stays untouched), with the real CLIs."""
     shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
     what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
-    result = ctx.session.run_process(list(spec.command), deadline=ctx.deadline, what=what, cwd=str(work),
-                                       env=env)
+    result = ctx.session.run_process(
+        list(spec.command), deadline=ctx.deadline, what=what, cwd=str(work), env=env
+    )
     return ScriptRun(result.returncode, result.output)
 
 
@@ -507,8 +531,11 @@ def verdict(spec: DeploySpec, run: ScriptRun, stack_: Stack, image_id: str, clie
             f"{_mark(not held)} the registry holds no repository ({', '.join(held) or 'none'})",
         ]
     lines = [f"{_mark(run.returncode == 0)} the script exited {run.returncode}"]
-    local = {d.split("@", 1)[1] for d in client.images.get(image_id).attrs.get("RepoDigests") or []
-             if d.startswith(f"{registry.address}/{spec.image_name}@")}
+    local = {
+        d.split("@", 1)[1]
+        for d in client.images.get(image_id).attrs.get("RepoDigests") or []
+        if d.startswith(f"{registry.address}/{spec.image_name}@")
+    }
     for tag in spec.tags:
         found = pushed(registry, spec.image_name, tag)
         ref = f"{registry.address}/{spec.image_name}:{tag}"
@@ -525,15 +552,21 @@ def _mark(ok: bool) -> str:
     return "ok  " if ok else "FAIL"
 
 
-def transcript(spec: DeploySpec, shown: list[tuple[str, str]], run: ScriptRun, lines: list[str],
-               left: bool) -> str:
+def transcript(
+    spec: DeploySpec, shown: list[tuple[str, str]], run: ScriptRun, lines: list[str], left: bool
+) -> str:
     """Write what the page shows: the commands as run, their output, and the proof."""
     given = " ".join(f"{k}={v}" for k, v in sorted(spec.env.items()))
     parts = [f"# env: {given} (AWS keys: the emulator's; ECR API: moto on loopback)"]
     for command, output in shown:
         parts += [f"$ {command}", output.rstrip()]
-    parts += [f"$ {shlex.join(spec.command)}", run.output.rstrip(), f"[exit status {run.returncode}]", *lines,
-              f"credential still stored in ~/.docker/config.json afterwards: {'yes' if left else 'no'}"]
+    parts += [
+        f"$ {shlex.join(spec.command)}",
+        run.output.rstrip(),
+        f"[exit status {run.returncode}]",
+        *lines,
+        f"credential still stored in ~/.docker/config.json afterwards: {'yes' if left else 'no'}",
+    ]
     return "\n".join(part for part in parts if part) + "\n"
 
 
@@ -580,6 +613,7 @@ def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> di
 
 def _show(env: dict[str, str], command: str, work: Path) -> str:
     """Run a command the page shows beside the script (e.g. what ``aws ecr get-login`` prints)."""
-    done = subprocess.run(shlex.split(command), env=env, cwd=work, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        shlex.split(command), env=env, cwd=work, capture_output=True, text=True, timeout=60, check=False
+    )
     return done.stdout + done.stderr

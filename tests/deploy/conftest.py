@@ -1,0 +1,66 @@
+"""Fixtures of the deploy tests: a real engine session, check contexts, and a leftovers audit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from journey.checks import CheckContext
+from journey.deploy import HOSTS_PATH
+from journey.engine import connect
+from journey.manifest import Check, Snippet, load_snippet
+from journey.session import Deadline, Session
+
+ROOT = Path(__file__).resolve().parents[2]
+SNIPPETS = ROOT / "snippets" / "vol1"
+FIXTURES = ROOT / "tests" / "fixtures" / "snippets" / "deploy"
+IMAGE = "journey-deploy-e2e"
+
+
+@pytest.fixture(scope="module")
+def session():
+    return Session(connect())
+
+
+@pytest.fixture
+def context(session):
+    """Make the check context of a snippet folder, as `journey verify` would."""
+
+    def make(folder: Path, snippet_id: str) -> CheckContext:
+        snippet = load_snippet(folder, snippet_id)
+        return CheckContext(root=ROOT, snippet=snippet, session=session, deadline=Deadline(300))
+
+    return make
+
+
+def check_named(snippet: Snippet, name: str) -> Check:
+    return next(check for check in snippet.checks if check.name == name)
+
+
+def our_processes() -> list[str]:
+    """Command lines of live processes started for a deploy-e2e run (they name its temp folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
+        except OSError:
+            continue
+        if "journey-deploy-" in cmdline and state != "Z" and int(entry.name) != os.getpid():
+            found.append(cmdline)
+    return found
+
+
+@pytest.fixture
+def nothing_left(session):
+    """After the test: no server running, no test image, /etc/hosts exactly as before."""
+    hosts_before = HOSTS_PATH.read_bytes()
+    yield
+    assert our_processes() == []
+    leftover = [tag for image in session.client.images.list() for tag in image.tags if IMAGE in tag]
+    assert leftover == []
+    assert HOSTS_PATH.read_bytes() == hosts_before

@@ -1,0 +1,125 @@
+"""The deploy scripts run for real: moto answers the ECR API, Docker's registry checks the password.
+
+Each test starts and stops its own loopback servers; `nothing_left` then audits that no server,
+test image or /etc/hosts line survived.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
+
+from journey.deploy import (
+    DeploySpec,
+    deploy_e2e,
+    import_image,
+    pushed,
+    remove_image,
+    run_script,
+    script_env,
+    spec_from_check,
+    stack,
+)
+from journey.errors import VerificationError
+from journey.manifest import Check
+
+pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("nothing_left")]
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="the 2019 script's check edits /etc/hosts and binds port 443 (root only)"
+)
+#: moto's password for its default account: what must never show up in a recorded output.
+MOTO_PASSWORD = "123456789012-auth-token"  # noqa: S105 - the emulator's fixed token, not a secret
+
+
+def today(context):
+    return context(SNIPPETS / "deploy", "vol1/deploy")
+
+
+def test_pushed_image_is_the_local_image(context):
+    """Independent of the check's own verdict: ask the registry, compare with the engine."""
+    ctx = today(context)
+    check = check_named(ctx.snippet, "push")
+    spec: DeploySpec = spec_from_check(ctx, check)
+    client = ctx.session.client
+    with tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp, stack(spec, Path(tmp)) as running:
+        (Path(tmp) / "home").mkdir()
+        (Path(tmp) / "work").mkdir()
+        image_id = import_image(client, spec.image_name)
+        try:
+            env = script_env(spec, Path(tmp) / "home", running.moto_port, running.registry.address)
+            run = run_script(ctx, check, spec, env, Path(tmp) / "work")
+            assert run.returncode == 0, run.output
+            repo_digests = client.images.get(image_id).attrs["RepoDigests"]
+            for tag in ("latest", "1a2b3c4"):
+                found = pushed(running.registry, IMAGE, tag)
+                assert found is not None
+                digest, config = found
+                assert f"{running.registry.address}/{IMAGE}@{digest}" in repo_digests
+                assert config == image_id
+        finally:
+            remove_image(client, image_id)
+
+
+def test_push_check_passes_and_records_the_proof(context):
+    ctx = today(context)
+    outcome = deploy_e2e(ctx, check_named(ctx.snippet, "push"))
+    assert outcome["ok"] is True
+    out = outcome["output"]
+    assert "FAIL" not in out
+    assert out.count("= the local image ID") == 2
+    assert "127.0.0.1:<port>/journey-deploy-e2e:1a2b3c4" in out
+    assert "credential still stored in ~/.docker/config.json afterwards: no" in out
+    assert MOTO_PASSWORD not in out
+    assert base64.b64encode(f"AWS:{MOTO_PASSWORD}".encode()).decode() not in out
+
+
+def test_refused_login_exits_non_zero_and_pushes_nothing(context):
+    ctx = today(context)
+    outcome = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login"))
+    out = outcome["output"]
+    assert "ok   the script exited 1 after the refused login" in out
+    assert "ok   the registry holds no repository (none)" in out
+    assert "The push refers to" not in out  # set -e: it stopped at the login
+
+
+def test_a_script_that_prints_the_password_fails_and_the_log_is_scrubbed(context):
+    ctx = context(FIXTURES / "leaky", "deploy/leaky")
+    with pytest.raises(VerificationError) as caught:
+        deploy_e2e(ctx, check_named(ctx.snippet, "leaky"))
+    assert "printed a credential" in caught.value.message
+    assert caught.value.snippet == "deploy/leaky"
+    assert "logging in with <credential>" in caught.value.log_tail
+    assert MOTO_PASSWORD not in caught.value.log_tail
+
+
+def test_unknown_option_is_named(context):
+    ctx = today(context)
+    extra = {"script": "deploy.sh", "regsitry": "override", "env": {"AWS_REGION": "x", "IMAGE_NAME": "y"}}
+    bad = Check(tool="deploy-e2e", explicit_name="bad", extra=extra)
+    with pytest.raises(VerificationError, match="unknown key"):
+        deploy_e2e(ctx, bad)
+
+
+@needs_root
+def test_2019_script_pushes_with_the_password_on_the_command_line(context):
+    ctx = context(SNIPPETS / "deploy-2019", "vol1/deploy-2019")
+    out = deploy_e2e(ctx, check_named(ctx.snippet, "push-2019"))["output"]
+    assert "WARNING! Using --password via the CLI is insecure. Use --password-stdin." in out
+    assert "docker login -u AWS -p <credential> https://123456789012.dkr.ecr.us-east-1.amazonaws.com" in out
+    ref = "123456789012.dkr.ecr.us-east-1.amazonaws.com/journey-deploy-e2e:latest"
+    assert f"ok   {ref}: manifest config" in out
+    assert "credential still stored in ~/.docker/config.json afterwards: yes" in out
+    assert MOTO_PASSWORD not in out
+
+
+@needs_root
+def test_2019_script_ignores_its_shebang_e_and_tries_to_push_after_a_refused_login(context):
+    ctx = context(SNIPPETS / "deploy-2019", "vol1/deploy-2019")
+    out = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login-2019"))["output"]
+    assert "The push refers to repository" in out  # `bash lazy.sh` runs on past the failed login
+    assert "ok   the registry holds no repository (none)" in out
