@@ -6,12 +6,24 @@
 #    trixie builds, whose BuildKit is new enough; they install on bookworm's containerd, runc and tini),
 #    start dockerd in the background with its log in a file, wait for its socket (bounded).
 # 3. Anything else: print what to install and exit 3 (the journey tool's "no engine" code).
+#
+# Environment (all optional; the defaults are the machine's one shared engine):
+#   JOURNEY_DOCKERD_SOCKET     socket path of the engine to use or start (sets DOCKER_HOST for the checks)
+#   JOURNEY_DOCKERD_DATA_ROOT, JOURNEY_DOCKERD_EXEC_ROOT, JOURNEY_DOCKERD_PIDFILE
+#                              dockerd's --data-root, --exec-root, --pidfile when it is started here
+#   JOURNEY_DOCKERD_ARGS       more dockerd flags, split on spaces (e.g. "--bridge=none --iptables=false")
+#   JOURNEY_DOCKERD_LOG        dockerd's log file;  JOURNEY_ENGINE_WAIT  seconds to wait for its socket
+#   JOURNEY_OS_RELEASE         the os-release file that says which distribution this is
+# The tests use these to start a second, private engine beside the shared one and to fake other hosts.
 set -euo pipefail
 
 readonly LOG=${JOURNEY_DOCKERD_LOG:-/var/log/journey-dockerd.log}
 readonly WAIT_SECONDS=${JOURNEY_ENGINE_WAIT:-60}
 readonly NEW_SUITE=trixie
 readonly MIRROR=${JOURNEY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+readonly OS_RELEASE=${JOURNEY_OS_RELEASE:-/etc/os-release}
+readonly SOCKET=${JOURNEY_DOCKERD_SOCKET:-}
+if [ -n "$SOCKET" ]; then export DOCKER_HOST="unix://${SOCKET}"; fi
 
 say() { printf 'engine: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 3; }
@@ -27,9 +39,9 @@ report() {
 }
 
 debian_suite() {
-  [ -r /etc/os-release ] || return 1
-  # shellcheck disable=SC1091
-  . /etc/os-release
+  [ -r "$OS_RELEASE" ] || return 1
+  # shellcheck disable=SC1090
+  . "$OS_RELEASE"
   case " ${ID:-} ${ID_LIKE:-} " in *" debian "*) ;; *) return 1 ;; esac
   printf '%s\n' "${VERSION_CODENAME:-unknown}"
 }
@@ -62,10 +74,26 @@ install_engine() {
   fi
 }
 
+# dockerd's flags: none by default (the shared engine); the JOURNEY_DOCKERD_* overrides otherwise.
+dockerd_args() {
+  local -a args=()
+  [ -z "$SOCKET" ] || args+=("--host=unix://${SOCKET}")
+  [ -z "${JOURNEY_DOCKERD_DATA_ROOT:-}" ] || args+=("--data-root=${JOURNEY_DOCKERD_DATA_ROOT}")
+  [ -z "${JOURNEY_DOCKERD_EXEC_ROOT:-}" ] || args+=("--exec-root=${JOURNEY_DOCKERD_EXEC_ROOT}")
+  [ -z "${JOURNEY_DOCKERD_PIDFILE:-}" ] || args+=("--pidfile=${JOURNEY_DOCKERD_PIDFILE}")
+  local extra
+  read -r -a extra <<<"${JOURNEY_DOCKERD_ARGS:-}"
+  args+=("${extra[@]}")
+  [ "${#args[@]}" -eq 0 ] || printf '%s\n' "${args[@]}"
+}
+
 start_dockerd() {
-  say "starting dockerd (log: ${LOG})"
+  local -a args
+  mapfile -t args < <(dockerd_args)
+  say "starting dockerd ${args[*]} (log: ${LOG})"
   mkdir -p "$(dirname "$LOG")"
-  setsid nohup dockerd >>"$LOG" 2>&1 </dev/null &
+  setsid nohup dockerd "${args[@]}" >>"$LOG" 2>&1 </dev/null &
+  say "dockerd pid $!"
   local waited=0
   until engine_answers; do
     if [ "$waited" -ge "$WAIT_SECONDS" ]; then
@@ -82,7 +110,9 @@ main() {
   local suite
   suite=$(debian_suite) || die "no Docker engine answers and this is not a Debian-family host: install Docker Engine 23+ with the buildx plugin (or Docker Desktop), start it, and run again"
   [ "$(id -u)" -eq 0 ] || die "no Docker engine answers; as root this script would install Debian's docker.io and docker-buildx. Run it with sudo, or install Docker Engine 23+ with buildx yourself"
-  command -v dockerd >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1 || install_engine "$suite"
+  if ! command -v dockerd >/dev/null 2>&1 || ! docker buildx version >/dev/null 2>&1; then
+    install_engine "$suite"
+  fi
   start_dockerd
   report
 }

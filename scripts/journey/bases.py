@@ -1,0 +1,479 @@
+"""``journey bases``: make every base image the snippets name present, and say where each came from.
+
+For each base: present locally → use it; a registry answers → pull it and record its digest; otherwise
+build the stand-in from its recipe in ``scripts/bases/`` (Debian packages only, labelled
+``org.golangjourney.standin.*``). A base with neither is reported with the snippets that need it, so
+the verifier can mark exactly those "not verified in this build" instead of passing them.
+
+A stand-in whose recipe changed since it was built (its ``recipe-digest`` label), or whose own base was
+rebuilt since (its ``base-id`` label), is rebuilt: results then cannot silently mix old and new bases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from journey.errors import BaseUnavailableError, EngineUnavailableError, UsageError
+from journey.manifest import base_refs, discover, select
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from journey.manifest import Snippet
+
+#: Where the recipes live: next to the package, whatever ``--root`` the snippets come from.
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "bases"
+STANDIN = "org.golangjourney.standin."
+#: Seconds a ``docker pull`` may take before the registry counts as unreachable (no pull here is big
+#: enough to need more before the first byte; a slow registry is reported, never waited on forever).
+PULL_TIMEOUT = 30
+#: Seconds a stand-in recipe may take (debootstrap plus apt over a slow mirror).
+BUILD_TIMEOUT = 1200
+#: Where ``journey bases`` records what it found (pages include bases.md).
+RESULTS_DIR = Path("results") / "bases"
+
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Official:
+    """The real image's published uncompressed size (FACTS §2: docker-library/repo-info, linux/amd64)."""
+
+    size: int
+    source: str = "docker-library/repo-info, linux/amd64, 2026"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to build a stand-in: a script in ``scripts/bases/`` and the files whose bytes define it."""
+
+    script: str
+    args: tuple[str, ...]
+    files: tuple[str, ...]
+    needs: tuple[str, ...] = ()
+
+    @property
+    def command(self) -> str:
+        """The recipe as the label records it (repo-relative, so it reads the same everywhere)."""
+        return " ".join([f"scripts/bases/{self.script}", *self.args])
+
+    def digest(self) -> str:
+        """Hash the recipe files exactly as ``sha256sum FILES | sha256sum`` does in the scripts."""
+        sums = [(hashlib.sha256((RECIPES_DIR / name).read_bytes()).hexdigest(), name) for name in self.files]
+        lines = "".join(f"{digest}  {name}\n" for digest, name in sums)
+        return "sha256:" + hashlib.sha256(lines.encode()).hexdigest()
+
+
+RECIPES: dict[str, Recipe] = {
+    "debian:trixie": Recipe("debian.sh", ("trixie",), ("debian.sh",)),
+    "debian:bookworm": Recipe("debian.sh", ("bookworm",), ("debian.sh",)),
+    "golang:1.26-trixie": Recipe(
+        "golang.sh", ("1.26", "trixie"), ("golang.sh", "golang.Dockerfile"), needs=("debian:trixie",)
+    ),
+}
+
+OFFICIAL: dict[str, Official] = {
+    "debian:trixie": Official(120 * MB),
+    "debian:bookworm": Official(117 * MB),
+    "debian:bookworm-slim": Official(75 * MB),
+    "golang:1.26-trixie": Official(874 * MB),
+    "golang:1.26-bookworm": Official(833 * MB),
+    "golang:1.26-alpine": Official(241 * MB),
+}
+
+
+@dataclass(frozen=True)
+class Base:
+    """A base image as the engine has it, and how it got there."""
+
+    ref: str
+    id: str
+    digest: str | None
+    labels: dict[str, str]
+    size: int
+    action: str  # present, pulled, built, rebuilt
+
+    @property
+    def provenance(self) -> str:
+        """``stand-in`` (our label), ``real`` (pulled: it has a registry digest), else ``local``."""
+        if any(key.startswith(STANDIN) for key in self.labels):
+            return "stand-in"
+        return "real" if self.digest else "local"
+
+    def as_result(self) -> dict[str, Any]:
+        """Return the ``environment.bases[]`` entry of result.json (ARCHITECTURE.md)."""
+        return {
+            "ref": self.ref,
+            "id": self.id,
+            "digest": self.digest,
+            "provenance": self.provenance,
+            "labels": {k: v for k, v in sorted(self.labels.items()) if k.startswith("org.golangjourney.")},
+        }
+
+
+@dataclass
+class Provision:
+    """What :func:`provide` achieved: bases that are present, and bases that cannot be had."""
+
+    available: dict[str, Base] = field(default_factory=dict)
+    #: ref -> (snippet ids that need it, why it cannot be had)
+    unavailable: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+
+    def error(self) -> BaseUnavailableError | None:
+        """One error naming every missing base, its cause and the snippets that need it."""
+        if not self.unavailable:
+            return None
+        parts = [
+            f"{ref} ({why}); needed by {', '.join(snippets) or 'no snippet'}"
+            for ref, (snippets, why) in self.unavailable.items()
+        ]
+        return BaseUnavailableError(
+            "cannot have " + "; ".join(parts) + ". These snippets are not verified in this build.",
+            step="bases",
+        )
+
+
+# --- which bases the snippets need --------------------------------------------------------------------
+
+
+def needed_bases(snippets: Iterable[Snippet]) -> dict[str, tuple[str, ...]]:
+    """Map each base ref to the snippet ids whose Dockerfile names it, in reading order."""
+    needs: dict[str, list[str]] = {}
+    for snippet in snippets:
+        for ref in base_refs(snippet):
+            needs.setdefault(ref, []).append(snippet.id)
+    return {ref: tuple(ids) for ref, ids in needs.items()}
+
+
+# --- the engine, through the docker CLI ---------------------------------------------------------------
+
+
+def say(text: str) -> None:
+    """Progress for long steps goes to stderr, so stdout stays the report."""
+    sys.stderr.write(f"bases: {text}\n")
+    sys.stderr.flush()
+
+
+def _docker(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        cause = "the docker CLI is not installed; run `make engine`"
+        raise EngineUnavailableError(cause, step="bases") from exc
+
+
+def inspect(ref: str) -> Base | None:
+    """Return the local image ``ref``, or None when the engine does not have it."""
+    done = _docker("image", "inspect", ref)
+    if done.returncode != 0:
+        if "No such image" in done.stderr or "No such object" in done.stderr:
+            return None
+        raise EngineUnavailableError(f"cannot inspect {ref}: {done.stderr.strip()}", step="bases")
+    attrs = json.loads(done.stdout)[0]
+    digests = attrs.get("RepoDigests") or []
+    return Base(
+        ref=ref,
+        id=str(attrs["Id"]),
+        digest=str(digests[0]).split("@", 1)[1] if digests else None,
+        labels=dict((attrs.get("Config") or {}).get("Labels") or {}),
+        size=int(attrs.get("Size") or 0),
+        action="present",
+    )
+
+
+def _with_action(base: Base, action: str) -> Base:
+    return Base(base.ref, base.id, base.digest, base.labels, base.size, action)
+
+
+# --- the three ways to have a base ----------------------------------------------------------------------
+
+
+@dataclass
+class Resolver:
+    """Resolve refs one by one, remembering what it learnt (a dead registry is tried once per run)."""
+
+    offline: bool = False
+    rebuild: frozenset[str] = frozenset()
+    registry_down: str | None = None
+    done: dict[str, Base] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, ref: str) -> Base | None:
+        """Have ``ref`` present, or record in ``failed`` why it cannot be."""
+        if ref in self.done:
+            return self.done[ref]
+        if ref in self.failed:
+            return None
+        base = self._resolve(ref)
+        if base is not None:
+            self.done[ref] = base
+        return base
+
+    def _resolve(self, ref: str) -> Base | None:
+        recipe = RECIPES.get(ref)
+        present = inspect(ref)
+        if present is not None and (recipe is None or not self._stale(ref, present, recipe)):
+            return present
+        if present is None and not self.offline and ref not in self.rebuild and (pulled := self._pull(ref)):
+            return pulled
+        if recipe is None:
+            self.failed[ref] = self._no_recipe_cause()
+            return None
+        return self._build(ref, recipe, rebuilding=present is not None)
+
+    def _no_recipe_cause(self) -> str:
+        why = "offline" if self.offline else (self.registry_down or "the registry refused it")
+        return f"not present locally, cannot be pulled ({why}) and scripts/bases has no stand-in recipe"
+
+    def _stale(self, ref: str, present: Base, recipe: Recipe) -> bool:
+        """Whether a present image must be rebuilt from its recipe (asked to, or recipe/base changed)."""
+        if ref in self.rebuild:
+            say(f"{ref}: rebuilding as asked")
+            return True
+        if present.provenance != "stand-in":
+            return False  # a real or user-provided image is never replaced behind the user's back
+        if present.labels.get(STANDIN + "recipe-digest") != recipe.digest():
+            say(f"{ref}: its recipe changed since it was built; rebuilding")
+            return True
+        for need in recipe.needs:
+            base = self.resolve(need)
+            if base is not None and present.labels.get(STANDIN + "base-id") not in (None, base.id):
+                say(f"{ref}: {need} changed since it was built; rebuilding")
+                return True
+        return False
+
+    def _pull(self, ref: str) -> Base | None:
+        """Pull ``ref`` with a bounded wait; a registry that cannot be reached is not asked again."""
+        if self.registry_down is not None:
+            return None
+        say(f"{ref}: not present; trying to pull it (up to {PULL_TIMEOUT} s)")
+        try:
+            done = _docker("pull", "--quiet", ref, timeout=PULL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.registry_down = f"no registry answered within {PULL_TIMEOUT} s"
+            return None
+        if done.returncode != 0:
+            self.registry_down = _first_line(done.stderr) or "docker pull failed"
+            say(f"{ref}: pull failed: {self.registry_down}")
+            return None
+        base = inspect(ref)
+        return _with_action(base, "pulled") if base else None
+
+    def _build(self, ref: str, recipe: Recipe, rebuilding: bool) -> Base | None:
+        """Run the stand-in recipe (its needs first); its own progress lines pass through on stderr."""
+        for need in recipe.needs:
+            if self.resolve(need) is None:
+                self.failed[ref] = f"its stand-in needs {need}, which cannot be had"
+                return None
+        say(f"{ref}: building the stand-in: {recipe.command}")
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                ["bash", str(RECIPES_DIR / recipe.script), *recipe.args],
+                stdout=subprocess.DEVNULL,
+                stderr=None,
+                timeout=BUILD_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            self.failed[ref] = f"its stand-in recipe ran longer than {BUILD_TIMEOUT} s"
+            return None
+        if done.returncode != 0:
+            self.failed[ref] = f"its stand-in recipe `{recipe.command}` failed (exit {done.returncode})"
+            return None
+        say(f"{ref}: stand-in built in {time.monotonic() - started:.0f} s")
+        base = inspect(ref)
+        if base is None:
+            self.failed[ref] = f"`{recipe.command}` succeeded but left no {ref}"
+            return None
+        return _with_action(base, "rebuilt" if rebuilding else "built")
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+# --- the library entry points ------------------------------------------------------------------------------
+
+
+def provide(
+    needs: Mapping[str, Sequence[str]], *, offline: bool = False, rebuild: Iterable[str] = ()
+) -> Provision:
+    """Make every base in ``needs`` (ref -> snippet ids) present; never raises for a missing base.
+
+    The verifier calls this, then marks the snippets of ``Provision.unavailable`` not verified.
+    """
+    resolver = Resolver(offline=offline or _offline_from_env(), rebuild=frozenset(rebuild))
+    provision = Provision()
+    for ref, snippets in needs.items():
+        base = resolver.resolve(ref)
+        if base is None:
+            provision.unavailable[ref] = (tuple(snippets), resolver.failed[ref])
+        else:
+            provision.available[ref] = base
+    return provision
+
+
+def require(needs: Mapping[str, Sequence[str]], *, offline: bool = False) -> dict[str, Base]:
+    """Like :func:`provide`, but a base that cannot be had is an error (exit 5) naming its snippets."""
+    provision = provide(needs, offline=offline)
+    error = provision.error()
+    if error is not None:
+        raise error
+    return provision.available
+
+
+def _offline_from_env() -> bool:
+    """``JOURNEY_OFFLINE=1`` skips pulls (a machine known to have no registry saves the attempt)."""
+    return os.environ.get("JOURNEY_OFFLINE", "") not in ("", "0")
+
+
+# --- the record pages include ------------------------------------------------------------------------------
+
+
+def size_rows(available: Mapping[str, Base]) -> list[dict[str, Any]]:
+    """One row per base: its size next to the official published size, and the difference."""
+    rows = []
+    for ref, base in sorted(available.items()):
+        official = OFFICIAL.get(ref)
+        rows.append(
+            {
+                "ref": ref,
+                "provenance": base.provenance,
+                "id": base.id,
+                "digest": base.digest,
+                "size": base.size,
+                "official_size": official.size if official else None,
+                "official_source": official.source if official else None,
+                "difference": base.size - official.size if official else None,
+                "standin_for": base.labels.get(STANDIN + "for"),
+                "recipe": base.labels.get(STANDIN + "recipe"),
+                "packages": base.labels.get(STANDIN + "packages"),
+                "built": base.labels.get(STANDIN + "built"),
+                "goproxy": base.labels.get(STANDIN + "goproxy"),
+            }
+        )
+    return rows
+
+
+def _mb(size: int | None) -> str:
+    return "-" if size is None else f"{size / MB:.1f} MB"
+
+
+def _signed_mb(size: int | None) -> str:
+    return "-" if size is None else f"{size / MB:+.1f} MB"
+
+
+def render_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Render ``bases.md``: the table readers see on the site, sizes uncompressed."""
+    lines = [
+        "| base | provenance | size (uncompressed) | official image (published) | difference |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| `{row['ref']}` | {row['provenance']} | {_mb(row['size'])} | {_mb(row['official_size'])} "
+        f"| {_signed_mb(row['difference'])} |"
+        for row in rows
+    ]
+    notes = [
+        f"- `{row['ref']}`: built by `{row['recipe']}` on {str(row['built'])[:10]} from Debian packages "
+        f"({row['packages']})" + (f"; modules through `GOPROXY={row['goproxy']}`" if row["goproxy"] else "")
+        for row in rows
+        if row["provenance"] == "stand-in"
+    ]
+    source = "Official sizes: docker-library/repo-info, linux/amd64 (2026). MB = 1,000,000 bytes."
+    return "\n".join([*lines, "", *notes, *([""] if notes else []), source, ""])
+
+
+def write_record(root: Path, available: Mapping[str, Base]) -> list[Path]:
+    """Write ``results/bases/bases.json`` and ``bases.md`` if their content changed; return those written."""
+    rows = size_rows(available)
+    outputs = {
+        "bases.json": json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        "bases.md": render_markdown(rows),
+    }
+    folder = root / RESULTS_DIR
+    written = []
+    for name, text in outputs.items():
+        path = folder / name
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(path.suffix + ".tmp")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+        written.append(path)
+    return written
+
+
+# --- the command ------------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``journey bases``'s options (the CLI calls this)."""
+    parser.add_argument(
+        "snippets", nargs="*", metavar="SNIPPET", help="only the bases these snippets or volumes need"
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="never try a registry (also JOURNEY_OFFLINE=1)"
+    )
+    parser.add_argument(
+        "--rebuild", action="append", default=[], metavar="REF", help="rebuild this stand-in even if present"
+    )
+    parser.add_argument("--json", action="store_true", help="print the bases as JSON on stdout")
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not write results/bases/ (bases.json, bases.md)"
+    )
+
+
+def run_bases(args: argparse.Namespace) -> int:
+    """Run ``journey bases``: provide every base, report each, record sizes; exit 5 if one is missing."""
+    from journey.cli import find_root  # noqa: PLC0415 - the CLI imports this module lazily
+
+    root = Path(args.root).resolve() if getattr(args, "root", None) else find_root()
+    snippets = select(discover(root), list(getattr(args, "snippets", None) or []))
+    needs = needed_bases(snippets)
+    unknown = [ref for ref in getattr(args, "rebuild", []) if ref not in RECIPES]
+    if unknown:
+        raise UsageError(f"no stand-in recipe for {', '.join(unknown)}; recipes: {', '.join(RECIPES)}")
+    for ref in getattr(args, "rebuild", []):
+        needs.setdefault(ref, ())
+    offline = bool(getattr(args, "offline", False))
+    provision = provide(needs, offline=offline, rebuild=getattr(args, "rebuild", []))
+    _print_report(provision, needs, as_json=bool(getattr(args, "json", False)))
+    if not getattr(args, "no_record", False):
+        for path in write_record(root, provision.available):
+            say(f"recorded {path.relative_to(root)}")
+    error = provision.error()
+    if error is not None:
+        raise error
+    return 0
+
+
+def _print_report(provision: Provision, needs: Mapping[str, Sequence[str]], as_json: bool) -> None:
+    if as_json:
+        entries = [
+            {**base.as_result(), "size": base.size, "action": base.action, "snippets": list(needs[ref])}
+            for ref, base in provision.available.items()
+        ]
+        entries += [
+            {"ref": ref, "id": None, "provenance": "unavailable", "reason": why, "snippets": list(snippets)}
+            for ref, (snippets, why) in provision.unavailable.items()
+        ]
+        sys.stdout.write(json.dumps(entries, indent=2, sort_keys=True) + "\n")
+        return
+    for ref, base in provision.available.items():
+        short = base.id.removeprefix("sha256:")[:12]
+        sys.stdout.write(f"{ref}\t{base.provenance}\t{short}\t{_mb(base.size)}\t{base.action}\n")
+    for ref, (snippets, _why) in provision.unavailable.items():
+        sys.stdout.write(f"{ref}\tunavailable\t-\t-\tneeded by {', '.join(snippets)}\n")

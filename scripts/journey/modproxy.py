@@ -1,0 +1,216 @@
+"""Serve Go modules from the host to builds in containers, without TLS.
+
+Inside a container on the machines this project verifies on, HTTPS fails (a TLS-intercepting proxy
+the containers do not trust), so a Dockerfile's ``RUN go mod download`` cannot reach the public
+module proxy. The host can. So, for the duration of the builds, this module
+
+1. runs ``go mod download`` on the host for every snippet module (``GOMODCACHE=<repo>/.cache/gomod``),
+2. serves ``<GOMODCACHE>/cache/download`` (which is laid out exactly as the GOPROXY protocol asks) on
+   ``http://127.0.0.1:<port>`` with a threaded HTTP server,
+
+and the builds run with ``--network host``, where the golang stand-in's ``GOPROXY`` (its label
+``org.golangjourney.standin.goproxy`` names the port) reaches it. The Dockerfile a reader copies is
+unchanged: with the real ``golang`` image the same file uses the public proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import os
+import secrets
+import subprocess
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from journey.errors import JourneyError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from pathlib import Path
+
+#: The port the golang stand-in's GOPROXY names (scripts/bases/golang.sh writes it into the label).
+DEFAULT_PORT = 12601
+GOPROXY_LABEL = "org.golangjourney.standin.goproxy"
+HOST = "127.0.0.1"
+#: Seconds one ``go mod download`` may take (a cold cache of a Gin service is well under a minute).
+DOWNLOAD_TIMEOUT = 600
+
+
+class ModProxyError(JourneyError):
+    """The module proxy cannot be provided: download failed, or its port is taken (exit 1)."""
+
+
+def cache_dir(root: Path) -> Path:
+    """Return the module cache the host fills and the proxy serves: ``<repo>/.cache/gomod``."""
+    return root / ".cache" / "gomod"
+
+
+def port_from_labels(labels: Mapping[str, str]) -> int | None:
+    """Return the port a stand-in's goproxy label names, or None for an image that has none."""
+    url = labels.get(GOPROXY_LABEL)
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.hostname not in (HOST, "localhost") or parts.port is None:
+        raise ModProxyError(f"label {GOPROXY_LABEL}={url!r} does not name a loopback port", step="modproxy")
+    return parts.port
+
+
+def module_dirs(folders: Iterable[Path]) -> list[Path]:
+    """Keep the folders that are Go modules (hold a go.mod), each once, in the order given."""
+    seen: list[Path] = []
+    for folder in folders:
+        path = folder.resolve()
+        if (path / "go.mod").is_file() and path not in seen:
+            seen.append(path)
+    return seen
+
+
+def download(modules: Iterable[Path], gomodcache: Path) -> None:
+    """Run ``go mod download`` on the host for each module, into ``gomodcache``.
+
+    ``-modcacherw`` keeps the cache deletable by ``make clean``. Errors name the module folder and
+    carry go's own last lines, since those say which module or version is missing.
+    """
+    env = {**os.environ, "GOMODCACHE": str(gomodcache), "GOFLAGS": "-modcacherw"}
+    for module in modules:
+        try:
+            done = subprocess.run(
+                ["go", "mod", "download"],
+                cwd=module,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=DOWNLOAD_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise ModProxyError(
+                "Go is not installed on the host (needed to fetch modules)", step="modproxy"
+            ) from exc
+        except subprocess.TimeoutExpired as exc:
+            cause = f"`go mod download` in {module} took longer than {DOWNLOAD_TIMEOUT} s"
+            raise ModProxyError(cause, step="modproxy") from exc
+        if done.returncode != 0:
+            last = " / ".join(done.stderr.strip().splitlines()[-3:])
+            raise ModProxyError(f"`go mod download` in {module} failed: {last}", step="modproxy")
+
+
+@dataclass
+class ModProxy:
+    """A running proxy: its URL, and the paths it served (so a test can see a module went through it)."""
+
+    url: str
+    port: int
+    directory: Path
+    served: list[str] = field(default_factory=list)
+    #: True when another process already served this very cache on the port, and this run used it.
+    shared: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, path: str) -> None:
+        """Remember one served request path (called from the server's threads)."""
+        with self._lock:
+            self.served.append(path)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """GET/HEAD of files under the download cache; quiet, and every request recorded."""
+
+    proxy: ModProxy
+
+    def __init__(self, *args: Any, proxy: ModProxy, **kwargs: Any) -> None:  # noqa: ANN401
+        self.proxy = proxy
+        super().__init__(*args, directory=str(proxy.directory), **kwargs)
+
+    def do_GET(self) -> None:
+        """Serve a module file (404 when the host has not downloaded it: go reports "not found")."""
+        self.proxy.record(self.path)
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401
+        """Stay quiet: build logs are what a reader needs, not one line per module file."""
+
+
+def _bind(port: int, proxy: ModProxy) -> ThreadingHTTPServer | None:
+    """Bind the loopback port; None when it is taken (the caller decides whether that is fine)."""
+    handler = functools.partial(_Handler, proxy=proxy)
+    try:
+        return ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return None
+        raise ModProxyError(f"cannot listen on {HOST}:{port}: {exc}", step="modproxy") from exc
+
+
+def serves_same_directory(url: str, directory: Path) -> bool:
+    """Whether the server at ``url`` serves ``directory`` (another journey run on the same cache).
+
+    A file with a random name is written into the directory and fetched: only a server of these
+    very files can return it. Two runs on one repository then share one proxy instead of failing.
+    """
+    token = secrets.token_hex(16)
+    probe = directory / f".journey-probe-{token}"
+    probe.write_text(token, encoding="utf-8")
+    try:
+        with urllib.request.urlopen(f"{url}/{probe.name}", timeout=5) as answer:  # noqa: S310 - loopback
+            return bool(answer.read().decode("utf-8", "replace") == token)
+    except (OSError, ValueError):
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+
+
+def _port_taken(port: int) -> ModProxyError:
+    cause = (
+        f"port {port} on {HOST} is already in use by something that does not serve this repository's "
+        f"module cache, but the golang stand-in's GOPROXY ({GOPROXY_LABEL}) names that port; "
+        f"stop what listens there (`ss -ltnp 'sport = :{port}'`) and run again"
+    )
+    return ModProxyError(cause, step="modproxy")
+
+
+@contextlib.contextmanager
+def serve(gomodcache: Path, port: int = DEFAULT_PORT) -> Iterator[ModProxy]:
+    """Serve ``<gomodcache>/cache/download`` on ``http://127.0.0.1:<port>`` until the block ends.
+
+    If the port is already taken by a server of the same directory (another journey run on this
+    repository), that one is used (``ModProxy.shared``); anything else on the port is an error.
+    """
+    directory = gomodcache / "cache" / "download"
+    directory.mkdir(parents=True, exist_ok=True)
+    proxy = ModProxy(url=f"http://{HOST}:{port}", port=port, directory=directory)
+    server = _bind(port, proxy)
+    if server is None:
+        if not serves_same_directory(proxy.url, directory):
+            raise _port_taken(port)
+        proxy.shared = True
+        yield proxy
+        return
+    thread = threading.Thread(target=server.serve_forever, name=f"modproxy:{port}", daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serving_modules(folders: Iterable[Path], root: Path, port: int = DEFAULT_PORT) -> Iterator[ModProxy]:
+    """Download the modules of ``folders`` (those holding a go.mod) on the host, then serve them.
+
+    Use around the builds of the snippets whose build contexts are ``folders``; build them with
+    ``--network host`` so that the stand-in's ``GOPROXY=http://127.0.0.1:<port>`` reaches this.
+    """
+    gomodcache = cache_dir(root)
+    download(module_dirs(folders), gomodcache)
+    with serve(gomodcache, port) as proxy:
+        yield proxy
