@@ -93,12 +93,12 @@ def _yaml_string(value: str) -> str:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """Find the repository root (the folder holding ``mkdocs.yml`` and ``snippets/``) from ``start`` up."""
+    """Find the repository root (the folder holding ``mkdocs.yml``) from ``start`` up."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "mkdocs.yml").is_file() and (folder / "snippets").is_dir():
+        if (folder / "mkdocs.yml").is_file():
             return folder
-    raise UsageError(f"no mkdocs.yml beside a snippets/ folder in {here} or above", step="new")
+    raise UsageError(f"no mkdocs.yml in {here} or above: run this inside the repository", step="new")
 
 
 # --- text edits that keep every other byte -------------------------------------------------------------
