@@ -245,11 +245,14 @@ def _check_title(title: str) -> str:
 
 
 def next_volume(root: Path) -> int:
-    """Return the next free volume number: the highest ``volN`` in ``snippets/`` or ``docs/``, plus one."""
+    """Return the next free volume number: the highest ``volN`` in snippets/, docs/ or the nav, plus one."""
     numbers = [0]
     for parent in (root / "snippets", root / "docs"):
         if parent.is_dir():
             numbers += [int(m.group(1)) for p in parent.iterdir() if (m := VOLUME_SLUG.match(p.name))]
+    config = root / "mkdocs.yml"
+    if config.is_file():
+        numbers += [int(n) for n in re.findall(r"\bvol([1-9][0-9]*)/", config.read_text(encoding="utf-8"))]
     return max(numbers) + 1
 
 

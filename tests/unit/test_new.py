@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import shutil
 import subprocess
 import sys
@@ -21,11 +22,14 @@ VENV_BIN = Path(sys.executable).parent
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A repository with the real mkdocs.yml and landing page, and no volume yet."""
+    """A repository with the real mkdocs.yml (its nav cut down to the landing page), and no volume yet."""
     root = tmp_path / "repo"
     (root / "docs").mkdir(parents=True)
     (root / "snippets").mkdir()
-    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", "nav:\n  - Home: index.md\n\n", config, count=1)
+    assert found == 1
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copy2(REPO / "docs" / "index.md", root / "docs" / "index.md")
     return root
 
@@ -58,14 +62,32 @@ def test_new_volume_creates_manifest_page_and_one_nav_line(repo: Path) -> None:
     assert (repo / "docs/vol1/index.md").read_text(encoding="utf-8").startswith("# Volume 1: Tiny images")
 
 
+def test_new_volume_edits_the_real_mkdocs_yml_by_one_line(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name in ("mkdocs.yml", "docs", "snippets"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+        else:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+    number = next_volume(root)
+    before = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    new_volume(root, "Tiny images")
+    after = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    assert added_lines(before, after) == [f'  - "Volume {number}: Tiny images": vol{number}/index.md\n']
+
+
 def test_new_volume_takes_the_next_free_number(repo: Path) -> None:
     (repo / "snippets" / "vol1").mkdir()
     (repo / "docs" / "vol7").mkdir()
     assert next_volume(repo) == 8
-    new_volume(repo, "Eight")
-    assert (repo / "snippets/vol8/volume.yml").is_file()
-    new_volume(repo, "Nine")
-    assert (repo / "docs/vol9/index.md").is_file()
+    with (repo / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write("# vol11/index.md, once in the nav, is taken too\n")
+    assert next_volume(repo) == 12
+    new_volume(repo, "Twelve")
+    assert (repo / "snippets/vol12/volume.yml").is_file()
+    new_volume(repo, "Thirteen")
+    assert (repo / "docs/vol13/index.md").is_file()
 
 
 def test_new_volume_appends_after_nested_nav_and_keeps_following_keys(repo: Path) -> None:
@@ -76,8 +98,8 @@ def test_new_volume_appends_after_nested_nav_and_keeps_following_keys(repo: Path
     (repo / "mkdocs.yml").write_text(text, encoding="utf-8")
     new_volume(repo, "Next")
     after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
-    assert added_lines(text, after) == ['- "Volume 1: Next": vol1/index.md\n']
-    assert after.index("vol1/more.md") < after.index("Volume 1: Next") < after.index("# theme")
+    assert added_lines(text, after) == ['- "Volume 2: Next": vol2/index.md\n']
+    assert after.index("vol1/more.md") < after.index("Volume 2: Next") < after.index("# theme")
 
 
 def test_new_volume_goes_after_the_last_volume_not_after_the_guide(repo: Path) -> None:
