@@ -27,6 +27,7 @@ import docker.errors
 from journey import engine, record, render
 from journey.build import BuildRequest, Built, build
 from journey.checks import CheckContext, run_checks
+from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e, shellcheck-findings
 from journey.digest import input_digest, source_digest
 from journey.errors import (
     ExitCode,
