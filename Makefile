@@ -54,10 +54,12 @@ site: setup ## the site in site/, with every snippet verified (from recorded res
 serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-lint: setup ## ruff, mypy, shellcheck, hadolint over the repository's own code
+lint: setup ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the repository's own code
 	$(BIN)/ruff check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/yamllint --strict .github/workflows
 
 test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy
 	$(BIN)/pytest
