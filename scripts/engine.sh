@@ -11,7 +11,8 @@
 #   JOURNEY_DOCKERD_SOCKET     socket path of the engine to use or start (sets DOCKER_HOST for the checks)
 #   JOURNEY_DOCKERD_DATA_ROOT, JOURNEY_DOCKERD_EXEC_ROOT, JOURNEY_DOCKERD_PIDFILE
 #                              dockerd's --data-root, --exec-root, --pidfile when it is started here
-#   JOURNEY_DOCKERD_ARGS       more dockerd flags, split on spaces (e.g. "--bridge=none --iptables=false")
+#   JOURNEY_DOCKERD_ARGS       more dockerd flags, split on spaces (e.g. "--bridge=none --iptables=false",
+#                              allowed only inside a network namespace of its own: see guard_bridge_none)
 #   JOURNEY_DOCKERD_LOG        dockerd's log file;  JOURNEY_ENGINE_WAIT  seconds to wait for its socket
 #   JOURNEY_OS_RELEASE         the os-release file that says which distribution this is
 # The tests use these to start a second, private engine beside the shared one and to fake other hosts.
@@ -87,9 +88,21 @@ dockerd_args() {
   [ "${#args[@]}" -eq 0 ] || printf '%s\n' "${args[@]}"
 }
 
+# dockerd --bridge=none DELETES the docker0 bridge of its network namespace on start, which breaks the
+# default network of an engine already using it. Allow it only where no docker0 exists (a network
+# namespace of its own: the tests run this script under `unshare --net`).
+guard_bridge_none() {
+  case " $* " in *" --bridge=none "* | *" -b none "*) ;; *) return 0 ;; esac
+  command -v ip >/dev/null 2>&1 || die "refusing dockerd --bridge=none: cannot tell whether docker0 exists (no 'ip')"
+  if ip -o link show docker0 >/dev/null 2>&1; then
+    die "refusing dockerd --bridge=none here: it would delete docker0, which another engine uses; run under 'unshare --net'"
+  fi
+}
+
 start_dockerd() {
   local -a args
   mapfile -t args < <(dockerd_args)
+  guard_bridge_none "${args[@]}"
   say "starting dockerd ${args[*]} (log: ${LOG})"
   mkdir -p "$(dirname "$LOG")"
   setsid nohup dockerd "${args[@]}" >>"$LOG" 2>&1 </dev/null &
