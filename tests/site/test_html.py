@@ -1,0 +1,252 @@
+"""The built site tells the truth: every snippet file it shows is that file, every size is a recorded one.
+
+The site is built for real (`mkdocs build --strict`, as `make site` does) into a temporary folder, and the
+HTML is read back. Two promises of the project are checked on what a reader gets, not on the Markdown:
+
+- a code block titled with a `snippets/…` path holds exactly that file's text;
+- every size on any page comes from a recorded result: the sizes tables and `docker images` blocks equal
+  what `journey.render` makes from `result.json`, and any other size token on a page appears in a fragment
+  generated from the results (the 2019 figures, quoted as history, are the only exception).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from journey.render import format_size, render_docker_images, role_label
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The figures of the 2019 article's `docker images` table, quoted as history on Volume 1.
+HISTORY_2019 = frozenset({"21.2MB", "567MB", "350MB"})
+SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:B|kB|MB|GB|TB)(?![\w])")
+FINAL_TAG = re.compile(r"journey/(?P<volume>[a-z0-9]+)-(?P<name>[a-z0-9][a-z0-9._-]*):verified")
+SIZES_HEADER = ["image", "uncompressed", "compressed", "layers"]
+LADDER_HEADER = ["snippet", "uncompressed", "compressed"]
+
+
+@dataclass
+class CodeBlock:
+    """A highlighted code block: its title (Material's filename bar) and its text."""
+
+    title: str | None
+    text: str = ""
+
+
+class Page(HTMLParser):
+    """What a built page shows: code blocks, table rows, and prose text outside snippet files."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[CodeBlock] = []
+        self.tables: list[list[list[str]]] = []
+        self.prose: list[str] = []
+        self._title: str | None = None
+        self._in_title = False
+        self._code: CodeBlock | None = None
+        self._cell: list[str] | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag in {"script", "style"}:
+            self._skip += 1
+        elif tag == "span" and "filename" in classes:
+            self._in_title, self._title = True, ""
+        elif tag == "code" and self._title is not None:
+            self._code = CodeBlock(self._title)
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in {"td", "th"}:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"}:
+            self._skip -= 1
+        elif tag == "span" and self._in_title:
+            self._in_title = False
+        elif tag == "code" and self._code is not None:
+            self.blocks.append(self._code)
+            self._code, self._title = None, None
+        elif tag in {"td", "th"} and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in_title:
+            self._title = (self._title or "") + data
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._code is not None:
+            self._code.text += data
+            if (self._code.title or "").startswith("snippets/"):
+                return  # a snippet file's own text is checked against the file, not for sizes
+        self.prose.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Page]:
+    """Build the site as `make site` does, into a temporary folder, and parse every page."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{done.stdout}{done.stderr}", pytrace=False)
+    return {p.relative_to(out).as_posix(): parse(p) for p in sorted(out.rglob("*.html"))}
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict]:
+    """Every recorded result, by snippet id (`vol1/multistage`)."""
+    found = {}
+    for path in sorted((ROOT / "results").glob("*/*/result.json")):
+        found[f"{path.parent.parent.name}/{path.parent.name}"] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def snippet_blocks(site: dict[str, Page]) -> list[tuple[str, CodeBlock]]:
+    return [
+        (name, block)
+        for name, page in site.items()
+        for block in page.blocks
+        if (block.title or "").startswith("snippets/")
+    ]
+
+
+def test_every_snippet_code_block_equals_its_file(site):
+    shown = snippet_blocks(site)
+    assert shown, "no code block titled with a snippets/ path in the whole site"
+    for page, block in shown:
+        path = ROOT / str(block.title)
+        assert path.is_file(), f"{page}: a block is titled {block.title}, which is not a file"
+        expected = path.read_text(encoding="utf-8")
+        assert block.text == expected, f"{page}: the block titled {block.title} differs from the file"
+
+
+def test_volume_pages_show_every_dockerfile_they_build(site):
+    shown = {str(b.title) for _, b in snippet_blocks(site)}
+    dockerfiles = {p.relative_to(ROOT).as_posix() for p in (ROOT / "snippets").glob("*/*/Dockerfile")}
+    assert dockerfiles, "no Dockerfile under snippets/"
+    assert dockerfiles <= shown, f"Dockerfiles never shown on a page: {sorted(dockerfiles - shown)}"
+
+
+def expected_sizes_rows(result: dict) -> list[list[str]]:
+    """The rows sizes.md renders for a result, as a reader sees the cells (Markdown code marks gone)."""
+    return [
+        [
+            role_label(i).replace("`", ""),
+            format_size(i["size"]),
+            format_size(i["compressed_size"]),
+            str(len(i["layers"])),
+        ]
+        for i in result["images"]
+    ]
+
+
+def sizes_tables(site: dict[str, Page]) -> list[tuple[str, list[list[str]]]]:
+    return [(name, t) for name, page in site.items() for t in page.tables if t and t[0] == SIZES_HEADER]
+
+
+def snippet_of(table: list[list[str]], page: str) -> str:
+    for row in table:
+        match = FINAL_TAG.search(" ".join(row))
+        if match:
+            return f"{match['volume']}/{match['name']}"
+    pytest.fail(f"{page}: a sizes table names no final image `journey/<volume>-<snippet>:verified`")
+    return ""  # unreachable: pytest.fail raises
+
+
+def test_every_sizes_table_equals_its_recorded_result(site, results):
+    tables = sizes_tables(site)
+    assert tables, "no sizes table (image | uncompressed | compressed | layers) on any page"
+    for page, table in tables:
+        snippet = snippet_of(table, page)
+        assert snippet in results, f"{page}: a sizes table for {snippet}, which has no recorded result"
+        assert table[1:] == expected_sizes_rows(results[snippet]), f"{page}: sizes of {snippet} differ"
+
+
+def test_every_docker_images_block_equals_its_recorded_result(site, results):
+    blocks = [(n, b) for n, page in site.items() for b in page.blocks if b.text.startswith("REPOSITORY")]
+    assert blocks, "no `docker images` block on any page"
+    for page, block in blocks:
+        match = FINAL_TAG.search(block.text)
+        assert match, f"{page}: a docker images block names no final image"
+        snippet = f"{match['volume']}/{match['name']}"
+        assert block.text == render_docker_images(results[snippet]), f"{page}: docker images of {snippet}"
+
+
+def volume_titles() -> dict[str, str]:
+    """Snippet titles (what the size ladder shows) to snippet ids."""
+    titles = {}
+    for manifest in (ROOT / "snippets").glob("*/*/snippet.yml"):
+        title = yaml.safe_load(manifest.read_text(encoding="utf-8"))["title"]
+        titles[title] = f"{manifest.parent.parent.name}/{manifest.parent.name}"
+    return titles
+
+
+def final_sizes(result: dict) -> list[str]:
+    final = next((i for i in result["images"] if i["role"] == "final"), None)
+    if result["status"] != "verified" or final is None:
+        return ["not verified", "not verified"]
+    return [format_size(final["size"]), format_size(final["compressed_size"])]
+
+
+def test_every_size_ladder_row_equals_its_recorded_result(site, results):
+    ladders = [(n, t) for n, page in site.items() for t in page.tables if t and t[0] == LADDER_HEADER]
+    assert ladders, "no size ladder table on any page"
+    titles = volume_titles()
+    for page, table in ladders:
+        for title, *sizes in table[1:]:
+            snippet = titles.get(title)
+            assert snippet in results, f"{page}: the ladder row {title!r} names no recorded snippet"
+            assert sizes == final_sizes(results[snippet]), f"{page}: ladder sizes of {snippet} differ"
+
+
+def generated_size_tokens() -> set[str]:
+    """Every size token that appears in a fragment generated from the recorded results."""
+    tokens: set[str] = set()
+    for fragment in (ROOT / "results").rglob("*"):
+        if fragment.suffix in {".md", ".txt", ".svg"}:
+            tokens |= {t.replace(" ", "") for t in SIZE.findall(fragment.read_text(encoding="utf-8"))}
+    return tokens
+
+
+def test_no_page_shows_a_size_that_was_not_recorded(site):
+    allowed = generated_size_tokens() | HISTORY_2019
+    assert len(allowed) > len(HISTORY_2019), "no size in any generated fragment: nothing recorded?"
+    for page_name, page in site.items():
+        typed = {t for t in SIZE.findall(" ".join(page.prose)) if t.replace(" ", "") not in allowed}
+        assert not typed, f"{page_name}: sizes not from any recorded result: {sorted(typed)}"
+
+
+def test_the_size_pattern_finds_what_docker_and_render_print():
+    assert SIZE.findall("16.3MB and 5.93 MB, 624 kB; 39B") == ["16.3MB", "5.93 MB", "624 kB", "39B"]
+    assert SIZE.findall("Go 1.26, port 5000, sha256:abc12MB3") == []
