@@ -291,6 +291,7 @@ def registry_binary() -> str:
 def loopback_name(host: str) -> Iterator[None]:
     """Map ``host`` to 127.0.0.1 for the duration, then remove exactly that line again."""
     line = f"127.0.0.1 {host} {HOSTS_MARK} {os.getpid()}\n"
+    remove_stale_hosts_lines()
     try:
         with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
             hosts.write(line)
@@ -301,10 +302,23 @@ def loopback_name(host: str) -> Iterator[None]:
         _require_loopback(host)
         yield
     finally:
-        _remove_hosts_line(line)
+        remove_hosts_line(line)
 
 
-def _remove_hosts_line(line: str) -> None:
+def remove_stale_hosts_lines() -> None:
+    """Drop lines a killed earlier run (SIGKILL, power loss) could not remove: their process is gone."""
+    with HOSTS_PATH.open(encoding="utf-8") as hosts:
+        stale = [entry for entry in hosts if HOSTS_MARK in entry and not _alive(entry.rsplit(" ", 1)[-1])]
+    for entry in stale:
+        remove_hosts_line(entry)
+
+
+def _alive(pid: str) -> bool:
+    """Tell whether the process that wrote a hosts line still runs."""
+    return pid.strip().isdigit() and Path(f"/proc/{pid.strip()}").exists()
+
+
+def remove_hosts_line(line: str) -> None:
     """Rewrite /etc/hosts in place (it may be a bind mount) without our line."""
     with HOSTS_PATH.open("r+", encoding="utf-8") as hosts:
         kept = [entry for entry in hosts.readlines() if entry != line]

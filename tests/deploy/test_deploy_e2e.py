@@ -15,11 +15,15 @@ import pytest
 from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
 
 from journey.deploy import (
+    HOSTS_MARK,
+    HOSTS_PATH,
     DeploySpec,
     deploy_e2e,
     import_image,
     pushed,
+    remove_hosts_line,
     remove_image,
+    remove_stale_hosts_lines,
     run_script,
     script_env,
     spec_from_check,
@@ -123,3 +127,16 @@ def test_2019_script_ignores_its_shebang_e_and_tries_to_push_after_a_refused_log
     out = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login-2019"))["output"]
     assert "The push refers to repository" in out  # `bash lazy.sh` runs on past the failed login
     assert "ok   the registry holds no repository (none)" in out
+
+
+@needs_root
+def test_a_hosts_line_left_by_a_killed_run_is_removed_by_the_next():
+    before = HOSTS_PATH.read_text(encoding="utf-8")
+    dead = f"127.0.0.1 000000000000.dkr.ecr.xx-test-1.amazonaws.com {HOSTS_MARK} 999999999\n"
+    with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
+        hosts.write(dead)
+    try:
+        remove_stale_hosts_lines()
+        assert HOSTS_PATH.read_text(encoding="utf-8") == before
+    finally:
+        remove_hosts_line(dead)
