@@ -12,6 +12,11 @@ readonly GO_MINOR=${1:?usage: golang.sh GO_MINOR SUITE [TAG]}
 readonly SUITE=${2:?usage: golang.sh GO_MINOR SUITE [TAG]}
 readonly TAG=${3:-golang:${GO_MINOR}-${SUITE}}
 readonly PORT=${JOURNEY_GOPROXY_PORT:-12601}
+# JOURNEY_BASES_NO_CACHE=1 builds without BuildKit's layer cache (to measure a cold build, or to pick up
+# Debian updates the cached apt layers would hide).
+CACHE_FLAGS=()
+if [ "${JOURNEY_BASES_NO_CACHE:-0}" != 0 ]; then CACHE_FLAGS=(--no-cache); fi
+readonly CACHE_FLAGS
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly HERE
 readonly TMP_TAG="journey-standin-tmp/golang:${GO_MINOR}-${SUITE}-$$"
@@ -32,7 +37,7 @@ build_recipe() {
   say "building the ${TAG} recipe from Debian packages (about a minute; apt progress is hidden)"
   local log
   log=$(mktemp /var/tmp/journey-golang-build-XXXXXX.log)
-  if ! docker buildx build --progress=plain -f "${HERE}/golang.Dockerfile" \
+  if ! docker buildx build --progress=plain "${CACHE_FLAGS[@]}" -f "${HERE}/golang.Dockerfile" \
        --build-arg "SUITE=${SUITE}" --build-arg "GO_MINOR=${GO_MINOR}" --build-arg "GOPROXY_PORT=${PORT}" \
        -t "$TMP_TAG" "$HERE" >"$log" 2>&1; then
     tail -n 30 "$log" >&2

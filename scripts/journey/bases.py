@@ -88,6 +88,7 @@ OFFICIAL: dict[str, Official] = {
     "golang:1.26-trixie": Official(874 * MB),
     "golang:1.26-bookworm": Official(833 * MB),
     "golang:1.26-alpine": Official(241 * MB),
+    "golang:1.12-alpine": Official(350 * MB, "the 2019 article's `docker images` output"),
 }
 
 
@@ -127,6 +128,8 @@ class Provision:
     available: dict[str, Base] = field(default_factory=dict)
     #: ref -> (snippet ids that need it, why it cannot be had)
     unavailable: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    #: bases no snippet names but a stand-in is built from (``debian:trixie`` under the golang one)
+    supporting: dict[str, Base] = field(default_factory=dict)
 
     def error(self) -> BaseUnavailableError | None:
         """One error naming every missing base, its cause and the snippets that need it."""
@@ -321,6 +324,7 @@ def provide(
             provision.unavailable[ref] = (tuple(snippets), resolver.failed[ref])
         else:
             provision.available[ref] = base
+    provision.supporting = {r: b for r, b in resolver.done.items() if r not in provision.available}
     return provision
 
 
@@ -341,9 +345,16 @@ def _offline_from_env() -> bool:
 # --- the record pages include ------------------------------------------------------------------------------
 
 
-def size_rows(available: Mapping[str, Base]) -> list[dict[str, Any]]:
-    """One row per base: its size next to the official published size, and the difference."""
-    rows = []
+def size_rows(
+    available: Mapping[str, Base], unavailable: Mapping[str, tuple[Sequence[str], str]] | None = None
+) -> list[dict[str, Any]]:
+    """One row per base: its size next to the official published size, and the difference.
+
+    Bases that cannot be had get a row too (no size, the snippets that need them), so the page
+    shows readers what was not verified. The cause (a registry error naming this machine's
+    resolver) is printed, not recorded: it would churn the record from machine to machine.
+    """
+    rows: list[dict[str, Any]] = []
     for ref, base in sorted(available.items()):
         official = OFFICIAL.get(ref)
         rows.append(
@@ -363,6 +374,18 @@ def size_rows(available: Mapping[str, Base]) -> list[dict[str, Any]]:
                 "goproxy": base.labels.get(STANDIN + "goproxy"),
             }
         )
+    rows += [
+        {
+            "ref": ref,
+            "provenance": "unavailable",
+            "snippets": list(snippets),
+            "size": None,
+            "official_size": OFFICIAL[ref].size if ref in OFFICIAL else None,
+            "official_source": OFFICIAL[ref].source if ref in OFFICIAL else None,
+            "difference": None,
+        }
+        for ref, (snippets, _why) in sorted((unavailable or {}).items())
+    ]
     return rows
 
 
@@ -386,18 +409,29 @@ def render_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
         for row in rows
     ]
     notes = [
+        f"- `{row['ref']}`: cannot be had here (no registry, no stand-in recipe), so "
+        f"{', '.join(f'`{s}`' for s in row['snippets'])} is not verified in this build."
+        for row in rows
+        if row["provenance"] == "unavailable"
+    ]
+    notes += [
         f"- `{row['ref']}`: built by `{row['recipe']}` on {str(row['built'])[:10]} from Debian packages "
         f"({row['packages']})" + (f"; modules through `GOPROXY={row['goproxy']}`" if row["goproxy"] else "")
         for row in rows
         if row["provenance"] == "stand-in"
     ]
-    source = "Official sizes: docker-library/repo-info, linux/amd64 (2026). MB = 1,000,000 bytes."
+    sources = sorted({str(row["official_source"]) for row in rows if row["official_source"]})
+    source = f"Official sizes: {'; '.join(sources) or 'none known'}. MB = 1,000,000 bytes."
     return "\n".join([*lines, "", *notes, *([""] if notes else []), source, ""])
 
 
-def write_record(root: Path, available: Mapping[str, Base]) -> list[Path]:
+def write_record(
+    root: Path,
+    available: Mapping[str, Base],
+    unavailable: Mapping[str, tuple[Sequence[str], str]] | None = None,
+) -> list[Path]:
     """Write ``results/bases/bases.json`` and ``bases.md`` if their content changed; return those written."""
-    rows = size_rows(available)
+    rows = size_rows(available, unavailable)
     outputs = {
         "bases.json": json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         "bases.md": render_markdown(rows),
@@ -452,7 +486,8 @@ def run_bases(args: argparse.Namespace) -> int:
     provision = provide(needs, offline=offline, rebuild=getattr(args, "rebuild", []))
     _print_report(provision, needs, as_json=bool(getattr(args, "json", False)))
     if not getattr(args, "no_record", False):
-        for path in write_record(root, provision.available):
+        every = {**provision.available, **provision.supporting}
+        for path in write_record(root, every, provision.unavailable):
             say(f"recorded {path.relative_to(root)}")
     error = provision.error()
     if error is not None:
