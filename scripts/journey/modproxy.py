@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from pathlib import Path
 
+    from journey.manifest import Snippet
+
 #: The port the golang stand-in's GOPROXY names (scripts/bases/golang.sh writes it into the label).
 DEFAULT_PORT = 12601
 GOPROXY_LABEL = "org.golangjourney.standin.goproxy"
@@ -213,4 +215,38 @@ def serving_modules(folders: Iterable[Path], root: Path, port: int = DEFAULT_POR
     gomodcache = cache_dir(root)
     download(module_dirs(folders), gomodcache)
     with serve(gomodcache, port) as proxy:
+        yield proxy
+
+
+def proxy_port(refs: Iterable[str]) -> int | None:
+    """Return the port the first of these local base images names in its goproxy label, else None.
+
+    None means no base is a stand-in with a loopback GOPROXY (real images use the public proxy), so
+    there is nothing to serve.
+    """
+    from journey.bases import inspect  # noqa: PLC0415 - bases imports the manifest; keep this module light
+
+    for ref in refs:
+        base = inspect(ref)
+        port = port_from_labels(base.labels) if base else None
+        if port is not None:
+            return port
+    return None
+
+
+@contextlib.contextmanager
+def serving_for(snippets: Iterable[Snippet], root: Path) -> Iterator[ModProxy | None]:
+    """Serve the modules of these snippets' build contexts if a base of theirs asks for it.
+
+    The verifier wraps its builds in this (and builds with ``--network host``); it yields None and
+    serves nothing when no base is a stand-in whose GOPROXY points at the host.
+    """
+    from journey.manifest import base_refs  # noqa: PLC0415
+
+    chosen = [s for s in snippets if s.build is not None and s.context_dir is not None]
+    port = proxy_port(dict.fromkeys(ref for s in chosen for ref in base_refs(s)))
+    if port is None:
+        yield None
+        return
+    with serving_modules([s.context_dir for s in chosen if s.context_dir is not None], root, port) as proxy:
         yield proxy

@@ -10,6 +10,7 @@ import pytest
 from engine_helpers import FIXTURES, REPO
 
 from journey import bases, modproxy
+from journey.manifest import discover
 
 MODULES = FIXTURES / "modules"
 
@@ -114,3 +115,15 @@ def test_go_build_in_the_standin_downloads_a_real_module_through_the_proxy(image
         ["docker", "run", "--rm", "--network", "none", tag], capture_output=True, text=True, check=False
     )
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n", out.stdout)
+
+
+@pytest.mark.engine
+def test_serving_for_snippets_follows_their_bases(fixture_root):
+    snippets = {s.name: s for s in discover(fixture_root)[0].snippets}
+    with modproxy.serving_for([snippets["scratch"]], fixture_root) as nothing:
+        assert nothing is None  # FROM scratch: no base asks for a module proxy
+    with modproxy.serving_for([snippets["modules"], snippets["scratch"]], fixture_root) as proxy:
+        assert proxy is not None
+        assert proxy.port == modproxy.DEFAULT_PORT
+        cached = fixture_root / ".cache" / "gomod" / "cache" / "download" / "github.com" / "google" / "uuid"
+        assert (cached / "@v" / "v1.6.0.zip").is_file()
