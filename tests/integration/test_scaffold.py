@@ -17,9 +17,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import docker
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 pytestmark = pytest.mark.engine
 
@@ -48,6 +52,27 @@ def committed_copy(target: Path) -> Path:
     for folder in ("snippets", "results"):
         (target / folder).mkdir(exist_ok=True)
     (target / ".cache").mkdir()
+    (REPO / ".cache" / "layers").mkdir(parents=True, exist_ok=True)
+    (target / ".cache" / "layers").symlink_to(REPO / ".cache" / "layers", target_is_directory=True)
+    return target
+
+
+def minimal_copy(target: Path) -> Path:
+    """A repository holding only the site config, a landing page and the guide: no other volume.
+
+    The scaffold must verify on its own, whatever state the other volumes are in.
+    """
+    target.mkdir(parents=True)
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = "nav:\n  - Home: index.md\n  - Contributing: contributing.md\n\n"
+    config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", nav, config, count=1)
+    assert found == 1
+    (target / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (target / "docs").mkdir()
+    (target / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
+    shutil.copy2(GUIDE, target / "docs" / "contributing.md")
+    for folder in ("snippets", "results", ".cache"):
+        (target / folder).mkdir()
     (REPO / ".cache" / "layers").mkdir(parents=True, exist_ok=True)
     (target / ".cache" / "layers").symlink_to(REPO / ".cache" / "layers", target_is_directory=True)
     return target
@@ -94,10 +119,11 @@ def engine() -> docker.DockerClient:
     return client
 
 
+@pytest.mark.parametrize("make_copy", [minimal_copy, committed_copy], ids=["alone", "in-the-repository"])
 def test_new_volume_and_snippet_verify_check_and_build_as_the_guide_says(
-    tmp_path: Path, engine: docker.DockerClient
+    tmp_path: Path, engine: docker.DockerClient, make_copy: Callable[[Path], Path]
 ) -> None:
-    root = committed_copy(tmp_path / "repo")
+    root = make_copy(tmp_path / "repo")
     before = tracked_bytes(root)
     new_volume, new_snippet = guide_commands()
 
@@ -123,7 +149,9 @@ def test_new_volume_and_snippet_verify_check_and_build_as_the_guide_says(
     built = run(root, [*MKDOCS, "build", "--strict"])
     assert built.returncode == 0, built.stderr
 
-    page = (root / "site" / volume.group(1) / "index.html").read_text(encoding="utf-8")
+    page = re.sub(
+        r"<[^>]+>", "", (root / "site" / volume.group(1) / "index.html").read_text(encoding="utf-8")
+    )
     answer = (root / "results" / snippet / "probe-hello.txt").read_text(encoding="utf-8")
     assert f"hello from {snippet}" in answer  # what the running container said, recorded
     assert html.escape(answer.splitlines()[0], quote=False) in page  # and shown
