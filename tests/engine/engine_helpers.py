@@ -18,14 +18,19 @@ SHARED_PIDFILE = Path("/var/run/docker.pid")
 
 
 def run_engine_sh(
-    env: dict[str, str], *, user: int | None = None, own_netns: bool = False, timeout: float = 120
+    env: dict[str, str],
+    *,
+    user: int | None = None,
+    own_netns: bool = False,
+    script: Path = ENGINE_SH,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
     """Run scripts/engine.sh with extra environment, as another uid (setpriv) or in a new network namespace.
 
     A private dockerd must run in a network namespace of its own: with --bridge=none it deletes the
     docker0 of its namespace, which in the host's would break the shared engine's default network.
     """
-    argv = ["bash", str(ENGINE_SH)]
+    argv = ["bash", str(script)]
     if own_netns:
         argv = ["unshare", "--net", "--", *argv]
     if user is not None:
