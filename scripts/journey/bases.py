@@ -466,7 +466,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the bases as JSON on stdout")
     parser.add_argument(
-        "--no-record", action="store_true", help="do not write results/bases/ (bases.json, bases.md)"
+        "--no-record",
+        action="store_true",
+        help="do not write results/bases/ (bases.json, bases.md; only written when no SNIPPET is named)",
     )
 
 
@@ -485,7 +487,8 @@ def run_bases(args: argparse.Namespace) -> int:
     offline = bool(getattr(args, "offline", False))
     provision = provide(needs, offline=offline, rebuild=getattr(args, "rebuild", []))
     _print_report(provision, needs, as_json=bool(getattr(args, "json", False)))
-    if not getattr(args, "no_record", False):
+    # Only a run over every snippet records: a partial run would drop the other bases from the page.
+    if not getattr(args, "no_record", False) and not getattr(args, "snippets", None):
         every = {**provision.available, **provision.supporting}
         for path in write_record(root, every, provision.unavailable):
             say(f"recorded {path.relative_to(root)}")

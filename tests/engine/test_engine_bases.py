@@ -90,18 +90,27 @@ def test_present_bases_are_reused_and_recorded_next_to_official_sizes(fixture_ro
     assert "building" not in done.stderr
     after = {ref: bases.inspect(ref) for ref in STANDINS}
     assert {r: b.id for r, b in after.items() if b} == {r: b.id for r, b in before.items() if b}
+    assert not (fixture_root / "results").exists(), "a run over some snippets must not record"
 
-    rows = json.loads((fixture_root / "results" / "bases" / "bases.json").read_text())
-    row = next(r for r in rows if r["ref"] == "golang:1.26-trixie")
+    full = journey_bases(fixture_root, env={"JOURNEY_OFFLINE": "1"})
+    assert full.returncode == 5  # the record is still written, unavailable bases included
+    rows = {r["ref"]: r for r in json.loads((fixture_root / "results" / "bases" / "bases.json").read_text())}
+    row = rows["golang:1.26-trixie"]
     assert row["official_size"] == 874_000_000
     assert row["size"] == after["golang:1.26-trixie"].size
     assert row["difference"] == row["size"] - row["official_size"]
+    assert rows["debian:trixie"]["provenance"] == "stand-in", (
+        "the base under the golang stand-in is shown too"
+    )
+    assert rows["golang:1.12-alpine"]["provenance"] == "unavailable"
+    assert rows["golang:1.12-alpine"]["snippets"] == ["bases/alpine-2019"]
     table = (fixture_root / "results" / "bases" / "bases.md").read_text()
     assert "| `golang:1.26-trixie` | stand-in |" in table
     assert "874.0 MB" in table
+    assert "`bases/alpine-2019` is not verified in this build" in table
 
-    again = journey_bases(fixture_root, "bases/multistage", "bases/scratch")
-    assert again.returncode == 0
+    again = journey_bases(fixture_root, env={"JOURNEY_OFFLINE": "1"})
+    assert again.returncode == 5
     assert "recorded" not in again.stderr, "an unchanged record must not be rewritten"
 
 
