@@ -59,6 +59,7 @@ lint: setup ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the r
 	$(BIN)/ruff check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
+	$(BIN)/hadolint scripts/bases/*.Dockerfile
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/yamllint --strict .github/workflows
 
