@@ -84,7 +84,11 @@ SCRUBBED = "<credential>"
 MANIFEST_ACCEPT = (
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
 )
-_EXTRA_KEYS = frozenset({"script", "command", "env", "registry", "refuse_login", "tags", "also_show"})
+_EXTRA_KEYS = frozenset(
+    {"script", "command", "env", "registry", "refuse_login", "tags", "also_show", "missing"}
+)
+#: A loopback port nothing listens on: where a script run with a variable missing would go, if it went on.
+CLOSED_PORT = 9
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,7 @@ class DeploySpec:
     refuse_login: bool
     tags: tuple[str, ...]
     also_show: tuple[str, ...]
+    missing: str | None = None
 
     @property
     def image_name(self) -> str:
@@ -157,6 +162,7 @@ def spec_from_check(ctx: CheckContext, check: Check) -> DeploySpec:
         refuse_login=bool(extra.get("refuse_login", False)),
         tags=tuple(str(tag) for tag in extra.get("tags") or ["latest"]),
         also_show=tuple(str(cmd) for cmd in extra.get("also_show") or []),
+        missing=str(extra["missing"]) if extra.get("missing") else None,
     )
 
 
@@ -567,20 +573,33 @@ def _mark(ok: bool) -> str:
 
 
 def transcript(
-    spec: DeploySpec, shown: list[tuple[str, str]], run: ScriptRun, lines: list[str], left: bool
+    spec: DeploySpec,
+    run: ScriptRun,
+    *,
+    given: dict[str, str],
+    note: str = "AWS keys: the emulator's; ECR API: moto on loopback",
+    shown: list[tuple[str, str]] | None = None,
+    lines: list[str],
+    left: bool | None,
 ) -> str:
-    """Write what the page shows: the commands as run, their output, and the proof."""
-    given = " ".join(f"{k}={v}" for k, v in sorted(spec.env.items()))
-    parts = [f"# env: {given} (AWS keys: the emulator's; ECR API: moto on loopback)"]
-    for command, output in shown:
+    """Write what the page shows: the variables given, the commands as run, their output, and the proof.
+
+    ``left`` (whether docker login's credential outlived the script) is left out when ``None``.
+    """
+    listed = " ".join(f"{k}={v}" for k, v in sorted(given.items()))
+    parts = [f"# env: {listed} ({note})"]
+    for command, output in shown or []:
         parts += [f"$ {command}", output.rstrip()]
     parts += [
         f"$ {shlex.join(spec.command)}",
         run.output.rstrip(),
         f"[exit status {run.returncode}]",
         *lines,
-        f"credential still stored in ~/.docker/config.json afterwards: {'yes' if left else 'no'}",
     ]
+    if left is not None:
+        parts.append(
+            f"credential still stored in ~/.docker/config.json afterwards: {'yes' if left else 'no'}"
+        )
     return "\n".join(part for part in parts if part) + "\n"
 
 
@@ -590,6 +609,8 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
     spec = spec_from_check(ctx, check)
     try:
         with machine_lock(ctx.deadline), tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp:
+            if spec.missing:
+                return _run_missing(ctx, check, spec, Path(tmp))
             return _run(ctx, check, spec, Path(tmp))
     except (OSError, subprocess.SubprocessError, docker.errors.DockerException, urllib.error.URLError) as exc:
         _fail(ctx, check, f"deploy-e2e could not run: {exc}")
@@ -615,7 +636,9 @@ def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> di
         left = credential_left(home, running.registry)
     # What the page shows beside the script may reveal a credential (that is its point); the script may not.
     raw = "\n".join([run.output, *lines])
-    output = normalise(scrub(transcript(spec, shown, run, lines, left), running.secrets), root=ctx.root)
+    given = {**spec.env, **({"REGISTRY_URL": env["REGISTRY_URL"]} if "REGISTRY_URL" in env else {})}
+    text = transcript(spec, run, given=given, shown=shown, lines=lines, left=left)
+    output = normalise(scrub(text, running.secrets), root=ctx.root)
     if leaked(output, running.secrets):  # pragma: no cover - scrub() makes this impossible
         _fail(ctx, check, "a credential survived scrubbing")
     if leaked(raw, running.secrets):
@@ -655,4 +678,32 @@ def shellcheck_findings(ctx: CheckContext, check: Check) -> dict[str, Any]:
     if result.returncode != 1 or missing:
         cause = f"shellcheck exited {result.returncode}; expected findings not reported: {', '.join(missing)}"
         _fail(ctx, check, cause, log_tail=output)
+    return {"name": check.name, "ok": True, "output": output}
+
+
+def _run_missing(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
+    """Run the script without one variable: it must stop at once, in one line naming the variable.
+
+    Nothing is started: the AWS endpoint and (unless REGISTRY_URL is the variable under test) the
+    registry point at a closed loopback port, so a script that went on anyway could reach nothing.
+    """
+    home, work = workdir / "home", workdir / "work"
+    home.mkdir()
+    work.mkdir()
+    loopback = f"127.0.0.1:{CLOSED_PORT}"
+    env = script_env(spec, home, CLOSED_PORT, None if spec.missing == "REGISTRY_URL" else loopback)
+    env.pop(str(spec.missing), None)
+    run = run_script(ctx, check, spec, env, work)
+    printed = [line for line in run.output.splitlines() if line.strip()]
+    stopped = run.returncode != 0 and len(printed) == 1 and f"{spec.missing}:" in printed[0]
+    untouched = not any(home.iterdir())
+    lines = [
+        f"{_mark(stopped)} the script exited {run.returncode} with one line naming {spec.missing}",
+        f"{_mark(untouched)} neither aws nor docker ran (nothing written to the home folder)",
+    ]
+    given = {k: v for k, v in env.items() if k in spec.env or k == "REGISTRY_URL"}
+    text = transcript(spec, run, given=given, note=f"{spec.missing} not set", lines=lines, left=None)
+    output = normalise(text, root=ctx.root)
+    if not (stopped and untouched):
+        _fail(ctx, check, f"the script did not stop at once without {spec.missing}", log_tail=output)
     return {"name": check.name, "ok": True, "output": output}

@@ -140,3 +140,17 @@ def test_a_hosts_line_left_by_a_killed_run_is_removed_by_the_next():
         assert HOSTS_PATH.read_text(encoding="utf-8") == before
     finally:
         remove_hosts_line(dead)
+
+
+def test_missing_variable_check_records_the_one_line(context):
+    ctx = today(context)
+    out = deploy_e2e(ctx, check_named(ctx.snippet, "missing-variable"))["output"]
+    assert "./deploy.sh: line 11: AWS_REGION: is not set" in out
+    assert "ok   neither aws nor docker ran" in out
+
+
+def test_missing_variable_check_fails_a_script_that_acts_first(context):
+    ctx = context(FIXTURES / "late", "deploy/late")
+    with pytest.raises(VerificationError, match="did not stop at once without AWS_REGION") as caught:
+        deploy_e2e(ctx, check_named(ctx.snippet, "missing-variable"))
+    assert "FAIL neither aws nor docker ran" in caught.value.log_tail
