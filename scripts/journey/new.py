@@ -32,6 +32,8 @@ VOLUME_SLUG = re.compile(r"^vol([1-9][0-9]*)$")
 MAX_NAME = 40
 MAX_TITLE = 80
 VOLUME_NAV = re.compile(r"(?:^|[\s:\[\"'])vol[1-9][0-9]*/")  # a nav item pointing into a volume's pages
+MEASURE_PAGE = Path("docs/how-we-measure.md")  # lists every snippet's provenance
+MEASURE_SECTION = "## Every snippet"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 # Template name -> file name in the new snippet folder (the files a reader copies, plus the manifest).
@@ -264,10 +266,10 @@ def new_volume(root: Path, title: str) -> Scaffold:
     page = root / "docs" / volume / "index.md"
     manifest = root / "snippets" / volume / "volume.yml"
     mkdocs = root / "mkdocs.yml"
-    label = f"Volume {number}: {title}"
+    label = f"Vol. {number}: {title}"
     entry = f"{_yaml_string(label)}: {volume}/index.md"
     new_mkdocs = _checked_edit(mkdocs, "nav", entry, {label: f"{volume}/index.md"}, after=VOLUME_NAV)
-    values = {"number": str(number), "volume": volume, "title": label, "title_yaml": _yaml_string(title)}
+    values = {"number": str(number), "volume": volume, "title": label, "title_yaml": _yaml_string(label)}
     created = (
         *_write_folder(manifest.parent, {"volume.yml": _render("volume.yml.tmpl", values)}),
         *_write_folder(page.parent, {"index.md": _render("volume-page.md.tmpl", values)}),
@@ -319,33 +321,63 @@ def _default_title(name: str) -> str:
     return name.replace("-", " ").capitalize()
 
 
-def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffold:
-    """Create snippet ``<volume>/<name>``, list it in ``volume.yml`` and add its page section."""
-    volume, name = _parse_snippet_id(snippet_id)
-    snippet_id = f"{volume}/{name}"
-    manifest_path, manifest = _volume_manifest(root, volume, snippet_id)
-    folder = root / "snippets" / volume / name
-    if folder.exists() or name in (manifest.get("snippets") or []):
+def _appended(text: str, block: str) -> str:
+    """Return ``text`` with ``block`` (which starts with a blank line) after its last line."""
+    return text.rstrip("\n") + "\n" + block
+
+
+def _measure_page_edit(root: Path, values: dict[str, str]) -> dict[Path, str]:
+    """List the snippet's provenance on the "how we measure" page, when that list ends the page.
+
+    The page shows every snippet's provenance; leaving a new snippet out would make it silently incomplete.
+    A repository without the page (or with a different layout) gets nothing.
+    """
+    path = root / MEASURE_PAGE
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    headings = re.findall(r"(?m)^## .*$", text)
+    if not headings or headings[-1].strip() != MEASURE_SECTION:
+        return {}
+    return {path: _appended(text, _render("measure-entry.md.tmpl", values))}
+
+
+def _refuse_existing(
+    root: Path, folder: Path, manifest_path: Path, listed: list[str], snippet_id: str
+) -> None:
+    """Refuse a name whose folder exists or that ``volume.yml`` already lists."""
+    if folder.exists() or folder.name in listed:
         raise UsageError(
             f"{folder.relative_to(root)} already exists (or is listed in {manifest_path.relative_to(root)});"
             " pick another name",
             snippet=snippet_id,
             step="new snippet",
         )
+
+
+def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffold:
+    """Create snippet ``<volume>/<name>``, list it in ``volume.yml`` and add its page section."""
+    volume, name = _parse_snippet_id(snippet_id)
+    snippet_id = f"{volume}/{name}"
+    manifest_path, manifest = _volume_manifest(root, volume, snippet_id)
+    folder = root / "snippets" / volume / name
+    _refuse_existing(root, folder, manifest_path, manifest.get("snippets") or [], snippet_id)
     title = _check_title(title or _default_title(name))
     values = {"snippet_id": snippet_id, "title": title, "title_yaml": _yaml_string(title)}
     page = root / "docs" / manifest["pages"][0]
     if not page.is_file():
         cause = f"{page.relative_to(root)} (the volume's first page) does not exist"
         raise UsageError(cause, snippet=snippet_id, step="new snippet")
-    new_manifest = _checked_edit(manifest_path, "snippets", name, name)
-    section = _render("snippet-section.md.tmpl", values)
-    new_page = page.read_text(encoding="utf-8").rstrip("\n") + "\n" + section
+    edits = {
+        manifest_path: _checked_edit(manifest_path, "snippets", name, name),
+        page: _appended(page.read_text(encoding="utf-8"), _render("snippet-section.md.tmpl", values)),
+        **_measure_page_edit(root, values),
+    }
     created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})
-    _write_atomic(manifest_path, new_manifest)
-    _write_atomic(page, new_page)
+    for path, text in edits.items():
+        _write_atomic(path, text)
     steps = f"next: edit the files, then `make verify SNIPPETS={snippet_id}` and `make site`"
-    return Scaffold(created=created, edited=(manifest_path, page), next_steps=steps)
+    return Scaffold(created=created, edited=tuple(edits), next_steps=steps)
 
 
 # --- command line -------------------------------------------------------------------------------------------

@@ -53,13 +53,17 @@ def test_new_volume_creates_manifest_page_and_one_nav_line(repo: Path) -> None:
     before = (repo / "mkdocs.yml").read_text(encoding="utf-8")
     done = new_volume(repo, "Tiny images: part two")
     after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
-    assert added_lines(before, after) == ['  - "Volume 1: Tiny images: part two": vol1/index.md\n']
+    assert added_lines(before, after) == ['  - "Vol. 1: Tiny images: part two": vol1/index.md\n']
     assert "base_path: [!relative $config_dir]" in after
     assert set(done.created) == {repo / "snippets/vol1/volume.yml", repo / "docs/vol1/index.md"}
     assert done.edited == (repo / "mkdocs.yml",)
     volume = manifest.load_volume(repo / "snippets" / "vol1")  # validated against volume.schema.json
-    assert (volume.title, volume.pages, volume.snippets) == ("Tiny images: part two", ("vol1/index.md",), ())
-    assert (repo / "docs/vol1/index.md").read_text(encoding="utf-8").startswith("# Volume 1: Tiny images")
+    assert (volume.title, volume.pages, volume.snippets) == (
+        "Vol. 1: Tiny images: part two",
+        ("vol1/index.md",),
+        (),
+    )
+    assert (repo / "docs/vol1/index.md").read_text(encoding="utf-8").startswith("# Vol. 1: Tiny images")
 
 
 def test_new_volume_edits_the_real_mkdocs_yml_by_one_line(tmp_path: Path) -> None:
@@ -74,7 +78,7 @@ def test_new_volume_edits_the_real_mkdocs_yml_by_one_line(tmp_path: Path) -> Non
     before = (root / "mkdocs.yml").read_text(encoding="utf-8")
     new_volume(root, "Tiny images")
     after = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    assert added_lines(before, after) == [f'  - "Volume {number}: Tiny images": vol{number}/index.md\n']
+    assert added_lines(before, after) == [f'  - "Vol. {number}: Tiny images": vol{number}/index.md\n']
 
 
 def test_new_volume_takes_the_next_free_number(repo: Path) -> None:
@@ -98,8 +102,8 @@ def test_new_volume_appends_after_nested_nav_and_keeps_following_keys(repo: Path
     (repo / "mkdocs.yml").write_text(text, encoding="utf-8")
     new_volume(repo, "Next")
     after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
-    assert added_lines(text, after) == ['- "Volume 2: Next": vol2/index.md\n']
-    assert after.index("vol1/more.md") < after.index("Volume 2: Next") < after.index("# theme")
+    assert added_lines(text, after) == ['- "Vol. 2: Next": vol2/index.md\n']
+    assert after.index("vol1/more.md") < after.index("Vol. 2: Next") < after.index("# theme")
 
 
 def test_new_volume_goes_after_the_last_volume_not_after_the_guide(repo: Path) -> None:
@@ -111,7 +115,7 @@ def test_new_volume_goes_after_the_last_volume_not_after_the_guide(repo: Path) -
     new_volume(repo, "Two")
     after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
     assert after.splitlines()[4:] == [
-        '  - "Volume 2: Two": vol2/index.md',
+        '  - "Vol. 2: Two": vol2/index.md',
         "  - Contributing: contributing.md",
     ]
 
@@ -179,6 +183,32 @@ def test_new_snippet_appends_in_reading_order_and_keeps_comments(repo: Path) -> 
     assert [s.name for s in manifest.load_volume(repo / "snippets/vol1").snippets] == ["first", "second"]
     page = (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
     assert page.index("## The first one") < page.index("## Second")
+
+
+def test_new_snippet_lists_its_provenance_on_the_measure_page(repo: Path) -> None:
+    measure = repo / "docs" / "how-we-measure.md"
+    text = "# How\n\n## On what\n\nText.\n\n## Every snippet\n\n### One\n\n`vol1/one`\n"
+    measure.write_text(text, encoding="utf-8")
+    new_volume(repo, "Tiny images")
+    done = new_snippet(repo, "vol1/hello", title="Hello, world")
+    assert measure in done.edited
+    after = measure.read_text(encoding="utf-8")
+    assert added_lines(text, after) == [
+        "\n",
+        "### Hello, world\n",
+        "\n",
+        "`vol1/hello`\n",
+        "\n",
+        '--8<-- "results/vol1/hello/provenance.md"\n',
+    ]
+
+
+def test_new_snippet_leaves_a_measure_page_of_another_layout_alone(repo: Path) -> None:
+    measure = repo / "docs" / "how-we-measure.md"
+    measure.write_text("# How\n\n## Every snippet\n\n## Afterword\n", encoding="utf-8")
+    new_volume(repo, "Tiny images")
+    assert measure not in new_snippet(repo, "vol1/hello").edited
+    assert measure.read_text(encoding="utf-8") == "# How\n\n## Every snippet\n\n## Afterword\n"
 
 
 @pytest.mark.parametrize(
