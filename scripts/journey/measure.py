@@ -9,9 +9,12 @@ diff-id under ``.cache/layers/`` because a stand-in base's 800 MB only need comp
 from __future__ import annotations
 
 import json
+import os
 import tarfile
+import threading
 import zlib
 from dataclasses import dataclass
+from pathlib import Path  # noqa: TC003 - used at run time
 from typing import IO, TYPE_CHECKING, Any
 
 import docker.errors
@@ -20,7 +23,6 @@ from journey.errors import VerificationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from pathlib import Path
 
     from journey.session import Session
 
@@ -60,26 +62,48 @@ class _StreamReader:
 
 
 class LayerCache:
-    """Gzip sizes per layer diff-id, one small JSON file each, shared by every run."""
+    """Gzip sizes per layer diff-id and layer histories per image ID, shared by every run.
+
+    One small JSON file each, so parallel workers and runs never rewrite a shared file.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root / "layers"
+        self.images = root / "images"
 
     def get(self, diff_id: str) -> int | None:
         """Return the cached gzip size of a layer, or None when it was never compressed."""
-        path = self.root / f"{diff_id.removeprefix('sha256:')}.json"
-        try:
-            return int(json.loads(path.read_text(encoding="utf-8"))["compressed_size"])
-        except (OSError, ValueError, KeyError):
-            return None
+        data = _read_json(self.root / f"{diff_id.removeprefix('sha256:')}.json")
+        return int(data["compressed_size"]) if isinstance(data, dict) and "compressed_size" in data else None
 
     def put(self, diff_id: str, compressed: int) -> None:
-        """Store a gzip size atomically: parallel workers may measure the same base."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / f"{diff_id.removeprefix('sha256:')}.json"
-        tmp = path.with_suffix(f".{id(self)}.tmp")
-        tmp.write_text(json.dumps({"compressed_size": compressed}) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        """Store a gzip size."""
+        _write_json(self.root / f"{diff_id.removeprefix('sha256:')}.json", {"compressed_size": compressed})
+
+    def history(self, image_id: str) -> list[dict[str, Any]] | None:
+        """Return the layer-owning history entries of an image, when an earlier run worked them out."""
+        data = _read_json(self.images / f"{image_id.removeprefix('sha256:')}.json")
+        return data if isinstance(data, list) else None
+
+    def put_history(self, image_id: str, entries: list[dict[str, Any]]) -> None:
+        """Store the layer-owning history entries of an image (IDs are content addresses: never stale)."""
+        _write_json(self.images / f"{image_id.removeprefix('sha256:')}.json", entries)
+
+
+def _read_json(path: Path) -> object:
+    """Read a cache file; a missing or broken one is simply a miss."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: object) -> None:
+    """Write a cache file atomically under a name unique to this process and thread."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def measure_image(
@@ -115,18 +139,28 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
 
 
 def _layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:  # noqa: ANN401
-    """Pair each diff-id with its history entry and gzip size, compressing only unknown layers."""
+    """Pair each diff-id with its history entry and gzip size, reading ``docker save`` at most once."""
     diff_ids: list[str] = list(image.attrs.get("RootFS", {}).get("Layers") or [])
-    history = [h for h in reversed(image.history()) if h.get("Size", 0) > 0]
-    if len(history) != len(diff_ids):
-        history = _history_from_config(session, image, len(diff_ids))
+    api = list(reversed(image.history()))  # oldest first, like the config's history
+    history = cache.history(image.id) or _history_from_sizes(api, len(diff_ids))
     missing = {d for d in diff_ids if cache.get(d) is None}
-    if missing:
-        _compress_layers(session, image.id, missing, cache)
+    if missing or history is None:
+        config = _scan_save(session, image.id, missing, cache)
+        history = _history_from_config(config, api, len(diff_ids), image.id)
+        cache.put_history(image.id, history)
     return [
         Layer(d, int(h.get("Size", 0)), cache.get(d) or 0, _created_by(h))
         for d, h in zip(diff_ids, history, strict=True)
     ]
+
+
+def _history_from_sizes(api: list[dict[str, Any]], count: int) -> list[dict[str, Any]] | None:
+    """Pick the entries with a size when that gives one per layer; else say it cannot tell.
+
+    A real layer can have size 0 (a ``mkdir`` only), so sizes alone are not always enough.
+    """
+    sized = [h for h in api if h.get("Size", 0) > 0]
+    return sized if len(sized) == count else None
 
 
 def _created_by(entry: dict[str, Any]) -> str:
@@ -135,32 +169,30 @@ def _created_by(entry: dict[str, Any]) -> str:
     return text.replace("/bin/sh -c #(nop) ", "").strip()
 
 
-def _history_from_config(session: Session, image: Any, count: int) -> list[dict[str, Any]]:  # noqa: ANN401
-    """Pick the history entries that own a layer using the config's ``empty_layer`` flags.
-
-    A real layer can have size 0 (a folder only), so ``docker history`` sizes alone cannot always
-    say which entries own a layer; the image config inside ``docker save`` can. The API history
-    lists the same entries as the config, newest first.
-    """
-    config: dict[str, Any] = {}
-    for name, member in _save_members(session, image.id):
-        if name == image.id.removeprefix("sha256:"):
-            config = json.loads(member.read())
-            break
+def _history_from_config(
+    config: dict[str, Any], api: list[dict[str, Any]], count: int, image_id: str
+) -> list[dict[str, Any]]:
+    """Pick the history entries that own a layer using the config's ``empty_layer`` flags."""
     flags = [bool(h.get("empty_layer")) for h in config.get("history", [])]
-    api = list(reversed(image.history()))
-    picked = [h for h, empty in zip(api, flags, strict=False) if not empty]
+    picked = [
+        {"CreatedBy": h.get("CreatedBy", ""), "Size": int(h.get("Size", 0))}
+        for h, empty in zip(api, flags, strict=False)
+        if not empty
+    ]
     if len(picked) != count:
-        raise VerificationError(f"cannot pair the {count} layers of {image.id} with their history")
+        raise VerificationError(f"cannot pair the {count} layers of {image_id} with their history")
     return picked
 
 
-def _compress_layers(session: Session, image_id: str, wanted: set[str], cache: LayerCache) -> None:
-    """Stream ``docker save`` once and gzip every wanted layer tar, caching each size."""
+def _scan_save(session: Session, image_id: str, wanted: set[str], cache: LayerCache) -> dict[str, Any]:
+    """Stream ``docker save`` once: gzip every wanted layer tar (caching each size), return the config."""
+    config: dict[str, Any] = {}
     for name, member in _save_members(session, image_id):
-        diff_id = f"sha256:{name}"
-        if diff_id in wanted:
-            cache.put(diff_id, gzip_size(member, stop=session.raise_if_cancelled))
+        if name == image_id.removeprefix("sha256:"):
+            config = json.loads(member.read())
+        elif f"sha256:{name}" in wanted:
+            cache.put(f"sha256:{name}", gzip_size(member, stop=session.raise_if_cancelled))
+    return config
 
 
 def _save_members(session: Session, image_id: str) -> Iterator[tuple[str, IO[bytes]]]:

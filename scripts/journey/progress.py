@@ -55,7 +55,7 @@ class Reporter:
     """Thread-safe progress lines or an animated view, both on stderr."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
         self.animated = self.console.is_terminal
         self._lock = threading.Lock()
         self._progress: Progress | None = None

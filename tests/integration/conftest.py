@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import docker
 import pytest
 from verify_helpers import engine_client
@@ -18,7 +20,5 @@ def cleanup_verified(client):
     made: list[str] = []
     yield made
     for snippet in made:
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             client.images.remove(f"journey/{snippet.replace('/', '-')}:verified")
-        except docker.errors.NotFound:
-            pass

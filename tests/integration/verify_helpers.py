@@ -29,7 +29,13 @@ SEED = {
     "source_digest": "sha256:" + "0" * 64,
     "input_digest": "sha256:" + "0" * 64,
     "verified_on": "2026-01-01",
-    "environment": {"engine": "seed", "buildx": "seed", "platform": "linux/amd64", "go": "go1.26", "bases": []},
+    "environment": {
+        "engine": "seed",
+        "buildx": "seed",
+        "platform": "linux/amd64",
+        "go": "go1.26",
+        "bases": [],
+    },
     "images": [],
     "probes": [],
     "checks": [],
@@ -103,16 +109,17 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def verify(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600):
     """Run the real `journey verify` as a reader would, and return the finished process."""
     argv = [*JOURNEY, "verify", "--root", str(root), *args]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env, check=False,
-                          cwd=root)
+    return subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, env=env, check=False, cwd=root
+    )
 
 
 def leftovers(client, snippets: list[str]) -> list[str]:
     """Containers labelled for these snippets, and their temporary image tags, still in the engine."""
     found = []
     for snippet in snippets:
-        for container in client.containers.list(all=True, filters={"label": f"{SNIPPET_LABEL}={snippet}"}):
-            found.append(f"container {container.name}")
+        labelled = client.containers.list(all=True, filters={"label": f"{SNIPPET_LABEL}={snippet}"})
+        found += [f"container {container.name}" for container in labelled]
         slug = snippet.replace("/", "-")
         for image in client.images.list(filters={"reference": f"journey-run/{slug}*"}):
             found += [f"image {tag}" for tag in image.tags]

@@ -1,0 +1,189 @@
+"""Fault tests of journey verify on the real engine.
+
+Each asserts the exit code, a message naming snippet, step and cause, recorded results left
+byte-for-byte as they were, and nothing of the run left in the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+from verify_helpers import JOURNEY, leftovers, make_repo, need_image, snapshot, verify
+
+pytestmark = pytest.mark.engine
+
+
+def _fails(root, *args: str, code: int = 1):
+    """Run verify on a seeded repo; assert the exit code and that results/ did not change."""
+    before = snapshot(root)
+    done = verify(root, *args)
+    assert done.returncode == code, done.stderr
+    assert snapshot(root) == before
+    return done
+
+
+@pytest.fixture
+def debian(client):
+    need_image(client, "debian:trixie")
+    return client
+
+
+def test_dockerfile_that_fails_to_build(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["buildfail"])
+    done = _fails(root)
+    assert "faults/buildfail: build: docker buildx build exited 1" in done.stderr
+    assert "did not complete successfully" in done.stderr  # BuildKit's own cause
+    assert "fixture: this step fails on purpose" in done.stderr  # the log tail
+    assert leftovers(debian, ["faults/buildfail"]) == []
+
+
+def test_go_code_that_fails_go_test(tmp_path):
+    root = make_repo(tmp_path, "faults", ["gotestfail"])
+    done = _fails(root)
+    assert "faults/gotestfail: check go-test: go-test exited 1" in done.stderr
+    assert "Add(2, 2) = 5, want 4" in done.stderr
+
+
+def test_probe_that_gets_the_wrong_answer(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["wrongprobe"])
+    done = _fails(root)
+    assert "faults/wrongprobe: probe debian-version: output does not match /^7\\./" in done.stderr
+    assert leftovers(debian, ["faults/wrongprobe"]) == []
+
+
+def test_container_that_exits_at_once(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["exitsatonce"])
+    done = _fails(root)
+    assert "faults/exitsatonce: run: the container exited (code 3) before it was ready" in done.stderr
+    assert "giving up" in done.stderr  # its log
+    assert leftovers(debian, ["faults/exitsatonce"]) == []
+
+
+def test_container_that_hangs_hits_the_timeout(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["hangs"])
+    done = _fails(root)
+    assert "faults/hangs: run: not ready (log /listening/) after 3 s (run.timeout)" in done.stderr
+    assert leftovers(debian, ["faults/hangs"]) == []
+
+
+def test_build_over_the_per_snippet_timeout_is_stopped(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["slow"])
+    _fresh_nonce(root)
+    done = _fails(root, "--timeout", "5")
+    assert "faults/slow: build: timed out after 5 s (per-snippet --timeout)" in done.stderr
+    assert leftovers(debian, ["faults/slow"]) == []
+
+
+def test_dockerfile_copying_a_missing_file(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["missingfile"])
+    done = _fails(root)
+    assert "faults/missingfile: build: docker buildx build exited 1" in done.stderr
+    assert '"/config.toml": not found' in done.stderr
+    assert leftovers(debian, ["faults/missingfile"]) == []
+
+
+def test_malformed_manifest_is_a_usage_error(tmp_path):
+    root = make_repo(tmp_path, "faults", ["malformed", "wrongprobe"])
+    done = _fails(root, code=2)
+    assert "faults/malformed: manifest:" in done.stderr
+    assert "probes[0]" in done.stderr
+    assert "htttp" in done.stderr
+    assert "build" not in done.stderr.split("manifest:")[0]  # nothing was built
+
+
+def test_engine_unreachable(tmp_path):
+    root = make_repo(tmp_path, "faults", ["wrongprobe"])
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = verify(root, env=env)
+    assert done.returncode == 3, done.stderr
+    assert "engine: no Docker engine answers" in done.stderr
+    assert "make engine" in done.stderr
+
+
+@pytest.mark.usefixtures("debian")
+def test_one_failing_snippet_does_not_stop_the_others(tmp_path, cleanup_verified):
+    root = make_repo(tmp_path, "faults", ["buildfail", "wrongprobe"])
+    (root / "snippets/faults/wrongprobe/snippet.yml").write_text(
+        "title: fixed\nbuild: {}\nprobes:\n  - name: v\n"
+        "    exec: {command: [cat, /etc/debian_version], output: '^13'}\n"
+    )
+    cleanup_verified.append("faults/wrongprobe")
+    before = (root / "results/faults/buildfail/result.json").read_bytes()
+    done = verify(root, "--json")
+    assert done.returncode == 1
+    outcomes = {o["snippet"]: o for o in json.loads(done.stdout)["outcomes"]}
+    assert outcomes["faults/buildfail"]["status"] == "failed"
+    assert outcomes["faults/buildfail"]["error"]["step"] == "build"
+    assert outcomes["faults/wrongprobe"]["status"] == "verified"
+    assert (root / "results/faults/buildfail/result.json").read_bytes() == before
+
+
+def _fresh_nonce(root) -> None:
+    """Give the slow build an argument it never saw, so BuildKit's cache cannot skip the sleep."""
+    manifest = root / "snippets/faults/slow/snippet.yml"
+    manifest.write_text(f"title: Slow build\nbuild:\n  args: {{NONCE: '{uuid.uuid4().hex}'}}\n")
+
+
+def _start_slow(root) -> subprocess.Popen[str]:
+    """Start a real `journey verify` on the slow snippet and wait until it is building."""
+    proc = subprocess.Popen(
+        [*JOURNEY, "verify", "--root", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=root,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if _building(root):
+            return proc
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)  # never SIGKILL: an orphaned buildx would finish and tag
+    proc.communicate(timeout=60)
+    pytest.fail("the slow build never started")
+    return proc
+
+
+def _building(root) -> bool:
+    """Tell whether the slow build's buildx process is running for this temp repo."""
+    listing = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return any("buildx build" in line and str(root) in line for line in listing.splitlines())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_cleans_up_and_leaves_results(tmp_path, debian, sig):
+    root = make_repo(tmp_path, "faults", ["slow"])
+    _fresh_nonce(root)
+    before = snapshot(root)
+    proc = _start_slow(root)
+    time.sleep(1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert snapshot(root) == before
+    assert leftovers(debian, ["faults/slow"]) == []
+    assert not _building(root)
+
+
+def test_second_concurrent_verify_refuses(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["slow"])
+    _fresh_nonce(root)
+    before = snapshot(root)
+    first = _start_slow(root)
+    try:
+        second = verify(root)
+        assert second.returncode == 2, second.stderr
+        assert "another `journey verify`" in second.stderr
+        assert f"(pid {first.pid})" in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    assert snapshot(root) == before
+    assert leftovers(debian, ["faults/slow"]) == []
