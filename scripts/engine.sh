@@ -15,6 +15,7 @@
 #                              allowed only inside a network namespace of its own: see guard_bridge_none)
 #   JOURNEY_DOCKERD_LOG        dockerd's log file;  JOURNEY_ENGINE_WAIT  seconds to wait for its socket
 #   JOURNEY_OS_RELEASE         the os-release file that says which distribution this is
+#   JOURNEY_ENGINE_DOWNLOAD_ONLY  a folder: only download the trixie docker.io and docker-buildx .debs there
 # The tests use these to start a second, private engine beside the shared one and to fake other hosts.
 set -euo pipefail
 
@@ -119,6 +120,15 @@ start_dockerd() {
 }
 
 main() {
+  if [ -n "${JOURNEY_ENGINE_DOWNLOAD_ONLY:-}" ]; then
+    # Fetch the packages the install step would install, and stop: lets a test prove the install path
+    # works on this host without replacing the engine it already has.
+    mkdir -p "$JOURNEY_ENGINE_DOWNLOAD_ONLY"
+    chmod 755 "$JOURNEY_ENGINE_DOWNLOAD_ONLY"
+    download_new_debs "$JOURNEY_ENGINE_DOWNLOAD_ONLY"
+    say "downloaded $(cd "$JOURNEY_ENGINE_DOWNLOAD_ONLY" && echo ./*.deb) into ${JOURNEY_ENGINE_DOWNLOAD_ONLY}"
+    return
+  fi
   if engine_answers; then report; return; fi
   local suite
   suite=$(debian_suite) || die "no Docker engine answers and this is not a Debian-family host: install Docker Engine 23+ with the buildx plugin (or Docker Desktop), start it, and run again"

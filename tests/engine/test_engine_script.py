@@ -131,3 +131,26 @@ def test_bridge_none_is_refused_where_a_docker0_exists(tmp_path, private_engine)
     assert done.returncode == 3
     assert "refusing dockerd --bridge=none" in done.stderr
     assert not (tmp_path / "started").exists()
+
+
+def test_install_path_fetches_trixie_engine_packages_on_this_host():
+    # What engine.sh installs when no engine answers, fetched but not installed (the shared engine stays).
+    folder = Path(tempfile.mkdtemp(prefix="jte-debs-", dir="/var/tmp"))
+    try:
+        folder.chmod(0o755)
+        done = run_engine_sh({"JOURNEY_ENGINE_DOWNLOAD_ONLY": str(folder / "debs")}, timeout=300)
+        assert done.returncode == 0, done.stderr
+        fields = {}
+        for deb in sorted((folder / "debs").glob("*.deb")):
+            info = subprocess.run(
+                ["dpkg-deb", "--field", str(deb), "Package", "Version"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            package, version = (line.split(": ", 1)[1] for line in info.splitlines())
+            fields[package] = version
+    finally:
+        shutil.rmtree(folder)
+    assert set(fields) == {"docker.io", "docker-buildx"}
+    assert int(fields["docker.io"].split(".")[0]) >= 23, "BuildKit by default needs Docker Engine 23+"
