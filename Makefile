@@ -63,8 +63,9 @@ lint: setup ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the r
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/yamllint --strict .github/workflows
 
-test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy
+test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
 	$(BIN)/pytest
+	$(JOURNEY) check
 
 test-browser: setup host-deps ## only the browser tests (Chromium); screenshots land in build/screenshots/
 	$(BIN)/pytest tests/browser
