@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from journey import check, manifest
+from journey.cli import main
 from journey.errors import ExitCode, UsageError
 from journey.new import append_to_block_list, new_snippet, new_volume, next_volume, run_new
 
@@ -32,6 +34,13 @@ def repo(tmp_path: Path) -> Path:
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copy2(REPO / "docs" / "index.md", root / "docs" / "index.md")
     return root
+
+
+class AnyTag(yaml.SafeLoader):
+    """Reads mkdocs.yml's `!relative` tag as a plain value."""
+
+
+AnyTag.add_multi_constructor("!", lambda loader, _suffix, node: loader.construct_scalar(node))
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -79,6 +88,17 @@ def test_new_volume_edits_the_real_mkdocs_yml_by_one_line(tmp_path: Path) -> Non
     new_volume(root, "Tiny images")
     after = (root / "mkdocs.yml").read_text(encoding="utf-8")
     assert added_lines(before, after) == [f'  - "Vol. {number}: Tiny images": vol{number}/index.md\n']
+
+
+@pytest.mark.parametrize(
+    "title", ['Say "hi"', "Colons: and # hashes", "Ünïcödé — dashes", "[brackets], {braces}"]
+)
+def test_new_volume_quotes_any_title_safely(repo: Path, title: str) -> None:
+    new_volume(repo, title)
+    assert manifest.load_volume(repo / "snippets" / "vol1").title == f"Vol. 1: {title}"
+    assert (repo / "docs/vol1/index.md").read_text(encoding="utf-8").startswith(f"# Vol. 1: {title}\n")
+    config = yaml.load((repo / "mkdocs.yml").read_text(encoding="utf-8"), Loader=AnyTag)  # noqa: S506
+    assert config["nav"] == [{"Home": "index.md"}, {f"Vol. 1: {title}": "vol1/index.md"}]
 
 
 def test_new_volume_takes_the_next_free_number(repo: Path) -> None:
@@ -308,3 +328,31 @@ def test_append_to_block_list(text: str, expected: str) -> None:
 def test_append_to_block_list_refuses_what_it_cannot_edit_safely(text: str) -> None:
     with pytest.raises(UsageError, match=r"f\.yml: no top-level `nav:` list"):
         append_to_block_list(text, "nav", "b", Path("f.yml"))
+
+
+# --- through the command line -------------------------------------------------------------------------------
+
+
+def test_cli_scaffolds_and_refuses_with_exit_code_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "volume", "Tiny images", "--root", str(repo)]) == 0
+    assert main(["new", "snippet", "vol1/hello", "--title", "Hello, scratch", "--root", str(repo)]) == 0
+    assert "## Hello, scratch\n" in (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
+    capsys.readouterr()
+    before = tree(repo)
+    for argv, message in [
+        (
+            ["new", "snippet", "vol1/hello"],
+            "journey: vol1/hello: new snippet: snippets/vol1/hello already exists",
+        ),
+        (
+            ["new", "snippet", "vol3/hello"],
+            "journey: vol3/hello: new snippet: unknown volume 'vol3' (known: vol1)",
+        ),
+        (
+            ["new", "snippet", "vol1/Bad_Name"],
+            "journey: vol1/Bad_Name: new snippet: bad snippet name 'Bad_Name'",
+        ),
+    ]:
+        assert main([*argv, "--root", str(repo)]) == ExitCode.USAGE
+        assert capsys.readouterr().err.startswith(message)
+    assert tree(repo) == before
