@@ -135,12 +135,19 @@ def append_to_block_list(
     is neither form, rather than guessing.
     """
     lines = text.splitlines(keepends=True)
-    head = re.compile(rf"^{re.escape(key)}:(?P<value>[ \t]*(?:\[[ \t]*\])?)[ \t]*(?P<comment>#.*)?$")
+    head = re.compile(
+        rf"^{re.escape(key)}:(?P<value>[ \t]*(?:\[(?P<inner>[^\]#]*)\])?)[ \t]*(?P<comment>#.*)?$"
+    )
     for index, line in enumerate(lines):
         match = head.match(line.rstrip("\r\n"))
         if not match:
             continue
         newline = "\r\n" if line.endswith("\r\n") else "\n"
+        if (match.group("inner") or "").strip():  # `key: [a, b]`: add to the flow list, in place
+            at = match.start("inner") + len(match.group("inner").rstrip())
+            flow_item = f"{{{item}}}" if ": " in item else item
+            lines[index] = f"{line[:at]}, {flow_item}{line[at:]}"
+            return "".join(lines)
         if "[" in match.group("value"):
             comment = f"  {match.group('comment')}" if match.group("comment") else ""
             lines[index] = f"{key}:{comment}{newline}"

@@ -257,6 +257,15 @@ def test_new_snippet_refuses_bad_ids_and_unknown_volumes(repo: Path, snippet_id:
     assert tree(repo) == before
 
 
+def test_new_snippet_adds_to_a_one_line_snippets_list(repo: Path) -> None:
+    new_volume(repo, "Tiny images")
+    new_snippet(repo, "vol1/first")
+    path = repo / "snippets/vol1/volume.yml"
+    path.write_text('title: "Vol. 1: x"\npages: [vol1/index.md]\nsnippets: [first]\n', encoding="utf-8")
+    new_snippet(repo, "vol1/second")
+    assert path.read_text(encoding="utf-8").endswith("snippets: [first, second]\n")
+
+
 def test_new_snippet_refuses_an_existing_folder(repo: Path) -> None:
     new_volume(repo, "Tiny images")
     new_snippet(repo, "vol1/hello")
@@ -317,6 +326,8 @@ def test_generated_dockerfile_passes_hadolint_and_go_code_vets_and_tests(repo: P
         ),
         ("nav:\n  - a", "nav:\n  - a\n  - b\n"),
         ("nav: []  # empty\nx: 1\n", "nav:  # empty\n  - b\nx: 1\n"),
+        ("nav: [a, c]  # flow\nx: 1\n", "nav: [a, c, b]  # flow\nx: 1\n"),
+        ("nav: [ a ]\n", "nav: [ a, b ]\n"),
         ("nav:\r\n  - a\r\n", "nav:\r\n  - a\r\n  - b\r\n"),
     ],
 )
@@ -324,7 +335,7 @@ def test_append_to_block_list(text: str, expected: str) -> None:
     assert append_to_block_list(text, "nav", "b", Path("f.yml")) == expected
 
 
-@pytest.mark.parametrize("text", ["site: 1\n", "nav: [a, b]\n", "  nav:\n    - a\n"])
+@pytest.mark.parametrize("text", ["site: 1\n", "nav: [a,\n  b]\n", "  nav:\n    - a\n"])
 def test_append_to_block_list_refuses_what_it_cannot_edit_safely(text: str) -> None:
     with pytest.raises(UsageError, match=r"f\.yml: no top-level `nav:` list"):
         append_to_block_list(text, "nav", "b", Path("f.yml"))
