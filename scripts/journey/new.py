@@ -2,8 +2,9 @@
 
 ``journey new volume "<title>"`` creates ``snippets/volN/volume.yml``, the page ``docs/volN/index.md`` and
 its nav entry; ``journey new snippet <volume>/<name>`` creates the snippet folder (manifest, Dockerfile, Go
-program), lists it in ``volume.yml`` and appends a section to the volume's page that includes its files and
-its result fragments. Shared files (``mkdocs.yml``, ``volume.yml``, the page) are edited as text, one inserted
+program), lists it in ``volume.yml``, appends a section to the volume's page that includes its files and
+its result fragments, and lists its provenance on ``docs/how-we-measure.md`` when the site has that list.
+Shared files (``mkdocs.yml``, ``volume.yml``, the page) are edited as text, one inserted
 line or block, never re-dumped: comments, ordering and tags such as ``!relative $config_dir`` stay byte for
 byte. Every edit is re-parsed and compared with what was meant before anything is written.
 """
