@@ -53,6 +53,7 @@ func TestRunFlags(t *testing.T) {
 		{[]string{"-check-time", "Mars/Olympus"}, 1, "", "error: unknown time zone Mars/Olympus"},
 		{[]string{"-check-user"}, 0, "uid=", ""},
 		{[]string{"-no-such-flag"}, 2, "", "flag provided but not defined"},
+		{[]string{"/opt/server", "-version"}, 2, "", "unexpected arguments"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

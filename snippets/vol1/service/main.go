@@ -37,6 +37,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if fs.NArg() > 0 {
+		// A stray word would otherwise stop flag parsing and start the server.
+		fmt.Fprintf(stderr, "unexpected arguments: %q (flags only; see -h)\n", fs.Args())
+		return 2
+	}
 
 	switch {
 	case *showVersion:
