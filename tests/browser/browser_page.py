@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         BrowserContext,
         ConsoleMessage,
         Error,
+        Locator,
         Page,
         Playwright,
         Request,
@@ -164,6 +165,12 @@ _REVEAL_JS = """
 """
 
 
+def reveal(element: Locator) -> int:
+    """Open the <details> and click the content tabs around `element`; return how many it had to open."""
+    opened: int = element.evaluate(_REVEAL_JS)
+    return opened
+
+
 @dataclass(frozen=True)
 class CopiedBlock:
     """What the copy button of one titled code block put on the clipboard."""
@@ -183,7 +190,7 @@ def titled_code_blocks(page: Page) -> list[str]:
 def copy_block(page: Page, index: int) -> CopiedBlock:
     """Click the copy button of the `index`-th titled code block and return what reached the clipboard."""
     block = page.locator(".highlight:has(> .filename)").nth(index)
-    block.evaluate(_REVEAL_JS)
+    reveal(block)
     button = block.locator(COPY_SELECTOR)
     if button.count() != 1:
         msg = f"code block {index} has {button.count()} copy buttons ({COPY_SELECTOR}), expected 1"
