@@ -37,6 +37,18 @@ NAME = (
 BASE = "golang:1.26-trixie"
 
 
+def share_caches(target: Path) -> None:
+    """Use the checkout's layer and Go module caches: the module proxy is then shared with other runs.
+
+    The Go stand-in names one loopback port for its GOPROXY; a run of another repository copy finds it
+    taken and may share it only if it serves the same module cache.
+    """
+    (target / ".cache").mkdir()
+    for name in ("layers", "gomod"):
+        (REPO / ".cache" / name).mkdir(parents=True, exist_ok=True)
+        (target / ".cache" / name).symlink_to(REPO / ".cache" / name, target_is_directory=True)
+
+
 def committed_copy(target: Path) -> Path:
     """Copy the repository's tracked files (what a contributor clones) into ``target``."""
     listed = (
@@ -51,9 +63,7 @@ def committed_copy(target: Path) -> Path:
             shutil.copy2(source, target / name)
     for folder in ("snippets", "results"):
         (target / folder).mkdir(exist_ok=True)
-    (target / ".cache").mkdir()
-    (REPO / ".cache" / "layers").mkdir(parents=True, exist_ok=True)
-    (target / ".cache" / "layers").symlink_to(REPO / ".cache" / "layers", target_is_directory=True)
+    share_caches(target)
     return target
 
 
@@ -71,10 +81,9 @@ def minimal_copy(target: Path) -> Path:
     (target / "docs").mkdir()
     (target / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
     shutil.copy2(GUIDE, target / "docs" / "contributing.md")
-    for folder in ("snippets", "results", ".cache"):
+    for folder in ("snippets", "results"):
         (target / folder).mkdir()
-    (REPO / ".cache" / "layers").mkdir(parents=True, exist_ok=True)
-    (target / ".cache" / "layers").symlink_to(REPO / ".cache" / "layers", target_is_directory=True)
+    share_caches(target)
     return target
 
 
