@@ -64,7 +64,9 @@ def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
         if result.returncode != 0:
             raise VerificationError(
                 f"docker buildx build exited {result.returncode}: {_cause(result.output)}",
-                snippet=request.snippet, step=request.step, log_tail=tail(result.output),
+                snippet=request.snippet,
+                step=request.step,
+                log_tail=tail(result.output),
             )
         image_id = _image_id(metadata, request)
     return Built(image_id=image_id, tag=tag, seconds=round(result.seconds, 1), log=result.output)
@@ -73,8 +75,18 @@ def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
 def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
     """Spell the ``docker buildx build`` command line (the benchmark reuses it as the baseline)."""
     argv = [
-        "docker", "buildx", "build", "--load", "--progress=plain", "--network=host",
-        "--metadata-file", str(metadata), "--tag", tag, "--file", str(request.dockerfile),
+        "docker",
+        "buildx",
+        "build",
+        "--load",
+        "--progress=plain",
+        "--network=host",
+        "--metadata-file",
+        str(metadata),
+        "--tag",
+        tag,
+        "--file",
+        str(request.dockerfile),
     ]
     if request.target:
         argv += ["--target", request.target]
@@ -91,7 +103,8 @@ def _image_id(metadata: Path, request: BuildRequest) -> str:
     except (OSError, ValueError, KeyError) as exc:
         raise VerificationError(
             f"buildx wrote no image ID to its metadata file ({exc})",
-            snippet=request.snippet, step=request.step,
+            snippet=request.snippet,
+            step=request.step,
         ) from exc
 
 

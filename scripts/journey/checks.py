@@ -61,8 +61,11 @@ def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:
         runner = CHECKS.get(check.tool)
         if runner is None:
             known = ", ".join(sorted(CHECKS))
-            raise VerificationError(f"unknown check tool {check.tool!r} (known: {known})",
-                                    snippet=ctx.snippet.id, step=f"check {check.name}")
+            raise VerificationError(
+                f"unknown check tool {check.tool!r} (known: {known})",
+                snippet=ctx.snippet.id,
+                step=f"check {check.name}",
+            )
         results.append(runner(ctx, check))
     return results
 
@@ -84,12 +87,14 @@ def tool_env(root: Path) -> dict[str, str]:
     """Return the environment for every tool: venv bin on PATH, Go's caches inside the checkout."""
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(venv_bin()), "/usr/local/go/bin", env.get("PATH", "")])
-    env.update({
-        "GOMODCACHE": str(root / ".cache" / "gomod"),
-        "GOFLAGS": "-modcacherw",
-        "GOTOOLCHAIN": "local",
-        "NO_COLOR": "1",
-    })
+    env.update(
+        {
+            "GOMODCACHE": str(root / ".cache" / "gomod"),
+            "GOFLAGS": "-modcacherw",
+            "GOTOOLCHAIN": "local",
+            "NO_COLOR": "1",
+        }
+    )
     return env
 
 
@@ -97,11 +102,13 @@ def _files(ctx: CheckContext, check: Check) -> list[str]:
     """Return the check's files relative to the snippet folder, refusing any that is missing."""
     for name in check.files:
         if not (ctx.snippet.dir / name).is_file():
-            raise VerificationError(f"no such file: {ctx.snippet.dir / name}", snippet=ctx.snippet.id,
-                                    step=f"check {check.name}")
+            raise VerificationError(
+                f"no such file: {ctx.snippet.dir / name}", snippet=ctx.snippet.id, step=f"check {check.name}"
+            )
     if not check.files:
-        raise VerificationError(f"{check.tool} needs `files:`", snippet=ctx.snippet.id,
-                                step=f"check {check.name}")
+        raise VerificationError(
+            f"{check.tool} needs `files:`", snippet=ctx.snippet.id, step=f"check {check.name}"
+        )
     return list(check.files)
 
 
@@ -118,16 +125,24 @@ def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dic
     try:
         argv = [tool_path(argv[0]), *argv[1:]]
     except FileNotFoundError as exc:
-        raise VerificationError(f"{exc} is not installed (run `make setup`)", snippet=ctx.snippet.id,
-                                step=step) from exc
+        raise VerificationError(
+            f"{exc} is not installed (run `make setup`)", snippet=ctx.snippet.id, step=step
+        ) from exc
     result = ctx.session.run_process(
-        argv, deadline=ctx.deadline, cwd=str(cwd), env=tool_env(ctx.root),
+        argv,
+        deadline=ctx.deadline,
+        cwd=str(cwd),
+        env=tool_env(ctx.root),
         what=VerificationError("", snippet=ctx.snippet.id, step=step),
     )
     output = normalise(result.output, root=ctx.root)
     if result.returncode != 0:
-        raise VerificationError(f"{check.tool} exited {result.returncode}", snippet=ctx.snippet.id,
-                                step=step, log_tail=tail(output))
+        raise VerificationError(
+            f"{check.tool} exited {result.returncode}",
+            snippet=ctx.snippet.id,
+            step=step,
+            log_tail=tail(output),
+        )
     return {"name": check.name, "ok": True, "output": output}
 
 
@@ -157,8 +172,11 @@ def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
 def jsonschema(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Validate YAML/JSON against a schema check-jsonschema ships (``vendor.travis``…): no network."""
     if not check.builtin:
-        raise VerificationError("jsonschema needs `builtin:` (e.g. vendor.travis)", snippet=ctx.snippet.id,
-                                step=f"check {check.name}")
+        raise VerificationError(
+            "jsonschema needs `builtin:` (e.g. vendor.travis)",
+            snippet=ctx.snippet.id,
+            step=f"check {check.name}",
+        )
     argv = ["check-jsonschema", "--no-cache", "--color", "never", "--builtin-schema", check.builtin]
     return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
 

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 
-from journey import engine, record, render
+from journey import engine, modproxy, record, render
+from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build
 from journey.checks import CheckContext, run_checks
 from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e, shellcheck-findings
@@ -85,6 +86,16 @@ class Context:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A snippet that needs verifying, with the digests worked out before any worker starts."""
+
+    snippet: Snippet
+    bases: list[BaseImage]
+    source: str
+    inputs: str
+
+
+@dataclass(frozen=True)
 class BaseImage:
     """A base image a snippet names, as found in the engine (``id`` None when absent)."""
 
@@ -94,14 +105,20 @@ class BaseImage:
     labels: dict[str, str]
     env: tuple[str, ...] = ()
 
+    @property
+    def provenance(self) -> str:
+        """Say where it came from, as ``journey bases`` does: stand-in, real (registry digest), local."""
+        if any(key.startswith(STANDIN_LABEL) for key in self.labels):
+            return "stand-in"
+        return "real" if self.digest else "local"
+
     def as_result(self) -> dict[str, Any]:
         """Return the ``environment.bases[]`` entry of result.json."""
-        standin = any(key.startswith(STANDIN_LABEL) for key in self.labels)
         return {
             "ref": self.ref,
             "id": self.id,
             "digest": self.digest,
-            "provenance": "stand-in" if standin else "real",
+            "provenance": self.provenance,
             "labels": dict(sorted(self.labels.items())),
         }
 
@@ -173,7 +190,7 @@ def run_verify(args: argparse.Namespace) -> int:
             ctx = Context(
                 options, session, engine.info(client), reporter, LayerCache(options.root / ".cache")
             )
-            outcomes = run_all(ctx, snippets)
+            outcomes = _verify_planned(ctx, snippets)
             _render_volumes(options.root, volumes, outcomes)
             reporter.summary(outcomes)
     failed = any(o.status == "failed" for o in outcomes)
@@ -181,6 +198,26 @@ def run_verify(args: argparse.Namespace) -> int:
         json.dump({"outcomes": [o.as_json() for o in outcomes]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return int(ExitCode.VERIFICATION_FAILED if failed else ExitCode.OK)
+
+
+def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
+    """Skip what is unchanged, then verify the rest with the module proxy serving if a base needs it.
+
+    Deciding in the main thread keeps a no-op run to digests and image lookups: no worker, no proxy.
+    """
+    done: dict[str, Outcome] = {}
+    todo: list[Plan] = []
+    for snippet in snippets:
+        item = plan(ctx, snippet)
+        if isinstance(item, Outcome):
+            done[snippet.id] = item
+            ctx.reporter.done(item)
+        else:
+            todo.append(item)
+    if todo:
+        with modproxy.serving_for([p.snippet for p in todo], ctx.options.root):
+            done.update((o.snippet, o) for o in run_all(ctx, todo))
+    return [done[s.id] for s in snippets if s.id in done]
 
 
 @contextlib.contextmanager
@@ -206,13 +243,13 @@ def verify_lock(root: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def run_all(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
+def run_all(ctx: Context, snippets: list[Plan]) -> list[Outcome]:
     """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
     finished: dict[str, Outcome] = {}
     try:
-        futures = {pool.submit(verify_snippet, ctx, s): s for s in snippets}
+        futures = {pool.submit(verify_snippet, ctx, p): p.snippet for p in snippets}
         _collect(ctx, futures, finished)
     except KeyboardInterrupt:
         _stop(ctx, pool)
@@ -225,7 +262,7 @@ def run_all(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
         for problem in ctx.session.cleanup():
             ctx.reporter.warn(f"cleanup: {problem}")
         signal.signal(signal.SIGTERM, previous)
-    return [finished[s.id] for s in snippets if s.id in finished]
+    return [finished[p.snippet.id] for p in snippets if p.snippet.id in finished]
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
@@ -269,19 +306,35 @@ class _Step:
         self.ctx.reporter.step(self.snippet.id, name)
 
 
-def verify_snippet(ctx: Context, snippet: Snippet) -> Outcome:
+def plan(ctx: Context, snippet: Snippet) -> Plan | Outcome:
+    """Work out a snippet's digests; return an Outcome when there is nothing to do (or it cannot start)."""
+    try:
+        bases = [find_base(ctx.session, ref) for ref in base_refs(snippet)]
+        source = source_digest(snippet)
+    except (OSError, docker.errors.DockerException) as exc:
+        error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step="digest")
+        return Outcome(snippet.id, "failed", error=error)
+    ids = {b.ref: b.id or "absent" for b in bases}
+    inputs = input_digest(source, ids, ctx.engine.engine, ctx.engine.buildx)
+    recorded = record.read_result_quietly(record.result_path(ctx.options.root, snippet.id))
+    if recorded is not None and recorded.get("input_digest") == inputs and not ctx.options.force:
+        return Outcome(snippet.id, "unchanged")
+    return Plan(snippet, bases, source, inputs)
+
+
+def verify_snippet(ctx: Context, item: Plan) -> Outcome:
     """Verify one snippet and record it; never raises (the outcome carries the error)."""
+    snippet = item.snippet
     start = time.monotonic()
     step = _Step(ctx, snippet)
     try:
-        status, changed, reason = _verify(ctx, snippet, step)
+        status, changed, reason = _verify(ctx, item, step)
         return Outcome(snippet.id, status, changed, time.monotonic() - start, reason)
     except CancelledError:
         return Outcome(snippet.id, "interrupted", seconds=time.monotonic() - start)
     except JourneyError as exc:
-        return Outcome(
-            snippet.id, "failed", seconds=time.monotonic() - start, error=_named(exc, snippet, step)
-        )
+        error = _named(exc, snippet, step)
+        return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
     except (docker.errors.DockerException, OSError, subprocess.SubprocessError) as exc:
         error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
         return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
@@ -297,24 +350,22 @@ def _named(exc: JourneyError, snippet: Snippet, step: _Step) -> JourneyError:
     )
 
 
-def _verify(ctx: Context, snippet: Snippet, step: _Step) -> tuple[str, bool, str | None]:
-    """Return (status, result file changed, reason) for one snippet."""
-    step("digest")
-    bases = [find_base(ctx.session, ref) for ref in base_refs(snippet)]
-    source = source_digest(snippet)
-    inputs = input_digest(
-        source, {b.ref: b.id or "absent" for b in bases}, ctx.engine.engine, ctx.engine.buildx
-    )
-    path = record.result_path(ctx.options.root, snippet.id)
-    recorded = record.read_result_quietly(path)
-    if recorded is not None and recorded.get("input_digest") == inputs and not ctx.options.force:
-        return "unchanged", False, None
-    missing = [b.ref for b in bases if b.id is None]
-    if missing:
-        reason = f"base image {', '.join(missing)} cannot be had here (no registry, no stand-in)"
-        result = _result(ctx, snippet, bases, (source, inputs), reason=reason)
+def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | None]:
+    """Return (status, result file changed, reason) for one snippet that needs verifying."""
+    snippet, bases = item.snippet, item.bases
+    absent = [b.ref for b in bases if b.id is None]
+    buildable = [ref for ref in absent if ref in RECIPES]
+    if buildable:
+        raise VerificationError(
+            f"base image {', '.join(buildable)} is not built yet (it has a recipe): run `make bases`",
+            snippet=snippet.id,
+            step="bases",
+        )
+    if absent:
+        reason = f"base image {', '.join(absent)} cannot be had here (no registry, no stand-in recipe)"
+        result = _result(ctx, snippet, bases, (item.source, item.inputs), reason=reason)
     else:
-        result = _measured_result(ctx, snippet, bases, (source, inputs), step)
+        result = _measured_result(ctx, snippet, bases, (item.source, item.inputs), step)
     step("record")
     changed = _record(ctx, snippet, result)
     return result["status"], changed, result["reason"]
