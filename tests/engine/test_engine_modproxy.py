@@ -119,11 +119,12 @@ def test_go_build_in_the_standin_downloads_a_real_module_through_the_proxy(image
 
 @pytest.mark.engine
 def test_serving_for_snippets_follows_their_bases(fixture_root):
+    # The repository's own module cache, as verify uses it (so a verify running meanwhile is shared).
     snippets = {s.name: s for s in discover(fixture_root)[0].snippets}
-    with modproxy.serving_for([snippets["scratch"]], fixture_root) as nothing:
+    with modproxy.serving_for([snippets["scratch"]], REPO) as nothing:
         assert nothing is None  # FROM scratch: no base asks for a module proxy
-    with modproxy.serving_for([snippets["modules"], snippets["scratch"]], fixture_root) as proxy:
+    with modproxy.serving_for([snippets["modules"], snippets["scratch"]], REPO) as proxy:
         assert proxy is not None
         assert proxy.port == modproxy.DEFAULT_PORT
-        cached = fixture_root / ".cache" / "gomod" / "cache" / "download" / "github.com" / "google" / "uuid"
+        cached = modproxy.cache_dir(REPO) / "cache" / "download" / "github.com" / "google" / "uuid"
         assert (cached / "@v" / "v1.6.0.zip").is_file()
