@@ -72,13 +72,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // report runs a check, prints what it found and turns it into an exit code.
+// A failed check prints everything to stderr, so that what led to the error
+// and the error itself stay in order in `docker logs`.
 func report(stdout, stderr io.Writer, check func() ([]string, error)) int {
 	lines, err := check()
+	out := stdout
+	if err != nil {
+		out = stderr
+	}
 	for _, line := range lines {
-		fmt.Fprintln(stdout, line)
+		fmt.Fprintln(out, line)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
+		fmt.Fprintln(out, "error:", err)
 		return 1
 	}
 	return 0
