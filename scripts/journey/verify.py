@@ -192,7 +192,7 @@ def run_verify(args: argparse.Namespace) -> int:
             )
             outcomes = _verify_planned(ctx, snippets)
             _render_volumes(options.root, volumes, outcomes)
-            reporter.summary(outcomes)
+        reporter.summary(outcomes)  # after the live view stopped, so it prints once, cleanly
     failed = any(o.status == "failed" for o in outcomes)
     if options.json:
         json.dump({"outcomes": [o.as_json() for o in outcomes]}, sys.stdout, indent=2)
