@@ -253,10 +253,15 @@ def _final(result: Result | None) -> Image | None:
     return next((i for i in result["images"] if i["role"] == "final"), None)
 
 
+def _imaged(volume: Volume) -> list[Snippet]:
+    """Return the snippets that build an image: a files-only one (pipeline YAML, script) has no size."""
+    return [s for s in volume.snippets if s.build is not None]
+
+
 def render_ladder_md(volume: Volume, results: dict[str, Result | None]) -> str:
     """Render ``size-ladder.md``: final image sizes of the volume's snippets, in reading order."""
     rows = ["| snippet | uncompressed | compressed |", "| --- | ---: | ---: |"]
-    for snippet in volume.snippets:
+    for snippet in _imaged(volume):
         image = _final(results.get(snippet.id))
         if image is None:
             rows.append(f"| {_cell(snippet.title)} | not verified | not verified |")
@@ -287,7 +292,7 @@ def _svg_row(index: int, title: str, image: Image | None, largest: int) -> list[
 
 def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
     """Render ``size-ladder.svg``: an inline-able bar chart, no external fonts or links."""
-    finals = [(s.title, _final(results.get(s.id))) for s in volume.snippets]
+    finals = [(s.title, _final(results.get(s.id))) for s in _imaged(volume)]
     largest = max((i["size"] for _, i in finals if i is not None), default=0)
     height = _TOP + len(finals) * _ROW_H + 10
     title = html.escape(f"{volume.title}: final image sizes")
