@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import docker
 import pytest
 from verify_helpers import leftovers, make_repo, need_image, snapshot, verify
 
@@ -109,3 +110,24 @@ def test_multistage_go_snippet_measures_final_stage_and_base(tmp_path, client, c
     assert "no such file" in probes["no-shell"]
     assert "coverage:" in next(c["output"] for c in result["checks"] if c["name"] == "go-test")
     assert leftovers(client, ["engine/hello"]) == []
+
+
+def test_snippet_whose_base_cannot_be_had_is_recorded_as_not_verified(tmp_path, client):
+    try:
+        client.images.get("golang:1.12-alpine")
+        pytest.skip("golang:1.12-alpine is present here: the offline case cannot be shown")
+    except docker.errors.ImageNotFound:
+        pass
+    root = make_repo(tmp_path, "faults", ["nobase"], seed=False)
+
+    done = verify(root, "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outcomes"][0]["status"] == "not-verified"
+    assert "faults/nobase: build" not in done.stderr
+    result = json.loads((root / "results/faults/nobase/result.json").read_text())
+    assert result["status"] == "not-verified"
+    assert "golang:1.12-alpine cannot be had here" in result["reason"]
+    assert result["environment"]["bases"][0]["id"] is None
+    assert result["images"] == []
+    assert "not verified" in (root / "results/faults/nobase/sizes.md").read_text().lower()
