@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 GZIP_LEVEL = 6
 _GZIP_WBITS = 31  # zlib's gzip container
 _CHUNK = 1 << 20
+_SCAN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,16 @@ def _layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:  # 
     diff_ids: list[str] = list(image.attrs.get("RootFS", {}).get("Layers") or [])
     api = list(reversed(image.history()))  # oldest first, like the config's history
     history = cache.history(image.id) or _history_from_sizes(api, len(diff_ids))
-    missing = {d for d in diff_ids if cache.get(d) is None}
-    if missing or history is None:
-        config = _scan_save(session, image.id, missing, cache)
-        history = _history_from_config(config, api, len(diff_ids), image.id)
-        cache.put_history(image.id, history)
+    if history is None or any(cache.get(d) is None for d in diff_ids):
+        # One scan at a time: parallel snippets share bases, and two threads gzipping the same
+        # 800 MB at once would only double the work; the second finds the cache filled.
+        with _SCAN_LOCK:
+            history = cache.history(image.id) or _history_from_sizes(api, len(diff_ids))
+            missing = {d for d in diff_ids if cache.get(d) is None}
+            if missing or history is None:
+                config = _scan_save(session, image.id, missing, cache)
+                history = _history_from_config(config, api, len(diff_ids), image.id)
+                cache.put_history(image.id, history)
     return [
         Layer(d, int(h.get("Size", 0)), cache.get(d) or 0, _created_by(h))
         for d, h in zip(diff_ids, history, strict=True)

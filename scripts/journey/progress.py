@@ -123,6 +123,8 @@ def _done_line(outcome: Outcome) -> str:
     """One line per finished snippet: the error message names snippet, step and cause."""
     if outcome.error is not None:
         return f"FAILED {outcome.error.message}"
+    if outcome.status == "unchanged":
+        return f"{outcome.snippet}: unchanged (input digest as recorded; skipped)"
     if outcome.status == "not-verified":
         return f"{outcome.snippet}: NOT VERIFIED: {outcome.reason}"
     suffix = "result rewritten" if outcome.changed else "result unchanged"

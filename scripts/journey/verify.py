@@ -245,7 +245,7 @@ def verify_lock(root: Path) -> Iterator[None]:
 
 def run_all(ctx: Context, snippets: list[Plan]) -> list[Outcome]:
     """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt), signal.getsignal(signal.SIGINT)
     pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
     finished: dict[str, Outcome] = {}
     try:
@@ -261,7 +261,8 @@ def run_all(ctx: Context, snippets: list[Plan]) -> list[Outcome]:
         pool.shutdown(wait=True, cancel_futures=True)
         for problem in ctx.session.cleanup():
             ctx.reporter.warn(f"cleanup: {problem}")
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1] or signal.default_int_handler)
     return [finished[p.snippet.id] for p in snippets if p.snippet.id in finished]
 
 
