@@ -257,11 +257,17 @@ def _run_once(
 
 
 def _logs(container: Any) -> str:  # noqa: ANN401
-    """Return stdout and stderr of a container as text (empty if it is already gone)."""
+    """Return a container's stdout, then its stderr, as text (empty if it is already gone).
+
+    Two streams merged by arrival time interleave differently from run to run; stdout first,
+    then stderr, reads the same every time, so a recorded output changes only when it really did.
+    """
     try:
-        return bytes(container.logs(stdout=True, stderr=True)).decode("utf-8", errors="replace")
+        out = bytes(container.logs(stdout=True, stderr=False))
+        err = bytes(container.logs(stdout=False, stderr=True))
     except docker.errors.DockerException:
         return ""
+    return (out + err).decode("utf-8", errors="replace")
 
 
 def _explain(exc: docker.errors.APIError) -> str:
