@@ -16,6 +16,9 @@ import docker.errors
 
 from journey.errors import EngineUnavailableError
 
+#: The brief's name for "no engine answers" (exit 3); the class lives in errors.py with the others.
+NoEngineError = EngineUnavailableError
+
 #: Seconds to wait for the daemon's answer: a live local engine answers in milliseconds.
 PING_TIMEOUT = 10
 #: Seconds for long API calls (image save, archive reads of big images).
