@@ -187,3 +187,23 @@ def test_second_concurrent_verify_refuses(tmp_path, debian):
         first.communicate(timeout=60)
     assert snapshot(root) == before
     assert leftovers(debian, ["faults/slow"]) == []
+
+
+def test_interrupt_while_a_container_runs_removes_it(tmp_path, debian):
+    root = make_repo(tmp_path, "faults", ["hangs"])
+    manifest = root / "snippets/faults/hangs/snippet.yml"
+    manifest.write_text(manifest.read_text().replace("timeout: 3", "timeout: 120"))
+    before = snapshot(root)
+    proc = subprocess.Popen(
+        [*JOURNEY, "verify", "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    label = {"label": "org.golangjourney.snippet=faults/hangs", "status": "running"}
+    deadline = time.monotonic() + 120
+    while not debian.containers.list(filters=label) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert debian.containers.list(filters=label), "the service container never started"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert snapshot(root) == before
+    assert leftovers(debian, ["faults/hangs"]) == []
