@@ -181,7 +181,7 @@ def run_verify(args: argparse.Namespace) -> int:
     InterruptedRunError (130).
     """
     options = options_from(args)
-    with verify_lock(options.root):
+    with verify_lock(options.root), signals_interrupt():
         volumes = discover(options.root)
         snippets = select(volumes, list(options.ids))
         client = engine.connect()
@@ -245,7 +245,6 @@ def verify_lock(root: Path) -> Iterator[None]:
 
 def run_all(ctx: Context, snippets: list[Plan]) -> list[Outcome]:
     """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt), signal.getsignal(signal.SIGINT)
     pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
     finished: dict[str, Outcome] = {}
     try:
@@ -261,9 +260,18 @@ def run_all(ctx: Context, snippets: list[Plan]) -> list[Outcome]:
         pool.shutdown(wait=True, cancel_futures=True)
         for problem in ctx.session.cleanup():
             ctx.reporter.warn(f"cleanup: {problem}")
+    return [finished[p.snippet.id] for p in snippets if p.snippet.id in finished]
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Make SIGTERM take Ctrl-C's path for the whole run; restore both handlers afterwards."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt), signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1] or signal.default_int_handler)
-    return [finished[p.snippet.id] for p in snippets if p.snippet.id in finished]
 
 
 def _raise_interrupt(_signum: int, _frame: object) -> None:
@@ -336,7 +344,7 @@ def verify_snippet(ctx: Context, item: Plan) -> Outcome:
     except JourneyError as exc:
         error = _named(exc, snippet, step)
         return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
-    except (docker.errors.DockerException, OSError, subprocess.SubprocessError) as exc:
+    except Exception as exc:  # noqa: BLE001 - engine, OS or tool surprises fail this snippet only
         error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
         return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
 
