@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from journey.manifest import ExecProbe, HttpProbe, Probe, Snippet
     from journey.session import Session
 
+#: Containers a snippet's probes may run at once.
+PARALLEL_PROBES = 4
 #: Seconds between readiness polls: short enough not to add to a fast service's start.
 POLL = 0.1
 HTTP_TIMEOUT = 10.0
@@ -30,17 +33,21 @@ HTTP_TIMEOUT = 10.0
 def run_probes(
     session: Session, snippet: Snippet, image_id: str, deadline: Deadline
 ) -> tuple[list[dict[str, Any]], str]:
-    """Return the ``probes`` of result.json and the service's log, raising at the first wrong answer."""
+    """Return the ``probes`` of result.json and the service's log, raising at the first wrong answer.
+
+    The service and each command probe run side by side (each in its own container): starting
+    containers is most of a warm verify's time, and they do not depend on each other.
+    """
     budget = Deadline(min(float(snippet.run.timeout if snippet.run else 30), deadline.remaining()))
-    results: list[dict[str, Any]] = []
-    logs = ""
-    http_probes = [p for p in snippet.probes if p.http is not None]
-    if snippet.run is not None:
-        answers, logs = _with_service(session, snippet, image_id, budget, http_probes)
-        results += answers
-    for probe in snippet.probes:
-        if probe.http is None:
-            results.append(_fresh_container_probe(session, snippet, image_id, probe, budget))
+    fresh = [p for p in snippet.probes if p.http is None]
+    with ThreadPoolExecutor(max_workers=PARALLEL_PROBES, thread_name_prefix="probe") as pool:
+        service = None
+        if snippet.run is not None:
+            http_probes = [p for p in snippet.probes if p.http is not None]
+            service = pool.submit(_with_service, session, snippet, image_id, budget, http_probes)
+        singles = [pool.submit(_fresh_container_probe, session, snippet, image_id, p, budget) for p in fresh]
+        results, logs = service.result() if service is not None else ([], "")
+        results += [future.result() for future in singles]
     order = {p.name: i for i, p in enumerate(snippet.probes)}
     return sorted(results, key=lambda r: order.get(str(r["name"]), -1)), logs
 
