@@ -383,30 +383,50 @@ def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | Non
 def _measured_result(
     ctx: Context, snippet: Snippet, bases: list[BaseImage], digests: tuple[str, str], step: _Step
 ) -> record.Result:
-    """Build, measure, probe and check; return the ``verified`` result or raise on the first failure."""
+    """Build, measure, probe and check; return the ``verified`` result or raise on the first failure.
+
+    Checks (linters, ``go test`` on the host) need only the built image, so they run beside the
+    measuring and probing (containers) instead of after them.
+    """
     deadline = Deadline(ctx.options.timeout)
     result = _result(ctx, snippet, bases, digests)
     built: list[Built] = []
     try:
         if snippet.build is not None:
             built = _build_all(ctx, snippet, deadline, step)
-            step("measure")
-            result["images"] = _measure_all(ctx, snippet, built, bases)
-            step("probes")
-            probes, logs = run_probes(ctx.session, snippet, built[0].image_id, deadline)
-            result["probes"] = [_normalised(ctx, p) for p in probes]
-            if logs:
-                result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
-        step("checks")
         image_id = built[0].image_id if built else None
-        checks = run_checks(CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id))
-        result["checks"] = [cast("record.Outcome", c) for c in checks]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
+            checks = pool.submit(
+                run_checks, CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id)
+            )
+            if built:
+                _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
+            step("checks")
+            result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
         if built:
             step("tag")
             result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases)
     finally:
         _untag(ctx.session, built)
     return result
+
+
+def _measure_and_probe(
+    ctx: Context,
+    snippet: Snippet,
+    images: tuple[list[Built], list[BaseImage]],
+    result: record.Result,
+    when: tuple[Deadline, _Step],
+) -> None:
+    """Fill in the images, probes and service log of ``result``."""
+    (built, bases), (deadline, step) = images, when
+    step("measure")
+    result["images"] = _measure_all(ctx, snippet, built, bases)
+    step("probes")
+    probes, logs = run_probes(ctx.session, snippet, built[0].image_id, deadline)
+    result["probes"] = [_normalised(ctx, p) for p in probes]
+    if logs:
+        result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
 
 
 def _build_all(ctx: Context, snippet: Snippet, deadline: Deadline, step: _Step) -> list[Built]:
