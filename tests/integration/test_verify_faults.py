@@ -43,11 +43,12 @@ def test_dockerfile_that_fails_to_build(tmp_path, debian):
     assert leftovers(debian, ["faults/buildfail"]) == []
 
 
-def test_go_code_that_fails_go_test(tmp_path):
+def test_go_code_that_fails_go_test(tmp_path, client):
     root = make_repo(tmp_path, "faults", ["gotestfail"])
     done = _fails(root)
     assert "faults/gotestfail: check go-test: go-test exited 1" in done.stderr
     assert "Add(2, 2) = 5, want 4" in done.stderr
+    assert leftovers(client, ["faults/gotestfail"]) == []
 
 
 def test_probe_that_gets_the_wrong_answer(tmp_path, debian):
@@ -88,22 +89,26 @@ def test_dockerfile_copying_a_missing_file(tmp_path, debian):
     assert leftovers(debian, ["faults/missingfile"]) == []
 
 
-def test_malformed_manifest_is_a_usage_error(tmp_path):
+def test_malformed_manifest_is_a_usage_error(tmp_path, client):
     root = make_repo(tmp_path, "faults", ["malformed", "wrongprobe"])
     done = _fails(root, code=2)
     assert "faults/malformed: manifest:" in done.stderr
     assert "probes[0]" in done.stderr
     assert "htttp" in done.stderr
     assert "build" not in done.stderr.split("manifest:")[0]  # nothing was built
+    assert leftovers(client, ["faults/malformed", "faults/wrongprobe"]) == []
 
 
-def test_engine_unreachable(tmp_path):
+def test_engine_unreachable(tmp_path, client):
     root = make_repo(tmp_path, "faults", ["wrongprobe"])
+    before = snapshot(root)
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     done = verify(root, env=env)
     assert done.returncode == 3, done.stderr
     assert "engine: no Docker engine answers" in done.stderr
     assert "make engine" in done.stderr
+    assert snapshot(root) == before
+    assert leftovers(client, ["faults/wrongprobe"]) == []
 
 
 @pytest.mark.usefixtures("debian")
