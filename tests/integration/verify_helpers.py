@@ -80,10 +80,10 @@ def make_repo(root: Path, volume: str, names: list[str], seed: bool = True) -> P
 
 
 def share_caches(root: Path) -> None:
-    """Point the temp repo's layer and Go module caches at the checkout's (never its lock)."""
+    """Point the temp repo's measurement and Go module caches at the checkout's (never its lock)."""
     cache = root / ".cache"
     cache.mkdir(exist_ok=True)
-    for name in ("layers", "gomod"):
+    for name in ("layers", "images", "gomod"):
         shared = REPO / ".cache" / name
         shared.mkdir(parents=True, exist_ok=True)
         (cache / name).symlink_to(shared, target_is_directory=True)
