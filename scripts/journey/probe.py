@@ -71,7 +71,8 @@ def _start_service(session: Session, snippet: Snippet, image_id: str) -> Any:  #
     run = snippet.run
     assert run is not None  # noqa: S101 - the caller checked
     session.raise_if_cancelled(snippet.id)
-    ports = {f"{run.port}/tcp": ("127.0.0.1", None)} if run.port else {}
+    # On the host network the service listens on the host itself: there is nothing to publish.
+    ports = {f"{run.port}/tcp": ("127.0.0.1", None)} if run.port and run.network != "host" else {}
     try:
         container = session.client.containers.create(
             image_id,
@@ -100,6 +101,8 @@ def _host_port(container: Any, snippet: Snippet) -> int | None:  # noqa: ANN401
     """Return the ephemeral 127.0.0.1 port the engine published the container port on."""
     if snippet.run is None or not snippet.run.port:
         return None
+    if snippet.run.network == "host":
+        return snippet.run.port
     container.reload()
     bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{snippet.run.port}/tcp") or []
     return int(bindings[0]["HostPort"]) if bindings else None
