@@ -8,6 +8,7 @@ Ctrl-C or SIGTERM stops everything, removes what the run created, and leaves res
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import fcntl
 import json
@@ -45,7 +46,6 @@ from journey.progress import Outcome, Reporter
 from journey.session import CancelledError, Deadline, Session
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterator
 
     from journey.engine import EngineInfo
@@ -149,10 +149,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_int(text: str) -> int:
-    """Parse a count or a number of seconds that must be at least 1."""
-    value = int(text)
+    """Parse a count or a number of seconds that must be at least 1 (argparse shows the message)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise ValueError(text)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
     return value
 
 
