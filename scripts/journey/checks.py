@@ -10,9 +10,10 @@ pinned by ``GOTOOLCHAIN=local``, and a module cache inside the checkout (``.cach
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -70,6 +71,17 @@ def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:
     return results
 
 
+#: Tools that read only the snippet's files: they still run (and are recorded) when its image cannot
+#: be built, so the page shows what hadolint says about a Dockerfile whose base is out of reach.
+FILE_TOOLS = frozenset({"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"})
+
+
+def run_file_checks(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Run only the checks that need no image (linters), for a snippet recorded as not verified."""
+    files_only = tuple(c for c in ctx.snippet.checks if c.tool in FILE_TOOLS)
+    return run_checks(replace(ctx, snippet=replace(ctx.snippet, checks=files_only)))
+
+
 def venv_bin() -> Path:
     """Return the folder of the interpreter running journey: the venv's bin, where the linters are."""
     return Path(sys.executable).parent
@@ -119,8 +131,8 @@ def _workdir(ctx: CheckContext, check: Check) -> Path:
     return ctx.snippet.context_dir or ctx.snippet.dir
 
 
-def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dict[str, Any]:
-    """Run one tool; exit 0 is a pass, anything else fails the snippet with the tool's output."""
+def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tuple[int, str]:
+    """Run one tool from the venv (or PATH); return its exit code and normalised output."""
     step = f"check {check.name}"
     try:
         argv = [tool_path(argv[0]), *argv[1:]]
@@ -135,12 +147,69 @@ def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dic
         env=tool_env(ctx.root),
         what=VerificationError("", snippet=ctx.snippet.id, step=step),
     )
-    output = normalise(result.output, root=ctx.root)
-    if result.returncode != 0:
+    return result.returncode, normalise(result.output, root=ctx.root)
+
+
+def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dict[str, Any]:
+    """Run one tool; exit 0 is a pass, anything else fails the snippet with the tool's output."""
+    returncode, output = _execute(ctx, check, argv, cwd)
+    if returncode != 0:
         raise VerificationError(
-            f"{check.tool} exited {result.returncode}",
+            f"{check.tool} exited {returncode}",
             snippet=ctx.snippet.id,
-            step=step,
+            step=f"check {check.name}",
+            log_tail=tail(output),
+        )
+    return {"name": check.name, "ok": True, "output": output}
+
+
+# --- linters, and the findings a file kept wrong on purpose must show ----------------------------
+
+#: Where each linter that can ``expect:`` findings prints a finding's code, one finding a line:
+#: hadolint ``Dockerfile:3 DL3018 warning: …`` (its RUN lines are shellcheck'd: ``SC2086`` too),
+#: shellcheck ``--format=gcc`` ``lazy.sh:7:1: warning: … [SC2091]``.
+FINDING_CODES: dict[str, re.Pattern[str]] = {
+    "hadolint": re.compile(r"^\S+:\d+ ((?:DL|SC)\d{4}) ", re.MULTILINE),
+    "shellcheck": re.compile(r"\[(SC\d{4})\]$", re.MULTILINE),
+}
+
+
+def finding_codes(tool: str, output: str) -> set[str]:
+    """Return the distinct finding codes a linter's output names."""
+    return set(FINDING_CODES[tool].findall(output))
+
+
+def expectation_gap(expected: tuple[str, ...], found: set[str]) -> str | None:
+    """Say how the reported codes differ from ``expect:`` (missing, unexpected), or None when equal."""
+    missing = sorted(set(expected) - found)
+    unexpected = sorted(found - set(expected))
+    parts = [
+        f"{label}: {', '.join(codes)}"
+        for label, codes in (
+            ("expected but not reported", missing),
+            ("reported but not expected", unexpected),
+        )
+        if codes
+    ]
+    return "; ".join(parts) or None
+
+
+def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
+    """Run a linter on the snippet's files: clean passes, or exactly the ``expect:`` codes do.
+
+    A file kept wrong on purpose (the verbatim 2019 Dockerfile, a trap) is still linted: its check
+    passes only while the linter reports exactly the codes listed, so a new finding or one that
+    went away (the file or the linter changed) fails it, and the recorded output shows the findings.
+    """
+    if not check.expect:
+        return run_tool(ctx, check, argv, ctx.snippet.dir)
+    returncode, output = _execute(ctx, check, argv, ctx.snippet.dir)
+    gap = expectation_gap(check.expect, finding_codes(check.tool, output))
+    if returncode not in (0, 1) or gap:
+        raise VerificationError(
+            f"{check.tool} exited {returncode}; " + (gap or "it did not lint"),
+            snippet=ctx.snippet.id,
+            step=f"check {check.name}",
             log_tail=tail(output),
         )
     return {"name": check.name, "ok": True, "output": output}
@@ -148,14 +217,14 @@ def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dic
 
 @register("hadolint")
 def hadolint(ctx: CheckContext, check: Check) -> dict[str, Any]:
-    """Lint Dockerfiles (the project's standard: every Dockerfile passes hadolint)."""
-    return run_tool(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)], ctx.snippet.dir)
+    """Lint Dockerfiles (the standard: every Dockerfile passes hadolint, or expects its findings)."""
+    return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)])
 
 
 @register("shellcheck")
 def shellcheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
-    """Lint shell scripts a reader copies."""
-    return run_tool(ctx, check, ["shellcheck", "--color=never", *_files(ctx, check)], ctx.snippet.dir)
+    """Lint shell scripts a reader copies; one finding a line (gcc format), its code at the end."""
+    return lint(ctx, check, ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)])
 
 
 @register("yamllint")

@@ -656,31 +656,6 @@ def _show(env: dict[str, str], command: str, work: Path) -> str:
     return done.stdout + done.stderr
 
 
-# --- the 2019 script's shellcheck findings ---------------------------------------------------------
-
-
-@register("shellcheck-findings")
-def shellcheck_findings(ctx: CheckContext, check: Check) -> dict[str, Any]:
-    """Record what shellcheck finds in a historical script shown as it was, and expect exactly that.
-
-    A 2019 file is not fixed on the page (its mistakes are the lesson), so a plain shellcheck check
-    would fail it forever. This one passes only while shellcheck still reports every code listed in
-    ``expect:`` (e.g. SC2091), and fails if the script or shellcheck changes so that one disappears.
-    """
-    expected = [str(code) for code in check.extra.get("expect") or []]
-    if not expected or not check.files:
-        _fail(ctx, check, "shellcheck-findings needs `files:` and `expect:` (codes such as SC2091)")
-    argv = [str(venv_bin() / "shellcheck"), "--color=never", "--format=gcc", *check.files]
-    what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
-    result = ctx.session.run_process(argv, deadline=ctx.deadline, what=what, cwd=str(ctx.snippet.dir))
-    output = normalise(result.output, root=ctx.root)
-    missing = [code for code in expected if f"[{code}]" not in output]
-    if result.returncode != 1 or missing:
-        cause = f"shellcheck exited {result.returncode}; expected findings not reported: {', '.join(missing)}"
-        _fail(ctx, check, cause, log_tail=output)
-    return {"name": check.name, "ok": True, "output": output}
-
-
 def _run_missing(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
     """Run the script without one variable: it must stop at once, in one line naming the variable.
 

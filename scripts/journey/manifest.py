@@ -26,7 +26,7 @@ VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
 ProbeKind = Literal["http", "exec", "expect_failure"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
-_CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir"})
+_CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ class Check:
     cover: bool = False
     dir: str | None = None
     explicit_name: str | None = None
+    #: the finding codes a linter must report (``DL3006``, ``SC2091``) in a file kept wrong on purpose
+    expect: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -287,6 +289,7 @@ def _check(raw: dict[str, Any]) -> Check:
         cover=bool(raw.get("cover", False)),
         dir=raw.get("dir"),
         explicit_name=raw.get("name"),
+        expect=tuple(raw.get("expect", ())),
         extra={k: v for k, v in raw.items() if k not in _CHECK_KEYS},
     )
 

@@ -28,8 +28,8 @@ import docker.errors
 from journey import engine, modproxy, record, render
 from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build
-from journey.checks import CheckContext, run_checks
-from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e, shellcheck-findings
+from journey.checks import CheckContext, run_checks, run_file_checks
+from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e
 from journey.digest import input_digest, source_digest
 from journey.errors import (
     ExitCode,
@@ -376,6 +376,9 @@ def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | Non
     if absent:
         reason = f"base image {', '.join(absent)} cannot be had here (no registry, no stand-in recipe)"
         result = _result(ctx, snippet, bases, (item.source, item.inputs), reason=reason)
+        step("checks")
+        context = CheckContext(ctx.options.root, snippet, ctx.session, Deadline(ctx.options.timeout))
+        result["checks"] = [cast("record.Outcome", c) for c in run_file_checks(context)]
     else:
         result = _measured_result(ctx, snippet, bases, (item.source, item.inputs), step)
     step("record")

@@ -195,3 +195,25 @@ COPY --from=0 /x /x
 def test_key_path_format():
     assert key_path(["probes", 1, "http", "status"]) == "probes[1].http.status"
     assert key_path([]) == ""
+
+
+def test_expected_findings_are_read_into_the_check():
+    lint = {"tool": "hadolint", "files": ["Dockerfile"], "expect": ["DL3006", "SC2086"]}
+    raw = {"title": "t", "checks": [lint]}
+    check = snippet_from_dict(raw, Path("/nowhere/vol/x"), "vol/x").checks[0]
+    assert check.expect == ("DL3006", "SC2086")
+    assert check.extra == {}
+
+
+@pytest.mark.parametrize(
+    ("check", "key", "cause"),
+    [
+        ({"tool": "yamllint", "files": ["a.yml"], "expect": ["SC2086"]}, "checks[0].tool", "is not one of"),
+        ({"tool": "hadolint", "files": ["D"], "expect": ["DL30"]}, "checks[0].expect[0]", "does not match"),
+        ({"tool": "shellcheck", "files": ["a.sh"], "expect": []}, "checks[0].expect", "should be non-empty"),
+    ],
+)
+def test_expected_findings_only_for_linters_and_only_real_codes(check, key, cause):
+    error = error_of({"title": "t", "checks": [check]})
+    assert error.key == key
+    assert cause in error.message

@@ -1,0 +1,36 @@
+"""Engine-free tests of how a lint check reads finding codes and compares them with ``expect:``."""
+
+from __future__ import annotations
+
+from journey.checks import expectation_gap, finding_codes
+
+HADOLINT = (
+    "Dockerfile:3 DL3018 warning: Pin versions in apk add.\n"
+    "Dockerfile:9 DL3059 info: Multiple consecutive `RUN` instructions. Consider consolidation.\n"
+    "Dockerfile:11 SC2086 info: Double quote to prevent globbing and word splitting.\n"
+)
+SHELLCHECK = (
+    "lazy.sh:5:34: note: Double quote to prevent globbing and word splitting. [SC2086]\n"
+    "lazy.sh:7:1: warning: Remove surrounding $() to avoid executing output. [SC2091]\n"
+)
+
+
+def test_hadolint_codes_include_shellchecks_on_run_lines():
+    assert finding_codes("hadolint", HADOLINT) == {"DL3018", "DL3059", "SC2086"}
+
+
+def test_shellcheck_codes_are_read_from_the_gcc_format():
+    assert finding_codes("shellcheck", SHELLCHECK) == {"SC2086", "SC2091"}
+
+
+def test_a_parse_error_has_no_codes():
+    assert finding_codes("hadolint", "Dockerfile:1:1 unexpected 'X' expecting a new line\n") == set()
+
+
+def test_equal_sets_leave_no_gap_whatever_the_order_or_repeats():
+    assert expectation_gap(("DL3059", "DL3018"), {"DL3018", "DL3059"}) is None
+
+
+def test_the_gap_names_missing_and_unexpected_codes():
+    gap = expectation_gap(("DL3006", "DL3018"), {"DL3018", "DL3059"})
+    assert gap == "expected but not reported: DL3006; reported but not expected: DL3059"
