@@ -208,6 +208,41 @@ def _supporting_hint(root: Path, path: Path, snippets: list[Snippet]) -> str:
     return f"`supporting:` in {_rel(root, user.manifest_path)} (as {glob})"
 
 
+# --- every Dockerfile and shell script is linted -----------------------------------------------------
+
+#: The linter every file of a kind must have a check of (the standard: Dockerfiles pass hadolint,
+#: scripts pass shellcheck; a file kept wrong on purpose lists its findings in ``expect:``).
+LINTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("hadolint", ("Dockerfile", "*.Dockerfile", "Dockerfile.*")),
+    ("shellcheck", ("*.sh",)),
+)
+
+
+def linter_for(name: str) -> str | None:
+    """Return the linter a file with this name must pass (``hadolint`` for a Dockerfile), if any."""
+    return next((tool for tool, globs in LINTERS if any(fnmatch.fnmatchcase(name, g) for g in globs)), None)
+
+
+def check_lint_coverage(root: Path, volumes: list[Volume]) -> list[Problem]:
+    """Every Dockerfile and ``*.sh`` under ``snippets/`` is in a hadolint or shellcheck check's ``files:``."""
+    snippets = all_snippets(volumes)
+    linted = {(c.tool, (s.dir / f).resolve()) for s in snippets for c in s.checks for f in c.files}
+    problems: list[Problem] = []
+    for path in tree_files(root / SNIPPETS_DIR):
+        tool = linter_for(path.name)
+        if tool is None or (tool, path.resolve()) in linted:
+            continue
+        owner = next((s for s in snippets if path.resolve().is_relative_to(s.dir)), None)
+        manifest = _rel(root, owner.manifest_path) if owner else "the snippet.yml it belongs to"
+        name = os.path.relpath(path.resolve(), owner.dir) if owner else path.name
+        hint = (
+            f"add `- {{tool: {tool}, files: [{name}]}}` to `checks:` in {manifest}"
+            " (with `expect: [codes]` if its findings are deliberate)"
+        )
+        problems.append(Problem(_rel(root, path), 1, f"no {tool} check lints it", hint))
+    return problems
+
+
 # --- recorded results and fragments -----------------------------------------------------------------
 
 
@@ -370,6 +405,7 @@ def run_check(root: Path) -> list[Problem]:
     snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
     problems += [problem for path in snippet_files for problem in check_markers(root, path)]
     problems += check_coverage(root, volumes, includes) if snippet_files else []
+    problems += check_lint_coverage(root, volumes) if snippet_files else []
     problems += check_results(root, volumes)
     problems += check_nav(root, volumes)
     return sorted(set(problems))

@@ -64,7 +64,10 @@ FILES = {
     "docs/index.md": "# Home\n",
     "docs/vol1.md": PAGE,
     "snippets/vol1/volume.yml": "title: Volume 1\npages: [vol1.md]\nsnippets: [hello]\n",
-    "snippets/vol1/hello/snippet.yml": "title: Hello\nsupporting: [go.mod]\nbuild: {stages: [builder]}\n",
+    "snippets/vol1/hello/snippet.yml": (
+        "title: Hello\nsupporting: [go.mod]\nbuild: {stages: [builder]}\n"
+        "checks: [{tool: hadolint, files: [Dockerfile]}]\n"
+    ),
     "snippets/vol1/hello/Dockerfile": "FROM golang:1.26-trixie AS builder\nFROM scratch\n",
     "snippets/vol1/hello/main.go": MAIN_GO,
     "snippets/vol1/hello/go.mod": "module example.org/hello\n\ngo 1.26\n",
@@ -116,13 +119,49 @@ def test_green_repository_has_no_gap(repo):
 
 
 def test_orphan_snippet_file(repo):
-    (repo / "snippets/vol1/hello/deploy.sh").write_text("#!/bin/sh\n")
+    (repo / "snippets/vol1/hello/notes.txt").write_text("notes\n")
     record(repo)
     assert problems(repo) == [
-        ("snippets/vol1/hello/deploy.sh:1: shown on no page and not marked supporting"
-        ' (hint: include it on a page with a line `--8<-- "snippets/vol1/hello/deploy.sh"`,'
+        ("snippets/vol1/hello/notes.txt:1: shown on no page and not marked supporting"
+        ' (hint: include it on a page with a line `--8<-- "snippets/vol1/hello/notes.txt"`,'
         " or add it to `supporting:` in snippets/vol1/hello/snippet.yml)")
     ]
+
+
+def test_dockerfile_and_script_without_a_lint_check(repo):
+    manifest = repo / "snippets/vol1/hello/snippet.yml"
+    edit(manifest, "checks: [{tool: hadolint, files: [Dockerfile]}]\n", "")
+    (repo / "snippets/vol1/hello/scripts").mkdir()
+    (repo / "snippets/vol1/hello/scripts/deploy.sh").write_text("#!/bin/sh\necho hi\n")
+    edit(manifest, "supporting: [go.mod]", "supporting: [go.mod, scripts/deploy.sh]")
+    record(repo)
+    hint = (
+        "to `checks:` in snippets/vol1/hello/snippet.yml"
+        " (with `expect: [codes]` if its findings are deliberate)"
+    )
+    assert problems(repo) == [
+        (
+            "snippets/vol1/hello/Dockerfile:1: no hadolint check lints it (hint: add "
+            f"`- {{tool: hadolint, files: [Dockerfile]}}` {hint})"
+        ),
+        (
+            "snippets/vol1/hello/scripts/deploy.sh:1: no shellcheck check lints it (hint: add "
+            f"`- {{tool: shellcheck, files: [scripts/deploy.sh]}}` {hint})"
+        ),
+    ]
+
+
+def test_a_lint_check_of_the_other_tool_or_with_expected_findings(repo):
+    manifest = repo / "snippets/vol1/hello/snippet.yml"
+    edit(manifest, "{tool: hadolint, files: [Dockerfile]}", "{tool: shellcheck, files: [Dockerfile]}")
+    record(repo)
+    assert [p.split(" (hint")[0] for p in problems(repo)] == [
+        "snippets/vol1/hello/Dockerfile:1: no hadolint check lints it"
+    ]
+    expected = "{tool: hadolint, files: [Dockerfile], expect: [DL3006]}"
+    edit(manifest, "{tool: shellcheck, files: [Dockerfile]}", expected)
+    record(repo)
+    assert problems(repo) == []
 
 
 def test_include_of_a_missing_file(repo):
