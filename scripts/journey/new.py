@@ -1,9 +1,11 @@
 """Scaffold a new volume or snippet, so a contributor starts from something that already verifies.
 
-``journey new volume "<title>"`` creates ``snippets/volN/volume.yml``, the page ``docs/volN/index.md`` and
-its nav entry; ``journey new snippet <volume>/<name>`` creates the snippet folder (manifest, Dockerfile, Go
-program), lists it in ``volume.yml``, appends a section to the volume's page that includes its files and
-its result fragments, and lists its provenance on ``docs/how-we-measure.md`` when the site has that list.
+``journey new volume "<title>"`` creates ``snippets/volN/volume.yml``, the page ``docs/volN/index.md``, its
+nav entry and its (still empty) volume-wide fragments under ``results/volN/``, and includes the volume's
+generated provenance table on ``docs/how-we-measure.md`` when the site has that list; ``journey new snippet
+<volume>/<name>`` creates the snippet folder (manifest, Dockerfile, Go program), lists it in ``volume.yml``
+and appends a section to the volume's page that includes its files and its result fragments (the
+volume's provenance table gains its row when the snippet is rendered).
 Shared files (``mkdocs.yml``, ``volume.yml``, the page) are edited as text, one inserted
 line or block, never re-dumped: comments, ordering and tags such as ``!relative $config_dir`` stay byte for
 byte. Every edit is re-parsed and compared with what was meant before anything is written.
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from journey.errors import UsageError
+from journey.manifest import load_volume
+from journey.render import write_volume_fragments
 
 if TYPE_CHECKING:
     import argparse
@@ -33,7 +37,7 @@ VOLUME_SLUG = re.compile(r"^vol([1-9][0-9]*)$")
 MAX_NAME = 40
 MAX_TITLE = 80
 VOLUME_NAV = re.compile(r"(?:^|[\s:\[\"'])vol[1-9][0-9]*/")  # a nav item pointing into a volume's pages
-MEASURE_PAGE = Path("docs/how-we-measure.md")  # lists every snippet's provenance
+MEASURE_PAGE = Path("docs/how-we-measure.md")  # includes every volume's provenance table
 MEASURE_SECTION = "## Every snippet"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -241,6 +245,30 @@ def _write_folder(folder: Path, files: dict[str, str]) -> tuple[Path, ...]:
     return tuple(folder / name for name in files)
 
 
+# --- the "how we measure" page -----------------------------------------------------------------------------
+
+
+def _appended(text: str, block: str) -> str:
+    """Return ``text`` with ``block`` (which starts with a blank line) after its last line."""
+    return text.rstrip("\n") + "\n" + block
+
+
+def _measure_page_edit(root: Path, values: dict[str, str]) -> dict[Path, str]:
+    """Include the volume's provenance table on the "how we measure" page, when that list ends the page.
+
+    The page shows every snippet's provenance, one generated table per volume; leaving a new volume out would
+    make it silently incomplete. A repository without the page (or with a different layout) gets nothing.
+    """
+    path = root / MEASURE_PAGE
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    headings = re.findall(r"(?m)^## .*$", text)
+    if not headings or headings[-1].strip() != MEASURE_SECTION:
+        return {}
+    return {path: _appended(text, _render("measure-volume.md.tmpl", values))}
+
+
 # --- journey new volume -------------------------------------------------------------------------------------
 
 
@@ -267,7 +295,7 @@ def next_volume(root: Path) -> int:
 
 
 def new_volume(root: Path, title: str) -> Scaffold:
-    """Create volume ``volN``: its ``volume.yml``, its page and its nav entry in ``mkdocs.yml``."""
+    """Create volume ``volN``: ``volume.yml``, its page, nav entry, empty fragments and measure-page table."""
     title = _check_title(title)
     number = next_volume(root)
     volume = f"vol{number}"
@@ -278,13 +306,16 @@ def new_volume(root: Path, title: str) -> Scaffold:
     entry = f"{_yaml_string(label)}: {volume}/index.md"
     new_mkdocs = _checked_edit(mkdocs, "nav", entry, {label: f"{volume}/index.md"}, after=VOLUME_NAV)
     values = {"number": str(number), "volume": volume, "title": label, "title_yaml": _yaml_string(label)}
+    edits = {mkdocs: new_mkdocs, **_measure_page_edit(root, values)}
     created = (
         *_write_folder(manifest.parent, {"volume.yml": _render("volume.yml.tmpl", values)}),
         *_write_folder(page.parent, {"index.md": _render("volume-page.md.tmpl", values)}),
+        *write_volume_fragments(root, load_volume(manifest.parent), {}),
     )
-    _write_atomic(mkdocs, new_mkdocs)
+    for path, text in edits.items():
+        _write_atomic(path, text)
     steps = f"next: write the page's introduction, then `journey new snippet {volume}/<name>`"
-    return Scaffold(created=created, edited=(mkdocs,), next_steps=steps)
+    return Scaffold(created=created, edited=tuple(edits), next_steps=steps)
 
 
 # --- journey new snippet ------------------------------------------------------------------------------------
@@ -329,27 +360,6 @@ def _default_title(name: str) -> str:
     return name.replace("-", " ").capitalize()
 
 
-def _appended(text: str, block: str) -> str:
-    """Return ``text`` with ``block`` (which starts with a blank line) after its last line."""
-    return text.rstrip("\n") + "\n" + block
-
-
-def _measure_page_edit(root: Path, values: dict[str, str]) -> dict[Path, str]:
-    """List the snippet's provenance on the "how we measure" page, when that list ends the page.
-
-    The page shows every snippet's provenance; leaving a new snippet out would make it silently incomplete.
-    A repository without the page (or with a different layout) gets nothing.
-    """
-    path = root / MEASURE_PAGE
-    if not path.is_file():
-        return {}
-    text = path.read_text(encoding="utf-8")
-    headings = re.findall(r"(?m)^## .*$", text)
-    if not headings or headings[-1].strip() != MEASURE_SECTION:
-        return {}
-    return {path: _appended(text, _render("measure-entry.md.tmpl", values))}
-
-
 def _refuse_existing(
     root: Path, folder: Path, manifest_path: Path, listed: list[str], snippet_id: str
 ) -> None:
@@ -379,7 +389,6 @@ def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffo
     edits = {
         manifest_path: _checked_edit(manifest_path, "snippets", name, name),
         page: _appended(page.read_text(encoding="utf-8"), _render("snippet-section.md.tmpl", values)),
-        **_measure_page_edit(root, values),
     }
     created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})
     for path, text in edits.items():

@@ -25,6 +25,7 @@ _UNITS = ("B", "kB", "MB", "GB", "TB")
 FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
 LADDER_SVG = "size-ladder.svg"
 LADDER_MD = "size-ladder.md"
+VOLUME_PROVENANCE = "provenance.md"
 STANDIN_PREFIX = "org.golangjourney.standin."
 
 
@@ -141,16 +142,71 @@ def render_docker_images(result: Result) -> str:
 # --- provenance.md ---------------------------------------------------------------------------------
 
 
+def short_ref(ref: str) -> str:
+    """Drop Docker Hub's implicit prefix (``docker.io/library/golang:1.26`` → ``golang:1.26``)."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if ref.startswith(prefix):
+            return ref.removeprefix(prefix)
+    return ref
+
+
+def base_provenance(base: Base) -> str:
+    """Return ``real``, ``stand-in``, ``local`` or ``unavailable`` (a base the engine did not have)."""
+    return "unavailable" if base["id"] is None and base["provenance"] != "stand-in" else base["provenance"]
+
+
+def _standin_labels(base: Base) -> dict[str, str]:
+    """Return a stand-in's own labels without their common prefix (``for``, ``built``, ``packages``…)."""
+    labels = base["labels"].items()
+    return {k.removeprefix(STANDIN_PREFIX): v for k, v in labels if k.startswith(STANDIN_PREFIX)}
+
+
+def _named_packages(packages: str, ref: str) -> list[str]:
+    """Return the first package named after the image (``golang-1.26-go 1.26.11-1`` for ``golang:…``).
+
+    That one package says which toolchain a reader really got; the full list stays in the labels.
+    """
+    repo = split_ref(ref)[0].rsplit("/", 1)[-1]
+    for entry in packages.split():
+        name, _, version = entry.partition("=")
+        if name == repo or name.startswith(f"{repo}-"):
+            return [f"{name} {version}".strip()]
+    return []
+
+
+def standin_summary(base: Base) -> str:
+    """Say in one line what a stand-in is: what for, when, from what (the labels hold the rest)."""
+    labels = _standin_labels(base)
+    target = short_ref(labels.get("for") or base["ref"])
+    text = f"offline stand-in for `{target}`"
+    if labels.get("built"):
+        text += f", built {labels['built'][:10]}"
+    if labels.get("recipe"):
+        text += f" by `{labels['recipe']}`"
+    text += " from Debian packages"
+    named = _named_packages(labels.get("packages", ""), target)
+    return text + (f" ({', '.join(named)})" if named else "")
+
+
 def _base_line(base: Base) -> str:
     """Describe where a base image came from: a registry, the local store, or an offline stand-in."""
-    if base["provenance"] == "stand-in":
-        labels = [f"{k.removeprefix(STANDIN_PREFIX)}: {v}" for k, v in sorted(base["labels"].items())]
-        detail = "offline stand-in built from Debian packages" + (f" ({'; '.join(labels)})" if labels else "")
+    provenance = base_provenance(base)
+    if provenance == "stand-in":
+        detail = standin_summary(base)
     elif base.get("digest"):
-        detail = f"{base['provenance']}, digest `{base['digest']}`"
+        detail = f"{provenance}, digest `{base['digest']}`"
     else:
-        detail = base["provenance"]
+        detail = provenance
     return f"| base `{_cell(base['ref'])}` | {_cell(detail)} |"
+
+
+def _labels_block(base: Base) -> list[str]:
+    """Return a collapsed note with every label of a stand-in, exactly as recorded."""
+    if base_provenance(base) != "stand-in" or not base["labels"]:
+        return []
+    rows = [f"    | `{_cell(k)}` | `{_cell(v)}` |" for k, v in sorted(base["labels"].items())]
+    title = f"Every label of the {base['ref']} stand-in".replace('"', "'")
+    return [f'??? note "{title}"', "", "    | label | value |", "    | --- | --- |", *rows, ""]
 
 
 def _environment_rows(result: Result) -> list[str]:
@@ -186,6 +242,7 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
     else:
         lines += [*_environment_rows(result), ""]
+        lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
     for path in snippet_files(snippet):
@@ -311,9 +368,64 @@ def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
     return "\n".join([head, *legend, *rows, "</svg>"]) + "\n"
 
 
+# --- volume-wide provenance ----------------------------------------------------------------------------
+
+
+def _status_cell(result: Result | None) -> str:
+    """Say whether a snippet is verified in this build, and if not, why."""
+    if result is None:
+        return "not verified in this build: no recorded result"
+    if result["status"] == "verified":
+        return "verified"
+    return f"not verified in this build: {result['reason'] or 'no reason recorded'}"
+
+
+def _bases_cell(result: Result) -> str:
+    """List a snippet's bases with where each came from (``golang:1.26-trixie`` (stand-in))."""
+    bases = result["environment"]["bases"]
+    return ", ".join(f"`{base['ref']}` ({base_provenance(base)})" for base in bases) or "none"
+
+
+def _provenance_row(snippet: Snippet, result: Result | None) -> str:
+    """Return one snippet's row: its status and what it was (or was last tried) on."""
+    name = f"{snippet.title}<br>`{snippet.id}`"
+    if result is None:
+        cells = [name, _status_cell(None), *["-"] * 6]
+    else:
+        env = result["environment"]
+        when = result["verified_on"] if result["status"] == "verified" else f"tried {result['verified_on']}"
+        cells = [
+            name,
+            _status_cell(result),
+            when,
+            f"Docker {env['engine']}",
+            env["buildx"],
+            env["platform"],
+            env["go"],
+            _bases_cell(result),
+        ]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) -> str:
+    """Render ``results/<volume>/provenance.md``: every snippet's status and environment, in volume order."""
+    rows = [
+        "| snippet | status | verified on | engine | buildx | platform | Go | bases (provenance) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(_provenance_row(s, results.get(s.id)) for s in volume.snippets),
+    ]
+    if not volume.snippets:
+        return f"{volume.title} has no snippets yet.\n"
+    return "\n".join(rows) + "\n"
+
+
 def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str, str]:
     """Return the volume-wide fragments by file name (relative to ``results/<volume>``)."""
-    return {LADDER_SVG: render_ladder_svg(volume, results), LADDER_MD: render_ladder_md(volume, results)}
+    return {
+        LADDER_SVG: render_ladder_svg(volume, results),
+        LADDER_MD: render_ladder_md(volume, results),
+        VOLUME_PROVENANCE: render_volume_provenance(volume, results),
+    }
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -343,5 +455,5 @@ def write_snippet_fragments(root: Path, snippet: Snippet, result: Result) -> lis
 
 
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:
-    """Render and write ``results/<volume>/size-ladder.*``; return changed paths."""
+    """Render and write ``results/<volume>/size-ladder.*`` and ``provenance.md``; return changed paths."""
     return write_fragments(root / "results" / volume.name, render_volume(volume, results), prune=False)

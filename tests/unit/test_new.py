@@ -64,7 +64,10 @@ def test_new_volume_creates_manifest_page_and_one_nav_line(repo: Path) -> None:
     after = (repo / "mkdocs.yml").read_text(encoding="utf-8")
     assert added_lines(before, after) == ['  - "Vol. 1: Tiny images: part two": vol1/index.md\n']
     assert "base_path: [!relative $config_dir]" in after
-    assert set(done.created) == {repo / "snippets/vol1/volume.yml", repo / "docs/vol1/index.md"}
+    fragments = {
+        repo / "results/vol1" / name for name in ("provenance.md", "size-ladder.md", "size-ladder.svg")
+    }
+    assert set(done.created) == {repo / "snippets/vol1/volume.yml", repo / "docs/vol1/index.md", *fragments}
     assert done.edited == (repo / "mkdocs.yml",)
     volume = manifest.load_volume(repo / "snippets" / "vol1")  # validated against volume.schema.json
     assert (volume.title, volume.pages, volume.snippets) == (
@@ -205,29 +208,41 @@ def test_new_snippet_appends_in_reading_order_and_keeps_comments(repo: Path) -> 
     assert page.index("## The first one") < page.index("## Second")
 
 
-def test_new_snippet_lists_its_provenance_on_the_measure_page(repo: Path) -> None:
+MEASURE = (
+    "# How\n\n## On what\n\nText.\n\n## Every snippet\n\n"
+    '### Vol. 1: First\n\n--8<-- "results/vol1/provenance.md"\n'
+)
+
+
+def test_new_volume_includes_its_provenance_table_on_the_measure_page(repo: Path) -> None:
     measure = repo / "docs" / "how-we-measure.md"
-    text = "# How\n\n## On what\n\nText.\n\n## Every snippet\n\n### One\n\n`vol1/one`\n"
-    measure.write_text(text, encoding="utf-8")
-    new_volume(repo, "Tiny images")
-    done = new_snippet(repo, "vol1/hello", title="Hello, world")
+    measure.write_text(MEASURE, encoding="utf-8")
+    (repo / "snippets" / "vol1").mkdir()  # the page already lists vol1: the new volume is vol2
+    done = new_volume(repo, "Tiny images")
     assert measure in done.edited
-    after = measure.read_text(encoding="utf-8")
-    assert added_lines(text, after) == [
+    assert added_lines(MEASURE, measure.read_text(encoding="utf-8")) == [
         "\n",
-        "### Hello, world\n",
+        "### Vol. 2: Tiny images\n",
         "\n",
-        "`vol1/hello`\n",
-        "\n",
-        '--8<-- "results/vol1/hello/provenance.md"\n',
+        '--8<-- "results/vol2/provenance.md"\n',
     ]
+    table = (repo / "results" / "vol2" / "provenance.md").read_text(encoding="utf-8")
+    assert table == "Vol. 2: Tiny images has no snippets yet.\n"  # the include resolves at once
 
 
-def test_new_snippet_leaves_a_measure_page_of_another_layout_alone(repo: Path) -> None:
+def test_new_snippet_leaves_the_measure_page_to_its_volume_table(repo: Path) -> None:
+    measure = repo / "docs" / "how-we-measure.md"
+    measure.write_text(MEASURE, encoding="utf-8")
+    new_volume(repo, "Tiny images")
+    before = measure.read_text(encoding="utf-8")
+    assert measure not in new_snippet(repo, "vol1/hello").edited
+    assert measure.read_text(encoding="utf-8") == before
+
+
+def test_new_volume_leaves_a_measure_page_of_another_layout_alone(repo: Path) -> None:
     measure = repo / "docs" / "how-we-measure.md"
     measure.write_text("# How\n\n## Every snippet\n\n## Afterword\n", encoding="utf-8")
-    new_volume(repo, "Tiny images")
-    assert measure not in new_snippet(repo, "vol1/hello").edited
+    assert measure not in new_volume(repo, "Tiny images").edited
     assert measure.read_text(encoding="utf-8") == "# How\n\n## Every snippet\n\n## Afterword\n"
 
 

@@ -24,6 +24,7 @@ from journey.render import (
     render_volume,
     slug,
     split_ref,
+    standin_summary,
     write_fragments,
 )
 
@@ -45,8 +46,14 @@ def result():
 
 def not_verified(result):
     broken = copy.deepcopy(result)
-    broken.update(status="not-verified", reason="golang:1.12-alpine has no stand-in recipe", images=[],
-                  probes=[], checks=[], outputs={})
+    broken.update(
+        status="not-verified",
+        reason="golang:1.12-alpine has no stand-in recipe",
+        images=[],
+        probes=[],
+        checks=[],
+        outputs={},
+    )
     return broken
 
 
@@ -116,10 +123,60 @@ def test_ladder_shows_missing_results_as_not_verified(volume):
     assert "| Hello from scratch | not verified | not verified |" in ladder
 
 
+def test_standin_base_reads_as_one_line_and_keeps_every_label_in_a_note(volume, result):
+    base = result["environment"]["bases"][0]
+    assert standin_summary(base) == (
+        "offline stand-in for `golang:1.26-trixie`, built 2026-11-28 by `scripts/bases/golang.sh 1.26 trixie`"
+        " from Debian packages (golang-1.26-go 1.26.11-1~bpo13+1)"
+    )
+    provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
+    table, _, rest = provenance.partition("\n\n")
+    assert f"| base `golang:1.26-trixie` | {standin_summary(base)} |" in table
+    assert "recipe-digest" not in table  # the row stays short; the labels are in the note below
+    note, _, files = rest.partition("Files of this snippet")
+    assert note.startswith('??? note "Every label of the golang:1.26-trixie stand-in"\n')
+    for key, value in base["labels"].items():
+        assert f"    | `{key}` | `{value}` |\n" in note
+    assert "<a href=" in files
+    assert "<a href=" not in note
+
+
+def test_volume_provenance_lists_every_snippet_with_its_status_and_bases(volume, result):
+    table = render_volume(volume, {"golden/hello": result})["provenance.md"]
+    header, _rule, row = table.splitlines()
+    assert header.split(" | ")[1:3] == ["status", "verified on"]
+    assert row == (
+        "| Hello from scratch<br>`golden/hello` | verified | 2026-11-28 | Docker 26.1.5+dfsg1 | 0.13.1+ds1 "
+        "| linux/amd64 | go1.26.8 | `golang:1.26-trixie` (stand-in) |"
+    )
+
+
+def test_volume_provenance_says_why_a_snippet_is_not_verified(volume, result):
+    broken = not_verified(result)
+    broken["environment"]["bases"] = [
+        {"ref": "golang:1.12-alpine", "id": None, "digest": None, "provenance": "local", "labels": {}}
+    ]
+    row = render_volume(volume, {"golden/hello": broken})["provenance.md"].splitlines()[2]
+    assert (
+        "| not verified in this build: golang:1.12-alpine has no stand-in recipe | tried 2026-11-28 |" in row
+    )
+    assert row.endswith("| `golang:1.12-alpine` (unavailable) |")
+    missing = render_volume(volume, {})["provenance.md"].splitlines()[2]
+    assert missing.endswith("| not verified in this build: no recorded result | - | - | - | - | - | - |")
+
+
 @pytest.mark.parametrize(
     ("size", "text"),
-    [(0, "0 B"), (999, "999 B"), (1000, "1 kB"), (7_120_000, "7.12 MB"), (21_200_000, "21.2 MB"),
-     (567_000_000, "567 MB"), (999_600_000, "1 GB"), (1_110_000_000, "1.11 GB")],
+    [
+        (0, "0 B"),
+        (999, "999 B"),
+        (1000, "1 kB"),
+        (7_120_000, "7.12 MB"),
+        (21_200_000, "21.2 MB"),
+        (567_000_000, "567 MB"),
+        (999_600_000, "1 GB"),
+        (1_110_000_000, "1.11 GB"),
+    ],
 )
 def test_format_size_is_decimal_with_three_digits(size, text):
     assert format_size(size) == text
