@@ -131,3 +131,5 @@ def test_snippet_whose_base_cannot_be_had_is_recorded_as_not_verified(tmp_path, 
     assert result["environment"]["bases"][0]["id"] is None
     assert result["images"] == []
     assert "not verified" in (root / "results/faults/nobase/sizes.md").read_text().lower()
+    assert result["checks"] == [{"name": "hadolint Dockerfile", "ok": True, "output": ""}]
+    assert "not verified" in (root / "results/faults/nobase/check-go-vet.txt").read_text()
