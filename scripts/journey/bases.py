@@ -92,6 +92,16 @@ OFFICIAL: dict[str, Official] = {
 }
 
 
+def provenance_of(labels: Mapping[str, str], digest: str | None) -> str:
+    """``stand-in`` (our label), ``real`` (pulled: it has a registry digest), else ``local``.
+
+    One rule for ``journey bases`` and ``journey verify``, so a page never calls the same image two things.
+    """
+    if any(key.startswith(STANDIN) for key in labels):
+        return "stand-in"
+    return "real" if digest else "local"
+
+
 @dataclass(frozen=True)
 class Base:
     """A base image as the engine has it, and how it got there."""
@@ -105,10 +115,8 @@ class Base:
 
     @property
     def provenance(self) -> str:
-        """``stand-in`` (our label), ``real`` (pulled: it has a registry digest), else ``local``."""
-        if any(key.startswith(STANDIN) for key in self.labels):
-            return "stand-in"
-        return "real" if self.digest else "local"
+        """Say where it came from (see :func:`provenance_of`)."""
+        return provenance_of(self.labels, self.digest)
 
     def as_result(self) -> dict[str, Any]:
         """Return the ``environment.bases[]`` entry of result.json (ARCHITECTURE.md)."""

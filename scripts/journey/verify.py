@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 import docker.errors
 
 from journey import engine, modproxy, record, render
-from journey.bases import RECIPES
+from journey.bases import RECIPES, provenance_of
 from journey.build import BuildRequest, Built, build
 from journey.checks import CheckContext, run_checks, run_file_checks
 from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 DEFAULT_JOBS = 2
 DEFAULT_TIMEOUT = 900
 LOCK_PATH = Path(".cache") / "verify.lock"
-STANDIN_LABEL = "org.golangjourney.standin."
 OUR_LABELS = "org.golangjourney."
 
 
@@ -107,10 +106,8 @@ class BaseImage:
 
     @property
     def provenance(self) -> str:
-        """Say where it came from, as ``journey bases`` does: stand-in, real (registry digest), local."""
-        if any(key.startswith(STANDIN_LABEL) for key in self.labels):
-            return "stand-in"
-        return "real" if self.digest else "local"
+        """Say where it came from, as ``journey bases`` does; ``unavailable`` when the engine lacks it."""
+        return provenance_of(self.labels, self.digest) if self.id else "unavailable"
 
     def as_result(self) -> dict[str, Any]:
         """Return the ``environment.bases[]`` entry of result.json."""
