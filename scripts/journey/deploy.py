@@ -35,7 +35,6 @@ import os
 import secrets
 import shlex
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -59,6 +58,7 @@ from cryptography.x509.oid import NameOID
 from journey.checks import CheckContext, register, venv_bin
 from journey.errors import VerificationError
 from journey.normalise import normalise
+from journey.session import kill_group
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -219,14 +219,7 @@ def _log_tail(log: Path) -> str:
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM the server's group, SIGKILL it if it lingers, and reap it."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=STOP_GRACE)
-        except subprocess.TimeoutExpired:
-            continue
-        return
+    kill_group(proc, STOP_GRACE)
 
 
 def moto_argv(port: int) -> list[str]:

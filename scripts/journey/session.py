@@ -143,7 +143,7 @@ class Session:
         with self._lock:
             procs = list(self._procs)
         for proc in procs:
-            _kill_group(proc)
+            kill_group(proc)
 
     def cleanup(self) -> list[str]:
         """Remove every container, network and temporary image tag of this run.
@@ -178,19 +178,19 @@ def _communicate(proc: subprocess.Popen[str], timeout: float) -> tuple[str, bool
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
+        kill_group(proc)
         out, _ = proc.communicate()
         return out or "", True
     return out or "", False
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM the child's whole group (buildx, go test's children), then SIGKILL if it lingers."""
+def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:
+    """SIGTERM the child's whole group (buildx, go test's children, a server), then SIGKILL if it lingers."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
         try:
-            proc.wait(timeout=KILL_GRACE)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             continue
         return
