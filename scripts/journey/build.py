@@ -31,6 +31,7 @@ class BuildRequest:
     slug: str
     target: str | None = None
     args: Mapping[str, str] = field(default_factory=dict)
+    no_cache: bool = False
 
     @property
     def step(self) -> str:
@@ -73,7 +74,11 @@ def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
 
 
 def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
-    """Spell the ``docker buildx build`` command line (the benchmark reuses it as the baseline)."""
+    """Spell the ``docker buildx build`` command line (the benchmark reuses it as the baseline).
+
+    ``no_cache`` adds ``--no-cache``: every step runs again, so a benchmark's cold build is really cold
+    without pruning the shared engine's layer cache.
+    """
     argv = [
         "docker",
         "buildx",
@@ -90,6 +95,8 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
     ]
     if request.target:
         argv += ["--target", request.target]
+    if request.no_cache:
+        argv.append("--no-cache")
     for key, value in sorted(request.args.items()):
         argv += ["--build-arg", f"{key}={value}"]
     return [*argv, str(request.context)]

@@ -71,6 +71,7 @@ class Options:
     jobs: int = DEFAULT_JOBS
     timeout: float = DEFAULT_TIMEOUT
     json: bool = False
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_TIMEOUT,
         help=f"seconds per snippet for build, run, probes and checks (default {DEFAULT_TIMEOUT})",
     )
-    parser.add_argument("--json", action="store_true", help="print the outcomes as JSON on stdout")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="pass --no-cache to every docker buildx build of the run (a truly cold build; "
+        "the layer cache is not pruned). Use with --force, or unchanged snippets are skipped",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the outcomes, with per-step seconds, as JSON on stdout"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -168,6 +177,7 @@ def options_from(args: argparse.Namespace) -> Options:
         jobs=int(getattr(args, "jobs", DEFAULT_JOBS)),
         timeout=float(getattr(args, "timeout", DEFAULT_TIMEOUT)),
         json=bool(getattr(args, "json", False)),
+        no_cache=bool(getattr(args, "no_cache", False)),
     )
 
 
@@ -448,6 +458,7 @@ def _build_all(ctx: Context, snippet: Snippet, deadline: Deadline, step: _Step) 
             _tag_safe(slug + suffix),
             target,
             spec.args,
+            no_cache=ctx.options.no_cache,
         )
         step(request.step)
         built.append(build(ctx.session, request, deadline))

@@ -1,0 +1,53 @@
+"""The ``docker buildx build`` command line, and ``journey verify --no-cache`` reaching it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from journey.build import BuildRequest, buildx_argv
+from journey.cli import build_parser
+from journey.verify import options_from
+
+CONTEXT = Path("/repo/snippets/vol1/multistage")
+
+
+def _request(*, no_cache: bool = False) -> BuildRequest:
+    """Return a stage build with one build argument, as verify asks for a multistage snippet."""
+    return BuildRequest(
+        "vol1/multistage",
+        CONTEXT,
+        CONTEXT / "Dockerfile",
+        "vol1-multistage-builder",
+        target="builder",
+        args={"GOFLAGS": "-trimpath"},
+        no_cache=no_cache,
+    )
+
+
+def test_argv_without_no_cache_lets_buildkit_reuse_layers() -> None:
+    argv = buildx_argv(_request(), "journey-tmp/x:1", Path("/tmp/meta.json"))
+    assert "--no-cache" not in argv
+    assert argv[:6] == ["docker", "buildx", "build", "--load", "--progress=plain", "--network=host"]
+    assert argv[-1] == str(CONTEXT)
+
+
+def test_argv_with_no_cache_passes_it_before_the_context() -> None:
+    argv = buildx_argv(_request(no_cache=True), "journey-tmp/x:1", Path("/tmp/meta.json"))
+    assert argv.count("--no-cache") == 1
+    assert argv.index("--no-cache") < len(argv) - 1
+    assert argv[argv.index("--target") + 1] == "builder"
+    assert argv[argv.index("--build-arg") + 1] == "GOFLAGS=-trimpath"
+    assert argv[-1] == str(CONTEXT)
+
+
+def test_verify_no_cache_option_is_parsed(tmp_path: Path) -> None:
+    argv = ["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"]
+    options = options_from(build_parser(argv).parse_args(argv))
+    assert options.no_cache
+    assert options.force
+    assert options.ids == ("vol1/multistage",)
+
+
+def test_verify_without_no_cache_keeps_the_cache(tmp_path: Path) -> None:
+    argv = ["verify", "--root", str(tmp_path)]
+    assert not options_from(build_parser(argv).parse_args(argv)).no_cache
