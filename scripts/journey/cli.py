@@ -40,6 +40,16 @@ HELP = {
 }
 
 
+#: Shown under ``journey --help``: scripts and CI branch on these (ARCHITECTURE.md has the same table).
+EXIT_CODES_HELP = """exit codes:
+  0    ok
+  1    a snippet failed verification
+  2    usage or manifest error (also: another journey verify holds the lock)
+  3    no Docker engine answers
+  4    stale or missing results, or a coverage gap (journey check)
+  5    a base image cannot be had (not present, not pullable, no stand-in recipe)
+  130  interrupted (Ctrl-C or SIGTERM): results untouched, containers and temp images removed"""
+
 def find_root(start: Path | None = None) -> Path:
     """Return the nearest folder (from ``start`` up) holding ``mkdocs.yml`` or ``snippets/``."""
     here = (start or Path.cwd()).resolve()
@@ -200,7 +210,12 @@ def _chosen_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """Build the parser; a delegated command's own arguments are loaded only when it is chosen."""
-    parser = argparse.ArgumentParser(prog="journey", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="journey",
+        description="Build, run, measure and record every snippet; check the site against the results.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"journey {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _chosen_command(argv)
