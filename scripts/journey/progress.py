@@ -7,7 +7,7 @@ stay readable and diffable. Errors always carry the snippet, the step, the cause
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
 from rich.console import Console
@@ -30,6 +30,7 @@ class Outcome:
     seconds: float = 0.0
     reason: str | None = None
     error: JourneyError | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for --json only
 
     def as_json(self) -> dict[str, Any]:
         """Return the machine-readable form printed by ``--json``."""
@@ -48,6 +49,7 @@ class Outcome:
             "seconds": round(self.seconds, 1),
             "reason": self.reason,
             "error": error,
+            "steps": dict(self.steps),
         }
 
 

@@ -314,15 +314,37 @@ def _stop(ctx: Context, pool: ThreadPoolExecutor) -> None:
 
 
 class _Step:
-    """The step a worker is in, so an unexpected error still names it."""
+    """The step a worker is in, so an unexpected error still names it, and how long each step took.
+
+    The seconds are the worker's own timeline (they add up to the snippet's time); work that runs
+    beside it (the checks' thread) is timed apart in ``beside``. Both go to ``--json`` only, never
+    into result.json: they churn on every run.
+    """
 
     def __init__(self, ctx: Context, snippet: Snippet) -> None:
         self.ctx, self.snippet, self.name = ctx, snippet, "start"
+        self.seconds: dict[str, float] = {}
+        self.beside: dict[str, float] = {}
+        self._since = time.monotonic()
 
     def __call__(self, name: str) -> None:
         self.ctx.session.raise_if_cancelled(self.snippet.id)
+        self._close()
         self.name = name
         self.ctx.reporter.step(self.snippet.id, name)
+
+    def _close(self) -> None:
+        """Add the time since the last step began to that step (``build --target x`` counts as build)."""
+        now = time.monotonic()
+        key = self.name.split(" ", 1)[0]
+        self.seconds[key] = self.seconds.get(key, 0.0) + now - self._since
+        self._since = now
+
+    def timings(self) -> dict[str, float]:
+        """Return seconds per step, rounded, with the work done beside as ``<name> (beside)``."""
+        self._close()
+        spent = {**self.seconds, **{f"{k} (beside)": v for k, v in self.beside.items()}}
+        return {key: round(value, 2) for key, value in spent.items()}
 
 
 def plan(ctx: Context, snippet: Snippet) -> Plan | Outcome:
@@ -348,15 +370,17 @@ def verify_snippet(ctx: Context, item: Plan) -> Outcome:
     step = _Step(ctx, snippet)
     try:
         status, changed, reason = _verify(ctx, item, step)
-        return Outcome(snippet.id, status, changed, time.monotonic() - start, reason)
+        outcome = Outcome(snippet.id, status, changed, time.monotonic() - start, reason)
     except CancelledError:
-        return Outcome(snippet.id, "interrupted", seconds=time.monotonic() - start)
+        outcome = Outcome(snippet.id, "interrupted", seconds=time.monotonic() - start)
     except JourneyError as exc:
         error = _named(exc, snippet, step)
-        return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+        outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
     except Exception as exc:  # noqa: BLE001 - engine, OS or tool surprises fail this snippet only
         error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
-        return Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+        outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+    outcome.steps = step.timings()
+    return outcome
 
 
 def _named(exc: JourneyError, snippet: Snippet, step: _Step) -> JourneyError:
@@ -410,7 +434,7 @@ def _measured_result(
         image_id = built[0].image_id if built else None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
             checks = pool.submit(
-                run_checks, CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id)
+                _timed_checks, CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id), step
             )
             if built:
                 _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
@@ -422,6 +446,15 @@ def _measured_result(
     finally:
         _untag(ctx.session, built)
     return result
+
+
+def _timed_checks(context: CheckContext, step: _Step) -> list[dict[str, Any]]:
+    """Run the checks (in their own thread) and note how long they took beside the worker."""
+    started = time.monotonic()
+    try:
+        return run_checks(context)
+    finally:
+        step.beside["checks"] = time.monotonic() - started
 
 
 def _measure_and_probe(
