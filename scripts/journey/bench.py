@@ -2,39 +2,45 @@
 
 It measures, on a throw-away copy of the repository (recorded results stay exactly as they are):
 
-1. cold verify: no recorded results (BuildKit's layer cache and the host's module cache are left as
-   they are: the layer cache belongs to the shared engine, and pruning it would slow everyone else
-   down; the module cache is the checkout's, shared so that a verify running meanwhile can share the
-   module proxy's port instead of colliding on it);
-2. warm re-verify with ``--force``: everything rebuilt, run, probed and measured again, caches warm;
+1. cold: ``journey verify --force --no-cache`` with no recorded results and an empty measuring cache,
+   against plain ``docker buildx build --no-cache`` of the same images (same command line, same
+   ``--network host``, same stages, the module proxy served the same way). ``--no-cache`` makes
+   BuildKit run every step again without pruning the shared engine's layer cache, which would slow
+   everyone else down; the host's module cache is the checkout's, linked, so a verify running
+   meanwhile can share the module proxy's port instead of colliding on it;
+2. warm: ``journey verify --force`` (everything rebuilt, run, probed and measured again, caches warm)
+   against plain warm ``docker buildx build``;
 3. no-op verify: nothing changed, so every snippet is skipped on its input digest;
 4. ``journey check``: the engine-free freshness check CI runs on every push;
-5. plain ``docker buildx build`` of the same images (the same command line the tool uses, with the
-   module proxy served the same way), and the overhead ratio of step 2 to it.
+5. where verify's time goes: seconds per step (build, measure, probes, checks…) summed over the
+   snippets, from ``journey verify --json``.
 
-Speed is reported, never asserted: the numbers depend on the machine and what else runs on it.
+The table goes to stdout and to ``build/bench.txt``. Everything the benchmark makes is removed: its
+baseline images, and the ``journey/<vol>-<snippet>:verified`` tags verify moves are put back on the
+images they named before. Speed is reported, never asserted: it depends on the machine and its load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from journey.build import BuildRequest, buildx_argv
 from journey.cli import find_root
-from journey.manifest import discover, select
+from journey.manifest import base_refs, discover, select
 from journey.modproxy import cache_dir, serving_for
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from journey.manifest import Snippet
 
@@ -51,15 +57,47 @@ SKIPPED = (
     ".ruff_cache",
 )
 TAG_PREFIX = "journey-bench"
+REPORT = Path("build") / "bench.txt"
+#: The targets the issue sets (issue 3): verify's overhead over plain buildx, and the no-op run.
+RATIO_TARGET = 1.10
+NOOP_TARGET = 2.0
 
 
 @dataclass(frozen=True)
 class Timing:
-    """One measured step: what ran, how long it took, and how it ended (a failure is shown, not hidden)."""
+    """One measured step: what ran, how long it took, how it ended (a failure is shown, not hidden).
+
+    ``outcomes`` holds verify's ``--json`` outcomes when the step was a verify (statuses, per-step
+    seconds); empty otherwise.
+    """
 
     step: str
     seconds: float
     exit_code: int
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Every timing of one benchmark run, by name."""
+
+    cold_verify: Timing
+    cold_plain: Timing
+    warm_verify: Timing
+    warm_plain: Timing
+    noop_verify: Timing
+    check: Timing
+
+    def all(self) -> list[Timing]:
+        """Return the timings in table order."""
+        return [
+            self.cold_verify,
+            self.cold_plain,
+            self.warm_verify,
+            self.warm_plain,
+            self.noop_verify,
+            self.check,
+        ]
 
 
 def copy_repository(root: Path, target: Path) -> Path:
@@ -90,12 +128,25 @@ def timed(step: str, argv: Sequence[str], cwd: Path) -> Timing:
     return Timing(step, round(time.monotonic() - started, 1), done.returncode)
 
 
+def timed_verify(step: str, argv: Sequence[str], cwd: Path) -> Timing:
+    """Run a ``journey verify --json``, progress passed through to stderr; keep its outcomes."""
+    sys.stderr.write(f"bench: {step}: {' '.join(argv)}\n")
+    started = time.monotonic()
+    done = subprocess.run(list(argv), cwd=cwd, stdout=subprocess.PIPE, stderr=None, text=True, check=False)
+    seconds = round(time.monotonic() - started, 1)
+    try:
+        outcomes = list(json.loads(done.stdout)["outcomes"])
+    except (ValueError, KeyError, TypeError):
+        outcomes = []
+    return Timing(step, seconds, done.returncode, outcomes)
+
+
 def journey(*words: str) -> list[str]:
     """Spell a journey command line run with this interpreter (the venv's)."""
     return [sys.executable, "-m", "journey", *words]
 
 
-def _requests(snippet: Snippet) -> list[BuildRequest]:
+def _requests(snippet: Snippet, *, no_cache: bool) -> list[BuildRequest]:
     """List the images verify builds for a snippet: the final one and each measured stage."""
     spec = snippet.build
     if spec is None or snippet.context_dir is None or snippet.dockerfile_path is None:
@@ -104,60 +155,154 @@ def _requests(snippet: Snippet) -> list[BuildRequest]:
     targets = [(spec.target, ""), *((stage, f"-{stage}") for stage in spec.stages)]
     return [
         BuildRequest(
-            snippet.id, snippet.context_dir, snippet.dockerfile_path, slug + suffix, target, spec.args
+            snippet.id,
+            snippet.context_dir,
+            snippet.dockerfile_path,
+            slug + suffix,
+            target,
+            spec.args,
+            no_cache=no_cache,
         )
         for target, suffix in targets
     ]
 
 
-def plain_buildx(work: Path, snippets: Sequence[Snippet]) -> Timing:
-    """Build the same images with nothing but ``docker buildx build``; remove them afterwards."""
-    requests = [request for snippet in snippets for request in _requests(snippet)]
-    tags = [f"{TAG_PREFIX}/{request.slug}:baseline" for request in requests]
+def plain_buildx(work: Path, snippets: Sequence[Snippet], *, no_cache: bool) -> Timing:
+    """Build the same images with nothing but ``docker buildx build``; remove them afterwards.
+
+    A snippet whose base the engine lacks is left out, as verify builds nothing for it (it records
+    it as not verified). The module proxy is served only while these builds run, as verify serves it
+    only while it builds.
+    """
+    chosen = [s for s in snippets if all(_image_id(ref) for ref in base_refs(s))]
+    requests = [request for snippet in chosen for request in _requests(snippet, no_cache=no_cache)]
+    label = "cold" if no_cache else "warm"
+    tags = [f"{TAG_PREFIX}/{request.slug}:{label}" for request in requests]
+    step = f"plain docker buildx build{' --no-cache' if no_cache else ''}, {len(tags)} images ({label})"
+    sys.stderr.write(f"bench: {step}\n")
     worst = 0
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="journey-bench-meta-") as meta, serving_for(snippets, work):
-        for index, (request, tag) in enumerate(zip(requests, tags, strict=True)):
-            argv = buildx_argv(request, tag, Path(meta) / f"{index}.json")
-            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            worst = worst or done.returncode
-    seconds = round(time.monotonic() - started, 1)
-    subprocess.run(["docker", "image", "rm", "--force", *tags], capture_output=True, check=False)
-    return Timing("plain docker buildx build of the same images (warm cache)", seconds, worst)
+    try:
+        with tempfile.TemporaryDirectory(prefix="journey-bench-meta-") as meta, serving_for(chosen, work):
+            for index, (request, tag) in enumerate(zip(requests, tags, strict=True)):
+                argv = buildx_argv(request, tag, Path(meta) / f"{index}.json")
+                done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+                worst = worst or done.returncode
+        seconds = round(time.monotonic() - started, 1)
+    finally:
+        subprocess.run(["docker", "image", "rm", "--force", *tags], capture_output=True, check=False)
+    return Timing(step, seconds, worst)
 
 
-def run(root: Path, ids: Sequence[str]) -> list[Timing]:
-    """Measure every step on a copy of ``root``; return the timings in the order they ran."""
+def _image_id(ref: str) -> str | None:
+    """Return the ID of the image a reference names, or None when there is none."""
+    done = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+@contextlib.contextmanager
+def verified_tags_kept(snippets: Sequence[Snippet]) -> Iterator[None]:
+    """Put every ``:verified`` tag back where it was once the benchmark's verifies have moved it.
+
+    The copy's verify tags the same ``journey/<vol>-<snippet>:verified`` as the checkout's; the
+    images the benchmark built in its place are removed (their layers stay in BuildKit's cache).
+    """
+    tags = [s.image_tag for s in snippets if s.build is not None]
+    before = {tag: _image_id(tag) for tag in tags}
+    try:
+        yield
+    finally:
+        for tag, old in before.items():
+            new = _image_id(tag)
+            if new == old:
+                continue
+            if old is None:
+                subprocess.run(["docker", "image", "rm", tag], capture_output=True, check=False)
+                continue
+            subprocess.run(["docker", "image", "tag", old, tag], capture_output=True, check=False)
+            if new is not None:
+                subprocess.run(["docker", "image", "rm", new], capture_output=True, check=False)
+
+
+def run(root: Path, ids: Sequence[str]) -> Figures:
+    """Measure every step on a copy of ``root``; return the timings."""
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         work = copy_repository(root, Path(tmp) / "repo")
         snippets = select(discover(work), list(ids))
         forget_results(work, snippets)
-        chosen = [s.id for s in snippets]
-        scope = ["--root", str(work), *chosen]
-        return [
-            timed("cold verify (no recorded results)", journey("verify", *scope), work),
-            timed("warm re-verify --force", journey("verify", "--force", *scope), work),
-            timed("no-op verify (inputs unchanged)", journey("verify", *scope), work),
-            timed("journey check (no engine)", journey("check", "--root", str(work)), work),
-            plain_buildx(work, snippets),
-        ]
+        scope = ["--root", str(work), "--json", *[s.id for s in snippets]]
+        with verified_tags_kept(snippets):
+            cold_plain = plain_buildx(work, snippets, no_cache=True)
+            cold = timed_verify(
+                "cold verify --force --no-cache (no results, no caches)",
+                journey("verify", "--force", "--no-cache", *scope),
+                work,
+            )
+            warm_plain = plain_buildx(work, snippets, no_cache=False)
+            warm = timed_verify("warm re-verify --force", journey("verify", "--force", *scope), work)
+            noop = timed_verify("no-op verify (inputs unchanged)", journey("verify", *scope), work)
+        check = timed("journey check (no engine)", journey("check", "--root", str(work)), work)
+        return Figures(cold, cold_plain, warm, warm_plain, noop, check)
 
 
-def overhead(timings: Sequence[Timing]) -> float | None:
-    """``verify --force`` time over plain buildx time, or None when either did not succeed."""
-    force = next(t for t in timings if t.step.startswith("warm re-verify"))
-    plain = timings[-1]
-    if force.exit_code or plain.exit_code or plain.seconds <= 0:
+def ratio(verify: Timing, plain: Timing) -> float | None:
+    """``verify`` time over ``plain`` time, or None when either did not succeed."""
+    if verify.exit_code or plain.exit_code or plain.seconds <= 0:
         return None
-    return round(force.seconds / plain.seconds, 2)
+    return round(verify.seconds / plain.seconds, 2)
 
 
-def render(timings: Sequence[Timing], ratio: float | None) -> str:
-    """Render the side-by-side table printed on stdout."""
+def breakdown(timing: Timing) -> dict[str, float]:
+    """Sum verify's per-step seconds over its snippets (worker time: parallel jobs overlap)."""
+    total: dict[str, float] = {}
+    for outcome in timing.outcomes:
+        for step, seconds in (outcome.get("steps") or {}).items():
+            total[step] = total.get(step, 0.0) + float(seconds)
+    return {step: round(seconds, 1) for step, seconds in total.items()}
+
+
+def _verdict(value: float | None, target: float, unit: str) -> str:
+    """Say a figure against its target, or why there is none."""
+    if value is None:
+        return "n/a (a step failed: see its exit code)"
+    mark = "within" if value <= target else "OVER"
+    return f"{value:.2f}{unit} ({mark} the {target:.2f}{unit} target)"
+
+
+def _skipped(timing: Timing) -> str:
+    """Say how many snippets a verify skipped as unchanged."""
+    unchanged = sum(1 for o in timing.outcomes if o.get("status") == "unchanged")
+    return f"{unchanged} of {len(timing.outcomes)} snippets skipped as unchanged"
+
+
+def render(figures: Figures) -> str:
+    """Render the side-by-side tables printed on stdout and written to build/bench.txt."""
     lines = ["| step | seconds | exit |", "| --- | ---: | ---: |"]
-    lines += [f"| {t.step} | {t.seconds:.1f} | {t.exit_code} |" for t in timings]
-    verdict = f"{ratio:.2f}x" if ratio is not None else "n/a (a step failed: see its exit code)"
-    lines += ["", f"Overhead of `journey verify --force` over plain `docker buildx build`: {verdict}"]
+    lines += [f"| {t.step} | {t.seconds:.1f} | {t.exit_code} |" for t in figures.all()]
+    cold = ratio(figures.cold_verify, figures.cold_plain)
+    warm = ratio(figures.warm_verify, figures.warm_plain)
+    noop = figures.noop_verify
+    lines += [
+        "",
+        f"Cold overhead (verify --force --no-cache / buildx --no-cache): {_verdict(cold, RATIO_TARGET, 'x')}",
+        f"Warm overhead (verify --force / warm buildx): {_verdict(warm, RATIO_TARGET, 'x')}",
+        f"No-op verify: {_verdict(None if noop.exit_code else noop.seconds, NOOP_TARGET, ' s')}; "
+        + _skipped(noop),
+        "",
+        "Where verify's time goes (seconds summed over snippets; jobs run in parallel, so sums can",
+        "exceed the wall time; `(beside)` runs in its own thread during measure and probes):",
+        "",
+        "| step | cold | warm |",
+        "| --- | ---: | ---: |",
+    ]
+    cold_steps, warm_steps = breakdown(figures.cold_verify), breakdown(figures.warm_verify)
+    for step in dict.fromkeys([*cold_steps, *warm_steps]):
+        lines.append(f"| {step} | {cold_steps.get(step, 0.0):.1f} | {warm_steps.get(step, 0.0):.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -167,13 +312,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("snippets", nargs="*", metavar="SNIPPET", help="snippet ids or volumes (default all)")
     parser.add_argument("--json", metavar="PATH", help="also write the timings as JSON to PATH")
     args = parser.parse_args(argv)
-    timings = run(find_root(), args.snippets)
-    ratio = overhead(timings)
-    sys.stdout.write(render(timings, ratio))
+    root = find_root()
+    figures = run(root, args.snippets)
+    table = render(figures)
+    sys.stdout.write(table)
+    report = root / REPORT
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(table, encoding="utf-8")
     if args.json:
-        payload = {"timings": [asdict(t) for t in timings], "overhead": ratio}
+        payload = {
+            "timings": [asdict(t) for t in figures.all()],
+            "cold_ratio": ratio(figures.cold_verify, figures.cold_plain),
+            "warm_ratio": ratio(figures.warm_verify, figures.warm_plain),
+        }
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    return 1 if any(t.exit_code for t in timings) else 0
+    return 1 if any(t.exit_code for t in figures.all()) else 0
 
 
 if __name__ == "__main__":
