@@ -1,6 +1,9 @@
 """``python -m journey.bench`` (``make bench``): how fast verification is, side by side, in one run.
 
-It measures, on a throw-away copy of the repository (recorded results stay exactly as they are):
+It measures, on a throw-away copy of the repository (recorded results stay exactly as they are).
+The ratios compare like with like: the snippets verify builds images for (a build, every base in the
+engine), verified, against plain buildx building the same images; a full re-verify of every snippet
+(checks-only ones too) is shown beside them.
 
 1. cold: ``journey verify --force --no-cache`` with no recorded results and an empty measuring cache,
    against plain ``docker buildx build --no-cache`` of the same images (same command line, same
@@ -85,6 +88,7 @@ class Figures:
     cold_plain: Timing
     warm_verify: Timing
     warm_plain: Timing
+    full_verify: Timing
     noop_verify: Timing
     check: Timing
 
@@ -95,6 +99,7 @@ class Figures:
             self.cold_plain,
             self.warm_verify,
             self.warm_plain,
+            self.full_verify,
             self.noop_verify,
             self.check,
         ]
@@ -170,12 +175,10 @@ def _requests(snippet: Snippet, *, no_cache: bool) -> list[BuildRequest]:
 def plain_buildx(work: Path, snippets: Sequence[Snippet], *, no_cache: bool) -> Timing:
     """Build the same images with nothing but ``docker buildx build``; remove them afterwards.
 
-    A snippet whose base the engine lacks is left out, as verify builds nothing for it (it records
-    it as not verified). The module proxy is served only while these builds run, as verify serves it
+    The module proxy is served only while these builds run, as verify serves it
     only while it builds.
     """
-    chosen = [s for s in snippets if all(_image_id(ref) for ref in base_refs(s))]
-    requests = [request for snippet in chosen for request in _requests(snippet, no_cache=no_cache)]
+    requests = [request for snippet in snippets for request in _requests(snippet, no_cache=no_cache)]
     label = "cold" if no_cache else "warm"
     tags = [f"{TAG_PREFIX}/{request.slug}:{label}" for request in requests]
     step = f"plain docker buildx build{' --no-cache' if no_cache else ''}, {len(tags)} images ({label})"
@@ -183,7 +186,7 @@ def plain_buildx(work: Path, snippets: Sequence[Snippet], *, no_cache: bool) -> 
     worst = 0
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix="journey-bench-meta-") as meta, serving_for(chosen, work):
+        with tempfile.TemporaryDirectory(prefix="journey-bench-meta-") as meta, serving_for(snippets, work):
             for index, (request, tag) in enumerate(zip(requests, tags, strict=True)):
                 argv = buildx_argv(request, tag, Path(meta) / f"{index}.json")
                 done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -229,25 +232,45 @@ def verified_tags_kept(snippets: Sequence[Snippet]) -> Iterator[None]:
                 subprocess.run(["docker", "image", "rm", new], capture_output=True, check=False)
 
 
+def building(snippets: Sequence[Snippet]) -> list[Snippet]:
+    """Return the snippets verify builds images for: a build, and every base in the engine.
+
+    These are the snippets plain buildx can be compared on; the others (checks only, or a base that
+    cannot be had and is recorded as not verified) have no build to compare with.
+    """
+    return [s for s in snippets if s.build is not None and all(_image_id(ref) for ref in base_refs(s))]
+
+
 def run(root: Path, ids: Sequence[str]) -> Figures:
     """Measure every step on a copy of ``root``; return the timings."""
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         work = copy_repository(root, Path(tmp) / "repo")
         snippets = select(discover(work), list(ids))
+        builds = building(snippets)
         forget_results(work, snippets)
-        scope = ["--root", str(work), "--json", *[s.id for s in snippets]]
+        every = ["--root", str(work), "--json", *[s.id for s in snippets]]
+        same = ["--root", str(work), "--json", *[s.id for s in builds]]
         with verified_tags_kept(snippets):
-            cold_plain = plain_buildx(work, snippets, no_cache=True)
+            cold_plain = plain_buildx(work, builds, no_cache=True)
             cold = timed_verify(
-                "cold verify --force --no-cache (no results, no caches)",
-                journey("verify", "--force", "--no-cache", *scope),
+                f"cold verify --force --no-cache, the {len(builds)} building snippets",
+                journey("verify", "--force", "--no-cache", *same),
                 work,
             )
-            warm_plain = plain_buildx(work, snippets, no_cache=False)
-            warm = timed_verify("warm re-verify --force", journey("verify", "--force", *scope), work)
-            noop = timed_verify("no-op verify (inputs unchanged)", journey("verify", *scope), work)
+            warm_plain = plain_buildx(work, builds, no_cache=False)
+            warm = timed_verify(
+                f"warm re-verify --force, the {len(builds)} building snippets",
+                journey("verify", "--force", *same),
+                work,
+            )
+            full = timed_verify(
+                f"re-verify --force, all {len(snippets)} snippets (checks-only ones too)",
+                journey("verify", "--force", *every),
+                work,
+            )
+            noop = timed_verify("no-op verify (inputs unchanged)", journey("verify", *every), work)
         check = timed("journey check (no engine)", journey("check", "--root", str(work)), work)
-        return Figures(cold, cold_plain, warm, warm_plain, noop, check)
+        return Figures(cold, cold_plain, warm, warm_plain, full, noop, check)
 
 
 def ratio(verify: Timing, plain: Timing) -> float | None:
@@ -297,12 +320,12 @@ def render(figures: Figures) -> str:
         "Where verify's time goes (seconds summed over snippets; jobs run in parallel, so sums can",
         "exceed the wall time; `(beside)` runs in its own thread during measure and probes):",
         "",
-        "| step | cold | warm |",
-        "| --- | ---: | ---: |",
+        "| step | cold | warm | all snippets |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    cold_steps, warm_steps = breakdown(figures.cold_verify), breakdown(figures.warm_verify)
-    for step in dict.fromkeys([*cold_steps, *warm_steps]):
-        lines.append(f"| {step} | {cold_steps.get(step, 0.0):.1f} | {warm_steps.get(step, 0.0):.1f} |")
+    steps = [breakdown(t) for t in (figures.cold_verify, figures.warm_verify, figures.full_verify)]
+    for step in dict.fromkeys(name for one in steps for name in one):
+        lines.append("| " + " | ".join([step, *(f"{one.get(step, 0.0):.1f}" for one in steps)]) + " |")
     return "\n".join(lines) + "\n"
 
 
