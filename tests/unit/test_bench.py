@@ -22,6 +22,7 @@ def _figures(cold_exit: int = 0) -> Figures:
         cold_plain=Timing("plain cold", 10.0, 0),
         warm_verify=_verify(3.0, {"build": 0.5, "probes": 0.25}),
         warm_plain=Timing("plain warm", 2.0, 0),
+        steady_verify=_verify(2.4, {"build": 0.5}),
         full_verify=_verify(30.0, {"checks (beside)": 10.0}),
         noop_verify=noop,
         check=Timing("check", 0.4, 0),
@@ -46,8 +47,9 @@ def test_table_shows_both_ratios_against_the_target_and_the_noop_skips() -> None
     assert "Cold overhead (verify --force --no-cache / buildx --no-cache): 2.00x (OVER" in table
     assert "Warm overhead (verify --force / warm buildx): 1.50x (OVER" in table
     assert "No-op verify: 0.80 s (within the 2.00 s target); 1 of 1 snippets skipped" in table
-    assert "| build | 16.0 | 1.0 | 0.0 |" in table
-    assert "| checks (beside) | 0.0 | 0.0 | 20.0 |" in table
+    assert "Warm overhead, steady state (second verify --force): 1.20x (OVER" in table
+    assert "| build | 16.0 | 1.0 | 1.0 | 0.0 |" in table
+    assert "| checks (beside) | 0.0 | 0.0 | 0.0 | 20.0 |" in table
 
 
 def test_a_failed_cold_verify_has_no_ratio_but_keeps_its_row() -> None:
