@@ -239,14 +239,17 @@ def serving_for(snippets: Iterable[Snippet], root: Path) -> Iterator[ModProxy | 
     """Serve the modules of these snippets' build contexts if a base of theirs asks for it.
 
     The verifier wraps its builds in this (and builds with ``--network host``); it yields None and
-    serves nothing when no base is a stand-in whose GOPROXY points at the host.
+    serves nothing when no base is a stand-in whose GOPROXY points at the host, or when no build context
+    has a go.sum (nothing to download).
     """
     from journey.manifest import base_refs  # noqa: PLC0415
 
     chosen = [s for s in snippets if s.build is not None and s.context_dir is not None]
+    contexts = [s.context_dir for s in chosen if s.context_dir is not None]
     port = proxy_port(dict.fromkeys(ref for s in chosen for ref in base_refs(s)))
-    if port is None:
+    # No go.sum anywhere means no module to download: leave the port free (another checkout may use it).
+    if port is None or not any((context / "go.sum").is_file() for context in contexts):
         yield None
         return
-    with serving_modules([s.context_dir for s in chosen if s.context_dir is not None], root, port) as proxy:
+    with serving_modules(contexts, root, port) as proxy:
         yield proxy

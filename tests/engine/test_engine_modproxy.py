@@ -123,6 +123,8 @@ def test_serving_for_snippets_follows_their_bases(fixture_root):
     snippets = {s.name: s for s in discover(fixture_root)[0].snippets}
     with modproxy.serving_for([snippets["scratch"]], REPO) as nothing:
         assert nothing is None  # FROM scratch: no base asks for a module proxy
+    with modproxy.serving_for([snippets["multistage"]], REPO) as nothing:
+        assert nothing is None  # the Go stand-in, but no go.sum: nothing to download, the port stays free
     with modproxy.serving_for([snippets["modules"], snippets["scratch"]], REPO) as proxy:
         assert proxy is not None
         assert proxy.port == modproxy.DEFAULT_PORT
