@@ -8,6 +8,7 @@ it and a contributor knows the next step.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -310,6 +311,30 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
     return problems + _orphan_results(root, volumes)
 
 
+def check_bases_record(root: Path) -> list[Problem]:
+    """``results/bases/bases.md`` (shown on a page) says what ``bases.json`` recorded, nothing else."""
+    from journey.bases import RESULTS_DIR as BASES_DIR  # noqa: PLC0415 - only needed here
+    from journey.bases import render_markdown  # noqa: PLC0415
+
+    folder = root / BASES_DIR
+    record = folder / "bases.json"
+    if not record.is_file():
+        return []
+    try:
+        rows = json.loads(record.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        return [Problem(_rel(root, record), exc.lineno, f"not valid JSON: {exc.msg}", "run `journey bases`")]
+    try:
+        expected = render_markdown(rows)
+    except (KeyError, TypeError) as exc:
+        return [Problem(_rel(root, record), 1, f"not a bases record ({exc!r})", "run `journey bases`")]
+    page = folder / "bases.md"
+    if page.is_file() and page.read_text(encoding="utf-8") == expected:
+        return []
+    hint = "bases.md is rendered from bases.json: run `journey bases` and commit both"
+    return [Problem(_rel(root, page), 1, "differs from bases.json (or is missing)", hint)]
+
+
 def _orphan_results(root: Path, volumes: list[Volume]) -> list[Problem]:
     """Flag results whose snippet is gone: a page would keep showing facts about nothing."""
     known = {s.id for s in all_snippets(volumes)}
@@ -407,6 +432,7 @@ def run_check(root: Path) -> list[Problem]:
     problems += check_coverage(root, volumes, includes) if snippet_files else []
     problems += check_lint_coverage(root, volumes) if snippet_files else []
     problems += check_results(root, volumes)
+    problems += check_bases_record(root)
     problems += check_nav(root, volumes)
     return sorted(set(problems))
 

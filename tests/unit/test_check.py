@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
+from journey.bases import render_markdown
 from journey.check import check, run_check
 from journey.cli import main
 from journey.digest import source_digest
@@ -15,8 +16,8 @@ from journey.manifest import discover
 from journey.record import result_path, write_result
 from journey.render import write_snippet_fragments, write_volume_fragments
 
-if TYPE_CHECKING:
-    from pathlib import Path
+#: The repository's real bases record, as `journey bases` wrote it.
+REAL_BASES = Path(__file__).resolve().parents[2] / "results/bases/bases.json"
 
 MKDOCS = """\
 site_name: fixture
@@ -249,6 +250,22 @@ def test_result_of_a_removed_snippet(repo):
     assert problems(repo) == [
         ("results/vol1/ghost/result.json:1: result for unknown snippet vol1/ghost"
         " (hint: delete results/vol1/ghost/ (or restore snippets/vol1/ghost/))")
+    ]
+
+
+def test_bases_table_must_say_what_bases_json_recorded(repo):
+    # The real record's first row (the debian stand-in), as `journey bases` wrote it.
+    real = REAL_BASES
+    rows = json.loads(real.read_text())[:1]
+    folder = repo / "results/bases"
+    folder.mkdir(parents=True)
+    (folder / "bases.json").write_text(json.dumps(rows) + "\n")
+    (folder / "bases.md").write_text(render_markdown(rows))
+    assert problems(repo) == []
+    edit(folder / "bases.md", "| stand-in |", "| real |")
+    assert problems(repo) == [
+        ("results/bases/bases.md:1: differs from bases.json (or is missing)"
+        " (hint: bases.md is rendered from bases.json: run `journey bases` and commit both)"),
     ]
 
 
