@@ -9,21 +9,48 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup host-deps engine bases verify check render site serve test test-browser lint bench clean
+.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-browser lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(VENV)/.installed: pyproject.toml
+UV := $(BIN)/uv
+# Installs come from the lock files only (hash-checked, no dependency resolution): `make lock` refreshes them.
+UV_SYNC := $(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/tooling.txt
+UV_EDITABLE := $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+
+$(VENV)/.tooling: requirements/tooling.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements/tooling.txt
+	touch $@
+
+# The site and the verifier: the tool, MkDocs and the linters/emulators that snippets' checks run.
+$(VENV)/.site: $(VENV)/.tooling requirements/site.txt pyproject.toml
+	rm -f $(VENV)/.test
+	$(UV_SYNC) requirements/site.txt
+	$(UV_EDITABLE)
 	GOBIN=$(abspath $(BIN)) go install $(ACTIONLINT)
 	touch $@
 
-setup: $(VENV)/.installed ## the Python tool and the linters, in .venv
+# Everything the site needs plus the repository's tests (a superset: it also counts as the site's install).
+$(VENV)/.test: $(VENV)/.tooling requirements/test.txt pyproject.toml
+	$(UV_SYNC) requirements/test.txt
+	$(UV_EDITABLE)
+	GOBIN=$(abspath $(BIN)) go install $(ACTIONLINT)
+	touch $@ $(VENV)/.site
 
-host-deps: ## host programs from Debian packages (debootstrap, chromium, docker-registry)
-	bash scripts/host-deps.sh
+setup: $(VENV)/.site ## the Python tool, MkDocs and the snippets' linters, in .venv (from the lock files)
+
+setup-test: $(VENV)/.test ## setup, plus the repository's test and lint tools
+
+lock: $(VENV)/.tooling ## re-resolve pyproject.toml's pins into the hash-checked lock files under requirements/
+	bash scripts/lock.sh
+
+host-deps: ## host programs verifying needs, from Debian packages (debootstrap, docker-registry)
+	bash scripts/host-deps.sh site
+
+host-deps-test: ## host programs the tests also need (chromium for the browser tests)
+	bash scripts/host-deps.sh test
 
 engine: ## a Docker engine with BuildKit: use the running one, or install and start it (root, Debian)
 	bash scripts/engine.sh
@@ -55,7 +82,7 @@ site: setup ## the site in site/, with every snippet verified (from recorded res
 serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-lint: setup ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the repository's own code
+lint: setup-test ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the repository's own code
 	$(BIN)/ruff check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
@@ -63,11 +90,11 @@ lint: setup ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the r
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/yamllint --strict .github/workflows
 
-test: bases lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
+test: bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
 	$(BIN)/pytest
 	$(JOURNEY) check
 
-test-browser: setup host-deps ## only the browser tests (Chromium); screenshots land in build/screenshots/
+test-browser: setup-test host-deps-test ## only the browser tests (Chromium); screenshots land in build/screenshots/
 	$(BIN)/pytest tests/browser
 
 bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
