@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-browser lint bench clean
+.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-browser lint bench cold-bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -99,6 +99,9 @@ test-browser: setup-test host-deps-test ## only the browser tests (Chromium); sc
 
 bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
 	$(BIN)/python -m journey.bench
+
+cold-bench: ## the cold path timed: wipe to the cold state (JOURNEY_COLD_OK=1, root), then make site and make test
+	bash scripts/cold.sh
 
 clean: ## remove the venv, the site and caches (recorded results stay)
 	rm -rf $(VENV) site build .cache

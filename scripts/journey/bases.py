@@ -102,6 +102,39 @@ def provenance_of(labels: Mapping[str, str], digest: str | None) -> str:
     return "real" if digest else "local"
 
 
+#: Labels that say where and when a stand-in was built, not what it is: a new machine builds the same
+#: image with other values, so they stay out of recorded results and out of the input digest.
+MACHINE_LABELS = frozenset({STANDIN + "built", STANDIN + "base-id", "org.opencontainers.image.created"})
+
+
+def stable_labels(labels: Mapping[str, str]) -> dict[str, str]:
+    """Return our labels that say what an image is (recipe, recipe digest, packages), sorted."""
+    return {
+        k: v
+        for k, v in sorted(labels.items())
+        if k.startswith("org.golangjourney.") and k not in MACHINE_LABELS
+    }
+
+
+def base_identity(image_id: str | None, digest: str | None, labels: Mapping[str, str]) -> str:
+    """Name what a base image is, the same on every machine that has the same image.
+
+    A pulled image is its registry digest. A stand-in is its stable labels: the recipe's digest and the
+    Debian package versions that matter, so a machine that builds the same recipe from the same
+    packages gets the same identity while its image ID (creation times) differs. Anything else is
+    only known by its local ID. An absent base is ``absent``.
+    """
+    if image_id is None:
+        return "absent"
+    if digest:
+        return digest
+    stable = stable_labels(labels)
+    if any(key.startswith(STANDIN) for key in stable):
+        text = json.dumps(stable, sort_keys=True, separators=(",", ":"))
+        return "stand-in:sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return image_id
+
+
 @dataclass(frozen=True)
 class Base:
     """A base image as the engine has it, and how it got there."""
@@ -122,10 +155,9 @@ class Base:
         """Return the ``environment.bases[]`` entry of result.json (ARCHITECTURE.md)."""
         return {
             "ref": self.ref,
-            "id": self.id,
             "digest": self.digest,
             "provenance": self.provenance,
-            "labels": {k: v for k, v in sorted(self.labels.items()) if k.startswith("org.golangjourney.")},
+            "labels": stable_labels(self.labels),
         }
 
 
@@ -369,7 +401,6 @@ def size_rows(
             {
                 "ref": ref,
                 "provenance": base.provenance,
-                "id": base.id,
                 "digest": base.digest,
                 "size": base.size,
                 "official_size": official.size if official else None,
@@ -378,7 +409,6 @@ def size_rows(
                 "standin_for": base.labels.get(STANDIN + "for"),
                 "recipe": base.labels.get(STANDIN + "recipe"),
                 "packages": base.labels.get(STANDIN + "packages"),
-                "built": base.labels.get(STANDIN + "built"),
                 "goproxy": base.labels.get(STANDIN + "goproxy"),
             }
         )
@@ -423,7 +453,7 @@ def render_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
         if row["provenance"] == "unavailable"
     ]
     notes += [
-        f"- `{row['ref']}`: built by `{row['recipe']}` on {str(row['built'])[:10]} from Debian packages "
+        f"- `{row['ref']}`: built by `{row['recipe']}` from Debian packages "
         f"({row['packages']})" + (f"; modules through `GOPROXY={row['goproxy']}`" if row["goproxy"] else "")
         for row in rows
         if row["provenance"] == "stand-in"

@@ -9,11 +9,12 @@ pinned by ``GOTOOLCHAIN=local``, and a module cache inside the checkout (``.cach
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -30,14 +31,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What every check runner gets: the checkout, the snippet, the run and its time budget."""
+    """What every check runner gets: the checkout, the snippet, the run and its limits.
+
+    ``idle`` stops a tool that hangs (no output, no CPU); ``deadline`` bounds waits that do no work
+    (a lock, a server coming up).
+    """
 
     root: Path
     snippet: Snippet
     session: Session
     deadline: Deadline
+    idle: float
     #: the built final image's ID (None for a files-only snippet), for checks that run it
     image_id: str | None = None
+    #: held while a check compiles Go on the host, so it never competes with a build for the cores
+    compile_slot: contextlib.AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
 
 
 #: A check runner: returns the recorded outcome ``{"name", "ok", "output"}`` or raises.
@@ -142,7 +150,7 @@ def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tup
         ) from exc
     result = ctx.session.run_process(
         argv,
-        deadline=ctx.deadline,
+        idle=ctx.idle,
         cwd=str(cwd),
         env=tool_env(ctx.root),
         what=VerificationError("", snippet=ctx.snippet.id, step=step),
@@ -258,12 +266,14 @@ def actionlint(ctx: CheckContext, check: Check) -> dict[str, Any]:
 
 @register("go-vet")
 def go_vet(ctx: CheckContext, check: Check) -> dict[str, Any]:
-    """Run ``go vet ./...`` in the Go module the snippet builds."""
-    return run_tool(ctx, check, ["go", "vet", "./..."], _workdir(ctx, check))
+    """Run ``go vet ./...`` in the Go module the snippet builds (it compiles: it takes the slot)."""
+    with ctx.compile_slot:
+        return run_tool(ctx, check, ["go", "vet", "./..."], _workdir(ctx, check))
 
 
 @register("go-test")
 def go_test(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run ``go test`` (``-race``, ``-cover`` as asked) the way the 2019 pipeline did, on today's Go."""
     argv = ["go", "test", *(["-race"] if check.race else []), *(["-cover"] if check.cover else []), "./..."]
-    return run_tool(ctx, check, argv, _workdir(ctx, check))
+    with ctx.compile_slot:
+        return run_tool(ctx, check, argv, _workdir(ctx, check))

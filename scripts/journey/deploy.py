@@ -517,7 +517,7 @@ def run_script(
     shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
     what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
     result = ctx.session.run_process(
-        list(spec.command), deadline=ctx.deadline, what=what, cwd=str(work), env=env
+        list(spec.command), idle=ctx.idle, what=what, cwd=str(work), env=env
     )
     return ScriptRun(result.returncode, result.output)
 

@@ -17,20 +17,29 @@ from typing import Any, Literal, NotRequired, TypedDict, cast
 from journey.errors import StaleError
 
 # Bump when the result format or the meaning of a measurement changes: every result becomes stale.
-RESULTS_VERSION = 1
+# 2: bases recorded without machine-specific IDs and labels; input digests over base identities.
+RESULTS_VERSION = 2
 RESULTS_DIR = "results"
 RESULT_NAME = "result.json"
 Status = Literal["verified", "not-verified"]
 # Fields that churn without anything real changing; kept in the file, ignored when comparing.
 _CHURN_TOP = ("verified_on",)
 _CHURN_IMAGE = ("build_seconds",)
+#: Byte counts that may move a little between two builds of the same inputs on two machines: a layer
+#: tar carries its files' times, so its gzip'd size moves by a few bytes, and a stand-in's apt layer
+#: by a few KB in 800 MB. Within this fraction a size has not changed (pages show three digits).
+SIZE_KEYS = frozenset({"size", "compressed_size", "payload_size"})
+SIZE_TOLERANCE = 0.001
 
 
 class Base(TypedDict):
-    """A base image the build used, and where it came from (``real`` or ``stand-in``)."""
+    """A base image the build used, and where it came from (``real``, ``stand-in``, ``unavailable``).
+
+    Nothing in it differs from machine to machine (no image ID, no build date): the same inputs give
+    the same record wherever they are verified.
+    """
 
     ref: str
-    id: str | None
     digest: str | None
     provenance: str
     labels: dict[str, str]
@@ -152,8 +161,19 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
 
 
 def materially_equal(old: Result | None, new: Result) -> bool:
-    """Tell whether two results differ only in build time and verification date."""
-    return old is not None and _material(old) == _material(new)
+    """Tell whether two results differ only in build time, date, and sizes within SIZE_TOLERANCE."""
+    return old is not None and _same(_material(old), _material(new))
+
+
+def _same(old: object, new: object, key: str = "") -> bool:
+    """Compare two JSON values exactly, except byte counts under SIZE_KEYS (relative tolerance)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_same(old[k], new[k], k) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b, key) for a, b in zip(old, new, strict=True))
+    if key in SIZE_KEYS and type(old) is int and type(new) is int:
+        return abs(old - new) <= SIZE_TOLERANCE * max(abs(old), abs(new))
+    return old == new
 
 
 def write_result(path: Path, result: Result) -> bool:

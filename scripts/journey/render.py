@@ -152,11 +152,11 @@ def short_ref(ref: str) -> str:
 
 def base_provenance(base: Base) -> str:
     """Return ``real``, ``stand-in``, ``local`` or ``unavailable`` (a base the engine did not have)."""
-    return "unavailable" if base["id"] is None and base["provenance"] != "stand-in" else base["provenance"]
+    return base["provenance"]
 
 
 def _standin_labels(base: Base) -> dict[str, str]:
-    """Return a stand-in's own labels without their common prefix (``for``, ``built``, ``packages``…)."""
+    """Return a stand-in's own labels without their common prefix (``for``, ``recipe``, ``packages``…)."""
     labels = base["labels"].items()
     return {k.removeprefix(STANDIN_PREFIX): v for k, v in labels if k.startswith(STANDIN_PREFIX)}
 
@@ -175,12 +175,10 @@ def _named_packages(packages: str, ref: str) -> list[str]:
 
 
 def standin_summary(base: Base) -> str:
-    """Say in one line what a stand-in is: what for, when, from what (the labels hold the rest)."""
+    """Say in one line what a stand-in is: what for, from what (the labels hold the rest)."""
     labels = _standin_labels(base)
     target = short_ref(labels.get("for") or base["ref"])
     text = f"offline stand-in for `{target}`"
-    if labels.get("built"):
-        text += f", built {labels['built'][:10]}"
     if labels.get("recipe"):
         text += f" by `{labels['recipe']}`"
     text += " from Debian packages"

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 
-from journey import engine, modproxy, record, render
-from journey.bases import RECIPES, provenance_of
-from journey.build import BuildRequest, Built, build
+from journey import engine, machine, modproxy, record, render
+from journey.bases import RECIPES, base_identity, provenance_of, stable_labels
+from journey.build import BuildRequest, Built, build, stage_dockerfile
 from journey.checks import CheckContext, run_checks, run_file_checks
 from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e
 from journey.digest import input_digest, source_digest
@@ -53,6 +54,11 @@ if TYPE_CHECKING:
 
 DEFAULT_JOBS = 2
 DEFAULT_TIMEOUT = 900
+#: Seconds without output and without CPU progress after which a build or a check is hung.
+DEFAULT_IDLE_TIMEOUT = 600
+#: Builds (and Go checks) at once: a cold Go compile uses every core, so two at once on a small
+#: machine only double the memory and the time of each. Snippets still measure and probe in parallel.
+DEFAULT_BUILD_JOBS = max(1, (os.cpu_count() or 1) // 4)
 LOCK_PATH = Path(".cache") / "verify.lock"
 OUR_LABELS = "org.golangjourney."
 
@@ -72,6 +78,8 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     json: bool = False
     no_cache: bool = False
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    build_jobs: int = DEFAULT_BUILD_JOBS
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ class Context:
     engine: EngineInfo
     reporter: Reporter
     cache: LayerCache
+    #: taken by every build and every Go check (see DEFAULT_BUILD_JOBS)
+    compile_slot: threading.BoundedSemaphore
 
 
 @dataclass(frozen=True)
@@ -110,14 +120,18 @@ class BaseImage:
         """Say where it came from, as ``journey bases`` does; ``unavailable`` when the engine lacks it."""
         return provenance_of(self.labels, self.digest) if self.id else "unavailable"
 
+    @property
+    def identity(self) -> str:
+        """What the base is, spelled the same on every machine that has the same image (input digest)."""
+        return base_identity(self.id, self.digest, self.labels)
+
     def as_result(self) -> dict[str, Any]:
-        """Return the ``environment.bases[]`` entry of result.json."""
+        """Return the ``environment.bases[]`` entry of result.json: nothing that differs by machine."""
         return {
             "ref": self.ref,
-            "id": self.id,
             "digest": self.digest,
             "provenance": self.provenance,
-            "labels": dict(sorted(self.labels.items())),
+            "labels": stable_labels(self.labels),
         }
 
 
@@ -141,7 +155,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=_positive_int,
         default=DEFAULT_TIMEOUT,
-        help=f"seconds per snippet for build, run, probes and checks (default {DEFAULT_TIMEOUT})",
+        help="seconds per snippet for waits that do no work of their own: containers getting ready, "
+        f"probes, loopback servers (default {DEFAULT_TIMEOUT}); builds and checks are never stopped "
+        "for wall time, only when --idle-timeout says they hang",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_positive_int,
+        default=DEFAULT_IDLE_TIMEOUT,
+        help="seconds a build or a check may go without output and without CPU progress before it is "
+        f"stopped as hung (default {DEFAULT_IDLE_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--build-jobs",
+        type=_positive_int,
+        default=DEFAULT_BUILD_JOBS,
+        help=f"builds and Go checks at once (default {DEFAULT_BUILD_JOBS}: a quarter of the cores, "
+        "at least 1)",
     )
     parser.add_argument(
         "--no-cache",
@@ -178,6 +208,8 @@ def options_from(args: argparse.Namespace) -> Options:
         timeout=float(getattr(args, "timeout", DEFAULT_TIMEOUT)),
         json=bool(getattr(args, "json", False)),
         no_cache=bool(getattr(args, "no_cache", False)),
+        idle_timeout=float(getattr(args, "idle_timeout", DEFAULT_IDLE_TIMEOUT)),
+        build_jobs=int(getattr(args, "build_jobs", DEFAULT_BUILD_JOBS)),
     )
 
 
@@ -198,7 +230,12 @@ def run_verify(args: argparse.Namespace) -> int:
         session = Session(client)
         with Reporter() as reporter:
             ctx = Context(
-                options, session, engine.info(client), reporter, LayerCache(options.root / ".cache")
+                options,
+                session,
+                engine.info(client),
+                reporter,
+                LayerCache(options.root / ".cache"),
+                threading.BoundedSemaphore(options.build_jobs),
             )
             outcomes = _verify_planned(ctx, snippets)
             _render_volumes(options.root, volumes, outcomes)
@@ -355,10 +392,15 @@ def plan(ctx: Context, snippet: Snippet) -> Plan | Outcome:
     except (OSError, docker.errors.DockerException) as exc:
         error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step="digest")
         return Outcome(snippet.id, "failed", error=error)
-    ids = {b.ref: b.id or "absent" for b in bases}
-    inputs = input_digest(source, ids, ctx.engine.engine, ctx.engine.buildx)
+    identities = {b.ref: b.identity for b in bases}
+    inputs = input_digest(source, identities, ctx.engine.engine, ctx.engine.buildx)
     recorded = record.read_result_quietly(record.result_path(ctx.options.root, snippet.id))
-    if recorded is not None and recorded.get("input_digest") == inputs and not ctx.options.force:
+    fresh = recorded is not None and recorded.get("input_digest") == inputs
+    if (
+        fresh
+        and not ctx.options.force
+        and machine.verified_here(ctx.options.root, ctx.session, snippet, inputs)
+    ):
         return Outcome(snippet.id, "unchanged")
     return Plan(snippet, bases, source, inputs)
 
@@ -408,8 +450,7 @@ def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | Non
         reason = f"base image {', '.join(absent)} cannot be had here (no registry, no stand-in recipe)"
         result = _result(ctx, snippet, bases, (item.source, item.inputs), reason=reason)
         step("checks")
-        context = CheckContext(ctx.options.root, snippet, ctx.session, Deadline(ctx.options.timeout))
-        result["checks"] = [cast("record.Outcome", c) for c in run_file_checks(context)]
+        result["checks"] = [cast("record.Outcome", c) for c in run_file_checks(_check_context(ctx, snippet))]
     else:
         result = _measured_result(ctx, snippet, bases, (item.source, item.inputs), step)
     step("record")
@@ -430,12 +471,10 @@ def _measured_result(
     built: list[Built] = []
     try:
         if snippet.build is not None:
-            built = _build_all(ctx, snippet, deadline, step)
+            built = _build_all(ctx, snippet, step)
         image_id = built[0].image_id if built else None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
-            checks = pool.submit(
-                _timed_checks, CheckContext(ctx.options.root, snippet, ctx.session, deadline, image_id), step
-            )
+            checks = pool.submit(_timed_checks, _check_context(ctx, snippet, deadline, image_id), step)
             if built:
                 _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
             step("checks")
@@ -446,6 +485,21 @@ def _measured_result(
     finally:
         _untag(ctx.session, built)
     return result
+
+
+def _check_context(
+    ctx: Context, snippet: Snippet, deadline: Deadline | None = None, image_id: str | None = None
+) -> CheckContext:
+    """Return what a snippet's checks get: its limits, the built image, the shared compile slot."""
+    return CheckContext(
+        ctx.options.root,
+        snippet,
+        ctx.session,
+        deadline or Deadline(ctx.options.timeout),
+        ctx.options.idle_timeout,
+        image_id,
+        compile_slot=ctx.compile_slot,
+    )
 
 
 def _timed_checks(context: CheckContext, step: _Step) -> list[dict[str, Any]]:
@@ -475,26 +529,34 @@ def _measure_and_probe(
         result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
 
 
-def _build_all(ctx: Context, snippet: Snippet, deadline: Deadline, step: _Step) -> list[Built]:
-    """Build the final image, then each ``build.stages`` stage (``--target``) for measuring."""
+def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
+    """Build the final image, then each ``build.stages`` stage (``--target``) for measuring.
+
+    Each build waits for the compile slot; the Dockerfile is a staged copy whose own ignore file keeps
+    the tool's manifests out of the build context (build.stage_dockerfile), so editing a
+    ``snippet.yml`` never invalidates a ``COPY . .`` layer.
+    """
     spec = snippet.build
     assert spec is not None  # noqa: S101 - only called for snippets that build
     assert snippet.context_dir is not None  # noqa: S101
     assert snippet.dockerfile_path is not None  # noqa: S101
     slug = f"{snippet.volume}-{snippet.name}".lower()
+    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
     built: list[Built] = []
     for target, suffix in [(spec.target, ""), *((stage, f"-{stage}") for stage in spec.stages)]:
         request = BuildRequest(
             snippet.id,
             snippet.context_dir,
-            snippet.dockerfile_path,
+            dockerfile,
             _tag_safe(slug + suffix),
             target,
             spec.args,
             no_cache=ctx.options.no_cache,
         )
-        step(request.step)
-        built.append(build(ctx.session, request, deadline))
+        step(f"queued ({request.step} waits for a build slot)")
+        with ctx.compile_slot:
+            step(request.step)
+            built.append(build(ctx.session, request, ctx.options.idle_timeout))
     return built
 
 
@@ -631,6 +693,7 @@ def _record(ctx: Context, snippet: Snippet, result: record.Result) -> bool:
     changed = record.write_result(path, result)
     recorded = record.read_result(path) or result
     render.write_snippet_fragments(ctx.options.root, snippet, recorded)
+    machine.remember(ctx.options.root, ctx.session, snippet, result["input_digest"])
     return changed
 
 

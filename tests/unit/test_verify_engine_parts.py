@@ -16,7 +16,7 @@ from journey.checks import CHECKS, register, tool_env
 from journey.errors import ExitCode, JourneyError, VerificationError
 from journey.measure import _history_from_sizes, gzip_size
 from journey.progress import Outcome, _done_line
-from journey.session import Deadline, Session, tail
+from journey.session import Deadline, Session, group_cpu_seconds, tail
 from journey.verify import BusyError, verify_lock
 
 
@@ -161,3 +161,48 @@ def test_done_lines_name_snippet_step_and_cause():
         _done_line(Outcome("vol1/z", "verified", changed=True, seconds=2.0))
         == "vol1/z: verified (result rewritten, 2.0 s)"
     )
+
+
+def test_run_process_stops_a_silent_idle_child_as_hung():
+    session = Session(client=None)
+    what = VerificationError("", snippet="vol1/x", step="build")
+    with pytest.raises(VerificationError) as caught:
+        session.run_process(
+            [sys.executable, "-c", "print('started', flush=True); import time; time.sleep(60)"],
+            idle=1,
+            what=what,
+        )
+    assert caught.value.message == (
+        "vol1/x: build: hung: no output and no CPU progress for 1 s (--idle-timeout); stopped"
+    )
+    assert "started" in caught.value.log_tail
+
+
+def test_run_process_lets_a_silent_child_that_computes_outlive_the_idle_limit():
+    # A compiler prints nothing for minutes but burns CPU: slow, not hung.
+    session = Session(client=None)
+    busy = "import time\nend = time.monotonic() + 3\nwhile time.monotonic() < end: pass\nprint('done')"
+    result = session.run_process(
+        [sys.executable, "-c", busy], idle=1, what=VerificationError("", snippet="x")
+    )
+    assert result.returncode == 0
+    assert result.output == "done\n"
+    assert result.seconds >= 3
+
+
+def test_run_process_lets_a_child_that_keeps_printing_outlive_the_idle_limit():
+    session = Session(client=None)
+    chatty = "import time\nfor i in range(6):\n    print(i, flush=True); time.sleep(0.5)"
+    result = session.run_process(
+        [sys.executable, "-c", chatty], idle=1, what=VerificationError("", snippet="x")
+    )
+    assert result.output.split() == ["0", "1", "2", "3", "4", "5"]
+
+
+def test_group_cpu_seconds_counts_the_children_of_a_process_group():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.monotonic() + 1\nwhile time.monotonic() < end: pass"],
+        start_new_session=True,
+    )
+    proc.wait()
+    assert group_cpu_seconds(os.getpgid(0)) > 0.5  # ours, with the reaped child's second of CPU
