@@ -98,7 +98,7 @@ test-browser: setup-test host-deps-test ## only the browser tests (Chromium); sc
 	$(BIN)/pytest tests/browser
 
 bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
-	$(BIN)/python -m journey.bench
+	$(BIN)/python -m journey_bench
 
 cold-bench: ## the cold path timed: wipe to the cold state (JOURNEY_COLD_OK=1, root), then make site and make test
 	bash scripts/cold.sh

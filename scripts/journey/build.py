@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journey.errors import VerificationError
+from journey.layout import cache_dir, write_if_changed
 from journey.session import Session, tail
 
 if TYPE_CHECKING:
@@ -78,7 +79,6 @@ def build(session: Session, request: BuildRequest, idle: float) -> Built:
 
 #: Files of the tool that sit in build contexts (a snippet's manifest) and must never reach a build.
 TOOL_FILES = ("snippet.yml",)
-STAGED_DIR = Path(".cache") / "dockerfiles"
 
 
 def stage_dockerfile(root: Path, snippet_id: str, dockerfile: Path, context: Path) -> Path:
@@ -89,7 +89,7 @@ def stage_dockerfile(root: Path, snippet_id: str, dockerfile: Path, context: Pat
     ``snippet.yml`` in the context (the service folder's) is not sent, and an edit to it changes no
     layer. The Dockerfile's bytes are the reader's, so the image is the one the reader builds.
     """
-    folder = root / STAGED_DIR / snippet_id
+    folder = cache_dir(root, "dockerfiles", *snippet_id.split("/"))
     folder.mkdir(parents=True, exist_ok=True)
     staged = folder / dockerfile.name
     rules = ""
@@ -98,15 +98,9 @@ def stage_dockerfile(root: Path, snippet_id: str, dockerfile: Path, context: Pat
         rules = own.read_text(encoding="utf-8").rstrip("\n") + "\n"
     rules += "# added by journey: the tool's own files are not part of any build\n"
     rules += "".join(f"{name}\n" for name in TOOL_FILES)
-    _write_if_changed(staged, dockerfile.read_text(encoding="utf-8"))
-    _write_if_changed(folder / f"{dockerfile.name}.dockerignore", rules)
+    write_if_changed(staged, dockerfile.read_text(encoding="utf-8"))
+    write_if_changed(folder / f"{dockerfile.name}.dockerignore", rules)
     return staged
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    """Write a staged file only when its text changed (parallel runs of one snippet stay harmless)."""
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
 
 
 def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:

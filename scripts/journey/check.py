@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,10 @@ from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped
 
 from journey.digest import VCS_JUNK, source_digest, tree_files
 from journey.errors import ManifestError, StaleError
+from journey.layout import BASES_RESULTS, results_dir
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
-from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path, results_dir
-from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
+from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path
+from journey.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
 
 if TYPE_CHECKING:
     import re
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from journey.manifest import Snippet, Volume
+    from journey.options import CheckOptions
     from journey.record import Result
 
 _INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
@@ -313,10 +316,7 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
 
 def check_bases_record(root: Path) -> list[Problem]:
     """``results/bases/bases.md`` (shown on a page) says what ``bases.json`` recorded, nothing else."""
-    from journey.bases import RESULTS_DIR as BASES_DIR  # noqa: PLC0415 - only needed here
-    from journey.bases import render_markdown  # noqa: PLC0415
-
-    folder = root / BASES_DIR
+    folder = root / BASES_RESULTS
     record = folder / "bases.json"
     if not record.is_file():
         return []
@@ -325,7 +325,7 @@ def check_bases_record(root: Path) -> list[Problem]:
     except json.JSONDecodeError as exc:
         return [Problem(_rel(root, record), exc.lineno, f"not valid JSON: {exc.msg}", "run `journey bases`")]
     try:
-        expected = render_markdown(rows)
+        expected = render_bases(rows)
     except (KeyError, TypeError) as exc:
         return [Problem(_rel(root, record), 1, f"not a bases record ({exc!r})", "run `journey bases`")]
     page = folder / "bases.md"
@@ -421,7 +421,7 @@ def _pages(docs: Path) -> list[Path]:
     return sorted(p for p in docs.rglob("*.md") if not VCS_JUNK.intersection(p.parts))
 
 
-def run_check(root: Path) -> list[Problem]:
+def find_problems(root: Path) -> list[Problem]:
     """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``)."""
     root = root.resolve()
     volumes = discover(root)
@@ -439,7 +439,14 @@ def run_check(root: Path) -> list[Problem]:
 
 def check(root: Path) -> None:
     """Raise ``StaleError`` (exit 4) listing every gap; return quietly when there is none."""
-    problems = run_check(root)
+    problems = find_problems(root)
     if problems:
         noun = "gap" if len(problems) == 1 else "gaps"
         raise StaleError(f"{len(problems)} {noun} found", problems=tuple(str(p) for p in problems))
+
+
+def run_check(options: CheckOptions) -> int:
+    """``journey check``: each gap goes to stdout as ``path:line: problem (hint: …)``, then exit 4."""
+    check(options.root)
+    sys.stderr.write("journey check: ok\n")
+    return 0

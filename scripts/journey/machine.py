@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import docker.errors
 
-from journey.record import write_text_atomic
+from journey.layout import cache_dir, write_text_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,11 +22,8 @@ if TYPE_CHECKING:
     from journey.manifest import Snippet
     from journey.session import Session
 
-VERIFIED_DIR = (".cache", "verified")
-
-
 def _path(root: Path, snippet: Snippet) -> Path:
-    return root.joinpath(*VERIFIED_DIR, snippet.volume, f"{snippet.name}.json")
+    return cache_dir(root, "verified", snippet.volume, f"{snippet.name}.json")
 
 
 def _image_id(session: Session, snippet: Snippet) -> str | None:

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
-from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
 from journey.errors import StaleError
+from journey.layout import RESULTS, results_dir, write_text_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Bump when the result format or the meaning of a measurement changes: every result becomes stale.
 # 2: bases recorded without machine-specific IDs and labels; input digests over base identities.
 RESULTS_VERSION = 2
-RESULTS_DIR = "results"
+RESULTS_DIR = RESULTS
 RESULT_NAME = "result.json"
 Status = Literal["verified", "not-verified"]
 # Fields that churn without anything real changing; kept in the file, ignored when comparing.
@@ -104,11 +105,6 @@ class Result(TypedDict):
     outputs: dict[str, str]
 
 
-def results_dir(root: Path, snippet_id: str) -> Path:
-    """Return ``<root>/results/<volume>/<snippet>``."""
-    return root / RESULTS_DIR / snippet_id
-
-
 def result_path(root: Path, snippet_id: str) -> Path:
     """Return ``<root>/results/<volume>/<snippet>/result.json``."""
     return results_dir(root, snippet_id) / RESULT_NAME
@@ -135,22 +131,6 @@ def read_result(path: Path) -> Result | None:
         cause = f"{path}: result lacks {', '.join(missing)} (hint: run `journey verify`)"
         raise StaleError(cause)
     return cast("Result", data)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temp file in the same folder and ``os.replace``: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _material(result: Result | dict[str, Any]) -> dict[str, Any]:

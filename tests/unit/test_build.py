@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from journey.build import BuildRequest, buildx_argv, stage_dockerfile
-from journey.cli import build_parser
-from journey.verify import options_from
+from journey.cli import build_parser, options_for
+from journey.errors import UsageError
+from journey.options import VerifyOptions
 
 CONTEXT = Path("/repo/snippets/vol1/multistage")
 
@@ -40,17 +43,27 @@ def test_argv_with_no_cache_passes_it_before_the_context() -> None:
     assert argv[-1] == str(CONTEXT)
 
 
+def _options(argv: list[str]) -> VerifyOptions:
+    options = options_for(build_parser().parse_args(argv))
+    assert isinstance(options, VerifyOptions)
+    return options
+
+
 def test_verify_no_cache_option_is_parsed(tmp_path: Path) -> None:
-    argv = ["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"]
-    options = options_from(build_parser(argv).parse_args(argv))
+    options = _options(["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"])
     assert options.no_cache
     assert options.force
     assert options.ids == ("vol1/multistage",)
+    assert options.root == tmp_path.resolve()
 
 
 def test_verify_without_no_cache_keeps_the_cache(tmp_path: Path) -> None:
-    argv = ["verify", "--root", str(tmp_path)]
-    assert not options_from(build_parser(argv).parse_args(argv)).no_cache
+    assert not _options(["verify", "--root", str(tmp_path)]).no_cache
+
+
+def test_no_cache_without_force_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="add --force"):
+        _options(["verify", "--root", str(tmp_path), "--no-cache"])
 
 
 def test_staged_dockerfile_keeps_the_tools_manifest_out_of_the_context(tmp_path: Path) -> None:

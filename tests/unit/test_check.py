@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from journey.bases import render_markdown
-from journey.check import check, run_check
+from journey import cli
+from journey.check import check, find_problems
 from journey.cli import main
 from journey.digest import source_digest
 from journey.errors import ExitCode, StaleError
 from journey.manifest import discover
 from journey.record import result_path, write_result
-from journey.render import write_snippet_fragments, write_volume_fragments
+from journey.render import render_bases, write_snippet_fragments, write_volume_fragments
 
 #: The repository's real bases record, as `journey bases` wrote it.
 REAL_BASES = Path(__file__).resolve().parents[2] / "results/bases/bases.json"
@@ -105,7 +105,7 @@ def repo(tmp_path):
 
 
 def problems(root: Path) -> list[str]:
-    return [str(p) for p in run_check(root)]
+    return [str(p) for p in find_problems(root)]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -260,7 +260,7 @@ def test_bases_table_must_say_what_bases_json_recorded(repo):
     folder = repo / "results/bases"
     folder.mkdir(parents=True)
     (folder / "bases.json").write_text(json.dumps(rows) + "\n")
-    (folder / "bases.md").write_text(render_markdown(rows))
+    (folder / "bases.md").write_text(render_bases(rows))
     assert problems(repo) == []
     edit(folder / "bases.md", "| stand-in |", "| real |")
     assert problems(repo) == [
@@ -299,7 +299,7 @@ def test_cli_render_repairs_fragments_and_list_reports_freshness(repo, capsys):
 
 
 def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
-    monkeypatch.setitem(__import__("journey.cli").cli.DELEGATED, "bases", ("journey.no_such_module", "run"))
+    monkeypatch.setitem(cli.COMMANDS, "bases", ("journey.no_such_module", "run", "gone"))
     assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
     assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
 

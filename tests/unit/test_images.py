@@ -1,8 +1,8 @@
-"""What a base image is, independent of the machine that holds it (bases.base_identity)."""
+"""What a base image is, independent of the machine that holds it (images.base_identity)."""
 
 from __future__ import annotations
 
-from journey.bases import MACHINE_LABELS, base_identity, stable_labels
+from journey.images import MACHINE_LABELS, base_identity, stable_labels
 
 STANDIN = {
     "org.golangjourney.standin.for": "docker.io/library/golang:1.26-trixie",
