@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-browser lint bench cold-bench clean
+.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-unit test-browser lint bench cold-bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -84,6 +84,7 @@ serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet ch
 
 lint: setup-test ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the repository's own code
 	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile
@@ -93,6 +94,9 @@ lint: setup-test ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over 
 test: bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
 	$(BIN)/pytest
 	$(JOURNEY) check
+
+test-unit: setup-test ## every test that needs neither engine nor browser (DOCKER_HOST points nowhere to prove it)
+	DOCKER_HOST=unix:///nonexistent/journey-no-engine.sock $(BIN)/pytest -m "not engine and not browser" -q
 
 test-browser: setup-test host-deps-test ## only the browser tests (Chromium); screenshots land in build/screenshots/
 	$(BIN)/pytest tests/browser

@@ -47,7 +47,7 @@ MB = 1_000_000
 
 @dataclass(frozen=True)
 class Official:
-    """The real image's published uncompressed size (FACTS §2: docker-library/repo-info, linux/amd64)."""
+    """The real image's published uncompressed size (docker-library/repo-info, linux/amd64)."""
 
     size: int
     source: str = "docker-library/repo-info, linux/amd64, 2026"

@@ -1,9 +1,9 @@
 """Build a snippet's image with BuildKit, through ``docker buildx build``.
 
-docker-py cannot build with BuildKit (FACTS §7), so the build is a subprocess: ``--load`` puts the
-image into the engine's store for the SDK to measure and run, ``--metadata-file`` gives its ID
-without parsing progress output, and ``--network host`` lets RUN steps reach the module proxy the
-tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a registry").
+docker-py cannot build with BuildKit (docker/docker-py#2230, open), so the build is a subprocess:
+``--load`` puts the image into the engine's store for the SDK to measure and run, ``--metadata-file``
+gives its ID without parsing progress output, and ``--network host`` lets RUN steps reach the module
+proxy the tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a registry").
 """
 
 from __future__ import annotations

@@ -132,18 +132,34 @@ def check_markers(root: Path, path: Path) -> list[Problem]:
     rel = _rel(root, path)
     for number, kind, name in markers:
         if kind == "start" and name in open_at:
-            problems.append(Problem(rel, number, f"section {name!r} starts again before it ended",
-                                    f"close it with `--8<-- [end:{name}]` or rename one of them"))
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"section {name!r} starts again before it ended",
+                    f"close it with `--8<-- [end:{name}]` or rename one of them",
+                )
+            )
         elif kind == "start":
             open_at[name] = number
         elif name not in open_at:
-            problems.append(Problem(rel, number, f"`[end:{name}]` has no `[start:{name}]` before it",
-                                    f"add `--8<-- [start:{name}]` above it, or delete this marker"))
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"`[end:{name}]` has no `[start:{name}]` before it",
+                    f"add `--8<-- [start:{name}]` above it, or delete this marker",
+                )
+            )
         else:
             del open_at[name]
     problems += [
-        Problem(rel, number, f"`[start:{name}]` is never ended (pymdownx would include the rest of the file)",
-                f"add `--8<-- [end:{name}]` where the section stops")
+        Problem(
+            rel,
+            number,
+            f"`[start:{name}]` is never ended (pymdownx would include the rest of the file)",
+            f"add `--8<-- [end:{name}]` where the section stops",
+        )
         for name, number in open_at.items()
     ]
     return problems
@@ -393,21 +409,36 @@ def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
     docs = root / (config.get("docs_dir") or DOCS_DIR)
     listed = nav_pages(config["nav"])
     problems = [
-        Problem(MKDOCS_YML, _line_of(config_path, page), f"nav lists {page!r}, which does not exist",
-                f"create {_rel(root, docs)}/{page} or remove the entry")
-        for page in listed if not (docs / page).is_file()
+        Problem(
+            MKDOCS_YML,
+            _line_of(config_path, page),
+            f"nav lists {page!r}, which does not exist",
+            f"create {_rel(root, docs)}/{page} or remove the entry",
+        )
+        for page in listed
+        if not (docs / page).is_file()
     ]
     problems += [
-        Problem(_rel(root, page), 1, "page is not in the nav of mkdocs.yml",
-                f"add `- {_rel(docs, page)}` under `nav:` in mkdocs.yml")
-        for page in _pages(docs) if _rel(docs, page) not in listed
+        Problem(
+            _rel(root, page),
+            1,
+            "page is not in the nav of mkdocs.yml",
+            f"add `- {_rel(docs, page)}` under `nav:` in mkdocs.yml",
+        )
+        for page in _pages(docs)
+        if _rel(docs, page) not in listed
     ]
     for volume in volumes:
         path = volume.dir / VOLUME_NAME
         problems += [
-            Problem(_rel(root, path), _line_of(path, page), f"volume page {page!r} does not exist",
-                    f"create {_rel(root, docs)}/{page} or fix `pages:`")
-            for page in volume.pages if not (docs / page).is_file()
+            Problem(
+                _rel(root, path),
+                _line_of(path, page),
+                f"volume page {page!r} does not exist",
+                f"create {_rel(root, docs)}/{page} or fix `pages:`",
+            )
+            for page in volume.pages
+            if not (docs / page).is_file()
         ]
     return problems
 

@@ -516,9 +516,7 @@ def run_script(
     """Run the script from a copy (the snippet folder stays untouched), with the real CLIs."""
     shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
     what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
-    result = ctx.session.run_process(
-        list(spec.command), idle=ctx.idle, what=what, cwd=str(work), env=env
-    )
+    result = ctx.session.run_process(list(spec.command), idle=ctx.idle, what=what, cwd=str(work), env=env)
     return ScriptRun(result.returncode, result.output)
 
 

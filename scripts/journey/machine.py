@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from journey.manifest import Snippet
     from journey.session import Session
 
+
 def _path(root: Path, snippet: Snippet) -> Path:
     return cache_dir(root, "verified", snippet.volume, f"{snippet.name}.json")
 

@@ -1,6 +1,6 @@
 """Measure images the way readers meet them: ``docker images`` size, pull size, layers, payload.
 
-"Size" is ambiguous (FACTS §4): the uncompressed size ``docker images`` shows, and the compressed
+"Size" is ambiguous: the uncompressed size ``docker images`` shows, and the compressed
 size a registry stores and a pull moves. Both are recorded. The compressed size is the gzip of each
 layer tar (level 6, Go's and zlib's default, what ``docker push`` produces); it is cached per layer
 diff-id under ``.cache/layers/`` because a stand-in base's 800 MB only need compressing once.

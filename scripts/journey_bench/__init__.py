@@ -68,7 +68,7 @@ SKIPPED = (
 )
 TAG_PREFIX = "journey-bench"
 REPORT = Path("build") / "bench.txt"
-#: The targets the issue sets (issue 3): verify's overhead over plain buildx, and the no-op run.
+#: The targets this benchmark holds verify to: its overhead over plain buildx, and the no-op run.
 RATIO_TARGET = 1.10
 NOOP_TARGET = 2.0
 

@@ -71,8 +71,11 @@ def test_missing_title():
 
 
 def test_probe_needs_exactly_one_kind():
-    raw = {"title": "t", "build": {}, "probes": [{"name": "p", "exec": {"command": ["a"]},
-                                                 "expect_failure": {"command": ["b"]}}]}
+    raw = {
+        "title": "t",
+        "build": {},
+        "probes": [{"name": "p", "exec": {"command": ["a"]}, "expect_failure": {"command": ["b"]}}],
+    }
     error = error_of(raw)
     assert error.key == "probes[0]"
     assert "exactly one of http, exec, expect_failure" in error.message
