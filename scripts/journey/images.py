@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import docker.errors
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -100,7 +98,13 @@ class Image:
 
 
 def lookup(client: Any, ref: str) -> Image:  # noqa: ANN401 - docker.DockerClient is untyped
-    """Look ``ref`` up in the engine; an image it does not have comes back with ``id`` None."""
+    """Look ``ref`` up in the engine; an image it does not have comes back with ``id`` None.
+
+    The SDK is imported here, not at the top: the pages' renderer reads this module's labels, and
+    ``journey check`` (no engine) must not pay for the SDK (about 0.15 s).
+    """
+    import docker.errors  # noqa: PLC0415 - start-up time of engine-free commands, not a cycle
+
     try:
         found = client.images.get(ref)
     except docker.errors.ImageNotFound:
