@@ -29,8 +29,7 @@ import docker.errors
 from journey import engine, machine, modproxy, record, render
 from journey.bases import RECIPES, base_identity, provenance_of, stable_labels
 from journey.build import BuildRequest, Built, build, stage_dockerfile
-from journey.checks import CheckContext, run_checks, run_file_checks
-from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e
+from journey.checks import CheckContext
 from journey.digest import input_digest, source_digest
 from journey.errors import (
     ExitCode,
@@ -45,6 +44,7 @@ from journey.normalise import normalise, normalise_table
 from journey.probe import run_probes
 from journey.progress import Outcome, Reporter
 from journey.session import CancelledError, Deadline, Session
+from journey.tools import run_checks, run_file_checks
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
