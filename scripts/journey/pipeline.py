@@ -22,8 +22,7 @@ import docker.errors
 from journey import machine, record, render
 from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build, stage_dockerfile
-from journey.checks import CheckContext, run_checks, run_file_checks
-from journey.deploy import deploy_e2e  # noqa: F401 - importing registers deploy-e2e
+from journey.checks import CheckContext
 from journey.digest import input_digest, source_digest
 from journey.errors import JourneyError, VerificationError
 from journey.images import Image, lookup
@@ -33,6 +32,7 @@ from journey.normalise import normalise, normalise_table
 from journey.probe import run_probes
 from journey.progress import Outcome, Reporter
 from journey.session import CancelledError, Deadline, Session
+from journey.tools import run_checks, run_file_checks
 
 if TYPE_CHECKING:
     import threading

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from journey.build import BuildRequest, _cause, buildx_argv
-from journey.checks import CHECKS, register, tool_env
+from journey.checks import tool_env
 from journey.errors import ExitCode, JourneyError, VerificationError
 from journey.measure import _history_from_sizes, gzip_size
 from journey.progress import Outcome, _done_line
 from journey.runner import BusyError, verify_lock
 from journey.session import Deadline, Session, group_cpu_seconds, tail
+from journey.tools import TOOLS
 
 
 def test_buildx_argv_loads_names_a_temp_tag_and_uses_the_host_network():
@@ -128,18 +129,9 @@ def test_lock_is_refused_across_processes(tmp_path):
         holder.wait()
 
 
-def test_check_registry_accepts_other_modules_tools():
-    @register("unit-test-tool")
-    def runner(_ctx, check):
-        return {"name": check.name, "ok": True, "output": ""}
-
-    try:
-        assert CHECKS["unit-test-tool"] is runner
-        assert {"hadolint", "shellcheck", "go-vet", "go-test", "yamllint", "jsonschema", "actionlint"} <= set(
-            CHECKS
-        )
-    finally:
-        del CHECKS["unit-test-tool"]
+def test_check_table_holds_every_tool_including_other_modules():
+    linters = {"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"}
+    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e"}
 
 
 def test_go_tools_use_the_checkouts_module_cache_and_the_local_toolchain(tmp_path):
