@@ -365,7 +365,8 @@ def test_a_bad_volume_yml_is_a_manifest_error_naming_file_and_key(tmp_path, volu
     assert f"volume.yml: {key}: {cause}" in caught.value.message
 
 
-def test_journey_check_refuses_a_bad_manifest_with_exit_2_and_no_engine(tmp_path):
+@pytest.mark.parametrize("command", ["check", "verify"])
+def test_check_and_verify_refuse_a_bad_manifest_with_exit_2_and_no_engine(tmp_path, command):
     """The real command line, in a fresh process: the manifest fails before anything else is looked at."""
     (tmp_path / "mkdocs.yml").write_text("site_name: t\nnav: []\n")
     (tmp_path / "snippets/vol1").mkdir(parents=True)
@@ -374,7 +375,7 @@ def test_journey_check_refuses_a_bad_manifest_with_exit_2_and_no_engine(tmp_path
     write_snippet(tmp_path / "snippets/vol1/deploy", manifest, {"deploy.sh": "#!/bin/sh\n"})
     env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
     done = subprocess.run(
-        [sys.executable, "-m", "journey", "check", "--root", str(tmp_path)],
+        [sys.executable, "-m", "journey", command, "--root", str(tmp_path)],
         capture_output=True,
         text=True,
         env=env,
