@@ -17,7 +17,7 @@ readonly TEST=(
   chromium:chromium               # browser tests (tests/browser), driven by Playwright
 )
 readonly BENCH=(
-  mmdebstrap:mmdebstrap           # the other way to bootstrap a debian stand-in (make bench-bases)
+  mmdebstrap:mmdebstrap           # the other way to bootstrap a debian stand-in (JOURNEY_BOOTSTRAP)
 )
 
 case ${1:-} in

@@ -10,8 +10,8 @@
 #
 # The root filesystem comes from debootstrap, as the official image's does (debuerreotype). mmdebstrap
 # (JOURNEY_BOOTSTRAP=mmdebstrap) builds the same minbase package set in about half the time, but its
-# dpkg/debconf bookkeeping files come out 0.3 MB smaller, farther from the official size: `make
-# bench-bases` measures both, and the faster one becomes the default only if it is as faithful.
+# dpkg/debconf bookkeeping files come out 0.3 MB smaller, farther from the official size (README, "How
+# long it takes", has both measured); the faster one becomes the default only if it is as faithful.
 set -euo pipefail
 
 readonly SUITE=${1:?usage: debian.sh SUITE [TAG]}
