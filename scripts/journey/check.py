@@ -13,16 +13,15 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 # The include and section grammar is pymdownx.snippets' own, so check and site build agree.
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
 
 from journey.digest import VCS_JUNK, source_digest, tree_files
-from journey.errors import ManifestError, StaleError
+from journey.errors import StaleError
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
 from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path, results_dir
 from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
+from journey.siteconfig import MKDOCS_YML, load_mkdocs
 
 if TYPE_CHECKING:
     import re
@@ -36,7 +35,6 @@ _INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
 _SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
 _TARGET_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_FILE
 DOCS_DIR = "docs"
-MKDOCS_YML = "mkdocs.yml"
 
 
 @dataclass(frozen=True, order=True)
@@ -350,17 +348,6 @@ def _orphan_results(root: Path, volumes: list[Volume]) -> list[Problem]:
 # --- pages and nav ----------------------------------------------------------------------------------
 
 
-class _MkdocsLoader(yaml.SafeLoader):
-    """Read ``mkdocs.yml`` without constructing its tags (``!relative``, ``!!python/name:``)."""
-
-
-def _ignore_tag(_loader: yaml.SafeLoader, _suffix: str, _node: yaml.Node) -> None:
-    return None
-
-
-_MkdocsLoader.add_multi_constructor("", _ignore_tag)
-
-
 def nav_pages(nav: Any) -> list[str]:  # noqa: ANN401 - nav is free-form YAML
     """Every local page the nav names, in order (nested sections included, URLs left out)."""
     if isinstance(nav, str):
@@ -372,22 +359,12 @@ def nav_pages(nav: Any) -> list[str]:  # noqa: ANN401 - nav is free-form YAML
     return []
 
 
-def _load_mkdocs(path: Path) -> object:
-    """Parse ``mkdocs.yml``; a syntax error is a usage error naming the line, not a traceback."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)  # noqa: S506
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise ManifestError(MKDOCS_YML, where, f"not valid YAML: {exc}") from exc
-
-
 def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
     """Every page under ``docs/`` is in the nav, and every nav or volume page exists."""
     config_path = root / MKDOCS_YML
     if not config_path.is_file():
         return [Problem(MKDOCS_YML, 1, "missing", "the site needs mkdocs.yml at the repository root")]
-    config = _load_mkdocs(config_path)
+    config = load_mkdocs(config_path)
     if not isinstance(config, dict) or "nav" not in config:
         return []  # no nav: mkdocs lists every page itself
     docs = root / (config.get("docs_dir") or DOCS_DIR)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from journey.digest import source_roots, tree_files
 from journey.record import RESULT_NAME, results_dir, write_text_atomic
+from journey.siteconfig import source_tree_url
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -235,8 +236,22 @@ def download_link(path: Path, label: str) -> str:
     return f'<a href="data:application/octet-stream;base64,{data}" download="{name}">{html.escape(label)}</a>'
 
 
+def source_links(root: Path, snippet: Snippet, tree_url: str) -> str:
+    """Link each folder of the snippet (its own, a build context elsewhere) to the repository's copy.
+
+    The page's own source button names only the Markdown page; these say where the snippet's files live,
+    with their history, for a reader who wants more than the download links.
+    """
+    links = []
+    for _, source in source_roots(snippet):
+        rel = source.relative_to(root.resolve()).as_posix()
+        text = rel if source.is_file() else f"{rel}/"
+        links.append(f"[{text}]({tree_url}{rel})")
+    return f"Source in the repository: {', '.join(links)}."
+
+
 def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
-    """Render ``provenance.md``: when and on what it was verified, bases, and each file to download."""
+    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
@@ -248,6 +263,9 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     for path in snippet_files(snippet):
         rel = path.relative_to(root.resolve()).as_posix()
         lines.append(f"- {download_link(path, rel)}")
+    tree_url = source_tree_url(root)
+    if tree_url is not None:
+        lines += ["", source_links(root, snippet, tree_url)]
     return "\n".join(lines) + "\n"
 
 
