@@ -10,8 +10,11 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 # The include and section grammar is pymdownx.snippets' own, so check and site build agree.
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
@@ -24,7 +27,6 @@ from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
 from journey.siteconfig import MKDOCS_YML, load_mkdocs
 
 if TYPE_CHECKING:
-    import re
     from collections.abc import Iterable
     from pathlib import Path
 
@@ -389,6 +391,78 @@ def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
     return problems
 
 
+# --- links on pages (what MkDocs's `validation:` enforces and Zensical ignores) ----------------------
+
+#: A fence opening or closing a code block: three or more backticks or tildes, indented or not.
+_FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+_CODE_SPAN_RE = re.compile(r"(?P<ticks>`+).+?(?P=ticks)")
+#: Inline links and images ``[text](target "title")``, reference definitions ``[id]: target``, raw HTML.
+_LINK_RES = (
+    re.compile(r"\]\(\s*<?(?P<target>[^)\s>]*)"),
+    re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*<?(?P<target>[^\s>]+)"),
+    re.compile(r"""\b(?:href|src)\s*=\s*["'](?P<target>[^"']*)["']"""),
+)
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _prose_lines(text: str) -> Iterable[tuple[int, str]]:
+    """Yield (line number, text) of every line outside fenced code, with inline code spans blanked."""
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _FENCE_RE.match(line)
+        if fence is None and match:
+            fence = match["fence"]
+        elif fence is None:
+            yield number, _CODE_SPAN_RE.sub("", line)
+        elif match and match["fence"][0] == fence[0] and len(match["fence"]) >= len(fence):
+            fence = None
+
+
+def page_links(text: str) -> list[tuple[int, str]]:
+    """Every link target a Markdown page writes (outside code), with its line."""
+    return [
+        (number, match["target"])
+        for number, line in _prose_lines(text)
+        for pattern in _LINK_RES
+        for match in pattern.finditer(line)
+    ]
+
+
+def check_link(root: Path, docs: Path, page: Path, line: int, target: str) -> list[Problem]:
+    """Accept a link that leaves the site (a URL, ``#anchor``) or names a file of ``docs/`` from its page.
+
+    A link starting with ``/`` works from the domain root only, so it breaks under a sub-path such as
+    GitHub Pages' ``/golang-journey/``; a link to a folder (``vol1/``) or a missing file works in neither
+    builder's output. MkDocs fails the strict build on both (``absolute_links``, ``unrecognized_links``),
+    Zensical 0.0.73 does not look, so this check stands in for it.
+    """
+    if not target or target.startswith(("#", "//")) or _SCHEME_RE.match(target):
+        return []
+    where = _rel(root, page)
+    path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+    if path.startswith("/"):
+        message = f"links to {target!r}, an absolute path: it leaves the site served under a sub-path"
+        hint = "write the link relative to this page, to the Markdown file (`../how-we-measure.md`)"
+        return [Problem(where, line, message, hint)]
+    # Resolved inside docs/ as the builders do: `../docs/x.md` climbs out of it and is no page of the site.
+    inside = posixpath.normpath(posixpath.join(page.parent.relative_to(docs).as_posix(), path))
+    if path and inside != ".." and not inside.startswith("../") and (docs / inside).is_file():
+        return []
+    message = f"links to {target!r}, which is no file of {_rel(root, docs)}/"
+    hint = "link the Markdown file itself, relative to this page (`vol1/index.md`, not `vol1/`)"
+    return [Problem(where, line, message, hint)]
+
+
+def check_links(root: Path, docs: Path) -> list[Problem]:
+    """Check every link of every page under ``docs/`` (see ``check_link``)."""
+    return [
+        problem
+        for page in _pages(docs)
+        for line, target in page_links(page.read_text(encoding="utf-8"))
+        for problem in check_link(root, docs, page, line, target)
+    ]
+
+
 # --- the whole check --------------------------------------------------------------------------------
 
 
@@ -411,6 +485,7 @@ def run_check(root: Path) -> list[Problem]:
     problems += check_results(root, volumes)
     problems += check_bases_record(root)
     problems += check_nav(root, volumes)
+    problems += check_links(root, root / DOCS_DIR)
     return sorted(set(problems))
 
 

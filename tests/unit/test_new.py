@@ -32,7 +32,8 @@ def repo(tmp_path: Path) -> Path:
     config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", "nav:\n  - Home: index.md\n\n", config, count=1)
     assert found == 1
     (root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    shutil.copy2(REPO / "docs" / "index.md", root / "docs" / "index.md")
+    # Not the real landing page: it links to pages this copy does not have, which `journey check` reports.
+    (root / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
     return root
 
 
