@@ -34,9 +34,14 @@ class SiteBuildError(RuntimeError):
     """A strict build failed: the message carries the builder's output, so the cause is in the report."""
 
 
-def build_env() -> dict[str, str]:
-    """The environment of a test build: mkdocs.yml's default site_url, whatever the developer's shell says."""
+def build_env(published_at: str | None = None) -> dict[str, str]:
+    """The environment of a test build: site_url as given (as the workflow does), else mkdocs.yml's default.
+
+    The developer's own JOURNEY_SITE_URL never leaks in: the tests must know which address the pages name.
+    """
     env = {key: value for key, value in os.environ.items() if key != SITE_URL_VARIABLE}
+    if published_at is not None:
+        env[SITE_URL_VARIABLE] = published_at
     env["NO_MKDOCS_2_WARNING"] = "1"  # Material 9.8's end-of-life banner
     return env
 
@@ -50,30 +55,41 @@ def site_url(repo: Path = REPO_ROOT) -> str:
     return match["url"]
 
 
-def _run(argv: list[str], cwd: Path, builder: str) -> None:
+def _run(argv: list[str], cwd: Path, builder: str, published_at: str | None) -> None:
     # Never `--quiet`: MkDocs 1.6 then drops the warnings its strict mode counts, and a broken site passes.
-    done = subprocess.run(argv, cwd=cwd, env=build_env(), capture_output=True, text=True, check=False)
+    env = build_env(published_at)
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         msg = f"{builder} build --strict failed (exit {done.returncode}):\n{done.stderr}{done.stdout}"
         raise SiteBuildError(msg)
 
 
-def build(builder: str, workdir: Path, repo: Path = REPO_ROOT) -> Path:
-    """Build the site of `repo` with `builder` inside `workdir` (a fresh folder); return the built site."""
+def site_dir(builder: str, workdir: Path) -> Path:
+    """Where `build(builder, workdir)` puts the site: known before the build, so a server can start first."""
     if builder == "mkdocs":
-        site = workdir / "site"
-        _run([str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site)], repo, builder)
-        return site
+        return workdir / "site"
     if builder == "zensical":
-        project = workdir / "project"
-        project.mkdir(parents=True)
-        for name in SITE_INPUTS:
-            source = repo / name
-            if source.is_dir():
-                shutil.copytree(source, project / name, symlinks=True)
-            elif source.is_file():
-                shutil.copy2(source, project / name)
-        _run([str(BIN / "zensical"), "build", "--strict"], project, builder)
-        return project / "site"
+        return workdir / "project" / "site"
     msg = f"unknown builder {builder!r}: one of {BUILDERS}"
     raise ValueError(msg)
+
+
+def build(builder: str, workdir: Path, repo: Path = REPO_ROOT, published_at: str | None = None) -> Path:
+    """Build the site of `repo` with `builder` inside `workdir` (a fresh folder); return the built site.
+
+    `published_at` is the site_url to build for (JOURNEY_SITE_URL), as the workflow passes the Pages address.
+    """
+    site = site_dir(builder, workdir)
+    if builder == "mkdocs":
+        _run([str(BIN / "mkdocs"), "build", "--strict", "--site-dir", str(site)], repo, builder, published_at)
+        return site
+    project = site.parent
+    project.mkdir(parents=True)
+    for name in SITE_INPUTS:
+        source = repo / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, symlinks=True)
+        elif source.is_file():
+            shutil.copy2(source, project / name)
+    _run([str(BIN / "zensical"), "build", "--strict"], project, builder, published_at)
+    return site
