@@ -1,7 +1,7 @@
 """Page fragments rendered from recorded results: the only way a number reaches a page.
 
-Fragments are pure functions of (snippet files, manifest, result.json), so ``journey check`` can
-re-render in memory and compare with what is committed. Sizes go through ``format_size`` only, so
+Fragments are pure functions of (snippet files, manifest, result.json, and the repository address in
+``mkdocs.yml``), so ``journey check`` can re-render in memory and compare with what is committed. Sizes go through ``format_size`` only, so
 a test can find a page's figure in the result it came from.
 """
 
