@@ -1,8 +1,8 @@
 """Page fragments rendered from recorded results: the only way a number reaches a page.
 
 Fragments are pure functions of (snippet files, manifest, result.json, and the repository address in
-``mkdocs.yml``), so ``journey check`` can re-render in memory and compare with what is committed. Sizes go through ``format_size`` only, so
-a test can find a page's figure in the result it came from.
+``mkdocs.yml``), so ``journey check`` can re-render in memory and compare with what is committed. Sizes go
+through ``format_size`` only, so a test can find a page's figure in the result it came from.
 """
 
 from __future__ import annotations
