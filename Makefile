@@ -9,7 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-browser lint bench clean
+.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-unit test-browser lint bench cold-bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -84,6 +84,7 @@ serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet ch
 
 lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and the schemas of .github's files
 	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile
@@ -96,11 +97,17 @@ test: bases host-deps-test lint ## every test: unit, real-engine integration and
 	$(BIN)/pytest
 	$(JOURNEY) check
 
+test-unit: setup-test ## every test that needs neither engine nor browser (DOCKER_HOST points nowhere to prove it)
+	DOCKER_HOST=unix:///nonexistent/journey-no-engine.sock $(BIN)/pytest -m "not engine and not browser" -q
+
 test-browser: setup-test host-deps-test ## only the browser tests (Chromium); screenshots land in build/screenshots/
 	$(BIN)/pytest tests/browser
 
 bench: bases ## speed, side by side: cold/warm/no-op verify, check, overhead against plain buildx
-	$(BIN)/python -m journey.bench
+	$(BIN)/python -m journey_bench
+
+cold-bench: ## the cold path timed: wipe to the cold state (JOURNEY_COLD_OK=1, root), then make site and make test
+	bash scripts/cold.sh
 
 clean: ## remove the venv, the site and caches (recorded results stay)
 	rm -rf $(VENV) site build .cache

@@ -25,9 +25,7 @@ BUILDERS = ("mkdocs", "zensical")
 SITE_INPUTS = ("mkdocs.yml", "docs", "overrides", "snippets", "results")
 #: The environment variable mkdocs.yml reads site_url from (the workflow sets it to the Pages address).
 SITE_URL_VARIABLE = "JOURNEY_SITE_URL"
-_SITE_URL = re.compile(
-    r"""^site_url:\s*(?:!ENV\s*\[\s*\w+\s*,\s*)?["']?(?P<url>[^"'\s\]#]+)""", re.MULTILINE
-)
+_SITE_URL = re.compile(r"""^site_url:\s*(?:!ENV\s*\[\s*\w+\s*,\s*)?["']?(?P<url>[^"'\s\]#]+)""", re.MULTILINE)
 
 
 class SiteBuildError(RuntimeError):

@@ -17,36 +17,37 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from journey import engine
 from journey.errors import BaseUnavailableError, EngineUnavailableError, UsageError
+from journey.images import STANDIN, Image, lookup
+from journey.layout import BASES_RESULTS, write_if_changed
 from journey.manifest import base_refs, discover, select
+from journey.render import format_size, render_bases
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Iterable, Mapping, Sequence
 
     from journey.manifest import Snippet
+    from journey.options import BasesOptions
 
 #: Where the recipes live: next to the package, whatever ``--root`` the snippets come from.
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "bases"
-STANDIN = "org.golangjourney.standin."
 #: Seconds a ``docker pull`` may take before the registry counts as unreachable (no pull here is big
 #: enough to need more before the first byte; a slow registry is reported, never waited on forever).
 PULL_TIMEOUT = 30
 #: Seconds a stand-in recipe may take (debootstrap plus apt over a slow mirror).
 BUILD_TIMEOUT = 1200
-#: Where ``journey bases`` records what it found (pages include bases.md).
-RESULTS_DIR = Path("results") / "bases"
 
 MB = 1_000_000
 
 
 @dataclass(frozen=True)
 class Official:
-    """The real image's published uncompressed size (FACTS §2: docker-library/repo-info, linux/amd64)."""
+    """The real image's published uncompressed size (docker-library/repo-info, linux/amd64)."""
 
     size: int
     source: str = "docker-library/repo-info, linux/amd64, 2026"
@@ -92,41 +93,17 @@ OFFICIAL: dict[str, Official] = {
 }
 
 
-def provenance_of(labels: Mapping[str, str], digest: str | None) -> str:
-    """``stand-in`` (our label), ``real`` (pulled: it has a registry digest), else ``local``.
-
-    One rule for ``journey bases`` and ``journey verify``, so a page never calls the same image two things.
-    """
-    if any(key.startswith(STANDIN) for key in labels):
-        return "stand-in"
-    return "real" if digest else "local"
-
-
 @dataclass(frozen=True)
-class Base:
-    """A base image as the engine has it, and how it got there."""
+class Base(Image):
+    """A base image as the engine has it (see images.Image), and how it got there."""
 
-    ref: str
-    id: str
-    digest: str | None
-    labels: dict[str, str]
-    size: int
-    action: str  # present, pulled, built, rebuilt
+    action: str = "present"  # present, pulled, built, rebuilt
 
     @property
-    def provenance(self) -> str:
-        """Say where it came from (see :func:`provenance_of`)."""
-        return provenance_of(self.labels, self.digest)
-
-    def as_result(self) -> dict[str, Any]:
-        """Return the ``environment.bases[]`` entry of result.json (ARCHITECTURE.md)."""
-        return {
-            "ref": self.ref,
-            "id": self.id,
-            "digest": self.digest,
-            "provenance": self.provenance,
-            "labels": {k: v for k, v in sorted(self.labels.items()) if k.startswith("org.golangjourney.")},
-        }
+    def key(self) -> str:
+        """The image ID (a present base always has one)."""
+        assert self.id is not None  # noqa: S101 - bases only ever holds present images
+        return self.id
 
 
 @dataclass
@@ -165,7 +142,7 @@ def needed_bases(snippets: Iterable[Snippet]) -> dict[str, tuple[str, ...]]:
     return {ref: tuple(ids) for ref, ids in needs.items()}
 
 
-# --- the engine, through the docker CLI ---------------------------------------------------------------
+# --- the engine -------------------------------------------------------------------------------------------
 
 
 def say(text: str) -> None:
@@ -175,6 +152,7 @@ def say(text: str) -> None:
 
 
 def _docker(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the docker CLI (``docker pull`` prints the registry's own error, which the report shows)."""
     try:
         return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
@@ -182,27 +160,16 @@ def _docker(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
         raise EngineUnavailableError(cause, step="bases") from exc
 
 
-def inspect(ref: str) -> Base | None:
+def inspect(ref: str, client: Any = None) -> Base | None:  # noqa: ANN401 - docker.DockerClient is untyped
     """Return the local image ``ref``, or None when the engine does not have it."""
-    done = _docker("image", "inspect", ref)
-    if done.returncode != 0:
-        if "No such image" in done.stderr or "No such object" in done.stderr:
-            return None
-        raise EngineUnavailableError(f"cannot inspect {ref}: {done.stderr.strip()}", step="bases")
-    attrs = json.loads(done.stdout)[0]
-    digests = attrs.get("RepoDigests") or []
-    return Base(
-        ref=ref,
-        id=str(attrs["Id"]),
-        digest=str(digests[0]).split("@", 1)[1] if digests else None,
-        labels=dict((attrs.get("Config") or {}).get("Labels") or {}),
-        size=int(attrs.get("Size") or 0),
-        action="present",
-    )
+    found = lookup(client or engine.connect(), ref)
+    if found.id is None:
+        return None
+    return Base(found.ref, found.id, found.digest, found.labels, found.env, found.size)
 
 
 def _with_action(base: Base, action: str) -> Base:
-    return Base(base.ref, base.id, base.digest, base.labels, base.size, action)
+    return replace(base, action=action)
 
 
 # --- the three ways to have a base ----------------------------------------------------------------------
@@ -212,6 +179,7 @@ def _with_action(base: Base, action: str) -> Base:
 class Resolver:
     """Resolve refs one by one, remembering what it learnt (a dead registry is tried once per run)."""
 
+    client: Any = None
     offline: bool = False
     rebuild: frozenset[str] = frozenset()
     registry_down: str | None = None
@@ -231,7 +199,7 @@ class Resolver:
 
     def _resolve(self, ref: str) -> Base | None:
         recipe = RECIPES.get(ref)
-        present = inspect(ref)
+        present = inspect(ref, self.client)
         if present is not None and (recipe is None or not self._stale(ref, present, recipe)):
             return present
         if present is None and not self.offline and ref not in self.rebuild and (pulled := self._pull(ref)):
@@ -257,7 +225,7 @@ class Resolver:
             return True
         for need in recipe.needs:
             base = self.resolve(need)
-            if base is not None and present.labels.get(STANDIN + "base-id") not in (None, base.id):
+            if base is not None and present.labels.get(STANDIN + "base-id") not in (None, base.key):
                 say(f"{ref}: {need} changed since it was built; rebuilding")
                 return True
         return False
@@ -276,7 +244,7 @@ class Resolver:
             self.registry_down = _first_line(done.stderr) or "docker pull failed"
             say(f"{ref}: pull failed: {self.registry_down}")
             return None
-        base = inspect(ref)
+        base = inspect(ref, self.client)
         return _with_action(base, "pulled") if base else None
 
     def _build(self, ref: str, recipe: Recipe, rebuilding: bool) -> Base | None:
@@ -302,7 +270,7 @@ class Resolver:
             self.failed[ref] = f"its stand-in recipe `{recipe.command}` failed (exit {done.returncode})"
             return None
         say(f"{ref}: stand-in built in {time.monotonic() - started:.0f} s")
-        base = inspect(ref)
+        base = inspect(ref, self.client)
         if base is None:
             self.failed[ref] = f"`{recipe.command}` succeeded but left no {ref}"
             return None
@@ -322,9 +290,9 @@ def provide(
 ) -> Provision:
     """Make every base in ``needs`` (ref -> snippet ids) present; never raises for a missing base.
 
-    The verifier calls this, then marks the snippets of ``Provision.unavailable`` not verified.
+    The snippets of ``Provision.unavailable`` are then recorded as not verified by ``journey verify``.
     """
-    resolver = Resolver(offline=offline or _offline_from_env(), rebuild=frozenset(rebuild))
+    resolver = Resolver(engine.connect(), offline=offline or _offline_from_env(), rebuild=frozenset(rebuild))
     provision = Provision()
     for ref, snippets in needs.items():
         base = resolver.resolve(ref)
@@ -369,7 +337,6 @@ def size_rows(
             {
                 "ref": ref,
                 "provenance": base.provenance,
-                "id": base.id,
                 "digest": base.digest,
                 "size": base.size,
                 "official_size": official.size if official else None,
@@ -378,7 +345,6 @@ def size_rows(
                 "standin_for": base.labels.get(STANDIN + "for"),
                 "recipe": base.labels.get(STANDIN + "recipe"),
                 "packages": base.labels.get(STANDIN + "packages"),
-                "built": base.labels.get(STANDIN + "built"),
                 "goproxy": base.labels.get(STANDIN + "goproxy"),
             }
         )
@@ -397,42 +363,6 @@ def size_rows(
     return rows
 
 
-def _mb(size: int | None) -> str:
-    return "-" if size is None else f"{size / MB:.1f} MB"
-
-
-def _signed_mb(size: int | None) -> str:
-    return "-" if size is None else f"{size / MB:+.1f} MB"
-
-
-def render_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Render ``bases.md``: the table readers see on the site, sizes uncompressed."""
-    lines = [
-        "| base | provenance | size (uncompressed) | official image (published) | difference |",
-        "| --- | --- | ---: | ---: | ---: |",
-    ]
-    lines += [
-        f"| `{row['ref']}` | {row['provenance']} | {_mb(row['size'])} | {_mb(row['official_size'])} "
-        f"| {_signed_mb(row['difference'])} |"
-        for row in rows
-    ]
-    notes = [
-        f"- `{row['ref']}`: cannot be had here (no registry, no stand-in recipe), so "
-        f"{', '.join(f'`{s}`' for s in row['snippets'])} is not verified in this build."
-        for row in rows
-        if row["provenance"] == "unavailable"
-    ]
-    notes += [
-        f"- `{row['ref']}`: built by `{row['recipe']}` on {str(row['built'])[:10]} from Debian packages "
-        f"({row['packages']})" + (f"; modules through `GOPROXY={row['goproxy']}`" if row["goproxy"] else "")
-        for row in rows
-        if row["provenance"] == "stand-in"
-    ]
-    sources = sorted({str(row["official_source"]) for row in rows if row["official_source"]})
-    source = f"Official sizes: {'; '.join(sources) or 'none known'}. MB = 1,000,000 bytes."
-    return "\n".join([*lines, "", *notes, *([""] if notes else []), source, ""])
-
-
 def write_record(
     root: Path,
     available: Mapping[str, Base],
@@ -442,64 +372,30 @@ def write_record(
     rows = size_rows(available, unavailable)
     outputs = {
         "bases.json": json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-        "bases.md": render_markdown(rows),
+        "bases.md": render_bases(rows),
     }
-    folder = root / RESULTS_DIR
-    written = []
-    for name, text in outputs.items():
-        path = folder / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(path.suffix + ".tmp")
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(path)
-        written.append(path)
-    return written
+    folder = root / BASES_RESULTS
+    return [folder / name for name, text in outputs.items() if write_if_changed(folder / name, text)]
 
 
 # --- the command ------------------------------------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare ``journey bases``'s options (the CLI calls this)."""
-    parser.add_argument(
-        "snippets", nargs="*", metavar="SNIPPET", help="only the bases these snippets or volumes need"
-    )
-    parser.add_argument(
-        "--offline", action="store_true", help="never try a registry (also JOURNEY_OFFLINE=1)"
-    )
-    parser.add_argument(
-        "--rebuild", action="append", default=[], metavar="REF", help="rebuild this stand-in even if present"
-    )
-    parser.add_argument("--json", action="store_true", help="print the bases as JSON on stdout")
-    parser.add_argument(
-        "--no-record",
-        action="store_true",
-        help="do not write results/bases/ (bases.json, bases.md; only written when no SNIPPET is named)",
-    )
-
-
-def run_bases(args: argparse.Namespace) -> int:
-    """Run ``journey bases``: provide every base, report each, record sizes; exit 5 if one is missing."""
-    from journey.cli import find_root  # noqa: PLC0415 - the CLI imports this module lazily
-
-    root = Path(args.root).resolve() if getattr(args, "root", None) else find_root()
-    snippets = select(discover(root), list(getattr(args, "snippets", None) or []))
+def run_bases(options: BasesOptions) -> int:
+    """``journey bases``: provide every base, report each, record sizes; exit 5 if one is missing."""
+    snippets = select(discover(options.root), list(options.ids))
     needs = needed_bases(snippets)
-    unknown = [ref for ref in getattr(args, "rebuild", []) if ref not in RECIPES]
+    unknown = [ref for ref in options.rebuild if ref not in RECIPES]
     if unknown:
         raise UsageError(f"no stand-in recipe for {', '.join(unknown)}; recipes: {', '.join(RECIPES)}")
-    for ref in getattr(args, "rebuild", []):
+    for ref in options.rebuild:
         needs.setdefault(ref, ())
-    offline = bool(getattr(args, "offline", False))
-    provision = provide(needs, offline=offline, rebuild=getattr(args, "rebuild", []))
-    _print_report(provision, needs, as_json=bool(getattr(args, "json", False)))
-    # Only a run over every snippet records: a partial run would drop the other bases from the page.
-    if not getattr(args, "no_record", False) and not getattr(args, "snippets", None):
+    provision = provide(needs, offline=options.offline, rebuild=options.rebuild)
+    _print_report(provision, needs, as_json=options.json)
+    if options.record:
         every = {**provision.available, **provision.supporting}
-        for path in write_record(root, every, provision.unavailable):
-            say(f"recorded {path.relative_to(root)}")
+        for path in write_record(options.root, every, provision.unavailable):
+            say(f"recorded {path.relative_to(options.root)}")
     error = provision.error()
     if error is not None:
         raise error
@@ -509,17 +405,23 @@ def run_bases(args: argparse.Namespace) -> int:
 def _print_report(provision: Provision, needs: Mapping[str, Sequence[str]], as_json: bool) -> None:
     if as_json:
         entries = [
-            {**base.as_result(), "size": base.size, "action": base.action, "snippets": list(needs[ref])}
+            {
+                **base.as_result(),
+                "id": base.id,
+                "size": base.size,
+                "action": base.action,
+                "snippets": list(needs[ref]),
+            }
             for ref, base in provision.available.items()
         ]
         entries += [
-            {"ref": ref, "id": None, "provenance": "unavailable", "reason": why, "snippets": list(snippets)}
+            {"ref": ref, "provenance": "unavailable", "reason": why, "snippets": list(snippets)}
             for ref, (snippets, why) in provision.unavailable.items()
         ]
         sys.stdout.write(json.dumps(entries, indent=2, sort_keys=True) + "\n")
         return
     for ref, base in provision.available.items():
-        short = base.id.removeprefix("sha256:")[:12]
-        sys.stdout.write(f"{ref}\t{base.provenance}\t{short}\t{_mb(base.size)}\t{base.action}\n")
+        short = base.key.removeprefix("sha256:")[:12]
+        sys.stdout.write(f"{ref}\t{base.provenance}\t{short}\t{format_size(base.size)}\t{base.action}\n")
     for ref, (snippets, _why) in provision.unavailable.items():
         sys.stdout.write(f"{ref}\tunavailable\t-\t-\tneeded by {', '.join(snippets)}\n")

@@ -1,9 +1,9 @@
 """Build a snippet's image with BuildKit, through ``docker buildx build``.
 
-docker-py cannot build with BuildKit (FACTS §7), so the build is a subprocess: ``--load`` puts the
-image into the engine's store for the SDK to measure and run, ``--metadata-file`` gives its ID
-without parsing progress output, and ``--network host`` lets RUN steps reach the module proxy the
-tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a registry").
+docker-py cannot build with BuildKit (docker/docker-py#2230, open), so the build is a subprocess:
+``--load`` puts the image into the engine's store for the SDK to measure and run, ``--metadata-file``
+gives its ID without parsing progress output, and ``--network host`` lets RUN steps reach the module
+proxy the tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a registry").
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from journey.errors import VerificationError
-from journey.session import Deadline, Session, tail
+from journey.layout import cache_dir, write_if_changed
+from journey.session import Session, tail
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,9 +50,11 @@ class Built:
     log: str
 
 
-def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
+def build(session: Session, request: BuildRequest, idle: float) -> Built:
     """Build ``request`` and load it into the engine under a temporary tag of this run.
 
+    A build is stopped only when it hangs: ``idle`` seconds with no output from buildx and no CPU used
+    by the engine's build containers (a cold compile is silent for minutes, and is not hung).
     Raises VerificationError naming the snippet, the step and the last log lines on failure.
     """
     tag = session.temp_tag(request.slug)
@@ -59,7 +62,8 @@ def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
         metadata = Path(tmp) / "metadata.json"
         result = session.run_process(
             buildx_argv(request, tag, metadata),
-            deadline=deadline,
+            idle=idle,
+            engine_cpu=True,
             what=VerificationError("", snippet=request.snippet, step=request.step),
         )
         if result.returncode != 0:
@@ -71,6 +75,32 @@ def build(session: Session, request: BuildRequest, deadline: Deadline) -> Built:
             )
         image_id = _image_id(metadata, request)
     return Built(image_id=image_id, tag=tag, seconds=round(result.seconds, 1), log=result.output)
+
+
+#: Files of the tool that sit in build contexts (a snippet's manifest) and must never reach a build.
+TOOL_FILES = ("snippet.yml",)
+
+
+def stage_dockerfile(root: Path, snippet_id: str, dockerfile: Path, context: Path) -> Path:
+    """Return a copy of ``dockerfile`` under ``.cache/`` with an ignore file of its own beside it.
+
+    BuildKit reads ``<Dockerfile>.dockerignore`` next to the Dockerfile instead of the context's
+    ``.dockerignore``: the staged one holds the context's own rules plus the tool's files, so a
+    ``snippet.yml`` in the context (the service folder's) is not sent, and an edit to it changes no
+    layer. The Dockerfile's bytes are the reader's, so the image is the one the reader builds.
+    """
+    folder = cache_dir(root, "dockerfiles", *snippet_id.split("/"))
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / dockerfile.name
+    rules = ""
+    own = context / ".dockerignore"
+    if own.is_file():
+        rules = own.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    rules += "# added by journey: the tool's own files are not part of any build\n"
+    rules += "".join(f"{name}\n" for name in TOOL_FILES)
+    write_if_changed(staged, dockerfile.read_text(encoding="utf-8"))
+    write_if_changed(folder / f"{dockerfile.name}.dockerignore", rules)
+    return staged
 
 
 def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:

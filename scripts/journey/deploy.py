@@ -55,7 +55,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from journey.checks import CheckContext, register, venv_bin
+from journey.checks import CheckContext, venv_bin
 from journey.errors import VerificationError
 from journey.normalise import normalise
 from journey.session import kill_group
@@ -84,9 +84,10 @@ SCRUBBED = "<credential>"
 MANIFEST_ACCEPT = (
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
 )
-_EXTRA_KEYS = frozenset(
-    {"script", "command", "env", "registry", "refuse_login", "tags", "also_show", "missing"}
-)
+#: The keys a ``deploy-e2e`` check takes besides ``tool`` and ``name``. ``manifest.schema.json`` says
+#: the same (a unit test holds the two together), so a manifest is refused at load time; this set is
+#: for a ``Check`` made in code, which no schema saw.
+OPTIONS = frozenset({"script", "command", "env", "registry", "refuse_login", "tags", "also_show", "missing"})
 #: A loopback port nothing listens on: where a script run with a variable missing would go, if it went on.
 CLOSED_PORT = 9
 
@@ -137,11 +138,14 @@ class ScriptRun:
 
 
 def spec_from_check(ctx: CheckContext, check: Check) -> DeploySpec:
-    """Read the check's extra keys, refusing unknown or missing ones with the key named."""
+    """Read the check's extra keys, refusing unknown or missing ones with the key named.
+
+    A loaded manifest cannot fail here (its schema has the same rules); a ``Check`` made in code can.
+    """
     extra = check.extra
-    unknown = sorted(set(extra) - _EXTRA_KEYS)
+    unknown = sorted(set(extra) - OPTIONS)
     if unknown:
-        _fail(ctx, check, f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_EXTRA_KEYS))})")
+        _fail(ctx, check, f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONS))})")
     script = str(extra.get("script", ""))
     if not script or not (ctx.snippet.dir / script).is_file():
         _fail(ctx, check, f"`script:` must name a file of the snippet (got {script!r})")
@@ -516,9 +520,7 @@ def run_script(
     """Run the script from a copy (the snippet folder stays untouched), with the real CLIs."""
     shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
     what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
-    result = ctx.session.run_process(
-        list(spec.command), deadline=ctx.deadline, what=what, cwd=str(work), env=env
-    )
+    result = ctx.session.run_process(list(spec.command), idle=ctx.idle, what=what, cwd=str(work), env=env)
     return ScriptRun(result.returncode, result.output)
 
 
@@ -596,7 +598,6 @@ def transcript(
     return "\n".join(part for part in parts if part) + "\n"
 
 
-@register("deploy-e2e")
 def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run the snippet's deploy script end to end on loopback and prove what it pushed."""
     spec = spec_from_check(ctx, check)

@@ -1,8 +1,10 @@
 """The two digests of ARCHITECTURE.md: what a snippet is made of, and what its result depends on.
 
 ``source_digest`` needs no engine, so ``journey check`` can tell a stale result in milliseconds;
-``input_digest`` adds what only the engine knows (base image IDs, engine and buildx versions) so
-``journey verify`` can skip work whose inputs did not move.
+``input_digest`` adds what only the engine knows (what each base image is, engine and buildx versions)
+so ``journey verify`` can skip work whose inputs did not move. A base counts by its identity
+(``bases.base_identity``: registry digest, or a stand-in's recipe and packages), never by its local
+image ID, so the same inputs give the same digest on every machine.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ def source_digest(snippet: Snippet) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def input_digest(source: str, base_ids: Mapping[str, str], engine: str, buildx: str) -> str:
-    """Return ``sha256:…`` over the source digest, every base image's ID, and engine and buildx versions."""
-    payload = {"source": source, "bases": dict(sorted(base_ids.items())), "engine": engine, "buildx": buildx}
+def input_digest(source: str, bases: Mapping[str, str], engine: str, buildx: str) -> str:
+    """Return ``sha256:…`` over the source digest, every base's identity, and engine and buildx versions."""
+    payload = {"source": source, "bases": dict(sorted(bases.items())), "engine": engine, "buildx": buildx}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"

@@ -1,6 +1,6 @@
 """The Docker engine the verifier talks to: a client, its versions and its platform.
 
-The SDK is used for everything except building (docker-py cannot drive BuildKit, FACTS §7), so
+The SDK is used for everything except building (docker-py cannot drive BuildKit: docker/docker-py#2230), so
 every other module gets its client from here, and a dead daemon becomes one clear error (exit 3)
 instead of a stack trace from deep inside a build.
 """
@@ -16,7 +16,7 @@ import docker.errors
 
 from journey.errors import EngineUnavailableError
 
-#: The brief's name for "no engine answers" (exit 3); the class lives in errors.py with the others.
+#: The name engine users look for when no engine answers (exit 3); the class lives in errors.py.
 NoEngineError = EngineUnavailableError
 
 #: Seconds to wait for the daemon's answer: a live local engine answers in milliseconds.

@@ -7,17 +7,18 @@ key path (``probes[1].http.status``) instead of surfacing later as a ``KeyError`
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import yaml
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from journey.errors import ManifestError
 
@@ -26,6 +27,7 @@ VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
 ProbeKind = Literal["http", "exec", "expect_failure"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
+#: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 
 
@@ -92,7 +94,10 @@ class Probe:
 
 @dataclass(frozen=True)
 class Check:
-    """A linter or test; ``extra`` holds tool-specific keys the schema does not know."""
+    """A linter or test; ``extra`` holds the keys only one tool reads (``deploy-e2e``'s ``script``, ``env``…).
+
+    The schema has checked every key against the tool's own part of it, so the runner can trust them.
+    """
 
     tool: str
     files: tuple[str, ...] = ()
@@ -197,20 +202,67 @@ def key_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return out
 
 
-def _describe(error: ValidationError) -> tuple[str, str]:
-    """Return the key path and a short cause for the most relevant schema error."""
-    where = key_path(list(error.absolute_path))
-    if error.validator == "additionalProperties":
-        schema = error.schema if isinstance(error.schema, dict) else {}
-        return where, f"{error.message} (allowed: {', '.join(sorted(schema.get('properties', {})))})"
-    return where, error.message
+def _relevance(error: ValidationError) -> tuple[object, ...]:
+    """Rank schema errors as jsonschema does, except that an unknown key wins over a missing one.
+
+    A misspelt ``scirpt:`` is both an unknown key and a missing ``script``; the typo is the cause,
+    and its message can say which key was meant.
+    """
+    shallowest, *rest = cast("tuple[object, ...]", relevance(error))
+    return (shallowest, error.validator == "additionalProperties", *rest)
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for a near miss among ``choices``, else nothing."""
+    near = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+def _tool_of(data: object, parts: list[str | int]) -> str | None:
+    """Return the ``tool:`` of the check a key path is inside (``checks[1]…``), if it is in one."""
+    if len(parts) < 2 or parts[0] != "checks" or not isinstance(data, dict):  # noqa: PLR2004
+        return None
+    checks = data.get("checks")
+    item = checks[parts[1]] if isinstance(checks, list) and isinstance(parts[1], int) else None
+    tool = item.get("tool") if isinstance(item, dict) else None
+    return tool if isinstance(tool, str) else None
+
+
+def _describe(error: ValidationError, data: object) -> tuple[str, str]:
+    """Return the key path and a short cause for one schema error, naming the key it is about.
+
+    jsonschema reports an unknown or a missing key at the object holding it (``checks[1]``); a reader
+    looks for the key itself (``checks[1].scirpt``), so the key is added to the path. A missing key
+    inside a check says which tool needs it (``data`` is the whole file, to find the check's tool).
+    """
+    parts = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance
+    listed = error.validator_value  # the keyword's value: required keys, enum choices
+    choices = [str(choice) for choice in listed] if isinstance(listed, list) else []
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        unknown = [str(key) for key in instance if key not in allowed]
+        listing = f"(allowed: {', '.join(allowed)})"
+        if len(unknown) == 1:
+            key = unknown[0]
+            return key_path([*parts, key]), f"{key!r} was unexpected{_closest(key, allowed)} {listing}"
+        return key_path(parts), f"{error.message} {listing}"
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = next(key for key in choices if key not in instance)
+        tool = _tool_of(data, parts)
+        return key_path([*parts, missing]), error.message + (f" of a {tool} check" if tool else "")
+    if error.validator == "enum":
+        near = _closest(str(instance), choices)
+        return key_path(parts), f"{instance!r} is not one of {', '.join(choices)}{near}"
+    return key_path(parts), error.message
 
 
 def _validate(data: object, schema_file: str, path: Path, snippet: str | None) -> None:
     """Raise ``ManifestError`` naming the key path of the first (most relevant) schema error."""
-    error = best_match(_validator(schema_file).iter_errors(data))
+    error = best_match(_validator(schema_file).iter_errors(data), key=_relevance)
     if error is not None:
-        where, cause = _describe(error)
+        where, cause = _describe(error, data)
         raise ManifestError(shown(path), where, cause, snippet=snippet)
 
 
@@ -342,6 +394,7 @@ def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:
     path = directory / MANIFEST_NAME
     snippet = snippet_from_dict(_load_yaml(path, sid), directory, sid, path)
     _check_paths_exist(snippet)
+    _check_files_exist(snippet)
     return snippet
 
 
@@ -356,6 +409,27 @@ def _check_paths_exist(snippet: Snippet) -> None:
     if not snippet.dockerfile_path.is_file():
         cause = f"no such file: {snippet.dockerfile_path}"
         raise ManifestError(path, "build.dockerfile", cause, snippet=snippet.id)
+
+
+def _check_files_exist(snippet: Snippet) -> None:
+    """Report a file or folder a check names that is not there, before any tool or engine runs.
+
+    ``files:``, deploy-e2e's ``script:`` and the Go checks' ``dir:`` are relative to the snippet
+    folder. Checked at load time, so ``journey check`` catches a typo as well as ``journey verify``.
+    """
+    path = shown(snippet.manifest_path)
+    for index, check in enumerate(snippet.checks):
+        files = [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
+        script = check.extra.get("script")
+        if isinstance(script, str):
+            files.append((f"checks[{index}].script", script))
+        for key, name in files:
+            if not (snippet.dir / name).is_file():
+                cause = f"no such file in the snippet folder: {snippet.dir / name}"
+                raise ManifestError(path, key, cause, snippet=snippet.id)
+        if check.dir is not None and not (snippet.dir / check.dir).is_dir():
+            cause = f"no such folder: {snippet.dir / check.dir}"
+            raise ManifestError(path, f"checks[{index}].dir", cause, snippet=snippet.id)
 
 
 # --- volumes and discovery -----------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Measure images the way readers meet them: ``docker images`` size, pull size, layers, payload.
 
-"Size" is ambiguous (FACTS §4): the uncompressed size ``docker images`` shows, and the compressed
+"Size" is ambiguous: the uncompressed size ``docker images`` shows, and the compressed
 size a registry stores and a pull moves. Both are recorded. The compressed size is the gzip of each
 layer tar (level 6, Go's and zlib's default, what ``docker push`` produces); it is cached per layer
 diff-id under ``.cache/layers/`` because a stand-in base's 800 MB only need compressing once.
@@ -9,7 +9,6 @@ diff-id under ``.cache/layers/`` because a stand-in base's 800 MB only need comp
 from __future__ import annotations
 
 import json
-import os
 import tarfile
 import threading
 import zlib
@@ -20,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import docker.errors
 
 from journey.errors import VerificationError
+from journey.layout import write_text_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -100,11 +100,8 @@ def _read_json(path: Path) -> object:
 
 
 def _write_json(path: Path, data: object) -> None:
-    """Write a cache file atomically under a name unique to this process and thread."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    """Write a cache file atomically (parallel workers may write the same one: last one wins, whole)."""
+    write_text_atomic(path, json.dumps(data) + "\n")
 
 
 def measure_image(

@@ -28,7 +28,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from journey import engine, layout
 from journey.errors import JourneyError
+from journey.images import GOPROXY_LABEL, Image, lookup
+from journey.manifest import base_refs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -38,7 +41,6 @@ if TYPE_CHECKING:
 
 #: The port the golang stand-in's GOPROXY names (scripts/bases/golang.sh writes it into the label).
 DEFAULT_PORT = 12601
-GOPROXY_LABEL = "org.golangjourney.standin.goproxy"
 HOST = "127.0.0.1"
 #: Seconds one ``go mod download`` may take (a cold cache of a Gin service is well under a minute).
 DOWNLOAD_TIMEOUT = 600
@@ -50,7 +52,7 @@ class ModProxyError(JourneyError):
 
 def cache_dir(root: Path) -> Path:
     """Return the module cache the host fills and the proxy serves: ``<repo>/.cache/gomod``."""
-    return root / ".cache" / "gomod"
+    return layout.cache_dir(root, "gomod")
 
 
 def port_from_labels(labels: Mapping[str, str]) -> int | None:
@@ -218,35 +220,35 @@ def serving_modules(folders: Iterable[Path], root: Path, port: int = DEFAULT_POR
         yield proxy
 
 
-def proxy_port(refs: Iterable[str]) -> int | None:
-    """Return the port the first of these local base images names in its goproxy label, else None.
+def proxy_port(bases: Iterable[Image]) -> int | None:
+    """Return the port the first of these base images names in its goproxy label, else None.
 
     None means no base is a stand-in with a loopback GOPROXY (real images use the public proxy), so
-    there is nothing to serve.
+    there is nothing to serve. The verifier has already looked the bases up: no engine call here.
     """
-    from journey.bases import inspect  # noqa: PLC0415 - bases imports the manifest; keep this module light
-
-    for ref in refs:
-        base = inspect(ref)
-        port = port_from_labels(base.labels) if base else None
+    for base in bases:
+        port = port_from_labels(base.labels)
         if port is not None:
             return port
     return None
 
 
 @contextlib.contextmanager
-def serving_for(snippets: Iterable[Snippet], root: Path) -> Iterator[ModProxy | None]:
+def serving_for(
+    snippets: Iterable[Snippet], root: Path, bases: Iterable[Image] | None = None
+) -> Iterator[ModProxy | None]:
     """Serve the modules of these snippets' build contexts if a base of theirs asks for it.
 
     The verifier wraps its builds in this (and builds with ``--network host``); it yields None and
     serves nothing when no base is a stand-in whose GOPROXY points at the host, or when no build context
     has a go.sum (nothing to download).
     """
-    from journey.manifest import base_refs  # noqa: PLC0415
-
     chosen = [s for s in snippets if s.build is not None and s.context_dir is not None]
     contexts = [s.context_dir for s in chosen if s.context_dir is not None]
-    port = proxy_port(dict.fromkeys(ref for s in chosen for ref in base_refs(s)))
+    if bases is None:  # not looked up yet (the benchmark, the tests): ask the engine once per ref
+        client = engine.connect()
+        bases = [lookup(client, ref) for ref in dict.fromkeys(r for s in chosen for r in base_refs(s))]
+    port = proxy_port(bases)
     # No go.sum anywhere means no module to download: leave the port free (another checkout may use it).
     if port is None or not any((context / "go.sum").is_file() for context in contexts):
         yield None

@@ -14,7 +14,6 @@ byte. Every edit is re-parsed and compared with what was meant before anything i
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 import tempfile
@@ -26,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from journey.errors import UsageError
+from journey.layout import write_text_atomic
 from journey.manifest import load_volume
 from journey.render import write_volume_fragments
 
 if TYPE_CHECKING:
-    import argparse
+    from journey.options import NewOptions
 
 SNIPPET_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 VOLUME_SLUG = re.compile(r"^vol([1-9][0-9]*)$")
@@ -97,15 +97,6 @@ def _render(template: str, values: dict[str, str]) -> str:
 def _yaml_string(value: str) -> str:
     """Quote a string for YAML: a JSON string is a valid YAML double-quoted scalar."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def find_root(start: Path | None = None) -> Path:
-    """Find the repository root (the folder holding ``mkdocs.yml``) from ``start`` up."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "mkdocs.yml").is_file():
-            return folder
-    raise UsageError(f"no mkdocs.yml in {here} or above: run this inside the repository", step="new")
 
 
 # --- text edits that keep every other byte -------------------------------------------------------------
@@ -215,19 +206,6 @@ def _checked_edit(
 # --- writing ------------------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write a file through a temporary file and a rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _write_folder(folder: Path, files: dict[str, str]) -> tuple[Path, ...]:
     """Create ``folder`` with ``files`` in one rename: it either appears complete or not at all."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -313,7 +291,7 @@ def new_volume(root: Path, title: str) -> Scaffold:
         *write_volume_fragments(root, load_volume(manifest.parent), {}),
     )
     for path, text in edits.items():
-        _write_atomic(path, text)
+        write_text_atomic(path, text)
     steps = f"next: write the page's introduction, then `journey new snippet {volume}/<name>`"
     return Scaffold(created=created, edited=tuple(edits), next_steps=steps)
 
@@ -392,7 +370,7 @@ def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffo
     }
     created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})
     for path, text in edits.items():
-        _write_atomic(path, text)
+        write_text_atomic(path, text)
     steps = f"next: edit the files, then `make verify SNIPPETS={snippet_id}` and `make site`"
     return Scaffold(created=created, edited=tuple(edits), next_steps=steps)
 
@@ -400,25 +378,17 @@ def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffo
 # --- command line -------------------------------------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare ``journey new``'s arguments on the sub-parser the CLI made for it."""
-    parser.add_argument("kind", choices=["volume", "snippet"], help="what to create")
-    parser.add_argument("target", help='the volume\'s title ("Tiny images"), or the snippet id (vol2/hello)')
-    parser.add_argument("--title", help="the snippet's title (default: from its name)")
+def run_new(options: NewOptions) -> int:
+    """``journey new volume|snippet``; print what was created and what to do next.
 
-
-def run_new(args: argparse.Namespace) -> int:
-    """Run ``journey new volume|snippet``; print what was created and what to do next.
-
-    Reads ``args.kind`` (``volume`` or ``snippet``), ``args.target`` (the title or the snippet id), and the
-    optional ``args.title`` and ``args.root``. Raises :class:`UsageError` (exit 2) on a bad name, an existing
-    folder or an unknown volume, having written nothing.
+    Raises :class:`UsageError` (exit 2) on a bad name, an existing folder or an unknown volume, having
+    written nothing.
     """
-    root = Path(args.root) if getattr(args, "root", None) else find_root()
-    if args.kind == "volume":
-        done = new_volume(root, args.target)
+    root = options.root
+    if options.kind == "volume":
+        done = new_volume(root, options.target)
     else:
-        done = new_snippet(root, args.target, getattr(args, "title", None))
+        done = new_snippet(root, options.target, options.title)
     lines = [f"created {path.relative_to(root)}" for path in done.created]
     lines += [f"edited  {path.relative_to(root)}" for path in done.edited]
     sys.stdout.write("".join(f"{line}\n" for line in lines))

@@ -61,7 +61,7 @@ def _with_service(
         port = _host_port(container, snippet)
         _wait_ready(container, snippet, port, budget)
         results = [_http_probe(container, snippet, probe, port) for probe in probes]
-        return results, _logs(container)
+        return results, settled_logs(container)
     finally:
         _remove(container)
 
@@ -264,6 +264,25 @@ def _run_once(
         return code, _logs(container)
     finally:
         _remove(container)
+
+
+#: A service's log counts as complete once it has not grown for this long after the last probe: a
+#: server may answer a request before its access-log line is written (Gin logs after the handler).
+LOG_QUIET = 0.5
+LOG_WAIT = 5.0
+
+
+def settled_logs(container: Any, quiet: float = LOG_QUIET, bound: float = LOG_WAIT) -> str:  # noqa: ANN401
+    """Return the log once it stopped growing for ``quiet`` seconds (at most ``bound`` seconds)."""
+    text, since, end = _logs(container), time.monotonic(), time.monotonic() + bound
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        again = _logs(container)
+        if again != text:
+            text, since = again, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return text
 
 
 def _logs(container: Any) -> str:  # noqa: ANN401

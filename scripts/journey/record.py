@@ -9,28 +9,42 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
-from pathlib import Path
-from typing import Any, Literal, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
 from journey.errors import StaleError
+from journey.layout import RESULTS, results_dir, write_text_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Bump when the result format or the meaning of a measurement changes: every result becomes stale.
-RESULTS_VERSION = 1
-RESULTS_DIR = "results"
+# 2: bases recorded without machine-specific IDs and labels; input digests over base identities.
+RESULTS_VERSION = 2
+RESULTS_DIR = RESULTS
 RESULT_NAME = "result.json"
 Status = Literal["verified", "not-verified"]
 # Fields that churn without anything real changing; kept in the file, ignored when comparing.
 _CHURN_TOP = ("verified_on",)
 _CHURN_IMAGE = ("build_seconds",)
+#: Byte counts that move a little between two builds of the same inputs on two machines: a layer tar
+#: carries its files' times, so its gzip'd size moves by bytes; a module download layer holds checksum
+#: database tiles fetched that day, a few KB. Measured between two machines: at most 5 KB, 0.002 %.
+#: Within the larger of SIZE_TOLERANCE (relative) and SIZE_SLACK (bytes) a size has not changed. This
+#: only ever compares two measurements of the same inputs: a changed input changes the digests, and
+#: then the result is rewritten whatever the sizes say.
+SIZE_KEYS = frozenset({"size", "compressed_size", "payload_size"})
+SIZE_TOLERANCE = 0.001
+SIZE_SLACK = 8192
 
 
 class Base(TypedDict):
-    """A base image the build used, and where it came from (``real`` or ``stand-in``)."""
+    """A base image the build used, and where it came from (``real``, ``stand-in``, ``unavailable``).
+
+    Nothing in it differs from machine to machine (no image ID, no build date): the same inputs give
+    the same record wherever they are verified.
+    """
 
     ref: str
-    id: str | None
     digest: str | None
     provenance: str
     labels: dict[str, str]
@@ -91,11 +105,6 @@ class Result(TypedDict):
     outputs: dict[str, str]
 
 
-def results_dir(root: Path, snippet_id: str) -> Path:
-    """Return ``<root>/results/<volume>/<snippet>``."""
-    return root / RESULTS_DIR / snippet_id
-
-
 def result_path(root: Path, snippet_id: str) -> Path:
     """Return ``<root>/results/<volume>/<snippet>/result.json``."""
     return results_dir(root, snippet_id) / RESULT_NAME
@@ -124,22 +133,6 @@ def read_result(path: Path) -> Result | None:
     return cast("Result", data)
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temp file in the same folder and ``os.replace``: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     """Return a copy without the fields that churn on every run."""
     data = cast("dict[str, Any]", copy.deepcopy(result))
@@ -152,8 +145,19 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
 
 
 def materially_equal(old: Result | None, new: Result) -> bool:
-    """Tell whether two results differ only in build time and verification date."""
-    return old is not None and _material(old) == _material(new)
+    """Tell whether two results differ only in build time, date, and sizes within the tolerance."""
+    return old is not None and _same(_material(old), _material(new))
+
+
+def _same(old: object, new: object, key: str = "") -> bool:
+    """Compare two JSON values exactly, except byte counts under SIZE_KEYS (relative tolerance)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return old.keys() == new.keys() and all(_same(old[k], new[k], k) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(_same(a, b, key) for a, b in zip(old, new, strict=True))
+    if key in SIZE_KEYS and type(old) is int and type(new) is int:
+        return abs(old - new) <= max(SIZE_SLACK, SIZE_TOLERANCE * max(abs(old), abs(new)))
+    return old == new
 
 
 def write_result(path: Path, result: Result) -> bool:

@@ -10,16 +10,22 @@ from __future__ import annotations
 import base64
 import html
 import re
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 from journey.digest import source_roots, tree_files
-from journey.record import RESULT_NAME, results_dir, write_text_atomic
+from journey.images import STANDIN
+from journey.layout import results_dir, write_text_atomic
+from journey.manifest import discover, select
+from journey.record import RESULT_NAME, read_result, result_path
 from journey.siteconfig import source_tree_url
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from journey.manifest import Snippet, Volume
+    from journey.options import RenderOptions
     from journey.record import Base, Image, Outcome, Result
 
 _UNITS = ("B", "kB", "MB", "GB", "TB")
@@ -27,7 +33,6 @@ FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
 LADDER_SVG = "size-ladder.svg"
 LADDER_MD = "size-ladder.md"
 VOLUME_PROVENANCE = "provenance.md"
-STANDIN_PREFIX = "org.golangjourney.standin."
 
 
 def format_size(size: int, *, compact: bool = False) -> str:
@@ -41,6 +46,13 @@ def format_size(size: int, *, compact: bool = False) -> str:
         value /= 1000
         unit += 1
     return f"{value:.3g}{'' if compact else ' '}{_UNITS[unit]}"
+
+
+def format_signed_size(size: int) -> str:
+    """Format a difference of sizes with its sign (``+112 kB``, ``-6.38 MB``, ``0 B``)."""
+    if size == 0:
+        return "0 B"
+    return ("+" if size > 0 else "-") + format_size(abs(size))
 
 
 def slug(name: str) -> str:
@@ -153,13 +165,13 @@ def short_ref(ref: str) -> str:
 
 def base_provenance(base: Base) -> str:
     """Return ``real``, ``stand-in``, ``local`` or ``unavailable`` (a base the engine did not have)."""
-    return "unavailable" if base["id"] is None and base["provenance"] != "stand-in" else base["provenance"]
+    return base["provenance"]
 
 
 def _standin_labels(base: Base) -> dict[str, str]:
-    """Return a stand-in's own labels without their common prefix (``for``, ``built``, ``packages``…)."""
+    """Return a stand-in's own labels without their common prefix (``for``, ``recipe``, ``packages``…)."""
     labels = base["labels"].items()
-    return {k.removeprefix(STANDIN_PREFIX): v for k, v in labels if k.startswith(STANDIN_PREFIX)}
+    return {k.removeprefix(STANDIN): v for k, v in labels if k.startswith(STANDIN)}
 
 
 def _named_packages(packages: str, ref: str) -> list[str]:
@@ -176,12 +188,10 @@ def _named_packages(packages: str, ref: str) -> list[str]:
 
 
 def standin_summary(base: Base) -> str:
-    """Say in one line what a stand-in is: what for, when, from what (the labels hold the rest)."""
+    """Say in one line what a stand-in is: what for, from what (the labels hold the rest)."""
     labels = _standin_labels(base)
     target = short_ref(labels.get("for") or base["ref"])
     text = f"offline stand-in for `{target}`"
-    if labels.get("built"):
-        text += f", built {labels['built'][:10]}"
     if labels.get("recipe"):
         text += f" by `{labels['recipe']}`"
     text += " from Debian packages"
@@ -475,3 +485,60 @@ def write_snippet_fragments(root: Path, snippet: Snippet, result: Result) -> lis
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:
     """Render and write ``results/<volume>/size-ladder.*`` and ``provenance.md``; return changed paths."""
     return write_fragments(root / "results" / volume.name, render_volume(volume, results), prune=False)
+
+
+# --- results/bases/bases.md ------------------------------------------------------------------------------
+
+
+def _size_cell(size: int | None) -> str:
+    return "-" if size is None else format_size(size)
+
+
+def render_bases(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Render ``bases.md`` from the rows of ``bases.json``: the table readers see, sizes uncompressed."""
+    lines = [
+        "| base | provenance | size (uncompressed) | official image (published) | difference |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        difference = "-" if row["difference"] is None else format_signed_size(int(row["difference"]))
+        lines.append(
+            f"| `{row['ref']}` | {row['provenance']} | {_size_cell(row['size'])} "
+            f"| {_size_cell(row['official_size'])} | {difference} |"
+        )
+    notes = [
+        f"- `{row['ref']}`: cannot be had here (no registry, no stand-in recipe), so "
+        f"{', '.join(f'`{s}`' for s in row['snippets'])} is not verified in this build."
+        for row in rows
+        if row["provenance"] == "unavailable"
+    ]
+    notes += [
+        f"- `{row['ref']}`: built by `{row['recipe']}` from Debian packages ({row['packages']})"
+        + (f"; modules through `GOPROXY={row['goproxy']}`" if row["goproxy"] else "")
+        for row in rows
+        if row["provenance"] == "stand-in"
+    ]
+    sources = sorted({str(row["official_source"]) for row in rows if row["official_source"]})
+    source = f"Official sizes: {'; '.join(sources) or 'none known'}. Decimal units: 1 MB = 1,000,000 bytes."
+    return "\n".join([*lines, "", *notes, *([""] if notes else []), source, ""])
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+def run_render(options: RenderOptions) -> int:
+    """``journey render``: rewrite fragments from recorded results (changed files only), no engine."""
+    volumes = discover(options.root)
+    wanted = {s.id for s in select(volumes, list(options.ids))}
+    changed: list[Path] = []
+    for volume in volumes:
+        results = {s.id: read_result(result_path(options.root, s.id)) for s in volume.snippets}
+        for snippet in volume.snippets:
+            result = results[snippet.id]
+            if snippet.id in wanted and result is not None:
+                changed += write_snippet_fragments(options.root, snippet, result)
+            elif snippet.id in wanted:
+                sys.stderr.write(f"{snippet.id}: no recorded result (run `journey verify {snippet.id}`)\n")
+        changed += write_volume_fragments(options.root, volume, results)
+    sys.stdout.write("".join(f"rendered {p.relative_to(options.root)}\n" for p in changed))
+    return 0

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker.errors
@@ -97,15 +98,21 @@ class Session:
         self,
         argv: list[str],
         *,
-        deadline: Deadline,
         what: VerificationError,
+        deadline: Deadline | None = None,
+        idle: float | None = None,
+        engine_cpu: bool = False,
         cwd: str | None = None,
         env: dict[str, str] | None = None,
     ) -> ProcessResult:
-        """Run a child in its own process group, killed on timeout or interrupt.
+        """Run a child in its own process group; stop it when it hangs, or on interrupt.
 
-        ``what`` is the error to raise (with its snippet and step) when the deadline passes;
-        the timeout message and the output so far are filled in here.
+        Two limits, and a caller picks one. ``idle``: the child is hung when it printed nothing and
+        used no CPU for that many seconds (its own process group's CPU, and with ``engine_cpu`` the
+        engine's build containers' too: a ``docker buildx build`` client idles while BuildKit
+        compiles). A compiler that is still working is never stopped for wall time alone. ``deadline``:
+        a wall-time budget, for waits that do no work of their own. ``what`` is the error to raise
+        (with its snippet and step); the cause and the output so far are filled in here.
         """
         self.raise_if_cancelled(what.snippet)
         start = time.monotonic()
@@ -122,19 +129,16 @@ class Session:
         )
         with self._lock:
             self._procs.add(proc)
+        watch = Activity(proc, engine_cpu=engine_cpu)
         try:
-            output, timed_out = _communicate(proc, deadline.remaining())
+            stopped = watch.wait(idle=idle, deadline=deadline, cancelled=self._cancel)
         finally:
             with self._lock:
                 self._procs.discard(proc)
+        output = watch.output()
         self.raise_if_cancelled(what.snippet)
-        if timed_out:
-            raise VerificationError(
-                f"timed out after {deadline.seconds:g} s (per-snippet --timeout)",
-                snippet=what.snippet,
-                step=what.step,
-                log_tail=tail(output),
-            )
+        if stopped is not None:
+            raise VerificationError(stopped, snippet=what.snippet, step=what.step, log_tail=tail(output))
         return ProcessResult(proc.returncode, output, time.monotonic() - start)
 
     def cancel(self) -> None:
@@ -173,15 +177,120 @@ def tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def _communicate(proc: subprocess.Popen[str], timeout: float) -> tuple[str, bool]:
-    """Wait for a child within ``timeout``; on expiry kill its group and keep its output."""
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, _ = proc.communicate()
-        return out or "", True
-    return out or "", False
+#: How often a running child is looked at (output, CPU, cancellation).
+POLL_SECONDS = 0.5
+#: CPU seconds that count as work done since the last look (below it, a process only ticks).
+CPU_EPSILON = 0.05
+
+
+class Activity:
+    """A running child's output and CPU use, read while it runs, to tell a slow child from a hung one."""
+
+    def __init__(self, proc: subprocess.Popen[str], *, engine_cpu: bool = False) -> None:
+        self.proc = proc
+        self.engine_cpu = engine_cpu
+        self._chunks: list[str] = []
+        self._last_output = time.monotonic()
+        self._reader = threading.Thread(target=self._read, name="output", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        """Collect the child's merged output; each line counts as a sign of life."""
+        assert self.proc.stdout is not None  # noqa: S101 - run_process always pipes it
+        for line in self.proc.stdout:
+            self._chunks.append(line)
+            self._last_output = time.monotonic()
+
+    def output(self) -> str:
+        """Everything the child printed (complete once it has exited)."""
+        self._reader.join(timeout=5)
+        return "".join(self._chunks)
+
+    def cpu_seconds(self) -> float:
+        """CPU the work used so far: the child's process group, plus the engine's builds if asked."""
+        total = group_cpu_seconds(self.proc.pid)
+        if self.engine_cpu:
+            total += engine_build_cpu_seconds() or 0.0
+        return total
+
+    def wait(
+        self, *, idle: float | None, deadline: Deadline | None, cancelled: threading.Event
+    ) -> str | None:
+        """Wait for the child to exit; return why it was stopped instead (None when it exited)."""
+        last_cpu, last_work = self.cpu_seconds(), time.monotonic()
+        while True:
+            try:
+                self.proc.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            else:
+                return None
+            if cancelled.is_set():
+                kill_group(self.proc)
+                return "interrupted"
+            now, cpu = time.monotonic(), self.cpu_seconds()
+            if cpu - last_cpu >= CPU_EPSILON:
+                last_cpu, last_work = cpu, now
+            quiet = now - max(last_work, self._last_output)
+            if idle is not None and quiet >= idle:
+                kill_group(self.proc)
+                return f"hung: no output and no CPU progress for {idle:g} s (--idle-timeout); stopped"
+            if deadline is not None and deadline.expired():
+                kill_group(self.proc)
+                return f"timed out after {deadline.seconds:g} s (per-snippet --timeout)"
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds of every live process in a process group, with the children each has reaped.
+
+    A ``go build`` forks a compiler per package: their time shows in the parent's reaped-children
+    counters once they exit, and in their own counters while they run.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if len(fields) > _CSTIME and int(fields[_PGRP]) == pgid:
+            total += sum(int(x) for x in fields[_UTIME : _CSTIME + 1])
+    return total / _CLOCK_TICKS
+
+
+#: Where the engine's build containers are accounted (cgroup v1 cpuacct and v2), first found wins.
+ENGINE_BUILD_CGROUPS = (
+    "/sys/fs/cgroup/cpuacct/docker/buildkit/cpuacct.usage",
+    "/sys/fs/cgroup/cpu,cpuacct/docker/buildkit/cpuacct.usage",
+    "/sys/fs/cgroup/docker/buildkit/cpu.stat",
+    "/sys/fs/cgroup/system.slice/docker.service/buildkit/cpu.stat",
+)
+
+
+def engine_build_cpu_seconds() -> float | None:
+    """CPU seconds the engine's BuildKit containers used so far, or None where it cannot be seen.
+
+    The daemon runs each RUN step in a cgroup under ``docker/buildkit``; the parent's counter grows with
+    every step and keeps what finished steps used. Docker Desktop's engine runs in a VM: no such file,
+    and then only output counts as progress.
+    """
+    for name in ENGINE_BUILD_CGROUPS:
+        try:
+            text = Path(name).read_text(encoding="ascii")
+        except OSError:
+            continue
+        if name.endswith("cpuacct.usage"):
+            return int(text.strip()) / 1e9
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "usage_usec":
+                return int(value) / 1e6
+    return None
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Fields of /proc/<pid>/stat after the ``(command)``, counted from 0 (proc(5) counts pid as 1):
+# pgrp, then utime, stime, cutime and cstime in clock ticks.
+_PGRP, _UTIME, _CSTIME = 2, 11, 14
 
 
 def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:

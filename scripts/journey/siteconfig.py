@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 import yaml
 
 from journey.errors import ManifestError
+from journey.layout import MKDOCS_YML
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-MKDOCS_YML = "mkdocs.yml"
 #: ``edit_uri`` as GitHub spells it: ``edit/<branch>/docs/`` (the editor) or ``blob/<branch>/docs/``.
 _EDIT_URI = re.compile(r"^(?:edit|blob)/(?P<branch>[^/]+)/")
 

@@ -48,7 +48,7 @@ COPY_SELECTOR = ".md-code__button[data-md-type='copy']"
 def launch(playwright: Playwright) -> Browser:
     """Start headless Chromium; Playwright gives every launch a fresh temporary user-data-dir."""
     if not CHROMIUM.exists():
-        msg = f"{CHROMIUM} is missing: run `bash scripts/host-deps.sh` (Debian package chromium)"
+        msg = f"{CHROMIUM} is missing: run `bash scripts/host-deps.sh test` (Debian package chromium)"
         raise FileNotFoundError(msg)
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 

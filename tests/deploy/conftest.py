@@ -30,7 +30,7 @@ def context(session):
 
     def make(folder: Path, snippet_id: str) -> CheckContext:
         snippet = load_snippet(folder, snippet_id)
-        return CheckContext(root=ROOT, snippet=snippet, session=session, deadline=Deadline(300))
+        return CheckContext(root=ROOT, snippet=snippet, session=session, deadline=Deadline(300), idle=300)
 
     return make
 

@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import SNIPPETS
 
 SCRIPT = SNIPPETS / "deploy" / "deploy.sh"
+#: Only the script and the shell run here: no engine, no registry (see tests/conftest.py).
+ENGINE_FREE = True
 COMPLETE = {
     "AWS_REGION": "us-east-1",
     "IMAGE_NAME": "journey-deploy-e2e",

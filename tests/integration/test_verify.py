@@ -8,6 +8,8 @@ import docker
 import pytest
 from verify_helpers import leftovers, make_repo, need_image, snapshot, verify
 
+from journey.images import stable_labels
+
 pytestmark = pytest.mark.engine
 
 
@@ -29,7 +31,10 @@ def test_quick_snippet_is_built_measured_probed_and_recorded(tmp_path, client, c
     assert 0 < final["compressed_size"] < final["size"]
     assert final["layers"][-1]["created_by"].startswith("COPY greeting.txt")
     assert base["role"] == "base:debian:trixie"
-    assert result["environment"]["bases"][0]["id"] == client.images.get("debian:trixie").id
+    (recorded_base,) = result["environment"]["bases"]
+    assert "id" not in recorded_base  # machine-specific: results say what the base is, not where it sat
+    assert recorded_base["labels"] == stable_labels(client.images.get("debian:trixie").labels)
+    assert recorded_base["provenance"] == "stand-in"
     assert [p["output"] for p in result["probes"]] == [
         "hello from a fixture\n",
         "cat: /srv/nope: No such file or directory\n",
@@ -128,7 +133,7 @@ def test_snippet_whose_base_cannot_be_had_is_recorded_as_not_verified(tmp_path, 
     result = json.loads((root / "results/faults/nobase/result.json").read_text())
     assert result["status"] == "not-verified"
     assert "golang:1.12-alpine cannot be had here" in result["reason"]
-    assert result["environment"]["bases"][0]["id"] is None
+    assert result["environment"]["bases"][0]["provenance"] == "unavailable"
     assert result["images"] == []
     assert "not verified" in (root / "results/faults/nobase/sizes.md").read_text().lower()
     assert result["checks"] == [{"name": "hadolint Dockerfile", "ok": True, "output": ""}]

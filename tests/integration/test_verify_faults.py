@@ -73,12 +73,27 @@ def test_container_that_hangs_hits_the_timeout(tmp_path, debian):
     assert leftovers(debian, ["faults/hangs"]) == []
 
 
-def test_build_over_the_per_snippet_timeout_is_stopped(tmp_path, debian):
+def test_build_that_stops_producing_output_is_stopped_as_hung(tmp_path, debian):
+    # The slow fixture prints one line, then sleeps: no output and no CPU, so it is hung.
     root = make_repo(tmp_path, "faults", ["slow"])
     _fresh_nonce(root)
-    done = _fails(root, "--timeout", "5")
-    assert "faults/slow: build: timed out after 5 s (per-snippet --timeout)" in done.stderr
+    started = time.monotonic()
+    done = _fails(root, "--idle-timeout", "5")
+    assert "faults/slow: build: hung: no output and no CPU progress for 5 s (--idle-timeout)" in done.stderr
+    assert time.monotonic() - started < 50  # stopped long before its 60 s sleep would end
     assert leftovers(debian, ["faults/slow"]) == []
+
+
+def test_silent_build_that_computes_is_slow_not_hung(tmp_path, debian):
+    # Twelve seconds of CPU and no output, like a cold compile: an idle limit of 5 s must not stop it.
+    root = make_repo(tmp_path, "faults", ["busy"])
+    _fresh_nonce(root, "busy", "Silent busy build")
+    done = verify(root, "--idle-timeout", "5")
+    assert done.returncode == 0, done.stderr
+    result = json.loads((root / "results/faults/busy/result.json").read_text())
+    assert result["status"] == "verified"
+    assert result["images"][0]["build_seconds"] > 10  # twice the idle limit, and never stopped
+    assert leftovers(debian, ["faults/busy"]) == []
 
 
 def test_dockerfile_copying_a_missing_file(tmp_path, debian):
@@ -129,10 +144,10 @@ def test_one_failing_snippet_does_not_stop_the_others(tmp_path, cleanup_verified
     assert (root / "results/faults/buildfail/result.json").read_bytes() == before
 
 
-def _fresh_nonce(root) -> None:
-    """Give the slow build an argument it never saw, so BuildKit's cache cannot skip the sleep."""
-    manifest = root / "snippets/faults/slow/snippet.yml"
-    manifest.write_text(f"title: Slow build\nbuild:\n  args: {{NONCE: '{uuid.uuid4().hex}'}}\n")
+def _fresh_nonce(root, name: str = "slow", title: str = "Slow build") -> None:
+    """Give a slow build an argument it never saw, so BuildKit's cache cannot skip its long step."""
+    manifest = root / f"snippets/faults/{name}/snippet.yml"
+    manifest.write_text(f"title: {title}\nbuild:\n  args: {{NONCE: '{uuid.uuid4().hex}'}}\n")
 
 
 def _start_slow(root) -> subprocess.Popen[str]:

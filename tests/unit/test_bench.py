@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey.bench import Figures, Timing, breakdown, ratio, render
+from journey_bench import Figures, Timing, breakdown, ratio, render
 
 
 def _verify(seconds: float, steps: dict[str, float], exit_code: int = 0) -> Timing:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journey.build import BuildRequest, buildx_argv
-from journey.cli import build_parser
-from journey.verify import options_from
+import pytest
+
+from journey.build import BuildRequest, buildx_argv, stage_dockerfile
+from journey.cli import build_parser, options_for
+from journey.errors import UsageError
+from journey.options import VerifyOptions
 
 CONTEXT = Path("/repo/snippets/vol1/multistage")
 
@@ -40,14 +43,49 @@ def test_argv_with_no_cache_passes_it_before_the_context() -> None:
     assert argv[-1] == str(CONTEXT)
 
 
+def _options(argv: list[str]) -> VerifyOptions:
+    options = options_for(build_parser().parse_args(argv))
+    assert isinstance(options, VerifyOptions)
+    return options
+
+
 def test_verify_no_cache_option_is_parsed(tmp_path: Path) -> None:
-    argv = ["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"]
-    options = options_from(build_parser(argv).parse_args(argv))
+    options = _options(["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"])
     assert options.no_cache
     assert options.force
     assert options.ids == ("vol1/multistage",)
+    assert options.root == tmp_path.resolve()
 
 
 def test_verify_without_no_cache_keeps_the_cache(tmp_path: Path) -> None:
-    argv = ["verify", "--root", str(tmp_path)]
-    assert not options_from(build_parser(argv).parse_args(argv)).no_cache
+    assert not _options(["verify", "--root", str(tmp_path)]).no_cache
+
+
+def test_no_cache_without_force_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="add --force"):
+        _options(["verify", "--root", str(tmp_path), "--no-cache"])
+
+
+def test_staged_dockerfile_keeps_the_tools_manifest_out_of_the_context(tmp_path: Path) -> None:
+    context = tmp_path / "snippets" / "vol1" / "service"
+    context.mkdir(parents=True)
+    (context / ".dockerignore").write_text("README.md\n")
+    dockerfile = tmp_path / "snippets" / "vol1" / "multistage" / "Dockerfile"
+    dockerfile.parent.mkdir(parents=True)
+    dockerfile.write_text("FROM scratch\nCOPY . /src\n")
+    staged = stage_dockerfile(tmp_path, "vol1/multistage", dockerfile, context)
+    assert staged == tmp_path / ".cache" / "dockerfiles" / "vol1" / "multistage" / "Dockerfile"
+    assert staged.read_bytes() == dockerfile.read_bytes()  # the reader's file, byte for byte
+    rules = (staged.parent / "Dockerfile.dockerignore").read_text().splitlines()
+    assert rules[0] == "README.md"  # the context's own rules still apply
+    assert "snippet.yml" in rules
+
+
+def test_staging_again_leaves_unchanged_files_alone(tmp_path: Path) -> None:
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM scratch\n")
+    staged = stage_dockerfile(tmp_path, "vol1/x", dockerfile, tmp_path)
+    before = staged.stat().st_mtime_ns
+    assert stage_dockerfile(tmp_path, "vol1/x", dockerfile, tmp_path).stat().st_mtime_ns == before
+    dockerfile.write_text("FROM scratch\nUSER 65534\n")
+    assert stage_dockerfile(tmp_path, "vol1/x", dockerfile, tmp_path).read_text().endswith("USER 65534\n")

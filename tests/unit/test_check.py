@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from journey.bases import render_markdown
-from journey.check import check, run_check
+from journey import cli
+from journey.check import check, find_problems
 from journey.cli import main
 from journey.digest import source_digest
 from journey.errors import ExitCode, StaleError
 from journey.manifest import discover
 from journey.record import result_path, write_result
-from journey.render import write_snippet_fragments, write_volume_fragments
+from journey.render import render_bases, write_snippet_fragments, write_volume_fragments
 
 #: The repository's real bases record, as `journey bases` wrote it.
 REAL_BASES = Path(__file__).resolve().parents[2] / "results/bases/bases.json"
@@ -84,13 +84,24 @@ def record(root: Path) -> None:
         results = {}
         for snippet in volume.snippets:
             result = {
-                "results_version": 1, "snippet": snippet.id, "status": "verified", "reason": None,
-                "source_digest": source_digest(snippet), "input_digest": "sha256:0",
+                "results_version": 1,
+                "snippet": snippet.id,
+                "status": "verified",
+                "reason": None,
+                "source_digest": source_digest(snippet),
+                "input_digest": "sha256:0",
                 "verified_on": "2026-11-28",
-                "environment": {"engine": "26.1.5", "buildx": "0.13.1", "platform": "linux/amd64",
-                                "go": "go1.26.8", "bases": []},
+                "environment": {
+                    "engine": "26.1.5",
+                    "buildx": "0.13.1",
+                    "platform": "linux/amd64",
+                    "go": "go1.26.8",
+                    "bases": [],
+                },
                 "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}],
-                "probes": [], "checks": [], "outputs": {},
+                "probes": [],
+                "checks": [],
+                "outputs": {},
             }
             write_result(result_path(root, snippet.id), result)
             write_snippet_fragments(root, snippet, result)
@@ -108,7 +119,7 @@ def repo(tmp_path):
 
 
 def problems(root: Path) -> list[str]:
-    return [str(p) for p in run_check(root)]
+    return [str(p) for p in find_problems(root)]
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -126,9 +137,11 @@ def test_orphan_snippet_file(repo):
     (repo / "snippets/vol1/hello/notes.txt").write_text("notes\n")
     record(repo)
     assert problems(repo) == [
-        ("snippets/vol1/hello/notes.txt:1: shown on no page and not marked supporting"
-        ' (hint: include it on a page with a line `--8<-- "snippets/vol1/hello/notes.txt"`,'
-        " or add it to `supporting:` in snippets/vol1/hello/snippet.yml)")
+        (
+            "snippets/vol1/hello/notes.txt:1: shown on no page and not marked supporting"
+            ' (hint: include it on a page with a line `--8<-- "snippets/vol1/hello/notes.txt"`,'
+            " or add it to `supporting:` in snippets/vol1/hello/snippet.yml)"
+        )
     ]
 
 
@@ -171,16 +184,20 @@ def test_a_lint_check_of_the_other_tool_or_with_expected_findings(repo):
 def test_include_of_a_missing_file(repo):
     edit(repo / "docs/vol1.md", "# Volume 1\n", '# Volume 1\n\n--8<-- "snippets/vol1/hello/nope.go"\n')
     assert problems(repo) == [
-        ("docs/vol1.md:3: includes 'snippets/vol1/hello/nope.go', which does not exist"
-        " (hint: fix the path (it is relative to the repository root))")
+        (
+            "docs/vol1.md:3: includes 'snippets/vol1/hello/nope.go', which does not exist"
+            " (hint: fix the path (it is relative to the repository root))"
+        )
     ]
 
 
 def test_include_of_a_missing_section(repo):
     edit(repo / "docs/vol1.md", "main.go:handler", "main.go:server")
     (gap,) = problems(repo)
-    assert gap.startswith("docs/vol1.md:10: includes section 'server' of 'snippets/vol1/hello/main.go',"
-                          " which has no such section")
+    assert gap.startswith(
+        "docs/vol1.md:10: includes section 'server' of 'snippets/vol1/hello/main.go',"
+        " which has no such section"
+    )
     assert "`--8<-- [start:server]`" in gap
 
 
@@ -209,26 +226,34 @@ def test_unpaired_section_markers(repo):
 def test_snippet_without_results(repo):
     result_path(repo, "vol1/hello").unlink()
     gaps = problems(repo)
-    assert gaps[-1] == ("snippets/vol1/hello/snippet.yml:1: vol1/hello: no recorded result"
-                        " (hint: run `journey verify vol1/hello` and commit results/vol1/hello/)")
+    assert gaps[-1] == (
+        "snippets/vol1/hello/snippet.yml:1: vol1/hello: no recorded result"
+        " (hint: run `journey verify vol1/hello` and commit results/vol1/hello/)"
+    )
 
 
 def test_page_missing_from_nav_and_nav_entry_without_page(repo):
     (repo / "docs/extra.md").write_text("# Extra\n")
     edit(repo / "mkdocs.yml", "  - Volume 1: vol1.md\n", "  - Volume 1: vol1.md\n  - Gone: gone.md\n")
     assert problems(repo) == [
-        ("docs/extra.md:1: page is not in the nav of mkdocs.yml"
-         " (hint: add `- extra.md` under `nav:` in mkdocs.yml)"),
-        ("mkdocs.yml:6: nav lists 'gone.md', which does not exist"
-         " (hint: create docs/gone.md or remove the entry)"),
+        (
+            "docs/extra.md:1: page is not in the nav of mkdocs.yml"
+            " (hint: add `- extra.md` under `nav:` in mkdocs.yml)"
+        ),
+        (
+            "mkdocs.yml:6: nav lists 'gone.md', which does not exist"
+            " (hint: create docs/gone.md or remove the entry)"
+        ),
     ]
 
 
 def test_one_changed_byte_makes_the_result_stale(repo):
     edit(repo / "snippets/vol1/hello/Dockerfile", "scratch", "scratcH")
     assert problems(repo) == [
-        ("results/vol1/hello/result.json:24: vol1/hello: stale result: its files (or RESULTS_VERSION) changed"
-         " since it was verified (hint: run `journey verify vol1/hello`)")
+        (
+            "results/vol1/hello/result.json:24: vol1/hello: stale result: its files (or RESULTS_VERSION)"
+            " changed since it was verified (hint: run `journey verify vol1/hello`)"
+        )
     ]
     with pytest.raises(StaleError) as caught:
         check(repo)
@@ -239,10 +264,14 @@ def test_hand_edited_or_leftover_fragment(repo):
     edit(repo / "results/vol1/hello/sizes.md", "7.12 MB", "7.00 MB")
     (repo / "results/vol1/hello/probe-old.txt").write_text("x\n")
     assert problems(repo) == [
-        ("results/vol1/hello/probe-old.txt:1: fragment no longer produced by any probe or check"
-        " (hint: run `journey render` and commit the results/ changes)"),
-        ("results/vol1/hello/sizes.md:1: fragment differs from its result"
-        " (hint: run `journey render` and commit the results/ changes)"),
+        (
+            "results/vol1/hello/probe-old.txt:1: fragment no longer produced by any probe or check"
+            " (hint: run `journey render` and commit the results/ changes)"
+        ),
+        (
+            "results/vol1/hello/sizes.md:1: fragment differs from its result"
+            " (hint: run `journey render` and commit the results/ changes)"
+        ),
     ]
 
 
@@ -251,8 +280,10 @@ def test_result_of_a_removed_snippet(repo):
     ghost.parent.mkdir(parents=True)
     ghost.write_text("{}\n")
     assert problems(repo) == [
-        ("results/vol1/ghost/result.json:1: result for unknown snippet vol1/ghost"
-        " (hint: delete results/vol1/ghost/ (or restore snippets/vol1/ghost/))")
+        (
+            "results/vol1/ghost/result.json:1: result for unknown snippet vol1/ghost"
+            " (hint: delete results/vol1/ghost/ (or restore snippets/vol1/ghost/))"
+        )
     ]
 
 
@@ -263,12 +294,14 @@ def test_bases_table_must_say_what_bases_json_recorded(repo):
     folder = repo / "results/bases"
     folder.mkdir(parents=True)
     (folder / "bases.json").write_text(json.dumps(rows) + "\n")
-    (folder / "bases.md").write_text(render_markdown(rows))
+    (folder / "bases.md").write_text(render_bases(rows))
     assert problems(repo) == []
     edit(folder / "bases.md", "| stand-in |", "| real |")
     assert problems(repo) == [
-        ("results/bases/bases.md:1: differs from bases.json (or is missing)"
-        " (hint: bases.md is rendered from bases.json: run `journey bases` and commit both)"),
+        (
+            "results/bases/bases.md:1: differs from bases.json (or is missing)"
+            " (hint: bases.md is rendered from bases.json: run `journey bases` and commit both)"
+        ),
     ]
 
 
@@ -302,7 +335,7 @@ def test_cli_render_repairs_fragments_and_list_reports_freshness(repo, capsys):
 
 
 def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
-    monkeypatch.setitem(__import__("journey.cli").cli.DELEGATED, "bases", ("journey.no_such_module", "run"))
+    monkeypatch.setitem(cli.COMMANDS, "bases", ("journey.no_such_module", "run", "gone"))
     assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
     assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
 
@@ -318,13 +351,18 @@ def test_shared_build_context_files_can_be_supporting(repo):
     service = repo / "snippets/vol1/service"
     service.mkdir()
     (service / "go.sum").write_text("example.org/x v1.0.0 h1:abc=\n")
-    edit(repo / "snippets/vol1/hello/snippet.yml", "build: {stages: [builder]}",
-         "build: {stages: [builder], context: ../service, dockerfile: Dockerfile}")
+    edit(
+        repo / "snippets/vol1/hello/snippet.yml",
+        "build: {stages: [builder]}",
+        "build: {stages: [builder], context: ../service, dockerfile: Dockerfile}",
+    )
     record(repo)
     assert problems(repo) == [
-        ("snippets/vol1/service/go.sum:1: shown on no page and not marked supporting"
-         ' (hint: include it on a page with a line `--8<-- "snippets/vol1/service/go.sum"`,'
-         " or add it to `supporting:` in snippets/vol1/hello/snippet.yml (as ../service/go.sum))")
+        (
+            "snippets/vol1/service/go.sum:1: shown on no page and not marked supporting"
+            ' (hint: include it on a page with a line `--8<-- "snippets/vol1/service/go.sum"`,'
+            " or add it to `supporting:` in snippets/vol1/hello/snippet.yml (as ../service/go.sum))"
+        )
     ]
     manifest = repo / "snippets/vol1/hello/snippet.yml"
     edit(manifest, "supporting: [go.mod]", "supporting: [go.mod, ../service/go.sum]")
@@ -372,9 +410,12 @@ def test_broken_mkdocs_yml_is_a_usage_error(repo, capsys):
 # --- what Zensical does not validate, journey check does ---------------------------------------------------
 
 #: mkdocs.yml's own `validation:` block, so the fixture's MkDocs build judges links as the site's does.
-VALIDATION = "validation:\n" + (Path(__file__).resolve().parents[2] / "mkdocs.yml").read_text(
-    encoding="utf-8"
-).partition("\nvalidation:\n")[2]
+VALIDATION = (
+    "validation:\n"
+    + (Path(__file__).resolve().parents[2] / "mkdocs.yml")
+    .read_text(encoding="utf-8")
+    .partition("\nvalidation:\n")[2]
+)
 
 
 def mkdocs_strict_fails(root: Path) -> bool:
@@ -388,7 +429,11 @@ def mkdocs_strict_fails(root: Path) -> bool:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(root / "site")],
-        cwd=root, env=env, capture_output=True, text=True, check=False,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return done.returncode != 0
 
@@ -436,7 +481,9 @@ def test_a_page_left_out_of_the_nav_is_a_gap_as_mkdocs_says(repo):
     assert not mkdocs_strict_fails(repo)
     (repo / "docs/orphan.md").write_text("# Orphan\n")
     assert problems(repo) == [
-        ("docs/orphan.md:1: page is not in the nav of mkdocs.yml"
-         " (hint: add `- orphan.md` under `nav:` in mkdocs.yml)")
+        (
+            "docs/orphan.md:1: page is not in the nav of mkdocs.yml"
+            " (hint: add `- orphan.md` under `nav:` in mkdocs.yml)"
+        )
     ]
     assert mkdocs_strict_fails(repo)

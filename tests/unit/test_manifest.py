@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,8 +74,11 @@ def test_missing_title():
 
 
 def test_probe_needs_exactly_one_kind():
-    raw = {"title": "t", "build": {}, "probes": [{"name": "p", "exec": {"command": ["a"]},
-                                                 "expect_failure": {"command": ["b"]}}]}
+    raw = {
+        "title": "t",
+        "build": {},
+        "probes": [{"name": "p", "exec": {"command": ["a"]}, "expect_failure": {"command": ["b"]}}],
+    }
     error = error_of(raw)
     assert error.key == "probes[0]"
     assert "exactly one of http, exec, expect_failure" in error.message
@@ -90,10 +96,14 @@ def test_http_probe_needs_a_port_and_run_needs_a_build():
 
 
 def test_check_keeps_tool_specific_keys():
-    raw = {"title": "t", "checks": [{"tool": "deploy-test", "script": "deploy.sh", "registry": True}]}
+    env = {"AWS_REGION": "us-east-1", "IMAGE_NAME": "demo"}
+    raw = {
+        "title": "t",
+        "checks": [{"tool": "deploy-e2e", "script": "deploy.sh", "env": env, "refuse_login": True}],
+    }
     check = snippet_from_dict(raw, Path("/x/v/s"), "v/s").checks[0]
-    assert check.extra == {"script": "deploy.sh", "registry": True}
-    assert check.name == "deploy-test"
+    assert check.extra == {"script": "deploy.sh", "env": env, "refuse_login": True}
+    assert check.name == "deploy-e2e"
 
 
 def test_env_values_become_strings():
@@ -208,7 +218,7 @@ def test_expected_findings_are_read_into_the_check():
 @pytest.mark.parametrize(
     ("check", "key", "cause"),
     [
-        ({"tool": "yamllint", "files": ["a.yml"], "expect": ["SC2086"]}, "checks[0].tool", "is not one of"),
+        ({"tool": "yamllint", "files": ["a.yml"], "expect": ["SC2086"]}, "checks[0].expect", "unexpected"),
         ({"tool": "hadolint", "files": ["D"], "expect": ["DL30"]}, "checks[0].expect[0]", "does not match"),
         ({"tool": "shellcheck", "files": ["a.sh"], "expect": []}, "checks[0].expect", "should be non-empty"),
     ],
@@ -217,3 +227,164 @@ def test_expected_findings_only_for_linters_and_only_real_codes(check, key, caus
     error = error_of({"title": "t", "checks": [check]})
     assert error.key == key
     assert cause in error.message
+
+
+# --- every check is validated against its own tool's schema, and its files exist, at load time ---
+
+DEPLOY_ENV = "env: {AWS_REGION: us-east-1, IMAGE_NAME: demo}"
+
+
+@pytest.mark.parametrize(
+    ("checks", "key", "cause"),
+    [
+        pytest.param(
+            "  - {tool: go-tset}\n",
+            "checks[0].tool",
+            "'go-tset' is not one of hadolint, shellcheck, yamllint, jsonschema, actionlint, go-vet, go-test,"
+            " deploy-e2e (did you mean 'go-test'?)",
+            id="unknown tool",
+        ),
+        pytest.param(
+            "  - {tool: hadolint, files: [Dockerfile]}\n"
+            f"  - {{tool: deploy-e2e, scirpt: d.sh, {DEPLOY_ENV}}}\n",
+            "checks[1].scirpt",
+            "'scirpt' was unexpected (did you mean 'script'?) (allowed: also_show, command, env, missing,",
+            id="misspelt key",
+        ),
+        pytest.param(
+            "  - {tool: go-vet, race: true}\n",
+            "checks[0].race",
+            "'race' was unexpected (allowed: dir, name, tool)",
+            id="key of another tool",
+        ),
+        pytest.param(
+            "  - {tool: hadolint}\n",
+            "checks[0].files",
+            "'files' is a required property of a hadolint check",
+            id="hadolint without files",
+        ),
+        pytest.param(
+            "  - {tool: jsonschema, files: [Dockerfile]}\n",
+            "checks[0].builtin",
+            "'builtin' is a required property of a jsonschema check",
+            id="jsonschema without builtin",
+        ),
+        pytest.param(
+            "  - {tool: deploy-e2e, script: d.sh, env: {AWS_REGION: us-east-1}}\n",
+            "checks[0].env.IMAGE_NAME",
+            "'IMAGE_NAME' is a required property of a deploy-e2e check",
+            id="deploy-e2e without IMAGE_NAME",
+        ),
+        pytest.param(
+            f"  - {{tool: deploy-e2e, script: d.sh, registry: ecr-hostname, {DEPLOY_ENV}}}\n",
+            "checks[0].env.AWS_ACCOUNT_ID",
+            "'AWS_ACCOUNT_ID' is a required property of a deploy-e2e check",
+            id="ECR hostname without an account",
+        ),
+        pytest.param(
+            f"  - {{tool: deploy-e2e, script: d.sh, registry: ecr, {DEPLOY_ENV}}}\n",
+            "checks[0].registry",
+            "'ecr' is not one of override, ecr-hostname",
+            id="unknown registry mode",
+        ),
+        pytest.param(
+            "  - {tool: hadolint, files: [Dockerfile, Dockerfile.prod]}\n",
+            "checks[0].files[1]",
+            "no such file in the snippet folder: ",
+            id="missing file",
+        ),
+        pytest.param(
+            f"  - {{tool: deploy-e2e, script: deploy.sh, {DEPLOY_ENV}}}\n",
+            "checks[0].script",
+            "no such file in the snippet folder: ",
+            id="missing script",
+        ),
+        pytest.param(
+            "  - {tool: go-test, dir: module}\n",
+            "checks[0].dir",
+            "no such folder: ",
+            id="missing Go folder",
+        ),
+    ],
+)
+def test_a_bad_check_is_a_manifest_error_naming_file_key_and_cause(tmp_path, checks, key, cause):
+    folder = write_snippet(tmp_path / "vol" / "x", f"title: t\nchecks:\n{checks}", {"Dockerfile": DOCKERFILE})
+    with pytest.raises(ManifestError) as caught:
+        load_snippet(folder)
+    error = caught.value
+    assert error.exit_code == ExitCode.USAGE == 2
+    assert error.path.endswith("vol/x/snippet.yml")
+    assert error.key == key
+    assert cause in error.message
+    assert error.message.startswith(f"vol/x: manifest: {error.path}: {key}: ")
+
+
+def test_every_tool_with_every_key_it_takes_loads(tmp_path):
+    checks = """\
+  - {tool: hadolint, name: lint, files: [Dockerfile], expect: [DL3006]}
+  - {tool: shellcheck, files: [d.sh], expect: [SC2086]}
+  - {tool: yamllint, files: [ci.yml]}
+  - {tool: jsonschema, files: [ci.yml], builtin: vendor.travis}
+  - {tool: actionlint, files: [ci.yml]}
+  - {tool: go-vet, dir: .}
+  - {tool: go-test, dir: ., race: true, cover: true}
+  - tool: deploy-e2e
+    script: d.sh
+    command: [bash, d.sh]
+    env: {AWS_ACCOUNT_ID: "123456789012", AWS_REGION: us-east-1, IMAGE_NAME: demo}
+    registry: ecr-hostname
+    refuse_login: false
+    tags: [latest]
+    also_show: [aws --version]
+    missing: AWS_REGION
+"""
+    files = {"Dockerfile": DOCKERFILE, "d.sh": "#!/bin/sh\n", "ci.yml": "a: 1\n"}
+    snippet = load_snippet(write_snippet(tmp_path / "vol" / "x", f"title: t\nchecks:\n{checks}", files))
+    assert [c.tool for c in snippet.checks][-1] == "deploy-e2e"
+    assert [c.extra for c in snippet.checks][:-1] == [{}] * 7
+    assert snippet.checks[-1].extra["missing"] == "AWS_REGION"
+
+
+@pytest.mark.parametrize(
+    ("volume", "key", "cause"),
+    [
+        ("title: V\npage: [v.md]\nsnippets: [a]\n", "page", "'page' was unexpected (did you mean 'pages'?)"),
+        ("title: V\npages: [v.md]\n", "snippets", "'snippets' is a required property"),
+        ("title: V\nsnippets: [a, A]\n", "snippets[1]", "'A' does not match"),
+    ],
+)
+def test_a_bad_volume_yml_is_a_manifest_error_naming_file_and_key(tmp_path, volume, key, cause):
+    folder = tmp_path / "snippets" / "vol1"
+    write_snippet(folder / "a", "title: a\n", {})
+    (folder / "volume.yml").write_text(volume)
+    with pytest.raises(ManifestError) as caught:
+        discover(tmp_path)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert caught.value.path.endswith("snippets/vol1/volume.yml")
+    assert caught.value.key == key
+    assert f"volume.yml: {key}: {cause}" in caught.value.message
+
+
+@pytest.mark.parametrize("command", ["check", "verify"])
+def test_check_and_verify_refuse_a_bad_manifest_with_exit_2_and_no_engine(tmp_path, command):
+    """The real command line, in a fresh process: the manifest fails before anything else is looked at."""
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nnav: []\n")
+    (tmp_path / "snippets/vol1").mkdir(parents=True)
+    (tmp_path / "snippets/vol1/volume.yml").write_text("title: V\nsnippets: [deploy]\n")
+    manifest = f"title: t\nchecks:\n  - {{tool: deploy-e2e, scirpt: deploy.sh, {DEPLOY_ENV}}}\n"
+    write_snippet(tmp_path / "snippets/vol1/deploy", manifest, {"deploy.sh": "#!/bin/sh\n"})
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run(
+        [sys.executable, "-m", "journey", command, "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "journey: vol1/deploy: manifest: snippets/vol1/deploy/snippet.yml: checks[0].scirpt: "
+        "'scirpt' was unexpected (did you mean 'script'?)"
+    )

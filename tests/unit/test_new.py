@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import re
 import shutil
@@ -17,6 +16,7 @@ from journey import check, manifest
 from journey.cli import main
 from journey.errors import ExitCode, UsageError
 from journey.new import append_to_block_list, new_snippet, new_volume, next_volume, run_new
+from journey.options import NewOptions
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -197,7 +197,7 @@ def test_scaffold_leaves_only_the_results_for_verify_to_make(repo: Path) -> None
     """`journey check` on the scaffold finds nothing but the results verify has not recorded yet."""
     new_volume(repo, "Tiny images")
     new_snippet(repo, "vol1/hello")
-    problems = check.run_check(repo)
+    problems = check.find_problems(repo)
     assert problems
     for problem in problems:
         assert "results/vol1/" in f"{problem.path} {problem.message} {problem.hint}", problem
@@ -302,8 +302,8 @@ def test_new_snippet_refuses_an_existing_folder(repo: Path) -> None:
 
 
 def test_run_new_prints_what_it_did_and_the_next_step(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_new(argparse.Namespace(kind="volume", target="Tiny images", root=repo)) == 0
-    assert run_new(argparse.Namespace(kind="snippet", target="vol1/hello", root=repo, title=None)) == 0
+    assert run_new(NewOptions(repo, "volume", "Tiny images")) == 0
+    assert run_new(NewOptions(repo, "snippet", "vol1/hello")) == 0
     out, err = capsys.readouterr()
     assert "created snippets/vol1/hello/Dockerfile\n" in out
     assert "edited  snippets/vol1/volume.yml\n" in out

@@ -25,8 +25,10 @@ HEX64 = "0123456789abcdef" * 4
         ("Date: Sat, 28 Nov 2026 22:58:56 GMT", "Date: <date>"),
         ("2026-11-28T22:58:56.123456789Z level=info", "<timestamp> level=info"),
         ("2026/11/28 22:58:56 listening", "<timestamp> listening"),
-        ("[GIN] 2026/11/28 - 22:58:56 | 200 |     123.456µs |      172.17.0.1 | GET",
-         "[GIN] <timestamp> | 200 | <dur> | <bridge-ip> | GET"),
+        (
+            "[GIN] 2026/11/28 - 22:58:56 | 200 |     123.456µs |      172.17.0.1 | GET",
+            "[GIN] <timestamp> | 200 | <dur> | <bridge-ip> | GET",
+        ),
         ("proxy http://127.0.0.1:43127/", "proxy http://127.0.0.1:<port>/"),
         ("wrote /tmp/journey-x1y2z3/out.txt", "wrote /tmp/<tmp>/out.txt"),
         ("\x1b[32mPASS\x1b[0m\r\n", "PASS\n"),

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from journey.errors import ExitCode, StaleError
-from journey.record import dumps_result, materially_equal, read_result, result_path, write_result
+from journey.record import (
+    SIZE_SLACK,
+    SIZE_TOLERANCE,
+    dumps_result,
+    materially_equal,
+    read_result,
+    result_path,
+    write_result,
+)
 
 RESULT = json.loads((Path(__file__).resolve().parents[1] / "golden" / "render" / "result.json").read_text())
 
@@ -44,10 +52,36 @@ def test_a_real_change_rewrites(tmp_path, result):
     path = tmp_path / "result.json"
     write_result(path, result)
     changed = copy.deepcopy(result)
-    changed["images"][0]["size"] += 1
+    size = changed["images"][0]["size"]
+    changed["images"][0]["size"] = size + max(SIZE_SLACK, int(size * SIZE_TOLERANCE)) + 1
     assert not materially_equal(result, changed)
     assert write_result(path, changed) is True
     assert read_result(path) == changed
+
+
+@pytest.mark.parametrize("key", ["size", "compressed_size", "payload_size"])
+def test_a_size_that_drifts_within_the_tolerance_is_unchanged(tmp_path, result, key):
+    # Two machines: same inputs, layer tars with other file times, so gzip'd sizes differ by bytes.
+    path = tmp_path / "result.json"
+    write_result(path, result)
+    before = path.read_bytes()
+    again = copy.deepcopy(result)
+    image = again["images"][0]
+    image[key] = int(image[key] * (1 + SIZE_TOLERANCE / 2))
+    assert image[key] != result["images"][0][key]
+    layer = again["images"][0]["layers"][0]
+    layer["compressed_size"] += SIZE_SLACK  # a small layer: bytes, not a fraction, are the noise
+    assert write_result(path, again) is False
+    assert path.read_bytes() == before
+
+
+def test_the_tolerance_is_only_for_byte_counts(result):
+    changed = copy.deepcopy(result)
+    changed["images"][0]["layers"][0]["created_by"] += " "
+    assert not materially_equal(result, changed)
+    changed = copy.deepcopy(result)
+    changed["images"].append(copy.deepcopy(changed["images"][0]))
+    assert not materially_equal(result, changed)
 
 
 def test_missing_result_reads_as_none(tmp_path):

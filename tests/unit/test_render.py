@@ -138,7 +138,7 @@ def test_ladder_shows_missing_results_as_not_verified(volume):
 def test_standin_base_reads_as_one_line_and_keeps_every_label_in_a_note(volume, result):
     base = result["environment"]["bases"][0]
     assert standin_summary(base) == (
-        "offline stand-in for `golang:1.26-trixie`, built 2026-11-28 by `scripts/bases/golang.sh 1.26 trixie`"
+        "offline stand-in for `golang:1.26-trixie` by `scripts/bases/golang.sh 1.26 trixie`"
         " from Debian packages (golang-1.26-go 1.26.11-1~bpo13+1)"
     )
     provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
@@ -166,7 +166,7 @@ def test_volume_provenance_lists_every_snippet_with_its_status_and_bases(volume,
 def test_volume_provenance_says_why_a_snippet_is_not_verified(volume, result):
     broken = not_verified(result)
     broken["environment"]["bases"] = [
-        {"ref": "golang:1.12-alpine", "id": None, "digest": None, "provenance": "local", "labels": {}}
+        {"ref": "golang:1.12-alpine", "digest": None, "provenance": "unavailable", "labels": {}}
     ]
     row = render_volume(volume, {"golden/hello": broken})["provenance.md"].splitlines()[2]
     assert (

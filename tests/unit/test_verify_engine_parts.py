@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from journey.build import BuildRequest, _cause, buildx_argv
-from journey.checks import CHECKS, register, tool_env
+from journey.checks import tool_env
 from journey.errors import ExitCode, JourneyError, VerificationError
 from journey.measure import _history_from_sizes, gzip_size
 from journey.progress import Outcome, _done_line
-from journey.session import Deadline, Session, tail
-from journey.verify import BusyError, verify_lock
+from journey.runner import BusyError, verify_lock
+from journey.session import Deadline, Session, group_cpu_seconds, tail
+from journey.tools import TOOLS
 
 
 def test_buildx_argv_loads_names_a_temp_tag_and_uses_the_host_network():
@@ -114,7 +115,7 @@ def test_second_lock_holder_is_refused_with_the_first_ones_pid(tmp_path):
 
 def test_lock_is_refused_across_processes(tmp_path):
     code = (
-        "import sys, time; sys.path.insert(0, 'scripts'); from journey.verify import verify_lock\n"
+        "import sys, time; sys.path.insert(0, 'scripts'); from journey.runner import verify_lock\n"
         "from pathlib import Path\n"
         f"with verify_lock(Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(30)\n"
     )
@@ -128,18 +129,9 @@ def test_lock_is_refused_across_processes(tmp_path):
         holder.wait()
 
 
-def test_check_registry_accepts_other_modules_tools():
-    @register("unit-test-tool")
-    def runner(_ctx, check):
-        return {"name": check.name, "ok": True, "output": ""}
-
-    try:
-        assert CHECKS["unit-test-tool"] is runner
-        assert {"hadolint", "shellcheck", "go-vet", "go-test", "yamllint", "jsonschema", "actionlint"} <= set(
-            CHECKS
-        )
-    finally:
-        del CHECKS["unit-test-tool"]
+def test_check_table_holds_every_tool_including_other_modules():
+    linters = {"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"}
+    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e"}
 
 
 def test_go_tools_use_the_checkouts_module_cache_and_the_local_toolchain(tmp_path):
@@ -161,3 +153,48 @@ def test_done_lines_name_snippet_step_and_cause():
         _done_line(Outcome("vol1/z", "verified", changed=True, seconds=2.0))
         == "vol1/z: verified (result rewritten, 2.0 s)"
     )
+
+
+def test_run_process_stops_a_silent_idle_child_as_hung():
+    session = Session(client=None)
+    what = VerificationError("", snippet="vol1/x", step="build")
+    with pytest.raises(VerificationError) as caught:
+        session.run_process(
+            [sys.executable, "-c", "print('started', flush=True); import time; time.sleep(60)"],
+            idle=1,
+            what=what,
+        )
+    assert caught.value.message == (
+        "vol1/x: build: hung: no output and no CPU progress for 1 s (--idle-timeout); stopped"
+    )
+    assert "started" in caught.value.log_tail
+
+
+def test_run_process_lets_a_silent_child_that_computes_outlive_the_idle_limit():
+    # A compiler prints nothing for minutes but burns CPU: slow, not hung.
+    session = Session(client=None)
+    busy = "import time\nend = time.monotonic() + 3\nwhile time.monotonic() < end: pass\nprint('done')"
+    result = session.run_process(
+        [sys.executable, "-c", busy], idle=1, what=VerificationError("", snippet="x")
+    )
+    assert result.returncode == 0
+    assert result.output == "done\n"
+    assert result.seconds >= 3
+
+
+def test_run_process_lets_a_child_that_keeps_printing_outlive_the_idle_limit():
+    session = Session(client=None)
+    chatty = "import time\nfor i in range(6):\n    print(i, flush=True); time.sleep(0.5)"
+    result = session.run_process(
+        [sys.executable, "-c", chatty], idle=1, what=VerificationError("", snippet="x")
+    )
+    assert result.output.split() == ["0", "1", "2", "3", "4", "5"]
+
+
+def test_group_cpu_seconds_counts_the_children_of_a_process_group():
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.monotonic() + 1\nwhile time.monotonic() < end: pass"],
+        start_new_session=True,
+    )
+    proc.wait()
+    assert group_cpu_seconds(os.getpgid(0)) > 0.5  # ours, with the reaped child's second of CPU

@@ -1,4 +1,7 @@
-"""``python -m journey.bench`` (``make bench``): how fast verification is, side by side, in one run.
+"""``python -m journey_bench`` (``make bench``): how fast verification is, side by side, in one run.
+
+It lives outside the ``journey`` package: the tool never imports it, and it drives the tool the way a
+person does (``python -m journey …`` in a copy of the repository).
 
 It measures, on a throw-away copy of the repository (recorded results stay exactly as they are).
 The ratios compare like with like: the snippets verify builds images for (a build, every base in the
@@ -39,8 +42,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from journey import engine
 from journey.build import BuildRequest, buildx_argv
-from journey.cli import find_root
+from journey.images import image_id
+from journey.layout import find_root
 from journey.manifest import base_refs, discover, select
 from journey.modproxy import cache_dir, serving_for
 
@@ -63,7 +68,7 @@ SKIPPED = (
 )
 TAG_PREFIX = "journey-bench"
 REPORT = Path("build") / "bench.txt"
-#: The targets the issue sets (issue 3): verify's overhead over plain buildx, and the no-op run.
+#: The targets this benchmark holds verify to: its overhead over plain buildx, and the no-op run.
 RATIO_TARGET = 1.10
 NOOP_TARGET = 2.0
 
@@ -203,13 +208,7 @@ def plain_buildx(work: Path, snippets: Sequence[Snippet], *, no_cache: bool) -> 
 
 def _image_id(ref: str) -> str | None:
     """Return the ID of the image a reference names, or None when there is none."""
-    done = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{.Id}}", ref],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() if done.returncode == 0 else None
+    return image_id(engine.connect(), ref)
 
 
 @contextlib.contextmanager
@@ -341,7 +340,7 @@ def render(figures: Figures) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit 1 if any step failed (the table still shows every number)."""
-    parser = argparse.ArgumentParser(prog="python -m journey.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m journey_bench", description=__doc__.splitlines()[0])
     parser.add_argument("snippets", nargs="*", metavar="SNIPPET", help="snippet ids or volumes (default all)")
     parser.add_argument("--json", metavar="PATH", help="also write the timings as JSON to PATH")
     args = parser.parse_args(argv)

@@ -7,12 +7,32 @@ checks pass only while the linter reports exactly the codes of ``expect:``.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
-from conftest import SNIPPETS, check_named
 
-from journey.checks import hadolint, shellcheck
+from journey.checks import CheckContext, hadolint, shellcheck
 from journey.errors import VerificationError
+from journey.manifest import Check, Snippet, load_snippet
+from journey.session import Deadline, Session
+
+ROOT = Path(__file__).resolve().parents[2]
+SNIPPETS = ROOT / "snippets" / "vol1"
+
+
+def check_named(snippet: Snippet, name: str) -> Check:
+    return next(check for check in snippet.checks if check.name == name)
+
+
+@pytest.fixture
+def context():
+    """Make a snippet's check context as `journey verify` would; linters need no engine (no client)."""
+
+    def make(folder: Path, snippet_id: str) -> CheckContext:
+        snippet = load_snippet(folder, snippet_id)
+        return CheckContext(ROOT, snippet, Session(client=None), Deadline(300), idle=300)
+
+    return make
 
 
 def test_lazy_sh_findings_are_recorded(context):

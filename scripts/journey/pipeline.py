@@ -1,0 +1,398 @@
+"""One snippet through ``journey verify``: build, measure, run and probe, check, record.
+
+Each snippet goes through :func:`verify_snippet` in a worker thread; the run around it (lock, signals,
+the pool) is ``journey.runner``'s, and what to verify at all is ``journey.verify``'s. A failing snippet
+raises nothing: its outcome carries the error, named with its snippet and step, and its recorded result
+stays byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import docker.errors
+
+from journey import machine, record, render
+from journey.bases import RECIPES
+from journey.build import BuildRequest, Built, build, stage_dockerfile
+from journey.checks import CheckContext
+from journey.digest import input_digest, source_digest
+from journey.errors import JourneyError, VerificationError
+from journey.images import Image, lookup
+from journey.manifest import base_refs
+from journey.measure import LayerCache, measure_image
+from journey.normalise import normalise, normalise_table
+from journey.probe import run_probes
+from journey.progress import Outcome, Reporter
+from journey.session import CancelledError, Deadline, Session
+from journey.tools import run_checks, run_file_checks
+
+if TYPE_CHECKING:
+    import threading
+
+    from journey.engine import EngineInfo
+    from journey.manifest import Snippet
+    from journey.options import VerifyOptions
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every worker shares for one run."""
+
+    options: VerifyOptions
+    session: Session
+    engine: EngineInfo
+    reporter: Reporter
+    cache: LayerCache
+    #: taken by every build and every Go check (see DEFAULT_BUILD_JOBS)
+    compile_slot: threading.BoundedSemaphore
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A snippet that needs verifying, with the digests worked out before any worker starts."""
+
+    snippet: Snippet
+    bases: list[Image]
+    source: str
+    inputs: str
+
+
+# --- one snippet -------------------------------------------------------------------------------------
+
+
+class _Step:
+    """The step a worker is in, so an unexpected error still names it, and how long each step took.
+
+    The seconds are the worker's own timeline (they add up to the snippet's time); work that runs
+    beside it (the checks' thread) is timed apart in ``beside``. Both go to ``--json`` only, never
+    into result.json: they churn on every run.
+    """
+
+    def __init__(self, ctx: Context, snippet: Snippet) -> None:
+        self.ctx, self.snippet, self.name = ctx, snippet, "start"
+        self.seconds: dict[str, float] = {}
+        self.beside: dict[str, float] = {}
+        self._since = time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        self.ctx.session.raise_if_cancelled(self.snippet.id)
+        self._close()
+        self.name = name
+        self.ctx.reporter.step(self.snippet.id, name)
+
+    def _close(self) -> None:
+        """Add the time since the last step began to that step (``build --target x`` counts as build)."""
+        now = time.monotonic()
+        key = self.name.split(" ", 1)[0]
+        self.seconds[key] = self.seconds.get(key, 0.0) + now - self._since
+        self._since = now
+
+    def timings(self) -> dict[str, float]:
+        """Return seconds per step, rounded, with the work done beside as ``<name> (beside)``."""
+        self._close()
+        spent = {**self.seconds, **{f"{k} (beside)": v for k, v in self.beside.items()}}
+        return {key: round(value, 2) for key, value in spent.items()}
+
+
+def plan(ctx: Context, snippet: Snippet) -> Plan | Outcome:
+    """Work out a snippet's digests; return an Outcome when there is nothing to do (or it cannot start)."""
+    try:
+        bases = [lookup(ctx.session.client, ref) for ref in base_refs(snippet)]
+        source = source_digest(snippet)
+    except (OSError, docker.errors.DockerException) as exc:
+        error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step="digest")
+        return Outcome(snippet.id, "failed", error=error)
+    identities = {b.ref: b.identity for b in bases}
+    inputs = input_digest(source, identities, ctx.engine.engine, ctx.engine.buildx)
+    recorded = record.read_result_quietly(record.result_path(ctx.options.root, snippet.id))
+    fresh = recorded is not None and recorded.get("input_digest") == inputs
+    if (
+        fresh
+        and not ctx.options.force
+        and machine.verified_here(ctx.options.root, ctx.session, snippet, inputs)
+    ):
+        return Outcome(snippet.id, "unchanged")
+    return Plan(snippet, bases, source, inputs)
+
+
+def verify_snippet(ctx: Context, item: Plan) -> Outcome:
+    """Verify one snippet and record it; never raises (the outcome carries the error)."""
+    snippet = item.snippet
+    start = time.monotonic()
+    step = _Step(ctx, snippet)
+    try:
+        status, changed, reason = _verify(ctx, item, step)
+        outcome = Outcome(snippet.id, status, changed, time.monotonic() - start, reason)
+    except CancelledError:
+        outcome = Outcome(snippet.id, "interrupted", seconds=time.monotonic() - start)
+    except JourneyError as exc:
+        error = _named(exc, snippet, step)
+        outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+    except Exception as exc:  # noqa: BLE001 - engine, OS or tool surprises fail this snippet only
+        error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
+        outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
+    outcome.steps = step.timings()
+    return outcome
+
+
+def _named(exc: JourneyError, snippet: Snippet, step: _Step) -> JourneyError:
+    """Make sure an error names its snippet and step, whoever raised it."""
+    if exc.snippet and exc.step:
+        return exc
+    tail = getattr(exc, "log_tail", "")
+    return VerificationError(
+        exc.cause, snippet=exc.snippet or snippet.id, step=exc.step or step.name, log_tail=tail
+    )
+
+
+def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | None]:
+    """Return (status, result file changed, reason) for one snippet that needs verifying."""
+    snippet, bases = item.snippet, item.bases
+    absent = [b.ref for b in bases if b.id is None]
+    buildable = [ref for ref in absent if ref in RECIPES]
+    if buildable:
+        raise VerificationError(
+            f"base image {', '.join(buildable)} is not built yet (it has a recipe): run `make bases`",
+            snippet=snippet.id,
+            step="bases",
+        )
+    if absent:
+        reason = f"base image {', '.join(absent)} cannot be had here (no registry, no stand-in recipe)"
+        result = _result(ctx, snippet, bases, (item.source, item.inputs), reason=reason)
+        step("checks")
+        result["checks"] = [cast("record.Outcome", c) for c in run_file_checks(_check_context(ctx, snippet))]
+    else:
+        result = _measured_result(ctx, snippet, bases, (item.source, item.inputs), step)
+    step("record")
+    changed = _record(ctx, snippet, result)
+    return result["status"], changed, result["reason"]
+
+
+def _measured_result(
+    ctx: Context, snippet: Snippet, bases: list[Image], digests: tuple[str, str], step: _Step
+) -> record.Result:
+    """Build, measure, probe and check; return the ``verified`` result or raise on the first failure.
+
+    Checks (linters, ``go test`` on the host) need only the built image, so they run beside the
+    measuring and probing (containers) instead of after them.
+    """
+    deadline = Deadline(ctx.options.timeout)
+    result = _result(ctx, snippet, bases, digests)
+    built: list[Built] = []
+    try:
+        if snippet.build is not None:
+            built = _build_all(ctx, snippet, step)
+        image_id = built[0].image_id if built else None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
+            checks = pool.submit(_timed_checks, _check_context(ctx, snippet, deadline, image_id), step)
+            if built:
+                _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
+            step("checks")
+            result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
+        if built:
+            step("tag")
+            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases)
+    finally:
+        _untag(ctx.session, built)
+    return result
+
+
+def _check_context(
+    ctx: Context, snippet: Snippet, deadline: Deadline | None = None, image_id: str | None = None
+) -> CheckContext:
+    """Return what a snippet's checks get: its limits, the built image, the shared compile slot."""
+    return CheckContext(
+        ctx.options.root,
+        snippet,
+        ctx.session,
+        deadline or Deadline(ctx.options.timeout),
+        ctx.options.idle_timeout,
+        image_id,
+        compile_slot=ctx.compile_slot,
+    )
+
+
+def _timed_checks(context: CheckContext, step: _Step) -> list[dict[str, Any]]:
+    """Run the checks (in their own thread) and note how long they took beside the worker."""
+    started = time.monotonic()
+    try:
+        return run_checks(context)
+    finally:
+        step.beside["checks"] = time.monotonic() - started
+
+
+def _measure_and_probe(
+    ctx: Context,
+    snippet: Snippet,
+    images: tuple[list[Built], list[Image]],
+    result: record.Result,
+    when: tuple[Deadline, _Step],
+) -> None:
+    """Fill in the images, probes and service log of ``result``."""
+    (built, bases), (deadline, step) = images, when
+    step("measure")
+    result["images"] = _measure_all(ctx, snippet, built, bases)
+    step("probes")
+    probes, logs = run_probes(ctx.session, snippet, built[0].image_id, deadline)
+    result["probes"] = [_normalised(ctx, p) for p in probes]
+    if logs:
+        result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
+
+
+def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
+    """Build the final image, then each ``build.stages`` stage (``--target``) for measuring.
+
+    Each build waits for the compile slot; the Dockerfile is a staged copy whose own ignore file keeps
+    the tool's manifests out of the build context (build.stage_dockerfile), so editing a
+    ``snippet.yml`` never invalidates a ``COPY . .`` layer.
+    """
+    spec = snippet.build
+    assert spec is not None  # noqa: S101 - only called for snippets that build
+    assert snippet.context_dir is not None  # noqa: S101
+    assert snippet.dockerfile_path is not None  # noqa: S101
+    slug = f"{snippet.volume}-{snippet.name}".lower()
+    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    built: list[Built] = []
+    for target, suffix in [(spec.target, ""), *((stage, f"-{stage}") for stage in spec.stages)]:
+        request = BuildRequest(
+            snippet.id,
+            snippet.context_dir,
+            dockerfile,
+            _tag_safe(slug + suffix),
+            target,
+            spec.args,
+            no_cache=ctx.options.no_cache,
+        )
+        step(f"queued ({request.step} waits for a build slot)")
+        with ctx.compile_slot:
+            step(request.step)
+            built.append(build(ctx.session, request, ctx.options.idle_timeout))
+    return built
+
+
+def _measure_all(
+    ctx: Context, snippet: Snippet, built: list[Built], bases: list[Image]
+) -> list[record.Image]:
+    """Measure the final image, each stage and each base: the rows of the 2019 table."""
+    spec = snippet.build
+    assert spec is not None  # noqa: S101
+    final = measure_image(
+        ctx.session, built[0].tag, role="final", cache=ctx.cache, payload=spec.payload, snippet=snippet.id
+    )
+    final.update(tag=snippet.image_tag, build_seconds=built[0].seconds)
+    images = [final]
+    for stage, item in zip(spec.stages, built[1:], strict=True):
+        entry = measure_image(
+            ctx.session, item.tag, role=f"stage:{stage}", cache=ctx.cache, snippet=snippet.id
+        )
+        entry["build_seconds"] = item.seconds
+        images.append(entry)
+    images += [
+        measure_image(ctx.session, base.ref, role=f"base:{base.ref}", cache=ctx.cache, snippet=snippet.id)
+        for base in bases
+    ]
+    return [cast("record.Image", image) for image in images]
+
+
+def _keep_final(ctx: Context, snippet: Snippet, final: Built, bases: list[Image]) -> str:
+    """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does."""
+    repo, tag = snippet.image_tag.rsplit(":", 1)
+    ctx.session.client.images.get(final.image_id).tag(repo, tag)
+    argv = ["docker", "images"]
+    for ref in [snippet.image_tag, *(b.ref for b in bases)]:
+        argv += ["--filter", f"reference={ref}"]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+    return normalise_table(out)
+
+
+def _untag(session: Session, built: list[Built]) -> None:
+    """Remove this snippet's temporary tags (stage images go with them; build cache stays)."""
+    for item in built:
+        with contextlib.suppress(docker.errors.DockerException):
+            session.client.images.remove(item.tag, noprune=False)
+
+
+def _tag_safe(text: str) -> str:
+    """Make a repository name component Docker accepts (lowercase letters, digits, ``.-_``)."""
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in text.lower()).strip("-._") or "snippet"
+
+
+def _normalised(ctx: Context, outcome: dict[str, Any]) -> record.Outcome:
+    """Return an outcome with its output normalised (IDs, ports, times), as results record it."""
+    return {
+        "name": str(outcome["name"]),
+        "ok": bool(outcome["ok"]),
+        "output": normalise(str(outcome["output"]), root=ctx.options.root),
+    }
+
+
+# --- bases, results and fragments --------------------------------------------------------------------
+
+
+def _go_version(bases: list[Image]) -> str:
+    """Return the Go that built the binary (the builder base's GOLANG_VERSION), else the host's."""
+    for base in bases:
+        for item in base.env:
+            if item.startswith("GOLANG_VERSION="):
+                return "go" + item.split("=", 1)[1]
+    try:
+        return subprocess.run(
+            ["go", "env", "GOVERSION"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+            env={**os.environ, "GOTOOLCHAIN": "local"},
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _result(
+    ctx: Context,
+    snippet: Snippet,
+    bases: list[Image],
+    digests: tuple[str, str],
+    reason: str | None = None,
+) -> record.Result:
+    """Return the result skeleton: status, digests, environment; measurements are filled in later."""
+    environment: record.Environment = {
+        "engine": ctx.engine.engine,
+        "buildx": ctx.engine.buildx,
+        "platform": ctx.engine.platform,
+        "go": _go_version(bases),
+        "bases": [cast("record.Base", b.as_result()) for b in bases],
+    }
+    return {
+        "results_version": record.RESULTS_VERSION,
+        "snippet": snippet.id,
+        "status": "not-verified" if reason else "verified",
+        "reason": reason,
+        "source_digest": digests[0],
+        "input_digest": digests[1],
+        "verified_on": datetime.now(UTC).date().isoformat(),
+        "environment": environment,
+        "images": [],
+        "probes": [],
+        "checks": [],
+        "outputs": {},
+    }
+
+
+def _record(ctx: Context, snippet: Snippet, result: record.Result) -> bool:
+    """Write the result (only if materially changed) and its fragments; nothing after an interrupt."""
+    ctx.session.raise_if_cancelled(snippet.id)
+    path = record.result_path(ctx.options.root, snippet.id)
+    changed = record.write_result(path, result)
+    recorded = record.read_result(path) or result
+    render.write_snippet_fragments(ctx.options.root, snippet, recorded)
+    machine.remember(ctx.options.root, ctx.session, snippet, result["input_digest"])
+    return changed

@@ -1,0 +1,110 @@
+"""The run around the snippets: one writer at a time, workers in parallel, Ctrl-C and SIGTERM.
+
+One run holds a file lock (``.cache/verify.lock``) so two runs never race on results; each snippet
+is verified in a worker thread (bounded by ``--jobs``). Ctrl-C or SIGTERM stops everything, removes
+what the run created, and leaves results untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
+
+from journey.errors import InterruptedRunError, UsageError
+from journey.layout import cache_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+    from journey.manifest import Snippet
+    from journey.pipeline import Context, Plan
+    from journey.progress import Outcome
+
+
+class BusyError(UsageError):
+    """Another ``journey verify`` holds the lock (exit 2): results must have one writer."""
+
+
+@contextlib.contextmanager
+def verify_lock(root: Path) -> Iterator[None]:
+    """Hold ``.cache/verify.lock`` for the run; refuse at once (exit 2) if another run holds it."""
+    path = cache_dir(root, "verify.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise BusyError(
+                f"another `journey verify` (pid {holder}) is running in {root}; "
+                "wait for it to finish, then run again",
+                step="lock",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def run_all(ctx: Context, snippets: list[Plan], work: Callable[[Context, Plan], Outcome]) -> list[Outcome]:
+    """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
+    pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
+    finished: dict[str, Outcome] = {}
+    try:
+        futures = {pool.submit(work, ctx, p): p.snippet for p in snippets}
+        _collect(ctx, futures, finished)
+    except KeyboardInterrupt:
+        _stop(ctx, pool)
+        raise InterruptedRunError(
+            "interrupted: containers and temporary images of this run removed, results untouched",
+            step="verify",
+        ) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for problem in ctx.session.cleanup():
+            ctx.reporter.warn(f"cleanup: {problem}")
+    return [finished[p.snippet.id] for p in snippets if p.snippet.id in finished]
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Make SIGTERM take Ctrl-C's path for the whole run; restore both handlers afterwards."""
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt), signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1] or signal.default_int_handler)
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into the same path as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def _collect(ctx: Context, futures: dict[Future[Outcome], Snippet], finished: dict[str, Outcome]) -> None:
+    """Wait for workers in short slices, so a signal is handled at once, reporting each as it ends."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            outcome = future.result()
+            finished[outcome.snippet] = outcome
+            ctx.reporter.done(outcome)
+
+
+def _stop(ctx: Context, pool: ThreadPoolExecutor) -> None:
+    """Stop workers and remove what they made; further signals are ignored until cleanup is done."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ctx.reporter.warn("interrupted: stopping builds and containers")
+    ctx.session.cancel()
+    ctx.session.cleanup()  # unblocks workers waiting on a container
+    pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,26 @@
+"""Marks by what a test needs, so ``make test-unit`` runs every test that needs neither engine nor browser.
+
+A test module under ``engine/``, ``integration/`` or ``deploy/`` (the loopback registry and the emulated
+ECR run containers) needs the real Docker engine; one under ``browser/`` drives Chromium. Everything
+else is engine-free, and ``make test-unit`` proves it by pointing DOCKER_HOST at a socket that does not
+exist. A module in those folders that needs neither says so with ``ENGINE_FREE = True``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+NEEDS = {"engine": "engine", "integration": "engine", "deploy": "engine", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Add the ``engine`` or ``browser`` mark to every test of a folder that needs one."""
+    for item in items:
+        folder = Path(str(item.path)).resolve().relative_to(HERE).parts[0]
+        mark = NEEDS.get(folder)
+        if mark is None or getattr(item.module, "ENGINE_FREE", False):
+            continue
+        item.add_marker(getattr(pytest.mark, mark))

@@ -1,0 +1,34 @@
+"""The service log is read once it is complete: a line written just after the last answer is kept."""
+
+from __future__ import annotations
+
+import time
+
+from journey.probe import settled_logs
+
+
+class _LateLine:
+    """A container whose access-log line for the last request lands 0.3 s after the answer."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    def logs(self, *, stdout: bool, stderr: bool) -> bytes:  # noqa: ARG002 - the SDK signature
+        if stderr:
+            return b""
+        late = b'[GIN] 200 GET "/v1/projects/1"\n' if time.monotonic() - self.start > 0.3 else b""
+        return b'[GIN] 200 GET "/v1/location"\n' + late
+
+
+def test_a_line_written_after_the_answer_is_waited_for():
+    assert settled_logs(_LateLine(), quiet=0.5, bound=5).count("[GIN]") == 2
+
+
+def test_a_log_that_never_settles_is_returned_at_the_bound():
+    class Chatty:
+        def logs(self, *, stdout: bool, stderr: bool) -> bytes:  # noqa: ARG002  # noqa: ARG002 - the SDK signature
+            return b"" if stderr else str(time.monotonic()).encode()
+
+    started = time.monotonic()
+    settled_logs(Chatty(), quiet=0.5, bound=1)
+    assert time.monotonic() - started < 2

@@ -1,0 +1,30 @@
+"""Progress in plain output (CI logs): a step line, then a "still" line while a long step runs."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from rich.console import Console
+
+from journey.progress import Outcome, Reporter, _clock
+
+
+def test_a_long_step_gets_still_lines_with_its_elapsed_time_until_it_ends():
+    out = io.StringIO()
+    with Reporter(Console(file=out, width=200), heartbeat=0.3) as reporter:
+        reporter.step("vol1/naive", "build")
+        time.sleep(1.0)
+        reporter.done(Outcome("vol1/naive", "verified", seconds=5.6))
+        lines_when_done = out.getvalue().count("still in")
+        time.sleep(0.7)
+    text = out.getvalue()
+    assert text.startswith("vol1/naive: build\n")
+    assert "vol1/naive: still in build, " in text
+    assert " in this step, " in text
+    assert text.count("still in") == lines_when_done  # nothing after the snippet finished
+
+
+def test_clock_reads_like_a_log():
+    assert _clock(5.4) == "5s"
+    assert _clock(125) == "2m05s"

@@ -1,0 +1,139 @@
+"""The table of check tools: it matches the manifest schema, it dispatches, `journey check` skips it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from journey import deploy
+from journey.checks import CheckContext
+from journey.errors import VerificationError
+from journey.manifest import Check, Snippet
+from journey.tools import TOOLS, Tool, run_checks, run_file_checks
+
+SCHEMA = json.loads(resources.files("journey").joinpath("manifest.schema.json").read_text(encoding="utf-8"))
+DEFS = SCHEMA["$defs"]
+
+
+def test_the_table_and_the_schema_name_the_same_tools():
+    assert sorted(DEFS["check"]["properties"]["tool"]["enum"]) == sorted(TOOLS)
+
+
+def test_every_tool_has_its_own_schema_and_only_that_one():
+    branches = {
+        DEFS[branch["if"]["$ref"].rsplit("/", 1)[1]]["properties"]["tool"]["const"]: branch["then"]["$ref"]
+        for branch in DEFS["check"]["allOf"]
+    }
+    assert branches == {tool: f"#/$defs/check-{tool}" for tool in TOOLS}
+    for tool in TOOLS:
+        assert DEFS[f"check-{tool}"]["additionalProperties"] is False
+        assert {"tool", "name"} <= set(DEFS[f"check-{tool}"]["properties"])
+
+
+def test_deploy_e2e_reads_exactly_the_keys_its_schema_allows():
+    assert set(DEFS["check-deploy-e2e"]["properties"]) - {"tool", "name"} == deploy.OPTIONS
+
+
+def test_the_table_says_which_tools_only_read_files_and_which_compile():
+    assert {name for name, tool in TOOLS.items() if tool.files_only} == {
+        "hadolint",
+        "shellcheck",
+        "yamllint",
+        "jsonschema",
+        "actionlint",
+    }
+    assert {name for name, tool in TOOLS.items() if tool.compiles} == {"go-vet", "go-test"}
+
+
+class Slot(contextlib.AbstractContextManager[None]):
+    """A compile slot that counts how often it was taken."""
+
+    def __init__(self) -> None:
+        self.taken = 0
+        self.held = False
+
+    def __enter__(self) -> None:
+        self.taken += 1
+        self.held = True
+
+    def __exit__(self, *_exc: object) -> None:
+        self.held = False
+
+
+@pytest.fixture
+def fake_tools(monkeypatch):
+    """Replace the runners with ones that record whether the compile slot was held."""
+    seen: list[tuple[str, bool]] = []
+
+    def run(ctx, check):
+        seen.append((check.name, ctx.compile_slot.held))
+        return {"name": check.name, "ok": True, "output": ""}
+
+    for name, tool in TOOLS.items():
+        monkeypatch.setitem(TOOLS, name, Tool(run, tool.files_only, tool.compiles))
+    return seen
+
+
+def context(checks: tuple[Check, ...], slot: Slot) -> CheckContext:
+    snippet = Snippet(id="vol/x", dir=Path("/nowhere/vol/x"), title="t", checks=checks)
+    # The fake runners need neither a session nor a deadline.
+    return CheckContext(Path("/nowhere"), snippet, session=None, deadline=None, idle=1.0, compile_slot=slot)
+
+
+CHECKS = (
+    Check(tool="hadolint", files=("Dockerfile",)),
+    Check(tool="go-test", race=True),
+    Check(tool="deploy-e2e", explicit_name="push"),
+    Check(tool="shellcheck", files=("d.sh",)),
+)
+
+
+def test_checks_run_in_manifest_order_and_only_go_holds_the_compile_slot(fake_tools):
+    slot = Slot()
+    outcomes = run_checks(context(CHECKS, slot))
+    assert [o["name"] for o in outcomes] == ["hadolint Dockerfile", "go-test", "push", "shellcheck d.sh"]
+    assert fake_tools == [
+        ("hadolint Dockerfile", False),
+        ("go-test", True),
+        ("push", False),
+        ("shellcheck d.sh", False),
+    ]
+    assert slot.taken == 1
+
+
+@pytest.mark.usefixtures("fake_tools")
+def test_a_not_verified_snippet_runs_only_the_tools_that_read_files():
+    outcomes = run_file_checks(context(CHECKS, Slot()))
+    assert [o["name"] for o in outcomes] == ["hadolint Dockerfile", "shellcheck d.sh"]
+
+
+def test_a_check_made_in_code_with_an_unknown_tool_fails_naming_the_known_ones():
+    with pytest.raises(VerificationError) as caught:
+        run_checks(context((Check(tool="go-tset"),), Slot()))
+    assert caught.value.step == "check go-tset"
+    assert "unknown check tool 'go-tset' (known: actionlint, deploy-e2e, go-test" in caught.value.message
+
+
+def journey_modules_after(statement: str) -> set[str]:
+    """The journey modules a fresh interpreter holds after one import statement."""
+    code = f"{statement}; import sys; print(' '.join(m for m in sys.modules if m.startswith('journey')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+RUNNERS = {"journey.tools", "journey.checks", "journey.deploy"}
+
+
+@pytest.mark.parametrize("module", ["journey.manifest", "journey.check"])
+def test_loading_manifests_and_journey_check_import_no_runner(module):
+    assert not RUNNERS & journey_modules_after(f"import {module}")
+
+
+def test_checks_imports_neither_the_table_nor_deploy():
+    assert not {"journey.tools", "journey.deploy"} & journey_modules_after("import journey.checks")
