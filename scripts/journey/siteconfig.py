@@ -7,6 +7,7 @@ or ``journey check`` would call it stale on one machine and fresh on another).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -33,10 +34,19 @@ def _ignore_tag(_loader: yaml.SafeLoader, _suffix: str, _node: yaml.Node) -> Non
 _MkdocsLoader.add_multi_constructor("", _ignore_tag)
 
 
+@functools.lru_cache(maxsize=8)
+def _parse(text: str) -> object:
+    """Parse once per text: rendering reads the config for every snippet, and PyYAML is slow."""
+    return yaml.load(text, Loader=_MkdocsLoader)  # noqa: S506
+
+
 def load_mkdocs(path: Path) -> object:
-    """Parse ``mkdocs.yml``; a syntax error is a usage error naming the line, not a traceback."""
+    """Parse ``mkdocs.yml``; a syntax error is a usage error naming the line, not a traceback.
+
+    Callers must not change what it returns: the same object serves every read of the same text.
+    """
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)  # noqa: S506
+        return _parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
