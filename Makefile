@@ -82,14 +82,16 @@ site: setup ## the site in site/, with every snippet verified (from recorded res
 serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-lint: setup-test ## ruff, mypy, shellcheck, hadolint, actionlint, yamllint over the repository's own code
+lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and the schemas of .github's files
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
-	$(BIN)/yamllint --strict .github/workflows
+	$(BIN)/yamllint --strict .github
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 test: bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
 	$(BIN)/pytest

@@ -1,8 +1,8 @@
 """Page fragments rendered from recorded results: the only way a number reaches a page.
 
-Fragments are pure functions of (snippet files, manifest, result.json), so ``journey check`` can
-re-render in memory and compare with what is committed. Sizes go through ``format_size`` only, so
-a test can find a page's figure in the result it came from.
+Fragments are pure functions of (snippet files, manifest, result.json, and the repository address in
+``mkdocs.yml``), so ``journey check`` can re-render in memory and compare with what is committed. Sizes go
+through ``format_size`` only, so a test can find a page's figure in the result it came from.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
+from journey.siteconfig import source_tree_url
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -245,8 +246,22 @@ def download_link(path: Path, label: str) -> str:
     return f'<a href="data:application/octet-stream;base64,{data}" download="{name}">{html.escape(label)}</a>'
 
 
+def source_links(root: Path, snippet: Snippet, tree_url: str) -> str:
+    """Link each folder of the snippet (its own, a build context elsewhere) to the repository's copy.
+
+    The page's own source button names only the Markdown page; these say where the snippet's files live,
+    with their history, for a reader who wants more than the download links.
+    """
+    links = []
+    for _, source in source_roots(snippet):
+        rel = source.relative_to(root.resolve()).as_posix()
+        text = rel if source.is_file() else f"{rel}/"
+        links.append(f"[{text}]({tree_url}{rel})")
+    return f"Source in the repository: {', '.join(links)}."
+
+
 def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
-    """Render ``provenance.md``: when and on what it was verified, bases, and each file to download."""
+    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
@@ -258,6 +273,9 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     for path in snippet_files(snippet):
         rel = path.relative_to(root.resolve()).as_posix()
         lines.append(f"- {download_link(path, rel)}")
+    tree_url = source_tree_url(root)
+    if tree_url is not None:
+        lines += ["", source_links(root, snippet, tree_url)]
     return "\n".join(lines) + "\n"
 
 

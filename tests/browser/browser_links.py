@@ -7,7 +7,6 @@ links to other hosts are not followed (the browser tests make sure the pages nev
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
@@ -85,19 +84,15 @@ def _parse(path: Path, page: str) -> _ParsedPage:
     return parser.result
 
 
-def site_url_of(mkdocs_yml: Path) -> str | None:
-    """The `site_url:` of mkdocs.yml (found with a regex: the file has tags a plain YAML loader rejects)."""
-    text = mkdocs_yml.read_text(encoding="utf-8")
-    match = re.search(r"^site_url:\s*['\"]?([^'\"\s#]+)", text, re.MULTILINE)
-    return match.group(1) if match else None
-
-
 class LinkChecker:
     """Check every internal link and anchor of one built site directory."""
 
     def __init__(self, site: Path, site_url: str | None = None) -> None:
         self.site = site
         self.site_url = site_url.rstrip("/") + "/" if site_url else None
+        # The site's path on its host ('/golang-journey/' on GitHub Pages): the 404 page links its assets
+        # from there, because the server shows it for any URL of the site.
+        self.site_path = urlsplit(self.site_url).path if self.site_url else "/"
         self._parsed = cache(self._parse_file)
 
     def _parse_file(self, path: Path) -> _ParsedPage:
@@ -118,6 +113,8 @@ class LinkChecker:
         url = link.url.strip()
         if self.site_url and url.startswith(self.site_url):
             url = "/" + url[len(self.site_url) :]
+        elif url.startswith(self.site_path) and self.site_path != "/":
+            url = "/" + url[len(self.site_path) :]
         parts = urlsplit(url)
         if parts.scheme in _SKIPPED_SCHEMES or (parts.scheme and parts.scheme not in {"http", "https"}):
             return None

@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: the site built once per session, served on loopback, and Chromium."""
+"""Fixtures of the browser tests: the site built once per builder, served on loopback, and Chromium."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 from browser_page import NetworkGuard, launch
-from browser_site import REPO_ROOT, VOL1, SiteBuildError, build_site, page_file, serve
+from browser_site import REPO_ROOT, VOL1, origin_of, page_file, serve
 from playwright.sync_api import sync_playwright
+
+from sitebuild import BUILDERS, SiteBuildError, build
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,13 +23,38 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+class Sites:
+    """Each builder's site, built on first use and kept for the session (a build takes seconds)."""
+
+    def __init__(self, workdir: pytest.TempPathFactory) -> None:
+        self._workdir = workdir
+        self._built: dict[str, Path] = {}
+
+    def get(self, builder: str) -> Path:
+        """The site `builder` made, strict, from the repository as it is; a failed build fails the test."""
+        if builder not in self._built:
+            try:
+                self._built[builder] = build(builder, self._workdir.mktemp(builder))
+            except SiteBuildError as error:
+                pytest.fail(str(error), pytrace=False)
+        return self._built[builder]
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Sites:
+    return Sites(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def built_site(sites: Sites) -> Path:
     """The site as `make site` builds it (mkdocs build --strict), in a temporary directory."""
-    try:
-        return build_site(tmp_path_factory.mktemp("site") / "site")
-    except SiteBuildError as error:
-        pytest.fail(str(error), pytrace=False)
+    return sites.get("mkdocs")
+
+
+@pytest.fixture(params=BUILDERS)
+def builder(request: pytest.FixtureRequest) -> str:
+    """Each builder in turn, for the checks that must hold whichever one built the site."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +92,7 @@ def guard() -> NetworkGuard:
 def context(browser: Browser, guard: NetworkGuard, site_url: str) -> Iterator[BrowserContext]:
     """A fresh browser context (own storage) whose every request passes the loopback guard."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/"))
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin_of(site_url))
     guard.attach(ctx)
     yield ctx
     ctx.close()

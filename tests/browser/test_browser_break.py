@@ -11,10 +11,12 @@ import shutil
 from typing import TYPE_CHECKING
 
 import pytest
-from browser_links import LinkChecker, site_url_of
+from browser_links import LinkChecker
 from browser_page import NetworkGuard, open_page, visit_pages
-from browser_site import VOL1, page_file, serve
+from browser_site import VOL1, origin_of, page_file, serve
 from browser_snippets import copy_differences
+
+from sitebuild import site_url
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -48,7 +50,7 @@ def test_altered_code_block_fails_the_copy_check(built_site, vol1_url, browser, 
     vol1.write_text(html[: match.end()] + "ALTERED " + html[match.end() :], encoding="utf-8")
     with serve(site) as url:
         context = browser.new_context()
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin_of(url))
         NetworkGuard().attach(context)
         page, _ = open_page(context, url + VOL1)
         differences = copy_differences(page, repo_root)
@@ -74,15 +76,14 @@ def test_a_page_requesting_an_outside_address_is_caught_and_blocked(built_site, 
     assert any(line.startswith(failed) for line in problems), problems
 
 
-def test_broken_internal_links_and_anchors_fail_the_link_check(built_site, repo_root, tmp_path):
+def test_broken_internal_links_and_anchors_fail_the_link_check(built_site, tmp_path):
     site = _copy_site(built_site, tmp_path)
-    site_url = site_url_of(repo_root / "mkdocs.yml")
-    assert LinkChecker(site, site_url).problems() == []
+    assert LinkChecker(site, site_url()).problems() == []
     broken = '<a href="no-such-page/">x</a><a href="#no-such-anchor">y</a><img src="assets/no-such.png">'
     home = page_file(site, "")
     html = home.read_text(encoding="utf-8")
     home.write_text(html.replace("</article>", broken + "</article>", 1), encoding="utf-8")
-    problems = LinkChecker(site, site_url).problems()
+    problems = LinkChecker(site, site_url()).problems()
     assert len(problems) == 3, problems
     assert "'no-such-page/': no file for /no-such-page/" in problems[0]
     assert "'#no-such-anchor': no id 'no-such-anchor' in index.html" in problems[1]

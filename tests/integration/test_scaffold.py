@@ -78,6 +78,7 @@ def minimal_copy(target: Path) -> Path:
     config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", nav, config, count=1)
     assert found == 1
     (target / "mkdocs.yml").write_text(config, encoding="utf-8")
+    shutil.copytree(REPO / "overrides", target / "overrides")  # the theme's custom_dir
     (target / "docs").mkdir()
     (target / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
     shutil.copy2(GUIDE, target / "docs" / "contributing.md")

@@ -1,21 +1,20 @@
 """The built site tells the truth: every snippet file it shows is that file, every size is a recorded one.
 
-The site is built for real (`mkdocs build --strict`, as `make site` does) into a temporary folder, and the
-HTML is read back. Two promises of the project are checked on what a reader gets, not on the Markdown:
+The site is built for real, strict, by MkDocs (as `make site` does) and by Zensical (Material's successor,
+from the same mkdocs.yml), each into a temporary folder, and every check below reads the HTML of both. The
+project's promises are checked on what a reader gets, not on the Markdown:
 
 - a code block titled with a `snippets/…` path holds exactly that file's text;
 - every size on any page comes from a recorded result: the sizes tables and `docker images` blocks equal
   what `journey.render` makes from `result.json`, and any other size token on a page appears in a fragment
-  generated from the results (the 2019 figures, quoted as history, are the only exception).
+  generated from the results (the 2019 figures, quoted as history, are the only exception);
+- every include was resolved, every page of the nav was built, and each page links to its own source.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +22,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from journey.check import nav_pages
 from journey.render import format_size, render_docker_images, role_label
+from journey.siteconfig import load_mkdocs, source_tree_url
+from sitebuild import BUILDERS, SiteBuildError, build
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The figures of the 2019 article's `docker images` table, quoted as history on Volume 1.
@@ -54,6 +56,8 @@ class Page(HTMLParser):
         self.blocks: list[CodeBlock] = []
         self.tables: list[list[list[str]]] = []
         self.prose: list[str] = []
+        self.text: list[str] = []  # every piece of text a reader can see, code included
+        self.links: list[dict[str, str | None]] = []  # the attributes of every <a>
         self._title: str | None = None
         self._in_title = False
         self._code: CodeBlock | None = None
@@ -62,6 +66,8 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
+        if tag == "a":
+            self.links.append(dict(attrs))
         if tag in {"script", "style"}:
             self._skip += 1
         elif tag == "span" and "filename" in classes:
@@ -90,6 +96,7 @@ class Page(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
+        self.text.append(data)
         if self._in_title:
             self._title = (self._title or "") + data
             return
@@ -109,22 +116,19 @@ def parse(path: Path) -> Page:
     return page
 
 
+@pytest.fixture(scope="module", params=BUILDERS)
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built for real, strict, by each builder in turn (MkDocs as `make site` does, and Zensical)."""
+    try:
+        return build(request.param, tmp_path_factory.mktemp(request.param))
+    except SiteBuildError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Page]:
-    """Build the site as `make site` does, into a temporary folder, and parse every page."""
-    out = tmp_path_factory.mktemp("site") / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{done.stdout}{done.stderr}", pytrace=False)
-    return {p.relative_to(out).as_posix(): parse(p) for p in sorted(out.rglob("*.html"))}
+def site(built: Path) -> dict[str, Page]:
+    """Every page of the built site, parsed."""
+    return {p.relative_to(built).as_posix(): parse(p) for p in sorted(built.rglob("*.html"))}
 
 
 @pytest.fixture(scope="module")
@@ -262,3 +266,85 @@ def test_no_page_shows_a_size_that_was_not_recorded(site):
 def test_the_size_pattern_finds_what_docker_and_render_print():
     assert SIZE.findall("16.3MB and 5.93 MB, 624 kB; 39B") == ["16.3MB", "5.93 MB", "624 kB", "39B"]
     assert SIZE.findall("Go 1.26, port 5000, sha256:abc12MB3") == []
+
+
+# --- includes, pages, source links -----------------------------------------------------------------------
+
+#: A line pymdownx.snippets would have replaced: `--8<-- "path"`, or a bare `--8<--` opening a block.
+INCLUDE_LINE = re.compile(r"""^\s*-+8<-+\s*(?:["'].*)?$""")
+
+
+def shown_on_purpose() -> set[str]:
+    """Include lines the docs escape (`;--8<-- "…"`) to show the syntax; the site shows them minus the `;`."""
+    return {
+        line.strip()[1:]
+        for doc in (ROOT / "docs").rglob("*.md")
+        for line in doc.read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith(";-") and INCLUDE_LINE.match(line.strip()[1:])
+    }
+
+
+def test_every_include_was_resolved(site):
+    allowed = shown_on_purpose()
+    for name, page in site.items():
+        left = [line for line in "".join(page.text).splitlines() if INCLUDE_LINE.match(line)]
+        assert [line for line in left if line.strip() not in allowed] == [], f"{name}: includes left as text"
+
+
+def test_the_include_check_sees_a_left_include():
+    page = Page()
+    page.feed('<p>Intro</p>\n<p>--8<-- "results/vol1/x/sizes.md"</p>\n<pre><code>--8<--\n</code></pre>')
+    assert [line for line in "".join(page.text).splitlines() if INCLUDE_LINE.match(line)] == [
+        '--8<-- "results/vol1/x/sizes.md"',
+        "--8<--",
+    ]
+
+
+def site_config() -> dict:
+    config = load_mkdocs(ROOT / "mkdocs.yml")
+    assert isinstance(config, dict)
+    return config
+
+
+def html_of(page: str) -> str:
+    """The built file of a Markdown page (directory URLs: `vol1/pipeline.md` → `vol1/pipeline/index.html`)."""
+    stem = page.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return f"{stem}.html"
+    return f"{stem}/index.html"
+
+
+def test_every_page_of_the_nav_is_built_and_nothing_else(site):
+    expected = {html_of(page) for page in nav_pages(site_config()["nav"])} | {"404.html"}
+    assert set(site) == expected
+
+
+def test_every_page_links_to_its_own_source(site):
+    config = site_config()
+    base = f"{config['repo_url'].rstrip('/')}/{config['edit_uri']}"
+    for page in nav_pages(config["nav"]):
+        links = site[html_of(page)].links
+        edits = {link.get("href") for link in links if link.get("rel") == "edit"}
+        assert edits == {base + page}, f"{page}: edit links {edits}"
+        views = {link.get("href") for link in links if (link.get("title") or "").startswith("View source")}
+        assert views == {(base + page).replace("/edit/", "/raw/")}, f"{page}: view links {views}"
+
+
+def test_every_snippet_links_to_its_folder_in_the_repository(site):
+    tree = source_tree_url(ROOT)
+    assert tree is not None, "mkdocs.yml names no repository"
+    hrefs = {str(link.get("href")) for page in site.values() for link in page.links}
+    shown = {h for h in hrefs if h.startswith(tree)}
+    for result in sorted((ROOT / "results").glob("*/*/result.json")):
+        folder = f"snippets/{result.parent.parent.name}/{result.parent.name}"
+        assert tree + folder in shown, f"no page links {folder} in the repository"
+    for href in shown:
+        assert (ROOT / href.removeprefix(tree)).exists(), f"a source link names no repository path: {href}"
+
+
+def test_the_repository_link_does_not_ask_githubs_api_for_stars(site):
+    """The theme's script fetches api.github.com for any `data-md-component="source"`: none may be left."""
+    for name, page in site.items():
+        repo_links = [link for link in page.links if "md-source" in (link.get("class") or "").split()]
+        assert repo_links, f"{name}: no link to the repository in the header"
+        assert all("data-md-component" not in link for link in repo_links), f"{name}: {repo_links}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -402,3 +405,85 @@ def test_broken_mkdocs_yml_is_a_usage_error(repo, capsys):
     (repo / "mkdocs.yml").write_text("nav: [\n")
     assert main(["check", "--root", str(repo)]) == ExitCode.USAGE
     assert "mkdocs.yml: line 2: not valid YAML" in capsys.readouterr().err
+
+
+# --- what Zensical does not validate, journey check does ---------------------------------------------------
+
+#: mkdocs.yml's own `validation:` block, so the fixture's MkDocs build judges links as the site's does.
+VALIDATION = (
+    "validation:\n"
+    + (Path(__file__).resolve().parents[2] / "mkdocs.yml")
+    .read_text(encoding="utf-8")
+    .partition("\nvalidation:\n")[2]
+)
+
+
+def mkdocs_strict_fails(root: Path) -> bool:
+    """Build the fixture site with `mkdocs build --strict` and the real site's validation settings.
+
+    Never with `--quiet`: MkDocs 1.6 then drops warnings before its strict mode counts them.
+    """
+    config = root / "mkdocs.yml"
+    if VALIDATION not in config.read_text():
+        edit(config, "site_name: fixture\n", f"site_name: fixture\n{VALIDATION}")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(root / "site")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("link", "gap"),
+    [
+        ("[home](index.md)", None),
+        ("[home](index.md#home)", None),
+        ("[out](https://go.dev/doc/)", None),
+        ("[top](#volume-1)", None),
+        ("`[in code](/nowhere/)`", None),
+        ("```text\n[in a block](/nowhere/)\n```", None),
+        ("[absolute](/vol1/)", "3: links to '/vol1/', an absolute path"),
+        ("[a folder](./)", "3: links to './', which is no file of docs/"),
+        ("[missing](gone.md)", "3: links to 'gone.md', which is no file of docs/"),
+        ("[outside](../README.md)", "3: links to '../README.md', which is no file of docs/"),
+        ("[out and back](../docs/index.md)", "3: links to '../docs/index.md', which is no file of docs/"),
+        ("[ref]\n\n[ref]: elsewhere/", "5: links to 'elsewhere/', which is no file of docs/"),
+    ],
+)
+def test_links_mkdocs_rejects_are_gaps_for_zensical_builds_too(repo, link, gap):
+    """Zensical ignores `validation.absolute_links` and `unrecognized_links`: journey check must not."""
+    edit(repo / "docs/vol1.md", "# Volume 1\n", f"# Volume 1\n\n{link}\n")
+    found = problems(repo)
+    if gap is None:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert found[0].startswith(f"docs/vol1.md:{gap}"), found
+    assert mkdocs_strict_fails(repo) is (gap is not None), "journey check and MkDocs disagree"
+
+
+def test_an_absolute_link_in_raw_html_is_a_gap_though_mkdocs_lets_it_pass(repo):
+    """MkDocs validates Markdown links only; `<a href="/…">` breaks under a sub-path all the same."""
+    edit(repo / "docs/vol1.md", "# Volume 1\n", '# Volume 1\n\n<a href="/index.html">home</a>\n')
+    found = problems(repo)
+    assert len(found) == 1
+    assert found[0].startswith("docs/vol1.md:3: links to '/index.html', an absolute path"), found
+    assert not mkdocs_strict_fails(repo)
+
+
+def test_a_page_left_out_of_the_nav_is_a_gap_as_mkdocs_says(repo):
+    """Zensical ignores `validation.omitted_files` too: a page outside the nav is a journey check gap."""
+    assert not mkdocs_strict_fails(repo)
+    (repo / "docs/orphan.md").write_text("# Orphan\n")
+    assert problems(repo) == [
+        (
+            "docs/orphan.md:1: page is not in the nav of mkdocs.yml"
+            " (hint: add `- orphan.md` under `nav:` in mkdocs.yml)"
+        )
+    ]
+    assert mkdocs_strict_fails(repo)

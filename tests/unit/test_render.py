@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from journey.errors import ManifestError
 from journey.manifest import load_volume
 from journey.render import (
     check_fragment,
@@ -27,6 +28,7 @@ from journey.render import (
     standin_summary,
     write_fragments,
 )
+from journey.siteconfig import source_tree_url
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -57,6 +59,14 @@ def not_verified(result):
     return broken
 
 
+@pytest.fixture
+def repository(monkeypatch):
+    """Give the fixture repository (which has no mkdocs.yml) a web address, as the real site has."""
+    tree = "https://github.com/example/journey/tree/main/"
+    monkeypatch.setattr("journey.render.source_tree_url", lambda _root: tree)
+    return tree
+
+
 def compare(folder: Path, fragments: dict[str, str]) -> None:
     if UPDATE:
         write_fragments(folder, fragments)
@@ -64,10 +74,12 @@ def compare(folder: Path, fragments: dict[str, str]) -> None:
     assert fragments == expected
 
 
+@pytest.mark.usefixtures("repository")
 def test_verified_snippet_matches_golden_files(volume, result):
     compare(GOLDEN / "verified", render_snippet(FIXTURES, volume.snippets[0], result))
 
 
+@pytest.mark.usefixtures("repository")
 def test_not_verified_snippet_matches_golden_files(volume, result):
     compare(GOLDEN / "not-verified", render_snippet(FIXTURES, volume.snippets[0], not_verified(result)))
 
@@ -198,3 +210,50 @@ def test_write_fragments_rewrites_only_changes_and_prunes_leftovers(tmp_path):
     changed = write_fragments(tmp_path, {"a.md": "x\n", "b.txt": "z\n"})
     assert changed == [tmp_path / "b.txt", tmp_path / "old.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md", "b.txt", "result.json"]
+
+
+def test_provenance_links_the_snippet_folder_in_the_repository(volume, result, repository):
+    provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
+    link = f"[snippets/golden/hello/]({repository}snippets/golden/hello)"
+    assert provenance.endswith(f"\nSource in the repository: {link}.\n")
+
+
+def test_a_site_without_a_repository_gets_no_source_link(volume, result):
+    assert not (FIXTURES / "mkdocs.yml").exists()
+    provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
+    assert "Source in the repository" not in provenance
+
+
+@pytest.mark.parametrize(
+    ("settings", "tree"),
+    [
+        (
+            "repo_url: https://github.com/o/r\nedit_uri: edit/main/docs/\n",
+            "https://github.com/o/r/tree/main/",
+        ),
+        (
+            "repo_url: https://github.com/o/r/\nedit_uri: blob/gh-pages-src/docs/\n",
+            "https://github.com/o/r/tree/gh-pages-src/",
+        ),
+        ("site_name: no repository\n", None),
+    ],
+)
+def test_source_tree_url_comes_from_repo_url_and_edit_uri(tmp_path, settings, tree):
+    (tmp_path / "mkdocs.yml").write_text(
+        f'site_url: !ENV [JOURNEY_SITE_URL, "https://x.invalid/"]\n{settings}', encoding="utf-8"
+    )
+    assert source_tree_url(tmp_path) == tree
+
+
+def test_an_edit_uri_without_a_branch_is_a_usage_error(tmp_path):
+    settings = "repo_url: https://github.com/o/r\nedit_uri: docs/\n"
+    (tmp_path / "mkdocs.yml").write_text(settings, encoding="utf-8")
+    with pytest.raises(ManifestError, match="names no branch"):
+        source_tree_url(tmp_path)
+
+
+def test_the_real_site_links_snippets_where_its_pages_link():
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    repo_url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
+    assert repo_url, "mkdocs.yml names no repo_url"
+    assert source_tree_url(REPO) == f"{repo_url[1]}/tree/main/"
