@@ -24,7 +24,7 @@ die() { say "error: $*"; exit 2; }
 to_cold_state() {
   if docker info >/dev/null 2>&1; then
     say "removing every container, image and the BuildKit cache"
-    docker ps -aq | xargs -r docker rm -f >/dev/null
+    docker ps --all --format '{{.ID}}' | xargs -r docker rm -f >/dev/null
     docker system prune -af --volumes >/dev/null
     docker builder prune -af >/dev/null
   fi

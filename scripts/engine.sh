@@ -35,7 +35,9 @@ engine_answers() { docker info >/dev/null 2>&1; }
 report() {
   local server buildx
   server=$(docker version --format '{{.Server.Version}}' 2>/dev/null || echo unknown)
-  buildx=$(docker buildx version 2>/dev/null | awk '{print $2}' || true)
+  # `docker buildx version` has no --format: read the plugin's version from the CLI's plugin list.
+  buildx=$(docker info --format '{{range .ClientInfo.Plugins}}{{if eq .Name "buildx"}}{{.Version}}{{end}}{{end}}' \
+           2>/dev/null || true)
   [ -n "$buildx" ] || die "engine ${server} answers but 'docker buildx' is missing: install the docker-buildx plugin"
   say "ready: Docker Engine ${server}, buildx ${buildx}"
 }

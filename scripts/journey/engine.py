@@ -23,6 +23,8 @@ NoEngineError = EngineUnavailableError
 PING_TIMEOUT = 10
 #: Seconds for long API calls (image save, archive reads of big images).
 API_TIMEOUT = 600
+#: ``docker info --format`` template printing the buildx plugin's version and nothing else.
+BUILDX_VERSION_FORMAT = '{{range .ClientInfo.Plugins}}{{if eq .Name "buildx"}}{{.Version}}{{end}}{{end}}'
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,27 @@ def connect() -> Any:  # noqa: ANN401  (docker.DockerClient is untyped)
 
 
 def buildx_version() -> str:
-    """Return the buildx plugin's version (``0.13.1+ds1``): it is part of every input digest."""
+    """Return the buildx plugin's version (``0.13.1+ds1``): it is part of every input digest.
+
+    Read from the CLI's plugin list with an explicit ``--format`` (``docker buildx version`` has no
+    ``--format``, and its free text is not a promise): the same string ``buildx version`` prints.
+    """
     try:
         out = subprocess.run(
-            ["docker", "buildx", "version"], capture_output=True, text=True, check=True, timeout=30
-        ).stdout
+            ["docker", "info", "--format", BUILDX_VERSION_FORMAT],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError) as exc:
         raise EngineUnavailableError(
             f"`docker buildx` does not answer ({_short(exc)}); BuildKit is required", step="engine"
         ) from exc
-    # "github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3": the second word is the version.
-    words = out.split()
-    return words[1] if len(words) > 1 else out.strip()
+    if not out:
+        cause = "the docker CLI lists no buildx plugin; BuildKit is required (install docker-buildx)"
+        raise EngineUnavailableError(cause, step="engine")
+    return out
 
 
 def info(client: Any) -> EngineInfo:  # noqa: ANN401

@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from journey.manifest import Snippet
     from journey.options import VerifyOptions
 
+#: The columns ``docker images`` has always shown, spelt out: Engine 29's CLI prints a tree view without
+#: ``--format``, and results record this table (``outputs.docker_images``).
+DOCKER_IMAGES_FORMAT = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+
 
 @dataclass(frozen=True)
 class Context:
@@ -306,7 +310,7 @@ def _keep_final(ctx: Context, snippet: Snippet, final: Built, bases: list[Image]
     """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does."""
     repo, tag = snippet.image_tag.rsplit(":", 1)
     ctx.session.client.images.get(final.image_id).tag(repo, tag)
-    argv = ["docker", "images"]
+    argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT]
     for ref in [snippet.image_tag, *(b.ref for b in bases)]:
         argv += ["--filter", f"reference={ref}"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
