@@ -83,8 +83,8 @@ serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet ch
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and the schemas of .github's files
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check --no-cache scripts tests
+	$(BIN)/ruff format --no-cache --check scripts tests
 	$(BIN)/mypy
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
 
+from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
 from journey.deploy import (
     HOSTS_MARK,
     HOSTS_PATH,
