@@ -133,10 +133,14 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
 
 
 def _image_id(metadata: Path, request: BuildRequest) -> str:
-    """Read the loaded image's ID from buildx's metadata file."""
+    """Read the loaded image's ID from buildx's metadata file.
+
+    The classic image store names an image by its config's digest; the containerd store by the digest of
+    what it stores (an index, BuildKit's attestations beside the image); buildx then writes only that.
+    """
     try:
         data = json.loads(metadata.read_text(encoding="utf-8"))
-        return str(data["containerimage.config.digest"])
+        return str(data.get("containerimage.config.digest") or data["containerimage.digest"])
     except (OSError, ValueError, KeyError) as exc:
         raise VerificationError(
             f"buildx wrote no image ID to its metadata file ({exc})",

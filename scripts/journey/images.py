@@ -111,12 +111,15 @@ def lookup(client: Any, ref: str) -> Image:  # noqa: ANN401 - docker.DockerClien
         return Image(ref, None)
     attrs = found.attrs
     config = attrs.get("Config") or {}
-    digests = attrs.get("RepoDigests") or []
+    labels = dict(config.get("Labels") or {})
+    # A stand-in is built here, never pulled: the containerd image store names every image `repo@<its own
+    # digest>`, which is no registry's digest (the classic store lists RepoDigests of pulled images only).
+    digests = [] if any(k.startswith(STANDIN) for k in labels) else attrs.get("RepoDigests") or []
     return Image(
         ref=ref,
         id=str(found.id),
         digest=str(digests[0]).split("@", 1)[1] if digests else None,
-        labels=dict(config.get("Labels") or {}),
+        labels=labels,
         env=tuple(config.get("Env") or ()),
         size=int(attrs.get("Size") or 0),
     )

@@ -27,7 +27,7 @@ from journey.digest import input_digest, source_digest
 from journey.errors import JourneyError, VerificationError
 from journey.images import Image, lookup
 from journey.manifest import base_refs
-from journey.measure import LayerCache, measure_image
+from journey.measure import LayerCache, containerd_store, measure_image
 from journey.normalise import normalise, normalise_table
 from journey.probe import run_probes
 from journey.progress import Outcome, Reporter
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 #: The columns ``docker images`` has always shown, spelt out: Engine 29's CLI prints a tree view without
 #: ``--format``, and results record this table (``outputs.docker_images``).
 DOCKER_IMAGES_FORMAT = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+#: The same columns, one tab-separated row per image and no header (the containerd store's SIZE is replaced).
+DOCKER_IMAGES_ROWS = DOCKER_IMAGES_FORMAT.removeprefix("table ")
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _measured_result(
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
         if built:
             step("tag")
-            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases)
+            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases, result["images"])
     finally:
         _untag(ctx.session, built)
     return result
@@ -306,15 +308,46 @@ def _measure_all(
     return [cast("record.Image", image) for image in images]
 
 
-def _keep_final(ctx: Context, snippet: Snippet, final: Built, bases: list[Image]) -> str:
-    """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does."""
+def _keep_final(
+    ctx: Context, snippet: Snippet, final: Built, bases: list[Image], measured: list[record.Image]
+) -> str:
+    """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does.
+
+    On the containerd image store ``docker images`` counts an image's stored blobs and its unpacked
+    snapshot together (the 120 MB Debian base shows as 258 MB); there the SIZE column shows the measured
+    size, as the classic store prints it, so the recorded table does not depend on the store.
+    """
     repo, tag = snippet.image_tag.rsplit(":", 1)
     ctx.session.client.images.get(final.image_id).tag(repo, tag)
-    argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT]
+    filters = []
     for ref in [snippet.image_tag, *(b.ref for b in bases)]:
-        argv += ["--filter", f"reference={ref}"]
+        filters += ["--filter", f"reference={ref}"]
+    if not containerd_store(ctx.session):
+        argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+        return normalise_table(out)
+    sizes = {snippet.image_tag: measured[0]["size"]}
+    sizes.update({b.ref: m["size"] for b in bases for m in measured if m["role"] == f"base:{b.ref}"})
+    argv = ["docker", "images", "--format", DOCKER_IMAGES_ROWS, *filters]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
-    return normalise_table(out)
+    rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"]
+    for line in out.splitlines():
+        cells = line.split("\t")
+        ref = f"{cells[0]}:{cells[1]}"
+        if ref in sizes:
+            cells[-1] = docker_size(sizes[ref])
+        rows.append("\t".join(cells))
+    return normalise_table("\n".join(rows) + "\n")
+
+
+def docker_size(size: int) -> str:
+    """Spell a byte count as ``docker images`` does (docker/go-units HumanSizeWithPrecision, 3 digits)."""
+    units = ("B", "kB", "MB", "GB", "TB", "PB")
+    value, unit = float(size), 0
+    while value >= 1000 and unit < len(units) - 1:  # noqa: PLR2004 - decimal units
+        value /= 1000
+        unit += 1
+    return f"{value:.3g}{units[unit]}"
 
 
 def _untag(session: Session, built: list[Built]) -> None:

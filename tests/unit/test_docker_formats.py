@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from journey.pipeline import docker_size
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
 
@@ -164,3 +166,12 @@ def test_a_shell_call_without_format_is_caught(source, flagged):
     first = calls[0]
     _, command, args, discarded = first
     assert (command not in EXEMPT and not discarded and not _names_format(args, command)) is flagged
+
+
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [(21, "21B"), (16053995, "16.1MB"), (120112466, "120MB"), (868123456, "868MB"), (1234567890, "1.23GB")],
+)
+def test_sizes_are_spelt_as_docker_images_spells_them(size, shown):
+    # The containerd store's SIZE column is replaced by the measured size, spelt the classic store's way.
+    assert docker_size(size) == shown

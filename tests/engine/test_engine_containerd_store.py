@@ -1,0 +1,137 @@
+"""The same snippet verified on the classic image store and on the containerd image store agrees.
+
+The containerd store (Engine 29's default for new installs) is switched on in a second, private dockerd
+(`"features": {"containerd-snapshotter": true}`), the stand-in bases are copied into it with
+`docker save | docker load` (nothing can be pulled here), and `journey verify` runs once against each
+engine. Sizes must agree within 1 % (uncompressed) and 2 % (compressed: the containerd store's registry
+blobs against the classic store's gzip figure); probes, checks, outputs and digests must be equal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from engine_helpers import REPO, run_engine_sh
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FIXTURES = REPO / "tests" / "fixtures" / "snippets"
+JOURNEY = [sys.executable, "-m", "journey"]
+BASES = ("debian:trixie",)
+UNCOMPRESSED = 0.01
+COMPRESSED = 0.02
+
+
+def _docker(env: dict[str, str], *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["docker", *argv], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture
+def containerd_engine(private_engine):
+    """A private dockerd with the containerd image store, holding copies of the shared engine's bases."""
+    config = private_engine.folder / "daemon.json"
+    config.write_text(json.dumps({"features": {"containerd-snapshotter": True}}) + "\n", encoding="utf-8")
+    env = private_engine.env()
+    env["JOURNEY_DOCKERD_ARGS"] += f" --config-file={config}"
+    started = run_engine_sh(env, own_netns=True)
+    assert started.returncode == 0, started.stderr
+    client_env = private_engine.client_env()
+    status = _docker(client_env, "info", "--format", "{{json .DriverStatus}}")
+    assert "io.containerd.snapshotter" in status.stdout, status.stdout + status.stderr
+    for ref in BASES:
+        shared = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+        assert _docker(shared, "image", "inspect", "--format", "{{.Id}}", ref).returncode == 0, (
+            f"{ref} is not in the shared engine (run `make bases`)"
+        )
+        save = subprocess.Popen(["docker", "save", ref], env=shared, stdout=subprocess.PIPE)
+        load = subprocess.run(
+            ["docker", "load", "--quiet"],
+            env=client_env,
+            stdin=save.stdout,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert save.stdout is not None
+        save.stdout.close()
+        assert save.wait(timeout=300) == 0
+        assert load.returncode == 0, load.stderr
+    return private_engine
+
+
+def _repo(root: Path, volume: str, names: list[str]) -> Path:
+    """A repository holding only these fixture snippets, with caches of its own (nothing measured twice)."""
+    target = root / "snippets" / volume
+    target.mkdir(parents=True)
+    for name in names:
+        shutil.copytree(FIXTURES / volume / name, target / name)
+    (target / "volume.yml").write_text(f"title: {volume}\nsnippets: [{', '.join(names)}]\n", encoding="utf-8")
+    return root
+
+
+def _verify(root: Path, env: dict[str, str]) -> dict[str, object]:
+    done = subprocess.run(
+        [*JOURNEY, "verify", "--root", str(root), "--json"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result: dict[str, object] = json.loads((root / "results/engine/quick/result.json").read_text())
+    return result
+
+
+def _near(a: int, b: int, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance * max(a, b)
+
+
+def size_table(classic: dict[str, object], containerd: dict[str, object]) -> list[str]:
+    """One line per image: the two stores' sizes side by side (kept in the test's output)."""
+    lines = []
+    for one, two in zip(classic["images"], containerd["images"], strict=True):  # type: ignore[call-overload]
+        lines.append(
+            f"{one['role']}: size {one['size']} / {two['size']}, "
+            f"compressed {one['compressed_size']} / {two['compressed_size']}"
+        )
+    return lines
+
+
+def test_quick_fixture_agrees_on_the_classic_and_the_containerd_store(
+    containerd_engine, tmp_path, record_property
+):
+    shared_env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    try:
+        classic = _verify(_repo(tmp_path / "classic", "engine", ["quick"]), shared_env)
+    finally:
+        _docker(shared_env, "image", "rm", "journey/engine-quick:verified")
+    containerd = _verify(_repo(tmp_path / "containerd", "engine", ["quick"]), containerd_engine.client_env())
+
+    record_property("sizes_classic_vs_containerd", "; ".join(size_table(classic, containerd)))
+    assert classic["input_digest"] == containerd["input_digest"]
+    assert classic["environment"] == containerd["environment"]
+    assert [i["role"] for i in classic["images"]] == [i["role"] for i in containerd["images"]]  # type: ignore[attr-defined]
+    for one, two in zip(classic["images"], containerd["images"], strict=True):  # type: ignore[call-overload]
+        assert _near(one["size"], two["size"], UNCOMPRESSED), (one, two)
+        assert _near(one["compressed_size"], two["compressed_size"], COMPRESSED), (one, two)
+        assert one.get("payload_size") == two.get("payload_size")
+        assert [layer["created_by"] for layer in one["layers"]] == [
+            layer["created_by"] for layer in two["layers"]
+        ]
+        for a, b in zip(one["layers"], two["layers"], strict=True):
+            assert _near(a["size"], b["size"], UNCOMPRESSED), (a, b)
+    assert classic["probes"] == containerd["probes"]
+    assert classic["checks"] == containerd["checks"]
+    assert classic["outputs"] == containerd["outputs"]  # the docker images table, SIZE column included
