@@ -12,7 +12,7 @@ usually gzip'd and named by their compressed digest, and its image ID is the man
 config's. There the layout is followed (``index.json`` → manifest → config and layers), each blob is
 decompressed to learn its diff-id and its size the way the classic store counts it (the bytes of its files
 and symlinks, each hard-linked file once), and the compressed size is the blob's own: what a push uploads.
-The gzip figure is still worked out and must agree with the blob within 2 %.
+The gzip figure is still worked out, and an image's blobs must agree with it within 2 %.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ _INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 }
-#: How far a registry blob's size and the gzip figure of the same layer may differ (the second, in bytes, for
-#: small layers, where a gzip header alone is a few per cent).
+#: How far an image's registry blobs and the gzip figure of its layers may differ in all (the second, in
+#: bytes, for tiny images, where a gzip header alone is a few per cent).
 BLOB_TOLERANCE = 0.02
 BLOB_SLACK = 4096
 _STORES: dict[str, bool] = {}
@@ -406,6 +406,7 @@ def _scan_oci(
     if len(layers) != len(diff_ids) or len(owners) != len(diff_ids):
         raise VerificationError(f"cannot pair the {len(diff_ids)} layers of {image.id} with their history")
     entries = []
+    blobs = gzipped = 0
     for diff_id, descriptor, owner in zip(diff_ids, layers, owners, strict=True):
         hexname = str(descriptor["digest"]).removeprefix("sha256:")
         if hexname not in facts and hexname in small:
@@ -419,12 +420,16 @@ def _scan_oci(
             )
         cache.put(diff_id, fact.gzip_size)
         blob = int(descriptor["size"]) if fact.compressed else fact.gzip_size
-        if abs(blob - fact.gzip_size) > max(BLOB_TOLERANCE * fact.gzip_size, BLOB_SLACK):
-            raise VerificationError(
-                f"layer {descriptor['digest']} of {image.id}: the registry blob is {blob} bytes, its gzip "
-                f"{fact.gzip_size} (more than {BLOB_TOLERANCE:.0%} apart)"
-            )
         entries.append({"CreatedBy": str(owner.get("created_by", "")), "Size": fact.size, "BlobSize": blob})
+        blobs += blob
+        gzipped += fact.gzip_size
+    # Per image, not per layer: BuildKit's Go gzip and zlib differ by up to ~5 % on a small layer (seen: a
+    # 178 KB layer, 4.9 %), far less on the big ones that make up the total.
+    if abs(blobs - gzipped) > max(BLOB_TOLERANCE * gzipped, BLOB_SLACK):
+        raise VerificationError(
+            f"{image.id}: its registry blobs are {blobs} bytes, the gzip of its layers {gzipped} "
+            f"(more than {BLOB_TOLERANCE:.0%} apart)"
+        )
     return entries
 
 
