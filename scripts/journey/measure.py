@@ -53,7 +53,7 @@ _INDEX_TYPES = {
 #: bytes, for tiny images, where a gzip header alone is a few per cent).
 BLOB_TOLERANCE = 0.02
 BLOB_SLACK = 4096
-_STORES: dict[str, bool] = {}
+_STORE_ATTRIBUTE = "_journey_containerd_store"
 _STORES_LOCK = threading.Lock()
 
 
@@ -268,15 +268,17 @@ def _save_members(session: Session, image_id: str) -> Iterator[tuple[str, int, I
 
 def containerd_store(session: Session) -> bool:
     """Tell whether the engine keeps images in containerd's store (``docker info``: a snapshotter driver)."""
-    key = str(getattr(session.client.api, "base_url", id(session.client)))
-    with _STORES_LOCK:
-        if key not in _STORES:
-            status = session.client.info().get("DriverStatus") or []
-            _STORES[key] = any(
+    client = session.client
+    with _STORES_LOCK:  # asked once per client (every unix socket has the same base_url: not a key)
+        known = getattr(client, _STORE_ATTRIBUTE, None)
+        if known is None:
+            status = client.info().get("DriverStatus") or []
+            known = any(
                 list(pair)[:1] == ["driver-type"] and "containerd.snapshotter" in str(list(pair)[1:])
                 for pair in status
             )
-        return _STORES[key]
+            setattr(client, _STORE_ATTRIBUTE, known)
+        return bool(known)
 
 
 @dataclass(frozen=True)
