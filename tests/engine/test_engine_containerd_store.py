@@ -3,8 +3,10 @@
 The containerd store (Engine 29's default for new installs) is switched on in a second, private dockerd
 (`"features": {"containerd-snapshotter": true}`), the stand-in bases are copied into it with
 `docker save | docker load` (nothing can be pulled here), and `journey verify` runs once against each
-engine. Sizes must agree within 1 % (uncompressed) and 2 % (compressed: the containerd store's registry
-blobs against the classic store's gzip figure); probes, checks, outputs and digests must be equal.
+engine: the quick fixture, and vol1/multistage (Go modules through the loopback proxy, a published port,
+HTTP probes; about 4.5 minutes, most of it the cold compile on the new engine). Sizes must agree
+within 1 % (uncompressed) and 2 % (compressed: the containerd store's registry blobs against the
+classic store's gzip figure); probes, checks, outputs and digests must be equal.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from engine_helpers import REPO, run_engine_sh
+from engine_helpers import ENGINE_SH, REPO, run_engine_sh
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -135,3 +137,115 @@ def test_quick_fixture_agrees_on_the_classic_and_the_containerd_store(
     assert classic["probes"] == containerd["probes"]
     assert classic["checks"] == containerd["checks"]
     assert classic["outputs"] == containerd["outputs"]  # the docker images table, SIZE column included
+
+
+# --- a Vol. 1 image snippet: Go modules, a published port, HTTP probes -----------------------------------
+
+
+def _tracked_copy(root: Path) -> Path:
+    """A copy of the checkout's tracked files (snippets, results, docs, mkdocs.yml), caches of its own."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = REPO / name.decode()
+        if source.is_file():
+            target = root / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return root
+
+
+@pytest.fixture
+def containerd_engine_in_netns(private_engine):
+    """A containerd-store dockerd in a network namespace of its own, with a bridge there and loopback up.
+
+    The tool runs in that namespace too (nsenter): its module proxy on 127.0.0.1, the builds on the
+    engine's host network and the ports it publishes are all in one namespace, nothing in the host's.
+    """
+    config = private_engine.folder / "daemon.json"
+    config.write_text(json.dumps({"features": {"containerd-snapshotter": True}}) + "\n", encoding="utf-8")
+    env = {**os.environ, **private_engine.env()}
+    env["JOURNEY_DOCKERD_ARGS"] = f"--iptables=false --ip6tables=false --config-file={config}"
+    started = subprocess.run(
+        ["unshare", "--net", "--", "bash", "-c", 'ip link set lo up && exec bash "$0"', str(ENGINE_SH)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    client_env = private_engine.client_env()
+    shared = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    save = subprocess.Popen(["docker", "save", *VOL1_BASES], env=shared, stdout=subprocess.PIPE)
+    load = subprocess.run(
+        ["docker", "load", "--quiet"],
+        env=client_env,
+        stdin=save.stdout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert save.stdout is not None
+    save.stdout.close()
+    assert save.wait(timeout=600) == 0
+    assert load.returncode == 0, load.stderr
+    pid = int(private_engine.pidfile.read_text().strip())
+    return private_engine, ["nsenter", f"--net=/proc/{pid}/ns/net", "--"]
+
+
+VOL1_BASES = ("golang:1.26-trixie", "debian:trixie")
+VOL1_SNIPPET = "vol1/multistage"
+
+
+def _verify_snippet(root: Path, env: dict[str, str], prefix: list[str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [*prefix, *JOURNEY, "verify", "--root", str(root), "--force", "--json", VOL1_SNIPPET],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    data: dict[str, Any] = json.loads((root / "results" / VOL1_SNIPPET / "result.json").read_text())
+    return data
+
+
+def test_a_vol1_image_snippet_agrees_on_the_classic_and_the_containerd_store(
+    containerd_engine_in_netns, tmp_path, record_property
+):
+    engine, in_netns = containerd_engine_in_netns
+    shared_env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    classic_root = _tracked_copy(tmp_path / "classic")
+    containerd_root = _tracked_copy(tmp_path / "containerd")
+    # One module cache: the classic run fills it on the host; the namespace has no way out, and needs none.
+    (tmp_path / "gomod").mkdir()
+    for root in (classic_root, containerd_root):
+        (root / ".cache").mkdir()
+        (root / ".cache" / "gomod").symlink_to(tmp_path / "gomod", target_is_directory=True)
+    recorded = (REPO / "results" / VOL1_SNIPPET / "result.json").read_bytes()
+
+    classic = _verify_snippet(classic_root, shared_env, [])
+    containerd = _verify_snippet(containerd_root, engine.client_env(), in_netns)
+
+    record_property("sizes_classic_vs_containerd", "; ".join(size_table(classic, containerd)))
+    # The classic engine re-measures what is recorded: the file is left byte for byte as it was.
+    assert (classic_root / "results" / VOL1_SNIPPET / "result.json").read_bytes() == recorded
+    assert classic["input_digest"] == containerd["input_digest"]
+    assert classic["environment"] == containerd["environment"]
+    for one, two in zip(classic["images"], containerd["images"], strict=True):
+        assert one["role"] == two["role"]
+        assert _near(one["size"], two["size"], UNCOMPRESSED), (one["role"], one["size"], two["size"])
+        assert _near(one["compressed_size"], two["compressed_size"], COMPRESSED), (
+            one["role"],
+            one["compressed_size"],
+            two["compressed_size"],
+        )
+        assert one.get("payload_size") == two.get("payload_size")
+    assert classic["probes"] == containerd["probes"]
+    assert classic["checks"] == containerd["checks"]
+    assert classic["outputs"] == containerd["outputs"]
