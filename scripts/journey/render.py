@@ -121,7 +121,11 @@ def render_sizes(result: Result) -> str:
     return "\n".join(rows) + "\n" + (_payload_line(finals[0]) if finals else "")
 
 
-# --- docker-images.txt -----------------------------------------------------------------------------
+# --- image references --------------------------------------------------------------------------------
+#
+# There is no composed ``docker images`` table: a table made from measurements is ``sizes.md``, under the
+# tool's own column names, and the only ``docker images`` text a page shows is the captured one
+# (``output-docker-images.txt``, what the command printed). ``journey check`` keeps pages to that.
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -131,25 +135,6 @@ def split_ref(ref: str) -> tuple[str, str]:
     if not colon or "/" in tag:
         return name, "<none>" if "@" in ref else "latest"
     return repo, tag
-
-
-def _image_ref(image: Image) -> tuple[str, str]:
-    role = image["role"]
-    if image.get("tag"):
-        return split_ref(image["tag"])
-    if role.startswith("base:"):
-        return split_ref(role.removeprefix("base:"))
-    return "<none>", "<none>"
-
-
-def render_docker_images(result: Result) -> str:
-    """Render ``docker-images.txt``: the ``docker images`` table (uncompressed sizes) of the images."""
-    if result["status"] != "verified":
-        return f"not verified in this build: {result['reason'] or 'no reason recorded'}\n"
-    rows = [["REPOSITORY", "TAG", "SIZE"]]
-    rows += [[*_image_ref(i), format_size(i["size"], compact=True)] for i in result["images"]]
-    widths = [max(len(row[c]) for row in rows) for c in range(3)]
-    return "".join("   ".join(r[c].ljust(widths[c]) for c in range(3)).rstrip() + "\n" for r in rows)
 
 
 # --- provenance.md ---------------------------------------------------------------------------------
@@ -321,7 +306,6 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     """Return every fragment of one snippet, by file name (relative to its results folder)."""
     fragments = {
         "sizes.md": render_sizes(result),
-        "docker-images.txt": render_docker_images(result),
         "provenance.md": render_provenance(root, snippet, result),
     }
     fragments.update(render_outcomes(snippet, result))

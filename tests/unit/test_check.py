@@ -487,3 +487,32 @@ def test_a_page_left_out_of_the_nav_is_a_gap_as_mkdocs_says(repo):
         )
     ]
     assert mkdocs_strict_fails(repo)
+
+
+def test_a_composed_fragment_shown_as_a_commands_output_is_a_gap(repo):
+    """The planted mistake of issue 12: a table made from measurements, titled as `docker images` output."""
+    planted = '```text title="docker images (recorded)"\n--8<-- "results/vol1/hello/sizes.md"\n```\n'
+    (repo / "docs/vol1.md").write_text((repo / "docs/vol1.md").read_text() + "\n" + planted)
+    (gap,) = problems(repo)
+    assert gap.startswith(
+        "docs/vol1.md:21: shows 'results/vol1/hello/sizes.md' in a code block titled "
+        "'docker images (recorded)' as a command's output, but it is not a captured output"
+    )
+
+
+@pytest.mark.parametrize(
+    ("block", "caught"),
+    [
+        ('```text title="hadolint Dockerfile (recorded)"\n--8<-- "results/vol1/hello/check-hadolint-dockerfile.txt"\n```', False),
+        ('    ```text title="hadolint Dockerfile"\n    --8<-- "results/vol1/hello/check-hadolint-dockerfile.txt"\n    ```', False),
+        ('```dockerfile title="snippets/vol1/hello/Dockerfile"\n--8<-- "snippets/vol1/hello/Dockerfile"\n```', False),
+        ('```text title="$ cat Dockerfile"\n--8<-- "snippets/vol1/hello/Dockerfile"\n```', True),
+        ('```text title="go run . (recorded)"\n--8<-- "snippets/vol1/hello/main.go"\n```', True),
+        ('    ```text\n    --8<-- "results/vol1/hello/provenance.md"\n    ```', True),
+        ("~~~~text title='sizes (recorded)'\n--8<--\nresults/vol1/hello/sizes.md\n--8<--\n~~~~", True),
+    ],
+)
+def test_only_captured_outputs_may_be_shown_as_output(repo, block, caught):
+    (repo / "docs/vol1.md").write_text((repo / "docs/vol1.md").read_text() + "\n" + block + "\n")
+    found = [p for p in problems(repo) if "as a command's output" in p]
+    assert bool(found) is caught, found
