@@ -196,7 +196,9 @@ _TITLE_RE = re.compile(r"""\btitle=(?P<quote>["'])(?P<title>.*?)(?P=quote)""")
 def is_captured_output(target: str) -> bool:
     """Tell whether an include names a captured output under ``results/`` (``probe-location.txt``)."""
     name = posixpath.basename(target)
-    return target.startswith(f"{RESULTS_DIR}/") and any(fnmatch.fnmatchcase(name, g) for g in CAPTURED_OUTPUTS)
+    return target.startswith(f"{RESULTS_DIR}/") and any(
+        fnmatch.fnmatchcase(name, g) for g in CAPTURED_OUTPUTS
+    )
 
 
 def presents_as_output(title: str) -> bool:
@@ -216,7 +218,12 @@ def code_blocks(text: str) -> list[tuple[int, int, str]]:
             fence, start = match["fence"], number
             found = _TITLE_RE.search(line[match.end() :])
             title = found["title"] if found else ""
-        elif fence is not None and match and match["fence"][0] == fence[0] and len(match["fence"]) >= len(fence):
+        elif (
+            fence is not None
+            and match
+            and match["fence"][0] == fence[0]
+            and len(match["fence"]) >= len(fence)
+        ):
             blocks.append((start, number, title))
             fence = None
     if fence is not None:
@@ -225,7 +232,7 @@ def code_blocks(text: str) -> list[tuple[int, int, str]]:
 
 
 def check_presented_outputs(root: Path, page: Path, includes: list[Include]) -> list[Problem]:
-    """A code block that shows a results fragment, or is titled as recorded output, shows a captured one.
+    """Report a code block that shows a composed fragment, or a non-output under a recorded title.
 
     ``sizes.md`` in a block titled ``docker images (recorded)`` would put a table composed from
     measurements where a reader expects what ``docker images`` printed; only ``output-*``, ``probe-*``
@@ -242,7 +249,9 @@ def check_presented_outputs(root: Path, page: Path, includes: list[Include]) -> 
         if not (presents_as_output(title) or include.target.startswith(f"{RESULTS_DIR}/")):
             continue
         shown = f"a code block titled {title!r}" if title else "a code block"
-        message = f"shows {include.target!r} in {shown} as a command's output, but it is not a captured output"
+        message = (
+            f"shows {include.target!r} in {shown} as a command's output, but it is not a captured output"
+        )
         hint = (
             "include the command's captured output (results/…/output-*.txt, probe-*.txt or check-*.txt), "
             "or show a composed fragment such as sizes.md outside a code block, titled as what it is"
@@ -359,6 +368,31 @@ def check_result(root: Path, snippet: Snippet) -> tuple[Result | None, list[Prob
     return result, []
 
 
+def check_done(root: Path, snippet: Snippet, result: Result) -> list[Problem]:
+    """Report a result that says more was done than its manifest does, or a checked one naming an engine.
+
+    What a snippet's verification does follows from its manifest (``Snippet.done``): a ``build:`` is
+    built and run, a check that drives the engine (deploy-e2e) is run, anything else is only checked.
+    A checked-only result that records an engine, a platform, the Go of an image or a base would show a
+    reader a Docker build that never happened.
+    """
+    path = result_path(root, snippet.id)
+    rel, hint = _rel(root, path), f"run `journey verify --force {snippet.id}`"
+    if result["status"] != "verified":
+        return []
+    done = result.get("done")
+    if done != snippet.done:
+        message = f"{snippet.id}: result says it was {done or 'nothing'!s}, its manifest says {snippet.done}"
+        return [Problem(rel, _line_of(path, '"done"'), message, hint)]
+    env = result["environment"]
+    carried = [key for key in ("engine", "buildx", "platform", "go") if env.get(key) is not None]
+    carried += ["bases"] if env.get("bases") else []
+    if done == "checked" and carried:
+        message = f"{snippet.id}: only checked, but its provenance names {', '.join(carried)}"
+        return [Problem(rel, _line_of(path, f'"{carried[0]}"'), message, hint)]
+    return []
+
+
 def compare_fragments(
     root: Path, folder: Path, expected: dict[str, str], *, exclusive: bool
 ) -> list[Problem]:
@@ -390,6 +424,7 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
             results[snippet.id] = result
             problems += found
             if result is not None and not found:
+                problems += check_done(root, snippet, result)
                 expected = render_snippet(root, snippet, result)
                 problems += compare_fragments(root, results_dir(root, snippet.id), expected, exclusive=True)
         folder = root / RESULTS_DIR / volume.name

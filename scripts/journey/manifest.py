@@ -29,6 +29,12 @@ ProbeKind = Literal["http", "exec", "expect_failure"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
+#: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
+#: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
+#: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
+Done = Literal["built-and-run", "run", "checked"]
+#: Check tools that drive the Docker engine (``journey.tools`` marks the same ones ``uses_engine``).
+ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,15 @@ class Snippet:
     def image_tag(self) -> str:
         """The tag the verified image gets (``journey/vol1-multistage:verified``)."""
         return f"journey/{self.volume}-{self.name}:verified"
+
+    @property
+    def done(self) -> Done:
+        """What verifying it does: built and run, run (its scripts, with the engine), or only checked."""
+        if self.build is not None:
+            return "built-and-run"
+        if any(check.tool in ENGINE_TOOLS for check in self.checks):
+            return "run"
+        return "checked"
 
 
 @dataclass(frozen=True)

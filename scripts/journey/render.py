@@ -33,6 +33,8 @@ FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
 LADDER_SVG = "size-ladder.svg"
 LADDER_MD = "size-ladder.md"
 VOLUME_PROVENANCE = "provenance.md"
+_VOLUME_COLUMNS = ("snippet", "status", "verified on", "engine", "buildx", "platform", "Go (image)", "tools")
+VOLUME_PROVENANCE_HEADER = "| " + " | ".join([*_VOLUME_COLUMNS, "bases (provenance)"]) + " |"
 
 
 def format_size(size: int, *, compact: bool = False) -> str:
@@ -205,17 +207,44 @@ def _labels_block(base: Base) -> list[str]:
     return [f'??? note "{title}"', "", "    | label | value |", "    | --- | --- |", *rows, ""]
 
 
+#: What verifying did, in the words pages use (``done`` of a result; ``Snippet.done``).
+DONE_WORDS = {
+    "built-and-run": "built and run: the image built, measured, started and probed",
+    "run": "run: its scripts run against a Docker engine (no image of its own built)",
+    "checked": "checked: only the tools below ran over its files (no image built, nothing run)",
+}
+DONE_SHORT = {"built-and-run": "built and run", "run": "run", "checked": "checked"}
+
+
+def tools_text(result: Result) -> str:
+    """Name every program a check ran with its version (``hadolint 2.15.1, yamllint 1.38.0``)."""
+    tools = result["environment"].get("tools") or {}
+    return ", ".join(
+        version if version.startswith(name) else f"{name} {version}"
+        for name, version in sorted(tools.items())
+    )
+
+
 def _environment_rows(result: Result) -> list[str]:
+    """Say when and with what a snippet was verified: an engine only where one took part."""
     env = result["environment"]
-    return [
+    done = result.get("done") or "built-and-run"
+    rows = [
         "| what | recorded |",
         "| --- | --- |",
         f"| verified on | {result['verified_on']} |",
-        f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'])} |",
-        f"| platform | {_cell(env['platform'])} |",
-        f"| Go | {_cell(env['go'])} |",
-        *(_base_line(base) for base in env["bases"]),
+        f"| what was done | {_cell(DONE_WORDS.get(done, done))} |",
     ]
+    if env["engine"] is not None:
+        rows.append(f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'] or 'none')} |")
+    if env["platform"] is not None:
+        rows.append(f"| platform | {_cell(env['platform'])} |")
+    if env["go"] is not None:
+        rows.append(f"| Go that built the image | {_cell(env['go'])} |")
+    rows += [_base_line(base) for base in env["bases"]]
+    if tools_text(result):
+        rows.append(f"| tools | {_cell(tools_text(result))} |")
+    return rows
 
 
 def snippet_files(snippet: Snippet) -> list[Path]:
@@ -250,6 +279,8 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
+        if result.get("done") == "checked" and tools_text(result):
+            lines += [f"Its files were checked all the same, with {tools_text(result)}.", ""]
     else:
         lines += [*_environment_rows(result), ""]
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
@@ -384,11 +415,12 @@ def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
 
 
 def _status_cell(result: Result | None) -> str:
-    """Say whether a snippet is verified in this build, and if not, why."""
+    """Say what verifying did (built and run, run, checked), or that it was not verified, and why."""
     if result is None:
         return "not verified in this build: no recorded result"
     if result["status"] == "verified":
-        return "verified"
+        done = result.get("done") or "built-and-run"
+        return DONE_SHORT.get(done, done)
     return f"not verified in this build: {result['reason'] or 'no reason recorded'}"
 
 
@@ -399,10 +431,10 @@ def _bases_cell(result: Result) -> str:
 
 
 def _provenance_row(snippet: Snippet, result: Result | None) -> str:
-    """Return one snippet's row: its status and what it was (or was last tried) on."""
+    """Return one snippet's row: what was done, and what it was (or was last tried) on and with."""
     name = f"{snippet.title}<br>`{snippet.id}`"
     if result is None:
-        cells = [name, _status_cell(None), *["-"] * 6]
+        cells = [name, _status_cell(None), *["-"] * 7]
     else:
         env = result["environment"]
         when = result["verified_on"] if result["status"] == "verified" else f"tried {result['verified_on']}"
@@ -410,10 +442,11 @@ def _provenance_row(snippet: Snippet, result: Result | None) -> str:
             name,
             _status_cell(result),
             when,
-            f"Docker {env['engine']}",
-            env["buildx"],
-            env["platform"],
-            env["go"],
+            f"Docker {env['engine']}" if env["engine"] else "-",
+            env["buildx"] or "-",
+            env["platform"] or "-",
+            env["go"] or "-",
+            tools_text(result) or "-",
             _bases_cell(result),
         ]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
@@ -422,8 +455,8 @@ def _provenance_row(snippet: Snippet, result: Result | None) -> str:
 def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) -> str:
     """Render ``results/<volume>/provenance.md``: every snippet's status and environment, in volume order."""
     rows = [
-        "| snippet | status | verified on | engine | buildx | platform | Go | bases (provenance) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        VOLUME_PROVENANCE_HEADER,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(_provenance_row(s, results.get(s.id)) for s in volume.snippets),
     ]
     if not volume.snippets:
