@@ -380,7 +380,7 @@ def _result(
         "engine": engine.engine if engine else None,
         "buildx": engine.buildx if engine else None,
         "platform": engine.platform if engine else None,
-        "go": _go_version(bases) if done == "built-and-run" else None,
+        "go": _go_version(bases) if done == "built-and-run" and not reason else None,
         "bases": [cast("record.Base", b.as_result()) for b in bases],
         "tools": {} if reason else tool_versions(ctx.options.root, snippet),
     }

@@ -211,7 +211,7 @@ def _labels_block(base: Base) -> list[str]:
 DONE_WORDS = {
     "built-and-run": "built and run: the image built, measured, started and probed",
     "run": "run: its scripts run against a Docker engine (no image of its own built)",
-    "checked": "checked: only the tools below ran over its files (no image built, nothing run)",
+    "checked": "checked: only the tools below ran, over its files (no image built, no container run)",
 }
 DONE_SHORT = {"built-and-run": "built and run", "run": "run", "checked": "checked"}
 

@@ -578,7 +578,7 @@ def plant(root: Path, snippet_id: str, **changes: object) -> None:
 def test_a_checked_only_snippet_is_recorded_and_shown_without_an_engine(checked_repo):
     assert problems(checked_repo) == []
     provenance = (checked_repo / "results/vol1/pipeline/provenance.md").read_text()
-    assert "| what was done | checked: only the tools below ran over its files" in provenance
+    assert "| what was done | checked: only the tools below ran, over its files" in provenance
     assert "| tools | yamllint 1.38.0 |" in provenance
     assert "Docker" not in provenance
     assert "engine" not in provenance
