@@ -47,6 +47,10 @@ class Build:
     args: dict[str, str] = field(default_factory=dict)
     stages: tuple[str, ...] = ()
     payload: tuple[str, ...] = ()
+    #: ``FROM`` images the build takes from another image (``golang:latest`` → ``golang:1.26-trixie``),
+    #: through BuildKit's named contexts: the Dockerfile stays as published, and results and pages say
+    #: which image was really used
+    replace_from: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,7 @@ def _build(raw: dict[str, Any]) -> Build:
         args=_strings(raw.get("args", {})),
         stages=tuple(raw.get("stages", ())),
         payload=tuple(raw.get("payload", ())),
+        replace_from=_strings(raw.get("replace_from", {})),
     )
 
 
@@ -586,8 +591,13 @@ def _external_ref(line: str, variables: dict[str, str], stages: set[str]) -> str
 
 
 def base_refs(snippet: Snippet) -> tuple[str, ...]:
-    """List base images named in the snippet's Dockerfile (build args applied), in order of appearance."""
+    """List the base images the snippet's build uses, in order of appearance.
+
+    They are the Dockerfile's (build args applied), each taken from its ``build.replace_from`` image
+    when the manifest names one: that is the image the build really starts from.
+    """
     if snippet.build is None or snippet.dockerfile_path is None:
         return ()
     text = snippet.dockerfile_path.read_text(encoding="utf-8")
-    return base_refs_from_text(text, snippet.build.args)
+    named = base_refs_from_text(text, snippet.build.args)
+    return tuple(dict.fromkeys(snippet.build.replace_from.get(ref, ref) for ref in named))

@@ -275,6 +275,7 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
             target,
             spec.args,
             no_cache=ctx.options.no_cache,
+            replace_from=spec.replace_from,
         )
         step(f"queued ({request.step} waits for a build slot)")
         with ctx.compile_slot:
@@ -361,6 +362,16 @@ def _go_version(bases: list[Image]) -> str:
         return "unknown"
 
 
+def _base_record(snippet: Snippet, base: Image) -> record.Base:
+    """Return a base's entry in the result, with the ``FROM`` name it stood in for, if it did."""
+    entry = cast("record.Base", base.as_result())
+    replace_from = snippet.build.replace_from if snippet.build else {}
+    named = [name for name, image in replace_from.items() if image == base.ref]
+    if named:
+        entry["replaces"] = ", ".join(named)
+    return entry
+
+
 def _result(
     ctx: Context,
     snippet: Snippet,
@@ -381,7 +392,7 @@ def _result(
         "buildx": engine.buildx if engine else None,
         "platform": engine.platform if engine else None,
         "go": _go_version(bases) if done == "built-and-run" and not reason else None,
-        "bases": [cast("record.Base", b.as_result()) for b in bases],
+        "bases": [_base_record(snippet, b) for b in bases],
         "tools": {} if reason else tool_versions(ctx.options.root, snippet),
     }
     return {

@@ -52,6 +52,8 @@ class Base(TypedDict):
     digest: str | None
     provenance: str
     labels: dict[str, str]
+    #: the ``FROM`` name(s) this image was built in place of (``build.replace_from``), if any
+    replaces: NotRequired[str]
 
 
 class Environment(TypedDict):

@@ -195,6 +195,8 @@ def _base_line(base: Base) -> str:
         detail = f"{provenance}, digest `{base['digest']}`"
     else:
         detail = provenance
+    if base.get("replaces"):
+        detail += f"; used in place of `{base['replaces']}`, which the Dockerfile names"
     return f"| base `{_cell(base['ref'])}` | {_cell(detail)} |"
 
 
@@ -209,7 +211,7 @@ def _labels_block(base: Base) -> list[str]:
 
 #: What verifying did, in the words pages use (``done`` of a result; ``Snippet.done``).
 DONE_WORDS = {
-    "built-and-run": "built and run: the image built, measured, started and probed",
+    "built-and-run": "built and run: the image built and measured, its probes run in containers of it",
     "run": "run: its scripts run against a Docker engine (no image of its own built)",
     "checked": "checked: only the tools below ran, over its files (no image built, no container run)",
 }
@@ -427,7 +429,14 @@ def _status_cell(result: Result | None) -> str:
 def _bases_cell(result: Result) -> str:
     """List a snippet's bases with where each came from (``golang:1.26-trixie`` (stand-in))."""
     bases = result["environment"]["bases"]
-    return ", ".join(f"`{base['ref']}` ({base_provenance(base)})" for base in bases) or "none"
+    return (
+        ", ".join(
+            f"`{base['ref']}` ({base_provenance(base)})"
+            + (f" for `{base['replaces']}`" if base.get("replaces") else "")
+            for base in bases
+        )
+        or "none"
+    )
 
 
 def _provenance_row(snippet: Snippet, result: Result | None) -> str:

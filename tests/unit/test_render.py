@@ -297,3 +297,13 @@ def test_the_real_site_links_snippets_where_its_pages_link():
     repo_url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
     assert repo_url, "mkdocs.yml names no repo_url"
     assert source_tree_url(REPO) == f"{repo_url[1]}/tree/main/"
+
+
+def test_a_base_used_in_place_of_the_from_name_says_so(volume, result):
+    """`FROM golang:latest` built from golang:1.26-trixie: provenance names both, never only one."""
+    replaced = copy.deepcopy(result)
+    replaced["environment"]["bases"][0]["replaces"] = "golang:latest"
+    provenance = render_snippet(FIXTURES, volume.snippets[0], replaced)["provenance.md"]
+    assert "; used in place of `golang:latest`, which the Dockerfile names |" in provenance
+    row = render_volume(volume, {"golden/hello": replaced})["provenance.md"].splitlines()[2]
+    assert row.endswith("| `golang:1.26-trixie` (stand-in) for `golang:latest` |")
