@@ -18,6 +18,7 @@ import pytest
 from journey.errors import ManifestError
 from journey.manifest import load_volume
 from journey.render import (
+    DONE_WORDS,
     check_fragment,
     format_size,
     probe_fragment,
@@ -198,7 +199,7 @@ def test_a_checked_only_snippet_names_its_tools_and_no_engine(volume, result):
     table = provenance.partition("\n\n")[0]
     assert table.splitlines()[2:] == [
         "| verified on | 2026-11-28 |",
-        "| what was done | checked: only the tools below ran, over its files (no image built, no container run) |",
+        f"| what was done | {DONE_WORDS['checked']} |",
         "| tools | check-jsonschema 0.39.0, yamllint 1.38.0 |",
     ]
     row = render_volume(volume, {"golden/hello": checked_only(result)})["provenance.md"].splitlines()[2]
