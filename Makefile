@@ -16,7 +16,8 @@ help: ## list the targets
 
 UV := $(BIN)/uv
 # Installs come from the lock files only (hash-checked, no dependency resolution): `make lock` refreshes them.
-UV_SYNC := $(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/tooling.txt
+# --compile-bytecode: start-up of every journey command does not depend on the environment writing .pyc files
+UV_SYNC := $(UV) pip sync --quiet --compile-bytecode --python $(BIN)/python --require-hashes requirements/tooling.txt
 UV_EDITABLE := $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 
 $(VENV)/.tooling: requirements/tooling.txt

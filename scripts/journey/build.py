@@ -33,6 +33,8 @@ class BuildRequest:
     target: str | None = None
     args: Mapping[str, str] = field(default_factory=dict)
     no_cache: bool = False
+    #: ``FROM`` name → image it is built from (``build.replace_from``), as ``--build-context`` arguments
+    replace_from: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def step(self) -> str:
@@ -129,6 +131,8 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
         argv.append("--no-cache")
     for key, value in sorted(request.args.items()):
         argv += ["--build-arg", f"{key}={value}"]
+    for name, image in sorted(request.replace_from.items()):
+        argv += ["--build-context", f"{name}=docker-image://{image}"]
     return [*argv, str(request.context)]
 
 

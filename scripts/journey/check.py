@@ -184,6 +184,82 @@ def check_include(root: Path, include: Include) -> list[Problem]:
     return [Problem(include.page, include.line, message, hint)]
 
 
+# --- what a page presents as a command's output ------------------------------------------------------
+
+#: Fragments captured from what a command printed (normalised): a run's ``outputs``, a probe's answer, a
+#: check's output. Every other fragment (``sizes.md``, ``provenance.md``, the ladder) is composed from
+#: measurements and must never be shown as if a command had printed it.
+CAPTURED_OUTPUTS = ("output-*.txt", "probe-*.txt", "check-*.txt")
+_TITLE_RE = re.compile(r"""\btitle=(?P<quote>["'])(?P<title>.*?)(?P=quote)""")
+
+
+def is_captured_output(target: str) -> bool:
+    """Tell whether an include names a captured output under ``results/`` (``probe-location.txt``)."""
+    name = posixpath.basename(target)
+    return target.startswith(f"{RESULTS_DIR}/") and any(
+        fnmatch.fnmatchcase(name, g) for g in CAPTURED_OUTPUTS
+    )
+
+
+def presents_as_output(title: str) -> bool:
+    """Tell whether a code block's title claims its text is what a command printed."""
+    return "(recorded" in title.lower() or title.lstrip().startswith("$ ")
+
+
+def code_blocks(text: str) -> list[tuple[int, int, str]]:
+    """Return every fenced code block as (first line, last line, title); an unclosed one runs to the end."""
+    blocks: list[tuple[int, int, str]] = []
+    fence: str | None = None
+    start, title = 0, ""
+    number = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _FENCE_RE.match(line)
+        if fence is None and match:
+            fence, start = match["fence"], number
+            found = _TITLE_RE.search(line[match.end() :])
+            title = found["title"] if found else ""
+        elif (
+            fence is not None
+            and match
+            and match["fence"][0] == fence[0]
+            and len(match["fence"]) >= len(fence)
+        ):
+            blocks.append((start, number, title))
+            fence = None
+    if fence is not None:
+        blocks.append((start, number, title))
+    return blocks
+
+
+def check_presented_outputs(root: Path, page: Path, includes: list[Include]) -> list[Problem]:
+    """Report a code block that shows a composed fragment, or a non-output under a recorded title.
+
+    ``sizes.md`` in a block titled ``docker images (recorded)`` would put a table composed from
+    measurements where a reader expects what ``docker images`` printed; only ``output-*``, ``probe-*``
+    and ``check-*`` fragments hold what a command really printed.
+    """
+    rel = _rel(root, page)
+    blocks = code_blocks(page.read_text(encoding="utf-8"))
+    problems: list[Problem] = []
+    for include in (i for i in includes if i.page == rel):
+        block = next((b for b in blocks if b[0] < include.line < b[1]), None)
+        if block is None or is_captured_output(include.target):
+            continue
+        title = block[2]
+        if not (presents_as_output(title) or include.target.startswith(f"{RESULTS_DIR}/")):
+            continue
+        shown = f"a code block titled {title!r}" if title else "a code block"
+        message = (
+            f"shows {include.target!r} in {shown} as a command's output, but it is not a captured output"
+        )
+        hint = (
+            "include the command's captured output (results/…/output-*.txt, probe-*.txt or check-*.txt), "
+            "or show a composed fragment such as sizes.md outside a code block, titled as what it is"
+        )
+        problems.append(Problem(rel, include.line, message, hint))
+    return problems
+
+
 # --- coverage of snippet files ----------------------------------------------------------------------
 
 
@@ -292,6 +368,31 @@ def check_result(root: Path, snippet: Snippet) -> tuple[Result | None, list[Prob
     return result, []
 
 
+def check_done(root: Path, snippet: Snippet, result: Result) -> list[Problem]:
+    """Report a result that says more was done than its manifest does, or a checked one naming an engine.
+
+    What a snippet's verification does follows from its manifest (``Snippet.done``): a ``build:`` is
+    built and run, a check that drives the engine (deploy-e2e) is run, anything else is only checked.
+    A checked-only result that records an engine, a platform, the Go of an image or a base would show a
+    reader a Docker build that never happened.
+    """
+    path = result_path(root, snippet.id)
+    rel, hint = _rel(root, path), f"run `journey verify --force {snippet.id}`"
+    if result["status"] != "verified":
+        return []
+    done = result.get("done")
+    if done != snippet.done:
+        message = f"{snippet.id}: result says it was {done or 'nothing'!s}, its manifest says {snippet.done}"
+        return [Problem(rel, _line_of(path, '"done"'), message, hint)]
+    env = result["environment"]
+    carried = [key for key in ("engine", "buildx", "platform", "go") if env.get(key) is not None]
+    carried += ["bases"] if env.get("bases") else []
+    if done == "checked" and carried:
+        message = f"{snippet.id}: only checked, but its provenance names {', '.join(carried)}"
+        return [Problem(rel, _line_of(path, f'"{carried[0]}"'), message, hint)]
+    return []
+
+
 def compare_fragments(
     root: Path, folder: Path, expected: dict[str, str], *, exclusive: bool
 ) -> list[Problem]:
@@ -323,6 +424,7 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
             results[snippet.id] = result
             problems += found
             if result is not None and not found:
+                problems += check_done(root, snippet, result)
                 expected = render_snippet(root, snippet, result)
                 problems += compare_fragments(root, results_dir(root, snippet.id), expected, exclusive=True)
         folder = root / RESULTS_DIR / volume.name
@@ -509,6 +611,7 @@ def find_problems(root: Path) -> list[Problem]:
     volumes = discover(root)
     includes = [include for page in _pages(root / DOCS_DIR) for include in find_includes(root, page)]
     problems = [problem for include in includes for problem in check_include(root, include)]
+    problems += [p for page in _pages(root / DOCS_DIR) for p in check_presented_outputs(root, page, includes)]
     snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
     problems += [problem for path in snippet_files for problem in check_markers(root, path)]
     problems += check_coverage(root, volumes, includes) if snippet_files else []

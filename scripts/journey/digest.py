@@ -79,8 +79,12 @@ def source_digest(snippet: Snippet) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def input_digest(source: str, bases: Mapping[str, str], engine: str, buildx: str) -> str:
-    """Return ``sha256:…`` over the source digest, every base's identity, and engine and buildx versions."""
+def input_digest(source: str, bases: Mapping[str, str], engine: str | None, buildx: str | None) -> str:
+    """Return ``sha256:…`` over the source digest, every base's identity, and engine and buildx versions.
+
+    A snippet that is only checked (``Snippet.done``) passes None for both: no engine takes part in it,
+    so a new engine does not make it stale.
+    """
     payload = {"source": source, "bases": dict(sorted(bases.items())), "engine": engine, "buildx": buildx}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import docker.errors
 
+from journey.images import image_id
 from journey.layout import cache_dir, write_text_atomic
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _image_id(session: Session, snippet: Snippet) -> str | None:
     if snippet.build is None:
         return None
     try:
-        return str(session.client.images.get(snippet.image_tag).id)
+        return image_id(session.client, snippet.image_tag)
     except docker.errors.DockerException:
         return None
 

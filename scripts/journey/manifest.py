@@ -29,6 +29,12 @@ ProbeKind = Literal["http", "exec", "expect_failure"]
 PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
+#: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
+#: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
+#: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
+Done = Literal["built-and-run", "run", "checked"]
+#: Check tools that drive the Docker engine (``journey.tools`` marks the same ones ``uses_engine``).
+ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,10 @@ class Build:
     args: dict[str, str] = field(default_factory=dict)
     stages: tuple[str, ...] = ()
     payload: tuple[str, ...] = ()
+    #: ``FROM`` images the build takes from another image (``golang:latest`` → ``golang:1.26-trixie``),
+    #: through BuildKit's named contexts: the Dockerfile stays as published, and results and pages say
+    #: which image was really used
+    replace_from: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,15 @@ class Snippet:
     def image_tag(self) -> str:
         """The tag the verified image gets (``journey/vol1-multistage:verified``)."""
         return f"journey/{self.volume}-{self.name}:verified"
+
+    @property
+    def done(self) -> Done:
+        """What verifying it does: built and run, run (its scripts, with the engine), or only checked."""
+        if self.build is not None:
+            return "built-and-run"
+        if any(check.tool in ENGINE_TOOLS for check in self.checks):
+            return "run"
+        return "checked"
 
 
 @dataclass(frozen=True)
@@ -296,6 +315,7 @@ def _build(raw: dict[str, Any]) -> Build:
         args=_strings(raw.get("args", {})),
         stages=tuple(raw.get("stages", ())),
         payload=tuple(raw.get("payload", ())),
+        replace_from=_strings(raw.get("replace_from", {})),
     )
 
 
@@ -571,8 +591,13 @@ def _external_ref(line: str, variables: dict[str, str], stages: set[str]) -> str
 
 
 def base_refs(snippet: Snippet) -> tuple[str, ...]:
-    """List base images named in the snippet's Dockerfile (build args applied), in order of appearance."""
+    """List the base images the snippet's build uses, in order of appearance.
+
+    They are the Dockerfile's (build args applied), each taken from its ``build.replace_from`` image
+    when the manifest names one: that is the image the build really starts from.
+    """
     if snippet.build is None or snippet.dockerfile_path is None:
         return ()
     text = snippet.dockerfile_path.read_text(encoding="utf-8")
-    return base_refs_from_text(text, snippet.build.args)
+    named = base_refs_from_text(text, snippet.build.args)
+    return tuple(dict.fromkeys(snippet.build.replace_from.get(ref, ref) for ref in named))

@@ -32,7 +32,7 @@ from journey.normalise import normalise, normalise_table
 from journey.probe import run_probes
 from journey.progress import Outcome, Reporter
 from journey.session import CancelledError, Deadline, Session
-from journey.tools import run_checks, run_file_checks
+from journey.tools import run_checks, run_file_checks, tool_versions
 
 if TYPE_CHECKING:
     import threading
@@ -117,7 +117,10 @@ def plan(ctx: Context, snippet: Snippet) -> Plan | Outcome:
         error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step="digest")
         return Outcome(snippet.id, "failed", error=error)
     identities = {b.ref: b.identity for b in bases}
-    inputs = input_digest(source, identities, ctx.engine.engine, ctx.engine.buildx)
+    engine = None if snippet.done == "checked" else ctx.engine
+    inputs = input_digest(
+        source, identities, engine.engine if engine else None, engine.buildx if engine else None
+    )
     recorded = record.read_result_quietly(record.result_path(ctx.options.root, snippet.id))
     fresh = recorded is not None and recorded.get("input_digest") == inputs
     if (
@@ -175,6 +178,8 @@ def _verify(ctx: Context, item: Plan, step: _Step) -> tuple[str, bool, str | Non
         result = _result(ctx, snippet, bases, (item.source, item.inputs), reason=reason)
         step("checks")
         result["checks"] = [cast("record.Outcome", c) for c in run_file_checks(_check_context(ctx, snippet))]
+        result["done"] = "checked" if result["checks"] else None
+        result["environment"]["tools"] = tool_versions(ctx.options.root, snippet, files_only=True)
     else:
         result = _measured_result(ctx, snippet, bases, (item.source, item.inputs), step)
     step("record")
@@ -276,6 +281,7 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
             target,
             spec.args,
             no_cache=ctx.options.no_cache,
+            replace_from=spec.replace_from,
         )
         step(f"queued ({request.step} waits for a build slot)")
         with ctx.compile_slot:
@@ -393,6 +399,16 @@ def _go_version(bases: list[Image]) -> str:
         return "unknown"
 
 
+def _base_record(snippet: Snippet, base: Image) -> record.Base:
+    """Return a base's entry in the result, with the ``FROM`` name it stood in for, if it did."""
+    entry = cast("record.Base", base.as_result())
+    replace_from = snippet.build.replace_from if snippet.build else {}
+    named = [name for name, image in replace_from.items() if image == base.ref]
+    if named:
+        entry["replaces"] = ", ".join(named)
+    return entry
+
+
 def _result(
     ctx: Context,
     snippet: Snippet,
@@ -400,18 +416,27 @@ def _result(
     digests: tuple[str, str],
     reason: str | None = None,
 ) -> record.Result:
-    """Return the result skeleton: status, digests, environment; measurements are filled in later."""
+    """Return the result skeleton: status, digests, environment; measurements are filled in later.
+
+    What the environment names follows what verifying does (``Snippet.done``): an engine only where one
+    took part, the Go that built an image only where one was built, and always the programs the checks
+    run, with the versions they give.
+    """
+    done = snippet.done
+    engine = None if done == "checked" else ctx.engine
     environment: record.Environment = {
-        "engine": ctx.engine.engine,
-        "buildx": ctx.engine.buildx,
-        "platform": ctx.engine.platform,
-        "go": _go_version(bases),
-        "bases": [cast("record.Base", b.as_result()) for b in bases],
+        "engine": engine.engine if engine else None,
+        "buildx": engine.buildx if engine else None,
+        "platform": engine.platform if engine else None,
+        "go": _go_version(bases) if done == "built-and-run" and not reason else None,
+        "bases": [_base_record(snippet, b) for b in bases],
+        "tools": {} if reason else tool_versions(ctx.options.root, snippet),
     }
     return {
         "results_version": record.RESULTS_VERSION,
         "snippet": snippet.id,
         "status": "not-verified" if reason else "verified",
+        "done": None if reason else done,
         "reason": reason,
         "source_digest": digests[0],
         "input_digest": digests[1],

@@ -17,9 +17,13 @@ from journey.layout import RESULTS, results_dir, write_text_atomic
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from journey.manifest import Done
+
 # Bump when the result format or the meaning of a measurement changes: every result becomes stale.
 # 2: bases recorded without machine-specific IDs and labels; input digests over base identities.
-RESULTS_VERSION = 2
+# 3: ``done`` says what verifying did (built and run, run, checked); ``environment.tools`` the programs the
+#    checks ran, with the versions they gave; a checked-only snippet records no engine, platform or Go.
+RESULTS_VERSION = 3
 RESULTS_DIR = RESULTS
 RESULT_NAME = "result.json"
 Status = Literal["verified", "not-verified"]
@@ -48,16 +52,25 @@ class Base(TypedDict):
     digest: str | None
     provenance: str
     labels: dict[str, str]
+    #: the ``FROM`` name(s) this image was built in place of (``build.replace_from``), if any
+    replaces: NotRequired[str]
 
 
 class Environment(TypedDict):
-    """What the verification ran on."""
+    """What the verification ran on and with.
 
-    engine: str
-    buildx: str
-    platform: str
-    go: str
+    ``engine``, ``buildx`` and ``platform`` are None for a snippet that was only checked (no engine ran it);
+    ``go`` is the Go that built the image (None without one: a Go check names its ``go`` in ``tools``).
+    ``tools`` maps each program a check ran (``hadolint``, ``check-jsonschema``, ``go``) to the version
+    it gave.
+    """
+
+    engine: str | None
+    buildx: str | None
+    platform: str | None
+    go: str | None
     bases: list[Base]
+    tools: NotRequired[dict[str, str]]
 
 
 class Layer(TypedDict):
@@ -94,6 +107,8 @@ class Result(TypedDict):
     results_version: int
     snippet: str
     status: Status
+    #: what verifying did; for a "not-verified" result, what was still done ("checked": its file checks)
+    done: NotRequired[Done | None]
     reason: str | None
     source_digest: str
     input_digest: str | None

@@ -33,6 +33,8 @@ FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
 LADDER_SVG = "size-ladder.svg"
 LADDER_MD = "size-ladder.md"
 VOLUME_PROVENANCE = "provenance.md"
+_VOLUME_COLUMNS = ("snippet", "status", "verified on", "engine", "buildx", "platform", "Go (image)", "tools")
+VOLUME_PROVENANCE_HEADER = "| " + " | ".join([*_VOLUME_COLUMNS, "bases (provenance)"]) + " |"
 
 
 def format_size(size: int, *, compact: bool = False) -> str:
@@ -121,7 +123,11 @@ def render_sizes(result: Result) -> str:
     return "\n".join(rows) + "\n" + (_payload_line(finals[0]) if finals else "")
 
 
-# --- docker-images.txt -----------------------------------------------------------------------------
+# --- image references --------------------------------------------------------------------------------
+#
+# There is no composed ``docker images`` table: a table made from measurements is ``sizes.md``, under the
+# tool's own column names, and the only ``docker images`` text a page shows is the captured one
+# (``output-docker-images.txt``, what the command printed). ``journey check`` keeps pages to that.
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -131,25 +137,6 @@ def split_ref(ref: str) -> tuple[str, str]:
     if not colon or "/" in tag:
         return name, "<none>" if "@" in ref else "latest"
     return repo, tag
-
-
-def _image_ref(image: Image) -> tuple[str, str]:
-    role = image["role"]
-    if image.get("tag"):
-        return split_ref(image["tag"])
-    if role.startswith("base:"):
-        return split_ref(role.removeprefix("base:"))
-    return "<none>", "<none>"
-
-
-def render_docker_images(result: Result) -> str:
-    """Render ``docker-images.txt``: the ``docker images`` table (uncompressed sizes) of the images."""
-    if result["status"] != "verified":
-        return f"not verified in this build: {result['reason'] or 'no reason recorded'}\n"
-    rows = [["REPOSITORY", "TAG", "SIZE"]]
-    rows += [[*_image_ref(i), format_size(i["size"], compact=True)] for i in result["images"]]
-    widths = [max(len(row[c]) for row in rows) for c in range(3)]
-    return "".join("   ".join(r[c].ljust(widths[c]) for c in range(3)).rstrip() + "\n" for r in rows)
 
 
 # --- provenance.md ---------------------------------------------------------------------------------
@@ -208,6 +195,8 @@ def _base_line(base: Base) -> str:
         detail = f"{provenance}, digest `{base['digest']}`"
     else:
         detail = provenance
+    if base.get("replaces"):
+        detail += f"; used in place of `{base['replaces']}`, which the Dockerfile names"
     return f"| base `{_cell(base['ref'])}` | {_cell(detail)} |"
 
 
@@ -220,17 +209,44 @@ def _labels_block(base: Base) -> list[str]:
     return [f'??? note "{title}"', "", "    | label | value |", "    | --- | --- |", *rows, ""]
 
 
+#: What verifying did, in the words pages use (``done`` of a result; ``Snippet.done``).
+DONE_WORDS = {
+    "built-and-run": "built and run: the image built and measured, its probes run in containers of it",
+    "run": "run: its scripts run against a Docker engine (no image of its own built)",
+    "checked": "checked: only the tools below ran, over its files (no image built, no container run)",
+}
+DONE_SHORT = {"built-and-run": "built and run", "run": "run", "checked": "checked"}
+
+
+def tools_text(result: Result) -> str:
+    """Name every program a check ran with its version (``hadolint 2.15.1, yamllint 1.38.0``)."""
+    tools = result["environment"].get("tools") or {}
+    return ", ".join(
+        version if version.startswith(name) else f"{name} {version}"
+        for name, version in sorted(tools.items())
+    )
+
+
 def _environment_rows(result: Result) -> list[str]:
+    """Say when and with what a snippet was verified: an engine only where one took part."""
     env = result["environment"]
-    return [
+    done = result.get("done") or "built-and-run"
+    rows = [
         "| what | recorded |",
         "| --- | --- |",
         f"| verified on | {result['verified_on']} |",
-        f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'])} |",
-        f"| platform | {_cell(env['platform'])} |",
-        f"| Go | {_cell(env['go'])} |",
-        *(_base_line(base) for base in env["bases"]),
+        f"| what was done | {_cell(DONE_WORDS.get(done, done))} |",
     ]
+    if env["engine"] is not None:
+        rows.append(f"| engine | Docker {_cell(env['engine'])}, buildx {_cell(env['buildx'] or 'none')} |")
+    if env["platform"] is not None:
+        rows.append(f"| platform | {_cell(env['platform'])} |")
+    if env["go"] is not None:
+        rows.append(f"| Go that built the image | {_cell(env['go'])} |")
+    rows += [_base_line(base) for base in env["bases"]]
+    if tools_text(result):
+        rows.append(f"| tools | {_cell(tools_text(result))} |")
+    return rows
 
 
 def snippet_files(snippet: Snippet) -> list[Path]:
@@ -265,6 +281,8 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
+        if result.get("done") == "checked" and tools_text(result):
+            lines += [f"Its files were checked all the same, with {tools_text(result)}.", ""]
     else:
         lines += [*_environment_rows(result), ""]
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
@@ -321,7 +339,6 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     """Return every fragment of one snippet, by file name (relative to its results folder)."""
     fragments = {
         "sizes.md": render_sizes(result),
-        "docker-images.txt": render_docker_images(result),
         "provenance.md": render_provenance(root, snippet, result),
     }
     fragments.update(render_outcomes(snippet, result))
@@ -400,25 +417,33 @@ def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
 
 
 def _status_cell(result: Result | None) -> str:
-    """Say whether a snippet is verified in this build, and if not, why."""
+    """Say what verifying did (built and run, run, checked), or that it was not verified, and why."""
     if result is None:
         return "not verified in this build: no recorded result"
     if result["status"] == "verified":
-        return "verified"
+        done = result.get("done") or "built-and-run"
+        return DONE_SHORT.get(done, done)
     return f"not verified in this build: {result['reason'] or 'no reason recorded'}"
 
 
 def _bases_cell(result: Result) -> str:
     """List a snippet's bases with where each came from (``golang:1.26-trixie`` (stand-in))."""
     bases = result["environment"]["bases"]
-    return ", ".join(f"`{base['ref']}` ({base_provenance(base)})" for base in bases) or "none"
+    return (
+        ", ".join(
+            f"`{base['ref']}` ({base_provenance(base)})"
+            + (f" for `{base['replaces']}`" if base.get("replaces") else "")
+            for base in bases
+        )
+        or "none"
+    )
 
 
 def _provenance_row(snippet: Snippet, result: Result | None) -> str:
-    """Return one snippet's row: its status and what it was (or was last tried) on."""
+    """Return one snippet's row: what was done, and what it was (or was last tried) on and with."""
     name = f"{snippet.title}<br>`{snippet.id}`"
     if result is None:
-        cells = [name, _status_cell(None), *["-"] * 6]
+        cells = [name, _status_cell(None), *["-"] * 7]
     else:
         env = result["environment"]
         when = result["verified_on"] if result["status"] == "verified" else f"tried {result['verified_on']}"
@@ -426,10 +451,11 @@ def _provenance_row(snippet: Snippet, result: Result | None) -> str:
             name,
             _status_cell(result),
             when,
-            f"Docker {env['engine']}",
-            env["buildx"],
-            env["platform"],
-            env["go"],
+            f"Docker {env['engine']}" if env["engine"] else "-",
+            env["buildx"] or "-",
+            env["platform"] or "-",
+            env["go"] or "-",
+            tools_text(result) or "-",
             _bases_cell(result),
         ]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
@@ -438,8 +464,8 @@ def _provenance_row(snippet: Snippet, result: Result | None) -> str:
 def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) -> str:
     """Render ``results/<volume>/provenance.md``: every snippet's status and environment, in volume order."""
     rows = [
-        "| snippet | status | verified on | engine | buildx | platform | Go | bases (provenance) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        VOLUME_PROVENANCE_HEADER,
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(_provenance_row(s, results.get(s.id)) for s in volume.snippets),
     ]
     if not volume.snippets:

@@ -14,14 +14,35 @@ Docker SDK and cryptography), which ``journey check`` never needs.
 from __future__ import annotations
 
 import contextlib
+import re
+import subprocess
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from journey import checks, deploy
 from journey.errors import VerificationError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from journey.checks import CheckContext, CheckRunner
+    from journey.manifest import Snippet
+
+
+@dataclass(frozen=True)
+class Version:
+    """How a program a check runs says its own version: ``argv``, and the first version-like word."""
+
+    program: str
+    argv: tuple[str, ...]
+
+
+#: The first word that looks like a version: ``2.15.1`` (also from ``v2.15.1``), ``2.8.2+ds1``, ``go1.26.8``.
+_VERSION_RE = re.compile(r"(?<![\w.])v?((?:go)?\d+(?:\.\d+)+[^\s,;)]*)")
+HADOLINT = Version("hadolint", ("hadolint", "--version"))
+SHELLCHECK = Version("shellcheck", ("shellcheck", "--version"))
+GO = Version("go", ("go", "version"))
 
 
 @dataclass(frozen=True)
@@ -34,18 +55,68 @@ class Tool:
     files_only: bool = False
     #: compiles Go on the host: holds the run's compile slot, so it never competes with a build
     compiles: bool = False
+    #: drives the Docker engine (a snippet with such a check is "run", not only "checked"):
+    #: ``manifest.ENGINE_TOOLS`` names the same tools for the engine-free ``journey check``
+    uses_engine: bool = False
+    #: the programs it runs, each asked for its version, which results record (``environment.tools``)
+    versions: tuple[Version, ...] = ()
 
 
 TOOLS: dict[str, Tool] = {
-    "hadolint": Tool(checks.hadolint, files_only=True),
-    "shellcheck": Tool(checks.shellcheck, files_only=True),
-    "yamllint": Tool(checks.yamllint, files_only=True),
-    "jsonschema": Tool(checks.jsonschema, files_only=True),
-    "actionlint": Tool(checks.actionlint, files_only=True),
-    "go-vet": Tool(checks.go_vet, compiles=True),
-    "go-test": Tool(checks.go_test, compiles=True),
-    "deploy-e2e": Tool(deploy.deploy_e2e),
+    "hadolint": Tool(checks.hadolint, files_only=True, versions=(HADOLINT,)),
+    "shellcheck": Tool(checks.shellcheck, files_only=True, versions=(SHELLCHECK,)),
+    "yamllint": Tool(
+        checks.yamllint, files_only=True, versions=(Version("yamllint", ("yamllint", "--version")),)
+    ),
+    "jsonschema": Tool(
+        checks.jsonschema,
+        files_only=True,
+        versions=(Version("check-jsonschema", ("check-jsonschema", "--version")),),
+    ),
+    # actionlint runs shellcheck over the workflow's run: scripts
+    "actionlint": Tool(
+        checks.actionlint,
+        files_only=True,
+        versions=(Version("actionlint", ("actionlint", "-version")), SHELLCHECK),
+    ),
+    "go-vet": Tool(checks.go_vet, compiles=True, versions=(GO,)),
+    "go-test": Tool(checks.go_test, compiles=True, versions=(GO,)),
+    "deploy-e2e": Tool(
+        deploy.deploy_e2e,
+        uses_engine=True,
+        versions=(
+            Version("aws-cli", ("aws", "--version")),
+            # moto_server has no --version: the package says its own
+            Version("moto", ("python", "-c", "import moto; print(moto.__version__)")),
+            Version("docker-registry", ("docker-registry", "--version")),
+        ),
+    ),
 }
+
+
+@cache
+def program_version(root: Path, version: Version) -> str:
+    """Ask a program for its version (once a run); ``unknown`` if it does not answer with one."""
+    try:
+        argv = [checks.tool_path(version.argv[0]), *version.argv[1:]]
+        answer = subprocess.run(
+            argv, capture_output=True, text=True, timeout=60, check=False, env=checks.tool_env(root)
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    found = _VERSION_RE.search(answer.stdout + answer.stderr)
+    return found.group(1) if found else "unknown"
+
+
+def tool_versions(root: Path, snippet: Snippet, *, files_only: bool = False) -> dict[str, str]:
+    """Return the version of every program the snippet's checks run (``files_only``: file checks only)."""
+    wanted = [
+        version
+        for check in snippet.checks
+        if check.tool in TOOLS and (TOOLS[check.tool].files_only or not files_only)
+        for version in TOOLS[check.tool].versions
+    ]
+    return {version.program: program_version(root, version) for version in wanted}
 
 
 def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ SEED = {
     "results_version": 1,
     "snippet": "",
     "status": "verified",
+    "done": "built-and-run",
     "reason": None,
     "source_digest": "sha256:" + "0" * 64,
     "input_digest": "sha256:" + "0" * 64,

@@ -5,8 +5,9 @@ from the same mkdocs.yml), each into a temporary folder, and every check below r
 project's promises are checked on what a reader gets, not on the Markdown:
 
 - a code block titled with a `snippets/…` path holds exactly that file's text;
-- every size on any page comes from a recorded result: the sizes tables and `docker images` blocks equal
-  what `journey.render` makes from `result.json`, and any other size token on a page appears in a fragment
+- every size on any page comes from a recorded result: the sizes tables equal what `journey.render` makes
+  from `result.json`, every `docker images` block is the listing `docker images` printed (captured as
+  `outputs.docker_images`), and any other size token on a page appears in a fragment
   generated from the results (the 2019 figures, quoted as history, are the only exception);
 - every include was resolved, every page of the nav was built, and each page links to its own source.
 """
@@ -23,7 +24,7 @@ import pytest
 import yaml
 
 from journey.check import nav_pages
-from journey.render import format_size, render_docker_images, role_label
+from journey.render import format_size, output_fragment, render_outputs, role_label
 from journey.siteconfig import load_mkdocs, source_tree_url
 from sitebuild import BUILDERS, SiteBuildError, build
 
@@ -204,7 +205,8 @@ def test_every_sizes_table_equals_its_recorded_result(site, results):
         assert table[1:] == expected_sizes_rows(results[snippet]), f"{page}: sizes of {snippet} differ"
 
 
-def test_every_docker_images_block_equals_its_recorded_result(site, results):
+def test_every_docker_images_block_is_what_docker_images_printed(site, results):
+    """A `docker images` listing on a page is the captured one, never a table composed from sizes."""
     blocks = [
         (n, b)
         for n, page in site.items()
@@ -212,11 +214,14 @@ def test_every_docker_images_block_equals_its_recorded_result(site, results):
         if b.text.startswith("REPOSITORY") and b.text.count("\n") > 1
     ]
     assert blocks, "no `docker images` block on any page"
+    captured = output_fragment("docker_images")
     for page, block in blocks:
         match = FINAL_ROW.search(block.text)
         assert match, f"{page}: a docker images block names no final image"
         snippet = f"{match['volume']}/{match['name']}"
-        assert block.text == render_docker_images(results[snippet]), f"{page}: docker images of {snippet}"
+        outputs = render_outputs(results[snippet])
+        assert captured in outputs, f"{page}: {snippet} recorded no `docker images` output"
+        assert block.text == outputs[captured], f"{page}: docker images of {snippet} is not what it printed"
 
 
 def volume_titles() -> dict[str, str]:

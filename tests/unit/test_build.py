@@ -89,3 +89,18 @@ def test_staging_again_leaves_unchanged_files_alone(tmp_path: Path) -> None:
     assert stage_dockerfile(tmp_path, "vol1/x", dockerfile, tmp_path).stat().st_mtime_ns == before
     dockerfile.write_text("FROM scratch\nUSER 65534\n")
     assert stage_dockerfile(tmp_path, "vol1/x", dockerfile, tmp_path).read_text().endswith("USER 65534\n")
+
+
+def test_replace_from_becomes_a_named_build_context_per_from_name() -> None:
+    """`FROM golang:latest` stays in the file; BuildKit takes that name from the image the manifest says."""
+    request = BuildRequest(
+        "vol1/naive-2019",
+        CONTEXT,
+        CONTEXT / "Dockerfile",
+        "vol1-naive-2019",
+        replace_from={"golang:latest": "golang:1.26-trixie"},
+    )
+    argv = buildx_argv(request, "journey-tmp/x:1", Path("/tmp/meta.json"))
+    assert argv[argv.index("--build-context") + 1] == "golang:latest=docker-image://golang:1.26-trixie"
+    assert argv[-1] == str(CONTEXT)
+    assert "--build-context" not in buildx_argv(_request(), "journey-tmp/x:1", Path("/tmp/meta.json"))

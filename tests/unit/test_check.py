@@ -77,6 +77,22 @@ FILES = {
     "snippets/vol1/hello/go.mod": "module example.org/hello\n\ngo 1.26\n",
 }
 
+ENGINE_ENV = {
+    "engine": "26.1.5",
+    "buildx": "0.13.1",
+    "platform": "linux/amd64",
+    "go": "go1.26.8",
+    "bases": [],
+}
+CHECKED_ENV = {
+    "engine": None,
+    "buildx": None,
+    "platform": None,
+    "go": None,
+    "bases": [],
+    "tools": {"yamllint": "1.38.0"},
+}
+
 
 def record(root: Path) -> None:
     """Record a result for every snippet as `journey verify` would, then render its fragments."""
@@ -87,18 +103,15 @@ def record(root: Path) -> None:
                 "results_version": 1,
                 "snippet": snippet.id,
                 "status": "verified",
+                "done": snippet.done,
                 "reason": None,
                 "source_digest": source_digest(snippet),
                 "input_digest": "sha256:0",
                 "verified_on": "2026-11-28",
-                "environment": {
-                    "engine": "26.1.5",
-                    "buildx": "0.13.1",
-                    "platform": "linux/amd64",
-                    "go": "go1.26.8",
-                    "bases": [],
-                },
-                "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}],
+                "environment": ENGINE_ENV if snippet.done != "checked" else CHECKED_ENV,
+                "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}]
+                if snippet.build
+                else [],
                 "probes": [],
                 "checks": [],
                 "outputs": {},
@@ -251,7 +264,7 @@ def test_one_changed_byte_makes_the_result_stale(repo):
     edit(repo / "snippets/vol1/hello/Dockerfile", "scratch", "scratcH")
     assert problems(repo) == [
         (
-            "results/vol1/hello/result.json:24: vol1/hello: stale result: its files (or RESULTS_VERSION)"
+            "results/vol1/hello/result.json:25: vol1/hello: stale result: its files (or RESULTS_VERSION)"
             " changed since it was verified (hint: run `journey verify vol1/hello`)"
         )
     ]
@@ -487,3 +500,99 @@ def test_a_page_left_out_of_the_nav_is_a_gap_as_mkdocs_says(repo):
         )
     ]
     assert mkdocs_strict_fails(repo)
+
+
+def test_a_composed_fragment_shown_as_a_commands_output_is_a_gap(repo):
+    """The planted mistake of issue 12: a table made from measurements, titled as `docker images` output."""
+    planted = '```text title="docker images (recorded)"\n--8<-- "results/vol1/hello/sizes.md"\n```\n'
+    (repo / "docs/vol1.md").write_text((repo / "docs/vol1.md").read_text() + "\n" + planted)
+    (gap,) = problems(repo)
+    assert gap.startswith(
+        "docs/vol1.md:20: shows 'results/vol1/hello/sizes.md' in a code block titled "
+        "'docker images (recorded)' as a command's output, but it is not a captured output"
+    )
+
+
+HADOLINT_OUT = "results/vol1/hello/check-hadolint-dockerfile.txt"
+
+
+@pytest.mark.parametrize(
+    ("block", "caught"),
+    [
+        (f'```text title="hadolint Dockerfile (recorded)"\n--8<-- "{HADOLINT_OUT}"\n```', False),
+        (f'    ```text title="hadolint Dockerfile"\n    --8<-- "{HADOLINT_OUT}"\n    ```', False),
+        (
+            '```dockerfile title="Dockerfile"\n--8<-- "snippets/vol1/hello/Dockerfile"\n```',
+            False,
+        ),
+        ('```text title="$ cat Dockerfile"\n--8<-- "snippets/vol1/hello/Dockerfile"\n```', True),
+        ('```text title="go run . (recorded)"\n--8<-- "snippets/vol1/hello/main.go"\n```', True),
+        ('    ```text\n    --8<-- "results/vol1/hello/provenance.md"\n    ```', True),
+        ("~~~~text title='sizes (recorded)'\n--8<--\nresults/vol1/hello/sizes.md\n--8<--\n~~~~", True),
+    ],
+)
+def test_only_captured_outputs_may_be_shown_as_output(repo, block, caught):
+    (repo / "docs/vol1.md").write_text((repo / "docs/vol1.md").read_text() + "\n" + block + "\n")
+    found = [p for p in problems(repo) if "as a command's output" in p]
+    assert bool(found) is caught, found
+
+
+PIPELINE_FILES = {
+    "snippets/vol1/volume.yml": "title: Volume 1\npages: [vol1.md]\nsnippets: [hello, pipeline]\n",
+    "snippets/vol1/pipeline/snippet.yml": "title: Pipeline\nchecks: [{tool: yamllint, files: [ci.yml]}]\n",
+    "snippets/vol1/pipeline/ci.yml": "---\non: push\n",
+}
+
+
+@pytest.fixture
+def checked_repo(repo):
+    """The green repository plus a files-only snippet that only linters check."""
+    for name, text in PIPELINE_FILES.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    edit(
+        repo / "docs/vol1.md",
+        "# Volume 1\n",
+        '# Volume 1\n\n```yaml\n--8<-- "snippets/vol1/pipeline/ci.yml"\n```\n',
+    )
+    record(repo)
+    return repo
+
+
+def plant(root: Path, snippet_id: str, **changes: object) -> None:
+    """Rewrite a recorded result with some fields changed, and re-render, as a hand edit would."""
+    path = result_path(root, snippet_id)
+    result = json.loads(path.read_text())
+    for key, value in changes.items():
+        target = result["environment"] if key in ENGINE_ENV or key == "tools" else result
+        target[key] = value
+    path.write_text(json.dumps(result))
+    for volume in discover(root):
+        results = {s.id: json.loads(result_path(root, s.id).read_text()) for s in volume.snippets}
+        for snippet in volume.snippets:
+            if snippet.id == snippet_id:
+                write_snippet_fragments(root, snippet, result)
+        write_volume_fragments(root, volume, results)
+
+
+def test_a_checked_only_snippet_is_recorded_and_shown_without_an_engine(checked_repo):
+    assert problems(checked_repo) == []
+    provenance = (checked_repo / "results/vol1/pipeline/provenance.md").read_text()
+    assert "| what was done | checked: only the tools below ran, over its files" in provenance
+    assert "| tools | yamllint 1.38.0 |" in provenance
+    assert "Docker" not in provenance
+    assert "engine" not in provenance
+
+
+def test_a_checked_only_snippet_that_names_an_engine_is_a_gap(checked_repo):
+    """The planted mistake of issue 12: a linted file shown as if a Docker engine had run it."""
+    plant(checked_repo, "vol1/pipeline", engine="26.1.5", buildx="0.13.1")
+    (gap,) = problems(checked_repo)
+    assert "results/vol1/pipeline/result.json" in gap
+    assert "vol1/pipeline: only checked, but its provenance names engine, buildx" in gap
+
+
+def test_a_result_that_says_more_was_done_than_the_manifest_does_is_a_gap(checked_repo):
+    plant(checked_repo, "vol1/pipeline", done="built-and-run")
+    (gap,) = problems(checked_repo)
+    assert "vol1/pipeline: result says it was built-and-run, its manifest says checked" in gap

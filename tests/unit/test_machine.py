@@ -23,7 +23,7 @@ class _Images:
     def get(self, ref: str) -> object:
         if ref not in self.ids:
             raise docker.errors.ImageNotFound(ref)
-        return type("Image", (), {"id": self.ids[ref]})()
+        return type("Image", (), {"id": self.ids[ref], "attrs": {}})()
 
 
 @dataclass

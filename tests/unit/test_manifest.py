@@ -388,3 +388,18 @@ def test_check_and_verify_refuse_a_bad_manifest_with_exit_2_and_no_engine(tmp_pa
         "journey: vol1/deploy: manifest: snippets/vol1/deploy/snippet.yml: checks[0].scirpt: "
         "'scirpt' was unexpected (did you mean 'script'?)"
     )
+
+
+def test_replace_from_names_the_image_a_from_line_is_built_from(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM golang:latest\nCOPY --from=debian:trixie /etc/os-release /x\n")
+    raw = {"title": "t", "build": {"replace_from": {"golang:latest": "golang:1.26-trixie"}}}
+    snippet = snippet_from_dict(raw, tmp_path, "vol/x")
+    assert snippet.build is not None
+    assert snippet.build.replace_from == {"golang:latest": "golang:1.26-trixie"}
+    assert base_refs(snippet) == ("golang:1.26-trixie", "debian:trixie")
+
+
+def test_replace_from_must_name_an_image(tmp_path):
+    raw = {"title": "t", "build": {"replace_from": {"golang:latest": ""}}}
+    with pytest.raises(ManifestError, match="replace_from"):
+        snippet_from_dict(raw, tmp_path, "vol/x")

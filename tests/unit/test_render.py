@@ -18,6 +18,7 @@ import pytest
 from journey.errors import ManifestError
 from journey.manifest import load_volume
 from journey.render import (
+    DONE_WORDS,
     check_fragment,
     format_size,
     probe_fragment,
@@ -158,8 +159,9 @@ def test_volume_provenance_lists_every_snippet_with_its_status_and_bases(volume,
     header, _rule, row = table.splitlines()
     assert header.split(" | ")[1:3] == ["status", "verified on"]
     assert row == (
-        "| Hello from scratch<br>`golden/hello` | verified | 2026-11-28 | Docker 26.1.5+dfsg1 | 0.13.1+ds1 "
-        "| linux/amd64 | go1.26.8 | `golang:1.26-trixie` (stand-in) |"
+        "| Hello from scratch<br>`golden/hello` | built and run | 2026-11-28 | Docker 26.1.5+dfsg1 "
+        "| 0.13.1+ds1 | linux/amd64 | go1.26.8 | go1.26.8, hadolint 2.15.1 "
+        "| `golang:1.26-trixie` (stand-in) |"
     )
 
 
@@ -174,7 +176,46 @@ def test_volume_provenance_says_why_a_snippet_is_not_verified(volume, result):
     )
     assert row.endswith("| `golang:1.12-alpine` (unavailable) |")
     missing = render_volume(volume, {})["provenance.md"].splitlines()[2]
-    assert missing.endswith("| not verified in this build: no recorded result | - | - | - | - | - | - |")
+    assert missing.endswith("| not verified in this build: no recorded result | - | - | - | - | - | - | - |")
+
+
+def checked_only(result):
+    """The result of a snippet only linted: no engine, no platform, no image Go; its tools and versions."""
+    checked = copy.deepcopy(result)
+    checked.update(done="checked", images=[], probes=[], outputs={})
+    checked["environment"] = {
+        "engine": None,
+        "buildx": None,
+        "platform": None,
+        "go": None,
+        "bases": [],
+        "tools": {"yamllint": "1.38.0", "check-jsonschema": "0.39.0"},
+    }
+    return checked
+
+
+def test_a_checked_only_snippet_names_its_tools_and_no_engine(volume, result):
+    provenance = render_snippet(FIXTURES, volume.snippets[0], checked_only(result))["provenance.md"]
+    table = provenance.partition("\n\n")[0]
+    assert table.splitlines()[2:] == [
+        "| verified on | 2026-11-28 |",
+        f"| what was done | {DONE_WORDS['checked']} |",
+        "| tools | check-jsonschema 0.39.0, yamllint 1.38.0 |",
+    ]
+    row = render_volume(volume, {"golden/hello": checked_only(result)})["provenance.md"].splitlines()[2]
+    assert row == (
+        "| Hello from scratch<br>`golden/hello` | checked | 2026-11-28 | - | - | - | - "
+        "| check-jsonschema 0.39.0, yamllint 1.38.0 | none |"
+    )
+
+
+def test_a_not_verified_snippet_says_what_was_still_checked(volume, result):
+    broken = not_verified(result)
+    broken.update(done="checked", checks=result["checks"][:1])
+    broken["environment"]["tools"] = {"hadolint": "2.15.1"}
+    provenance = render_snippet(FIXTURES, volume.snippets[0], broken)["provenance.md"]
+    assert "Its files were checked all the same, with hadolint 2.15.1." in provenance
+    assert "| engine |" not in provenance
 
 
 @pytest.mark.parametrize(
@@ -257,3 +298,13 @@ def test_the_real_site_links_snippets_where_its_pages_link():
     repo_url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
     assert repo_url, "mkdocs.yml names no repo_url"
     assert source_tree_url(REPO) == f"{repo_url[1]}/tree/main/"
+
+
+def test_a_base_used_in_place_of_the_from_name_says_so(volume, result):
+    """`FROM golang:latest` built from golang:1.26-trixie: provenance names both, never only one."""
+    replaced = copy.deepcopy(result)
+    replaced["environment"]["bases"][0]["replaces"] = "golang:latest"
+    provenance = render_snippet(FIXTURES, volume.snippets[0], replaced)["provenance.md"]
+    assert "; used in place of `golang:latest`, which the Dockerfile names |" in provenance
+    row = render_volume(volume, {"golden/hello": replaced})["provenance.md"].splitlines()[2]
+    assert row.endswith("| `golang:1.26-trixie` (stand-in) for `golang:latest` |")

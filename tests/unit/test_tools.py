@@ -14,8 +14,8 @@ import pytest
 from journey import deploy
 from journey.checks import CheckContext
 from journey.errors import VerificationError
-from journey.manifest import Check, Snippet
-from journey.tools import TOOLS, Tool, run_checks, run_file_checks
+from journey.manifest import ENGINE_TOOLS, Check, Snippet
+from journey.tools import TOOLS, Tool, Version, program_version, run_checks, run_file_checks
 
 SCHEMA = json.loads(resources.files("journey").joinpath("manifest.schema.json").read_text(encoding="utf-8"))
 DEFS = SCHEMA["$defs"]
@@ -137,3 +137,42 @@ def test_loading_manifests_and_journey_check_import_no_runner(module):
 
 def test_checks_imports_neither_the_table_nor_deploy():
     assert not {"journey.tools", "journey.deploy"} & journey_modules_after("import journey.checks")
+
+
+def test_the_tools_that_drive_the_engine_are_the_ones_the_manifest_knows():
+    """`journey check` (no runners loaded) and the verify path agree on what makes a snippet "run"."""
+    assert {name for name, tool in TOOLS.items() if tool.uses_engine} == ENGINE_TOOLS
+
+
+def test_every_tool_names_the_programs_whose_versions_results_record():
+    for name, tool in TOOLS.items():
+        assert tool.versions, f"{name} records no program version"
+    assert [v.program for v in TOOLS["actionlint"].versions] == ["actionlint", "shellcheck"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "version"),
+    [
+        ("Haskell Dockerfile Linter 2.15.1\n", "2.15.1"),
+        (
+            "ShellCheck - shell script analysis tool\nversion: 0.11.0\nlicense: GNU General Public License\n",
+            "0.11.0",
+        ),
+        ("yamllint 1.38.0\n", "1.38.0"),
+        ("check-jsonschema, version 0.39.0\n", "0.39.0"),
+        ("1.7.7\ninstalled by building from source\nbuilt with go1.26.8 compiler for linux/amd64\n", "1.7.7"),
+        ("go version go1.26.8 linux/amd64\n", "go1.26.8"),
+        ("aws-cli/1.45.11 Python/3.11.2 Linux/6.1.0 botocore/1.39.11\n", "1.45.11"),
+        ("no version here\n", "unknown"),
+    ],
+)
+def test_a_program_version_is_the_first_version_in_its_own_answer(tmp_path, answer, version):
+    """The version is what the program itself prints; a fake program on PATH stands in for each."""
+    program = tmp_path / "fake-tool"
+    program.write_text(f"#!/bin/sh\nprintf '%s' '{answer}'\n")
+    program.chmod(0o755)
+    assert program_version(tmp_path, Version("fake", (str(program), "--version"))) == version
+
+
+def test_a_missing_program_has_an_unknown_version(tmp_path):
+    assert program_version(tmp_path, Version("ghost", (str(tmp_path / "ghost"), "--version"))) == "unknown"
