@@ -84,9 +84,10 @@ def test_build_that_stops_producing_output_is_stopped_as_hung(tmp_path, debian):
     assert leftovers(debian, ["faults/slow"]) == []
 
 
-def test_silent_build_that_computes_is_slow_not_hung(tmp_path, debian):
+def test_silent_build_that_computes_is_slow_not_hung(tmp_path, debian, cleanup_verified):
     # Twelve seconds of CPU and no output, like a cold compile: an idle limit of 5 s must not stop it.
     root = make_repo(tmp_path, "faults", ["busy"])
+    cleanup_verified.append("faults/busy")
     _fresh_nonce(root, "busy", "Silent busy build")
     done = verify(root, "--idle-timeout", "5")
     assert done.returncode == 0, done.stderr
