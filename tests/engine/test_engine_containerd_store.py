@@ -37,6 +37,29 @@ def _docker(env: dict[str, str], *argv: str, timeout: float = 120) -> subprocess
     )
 
 
+def _shared_env() -> dict[str, str]:
+    """The environment of the shared engine (DOCKER_HOST unset)."""
+    return {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+
+
+def _copy_images(client_env: dict[str, str], refs: list[str], *, timeout: float) -> None:
+    """Copy images from the shared engine into the private one: ``docker save | docker load``."""
+    save = subprocess.Popen(["docker", "save", *refs], env=_shared_env(), stdout=subprocess.PIPE)
+    load = subprocess.run(
+        ["docker", "load", "--quiet"],
+        env=client_env,
+        stdin=save.stdout,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert save.stdout is not None
+    save.stdout.close()
+    assert save.wait(timeout=timeout) == 0
+    assert load.returncode == 0, load.stderr
+
+
 @pytest.fixture
 def containerd_engine(private_engine):
     """A private dockerd with the containerd image store, holding copies of the shared engine's bases."""
@@ -50,24 +73,11 @@ def containerd_engine(private_engine):
     status = _docker(client_env, "info", "--format", "{{json .DriverStatus}}")
     assert "io.containerd.snapshotter" in status.stdout, status.stdout + status.stderr
     for ref in BASES:
-        shared = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+        shared = _shared_env()
         assert _docker(shared, "image", "inspect", "--format", "{{.Id}}", ref).returncode == 0, (
             f"{ref} is not in the shared engine (run `make bases`)"
         )
-        save = subprocess.Popen(["docker", "save", ref], env=shared, stdout=subprocess.PIPE)
-        load = subprocess.run(
-            ["docker", "load", "--quiet"],
-            env=client_env,
-            stdin=save.stdout,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert save.stdout is not None
-        save.stdout.close()
-        assert save.wait(timeout=300) == 0
-        assert load.returncode == 0, load.stderr
+        _copy_images(client_env, [ref], timeout=300)
     return private_engine
 
 
@@ -177,21 +187,7 @@ def containerd_engine_in_netns(private_engine):
     )
     assert started.returncode == 0, started.stderr
     client_env = private_engine.client_env()
-    shared = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
-    save = subprocess.Popen(["docker", "save", *VOL1_BASES], env=shared, stdout=subprocess.PIPE)
-    load = subprocess.run(
-        ["docker", "load", "--quiet"],
-        env=client_env,
-        stdin=save.stdout,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert save.stdout is not None
-    save.stdout.close()
-    assert save.wait(timeout=600) == 0
-    assert load.returncode == 0, load.stderr
+    _copy_images(client_env, list(VOL1_BASES), timeout=600)
     pid = int(private_engine.pidfile.read_text().strip())
     return private_engine, ["nsenter", f"--net=/proc/{pid}/ns/net", "--"]
 
