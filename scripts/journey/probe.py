@@ -8,8 +8,10 @@ engine's error for a container that cannot even start (``unable to find user``).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,8 @@ from journey.errors import VerificationError
 from journey.session import Deadline, tail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from journey.manifest import ExecProbe, HttpProbe, Probe, Snippet
     from journey.session import Session
 
@@ -227,8 +231,12 @@ def _fresh_container_probe(
             f"the command exited {code}", snippet=snippet.id, step=step, log_tail=tail(output)
         )
     if spec.output and re.search(spec.output, output) is None:
+        printed = "" if output.strip() else " (the command printed nothing)"
         raise VerificationError(
-            f"output does not match /{spec.output}/", snippet=snippet.id, step=step, log_tail=tail(output)
+            f"output does not match /{spec.output}/{printed}",
+            snippet=snippet.id,
+            step=step,
+            log_tail=tail(output),
         )
     return {"name": probe.name, "ok": True, "output": output}
 
@@ -236,7 +244,12 @@ def _fresh_container_probe(
 def _run_once(
     session: Session, snippet: Snippet, image_id: str, spec: ExecProbe, when: tuple[Deadline, str]
 ) -> tuple[int, str]:
-    """Return the exit code and output of a command; a start error counts as a failure (code -1)."""
+    """Return the exit code and output of a command; a start error counts as a failure (code -1).
+
+    The output is read as ``docker run`` reads it: attached before the start, to the end of the
+    stream. Asking for the log once ``wait`` returns can come back empty on a loaded engine
+    (CI saw it once on the containerd store), so the log is only the fallback.
+    """
     budget, step = when
     session.raise_if_cancelled(snippet.id)
     env = dict(snippet.run.env) if snippet.run else {}
@@ -248,22 +261,64 @@ def _run_once(
         detach=True,
     )
     try:
+        reader = _AttachedOutput(container)
         try:
             container.start()
         except docker.errors.APIError as exc:
+            reader.close()
             return -1, _explain(exc)
         try:
             code = int(container.wait(timeout=max(budget.remaining(), 1))["StatusCode"])
         except Exception as exc:  # requests' timeout types vary by version
+            reader.close()
             raise VerificationError(
                 f"the command did not exit within {budget.seconds:g} s",
                 snippet=snippet.id,
                 step=step,
                 log_tail=tail(_logs(container)),
             ) from exc
-        return code, _logs(container)
+        return code, reader.text(fallback=lambda: settled_logs(container))
     finally:
         _remove(container)
+
+
+class _AttachedOutput:
+    """A container's stdout and stderr, attached before it starts and read on a thread to the end.
+
+    Reading on a thread keeps a chatty command from blocking on a full socket while ``wait`` runs.
+    Stdout comes first, then stderr, as in ``_logs``: the recorded text does not depend on timing.
+    """
+
+    def __init__(self, container: Any) -> None:  # noqa: ANN401
+        self._out: list[bytes] = []
+        self._err: list[bytes] = []
+        self._stream = container.attach(stdout=True, stderr=True, stream=True, demux=True, logs=True)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(Exception):  # a closed or broken stream just ends the output
+            for out, err in self._stream:
+                if out:
+                    self._out.append(out)
+                if err:
+                    self._err.append(err)
+
+    def close(self) -> None:
+        """Stop reading (the container did not run to its end)."""
+        with contextlib.suppress(Exception):
+            self._stream.close()
+
+    def text(self, fallback: Callable[[], str]) -> str:
+        """Return the whole output once the stream ended, or the log if the stream carried nothing."""
+        self._thread.join(timeout=ATTACH_DRAIN)
+        self.close()
+        data = b"".join(self._out) + b"".join(self._err)
+        return data.decode("utf-8", errors="replace") if data else fallback()
+
+
+#: Seconds the attached stream may take to end after the command exited.
+ATTACH_DRAIN = 10.0
 
 
 #: A service's log counts as complete once it has not grown for this long after the last probe: a

@@ -1,10 +1,13 @@
-"""The service log is read once it is complete: a line written just after the last answer is kept."""
+"""A command's output is read whole: attached before the start, or from a log once it settled.
+
+The service log is read once it is complete: a line written just after the last answer is kept.
+"""
 
 from __future__ import annotations
 
 import time
 
-from journey.probe import settled_logs
+from journey.probe import _AttachedOutput, settled_logs
 
 
 class _LateLine:
@@ -32,3 +35,32 @@ def test_a_log_that_never_settles_is_returned_at_the_bound():
     started = time.monotonic()
     settled_logs(Chatty(), quiet=0.5, bound=1)
     assert time.monotonic() - started < 2
+
+
+class _Attached:
+    """A container whose attach stream yields these (stdout, stderr) frames, as docker-py's demux does."""
+
+    def __init__(self, frames: list[tuple[bytes | None, bytes | None]]) -> None:
+        self.frames = frames
+        self.closed = False
+
+    def attach(self, **kwargs: object) -> _Attached:
+        assert (kwargs["stream"], kwargs["demux"], kwargs["logs"]) == (True, True, True)
+        return self
+
+    def __iter__(self):
+        return iter(self.frames)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_attached_output_puts_stdout_first_whatever_the_arrival_order():
+    container = _Attached([(None, b"warn\n"), (b"one ", None), (b"two\n", b"err\n")])
+    text = _AttachedOutput(container).text(fallback=lambda: "the log")
+    assert text == "one two\nwarn\nerr\n"
+    assert container.closed
+
+
+def test_an_empty_stream_falls_back_to_the_log():
+    assert _AttachedOutput(_Attached([])).text(fallback=lambda: "from the log\n") == "from the log\n"
