@@ -80,6 +80,10 @@ RECIPES: dict[str, Recipe] = {
     "golang:1.26-trixie": Recipe(
         "golang.sh", ("1.26", "trixie"), ("golang.sh", "golang.Dockerfile"), needs=("debian:trixie",)
     ),
+    # distroless publishes its own recipe (Bazel over Debian packages); the stand-in follows it.
+    "gcr.io/distroless/static-debian13:nonroot": Recipe(
+        "distroless.sh", ("trixie", "13"), ("distroless.sh", "distroless.Dockerfile"), needs=("debian:trixie",)
+    ),
 }
 
 OFFICIAL: dict[str, Official] = {
