@@ -400,10 +400,15 @@ def _measurable(snippet: Snippet, where: Path) -> None:
             cause = "needs a `build:` section (nothing to measure)"
         elif item.kind == "startup" and (snippet.run is None or not snippet.run.port):
             cause = "a startup measurement needs a container port (run.port)"
-        elif item.kind == "startup" and item.path is None and not (snippet.run and snippet.run.ready and snippet.run.ready.http):
+        elif (
+            item.kind == "startup"
+            and item.path is None
+            and not (snippet.run and snippet.run.ready and snippet.run.ready.http)
+        ):
             cause = "a startup measurement needs `path:` or run.ready.http to poll"
         elif item.kind == "compile" and item.stage not in snippet.build.stages:
-            cause = f"stage {item.stage!r} is not one of build.stages ({', '.join(snippet.build.stages) or 'none'})"
+            stages = ", ".join(snippet.build.stages) or "none"
+            cause = f"stage {item.stage!r} is not one of build.stages ({stages})"
         if cause:
             raise ManifestError(shown(where), key, cause, snippet=snippet.id)
 

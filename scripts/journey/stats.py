@@ -31,7 +31,12 @@ def spread(values: Sequence[float], *, digits: int = 3) -> Spread:
 
 
 def int_spread(values: Sequence[int]) -> Spread:
-    """The same for byte counts (resident memory): whole numbers, the median rounded to one."""
+    """Summarise byte counts (resident memory) the same way: whole numbers, the median rounded to one."""
     if not values:
         raise ValueError("no runs to summarise")
-    return {"median": round(statistics.median(values)), "min": min(values), "max": max(values), "runs": list(values)}
+    return {
+        "median": round(statistics.median(values)),
+        "min": min(values),
+        "max": max(values),
+        "runs": list(values),
+    }

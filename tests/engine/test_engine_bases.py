@@ -11,7 +11,7 @@ import pytest
 
 from journey import bases
 from journey.manifest import discover
-from journey.render import format_size
+from journey.units import format_size
 
 pytestmark = pytest.mark.engine
 
