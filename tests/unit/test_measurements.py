@@ -102,10 +102,10 @@ def test_a_log_without_a_context_line_is_refused():
 
 
 def test_rerun_steps_are_the_dockerfile_steps_that_were_not_cached():
+    build = 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/server .'
     assert rerun_steps((FIXTURES / "buildkit-rebuild.log").read_text()) == [
         "COPY . .",
-        'RUN --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" '
-        "-o /out/server .",
+        f"RUN --mount=type=cache,target=/root/.cache/go-build {build}",
         "COPY --from=builder /out/server /opt/server",
     ]
 
