@@ -50,7 +50,7 @@ def _compile(item: Measurement) -> list[str]:
         "| Go build cache | median, fastest to slowest |",
         "| --- | --- |",
         f"| empty (cold) | {_timing(item['cold'])} |",
-        f"| filled by a build of the same source (warm) | {_timing(item['warm'])} |",
+        f"| warm, after a one-line change to the source | {_timing(item['warm'])} |",
     ]
 
 
