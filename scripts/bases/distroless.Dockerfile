@@ -15,10 +15,10 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # Versions are what the suite carries when the stand-in is built (distroless pins them in a lock file
 # that moves with each point release); distroless.sh records them in the image's labels.
+WORKDIR /debs
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && mkdir -p /debs /rootfs/var/lib/dpkg/status.d \
-    && cd /debs \
+    && mkdir -p /rootfs/var/lib/dpkg/status.d \
     && apt-get download base-files netbase tzdata tzdata-legacy media-types ca-certificates \
     && for deb in base-files netbase tzdata tzdata-legacy media-types; do \
          dpkg-deb -x "${deb}"_*.deb /rootfs \
@@ -36,8 +36,8 @@ RUN mkdir -p /rootfs/etc/ssl/certs /rootfs/usr/share/doc/ca-certificates \
     && cp /cacerts/usr/share/doc/ca-certificates/copyright /rootfs/usr/share/doc/ca-certificates/
 
 # Users, groups, homes, /tmp, name service switch, os-release.
-RUN cd /rootfs \
-    && printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
+WORKDIR /rootfs
+RUN printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' \
          'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin' \
          'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' > etc/passwd \
     && printf '%s\n' 'root:x:0:' 'nobody:x:65534:' 'tty:x:5:' 'staff:x:50:' 'nonroot:x:65532:' > etc/group \
