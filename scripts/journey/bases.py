@@ -26,7 +26,8 @@ from journey.errors import BaseUnavailableError, EngineUnavailableError, UsageEr
 from journey.images import STANDIN, Image, lookup
 from journey.layout import BASES_RESULTS, write_if_changed
 from journey.manifest import base_refs, discover, select
-from journey.render import format_size, render_bases
+from journey.render import render_bases
+from journey.units import format_size
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -79,6 +80,13 @@ RECIPES: dict[str, Recipe] = {
     "debian:bookworm": Recipe("debian.sh", ("bookworm",), ("debian.sh",)),
     "golang:1.26-trixie": Recipe(
         "golang.sh", ("1.26", "trixie"), ("golang.sh", "golang.Dockerfile"), needs=("debian:trixie",)
+    ),
+    # distroless publishes its own recipe (Bazel over Debian packages); the stand-in follows it.
+    "gcr.io/distroless/static-debian13:nonroot": Recipe(
+        "distroless.sh",
+        ("trixie", "13"),
+        ("distroless.sh", "distroless.Dockerfile"),
+        needs=("debian:trixie",),
     ),
 }
 

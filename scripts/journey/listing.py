@@ -10,7 +10,7 @@ from journey.digest import source_digest
 from journey.errors import ExitCode
 from journey.manifest import all_snippets, discover
 from journey.record import read_result_quietly, result_path
-from journey.render import format_size
+from journey.units import format_size
 
 if TYPE_CHECKING:
     from pathlib import Path

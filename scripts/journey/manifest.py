@@ -33,6 +33,15 @@ _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "d
 #: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
 #: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
 Done = Literal["built-and-run", "run", "checked"]
+#: What a ``measure:`` item measures (``journey.measurements`` runs each kind): ``startup`` (from
+#: ``docker run`` to the first answer, and the service's resident memory, over ``runs`` starts),
+#: ``compile`` (the Dockerfile's ``go build`` with an empty and with a warm Go build cache, ``runs``
+#: times each), ``binary`` (one file's size and the modules linked into it), ``files`` (which paths
+#: the image holds, and its user), ``context`` (the build context sent with and without the
+#: ``.dockerignore``, and what a rebuild runs again after an ignored file is touched).
+MeasureKind = Literal["startup", "compile", "binary", "files", "context"]
+#: Timings are medians over at least this many runs (the schema's minimum and default).
+MIN_RUNS = 5
 #: Check tools that drive the Docker engine (``journey.tools`` marks the same ones ``uses_engine``).
 ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
@@ -103,6 +112,23 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """One ``measure:`` item; the schema allows each kind only its own keys (see ``MeasureKind``)."""
+
+    name: str
+    kind: MeasureKind
+    runs: int = MIN_RUNS
+    #: ``startup``: the path polled (default ``run.ready.http``); ``binary``: the file in the image
+    path: str | None = None
+    #: ``compile``: the builder stage (one of ``build.stages``) whose ``go build`` is timed
+    stage: str | None = None
+    #: ``files``: the paths looked for in the image
+    paths: tuple[str, ...] = ()
+    #: ``context``: files planted in a copy of the context and touched (``.git``: a real repository)
+    touch: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Check:
     """A linter or test; ``extra`` holds the keys only one tool reads (``deploy-e2e``'s ``script``, ``env``…).
 
@@ -141,6 +167,7 @@ class Snippet:
     run: Run | None = None
     probes: tuple[Probe, ...] = ()
     checks: tuple[Check, ...] = ()
+    measure: tuple[Measurement, ...] = ()
 
     @property
     def volume(self) -> str:
@@ -352,6 +379,40 @@ def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
     return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
 
 
+def _measurement(raw: dict[str, Any]) -> Measurement:
+    return Measurement(
+        name=raw["name"],
+        kind=raw["kind"],
+        runs=raw.get("runs", MIN_RUNS),
+        path=raw.get("path"),
+        stage=raw.get("stage"),
+        paths=tuple(raw.get("paths", ())),
+        touch=tuple(raw.get("touch", ())),
+    )
+
+
+def _measurable(snippet: Snippet, where: Path) -> None:
+    """Refuse a ``measure:`` item whose kind needs what the manifest lacks: said here, not in the engine."""
+    for index, item in enumerate(snippet.measure):
+        key = f"measure[{index}]"
+        cause = None
+        if snippet.build is None:
+            cause = "needs a `build:` section (nothing to measure)"
+        elif item.kind == "startup" and (snippet.run is None or not snippet.run.port):
+            cause = "a startup measurement needs a container port (run.port)"
+        elif (
+            item.kind == "startup"
+            and item.path is None
+            and not (snippet.run and snippet.run.ready and snippet.run.ready.http)
+        ):
+            cause = "a startup measurement needs `path:` or run.ready.http to poll"
+        elif item.kind == "compile" and item.stage not in snippet.build.stages:
+            stages = ", ".join(snippet.build.stages) or "none"
+            cause = f"stage {item.stage!r} is not one of build.stages ({stages})"
+        if cause:
+            raise ManifestError(shown(where), key, cause, snippet=snippet.id)
+
+
 def _check(raw: dict[str, Any]) -> Check:
     return Check(
         tool=raw["tool"],
@@ -393,9 +454,11 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
     _requires_build(raw, where, snippet_id)
     probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
     checks = tuple(_check(c) for c in raw.get("checks", []))
+    measure = tuple(_measurement(m) for m in raw.get("measure", []))
     _unique([p.name for p in probes], "probes", where, snippet_id)
     _unique([c.name for c in checks], "checks", where, snippet_id)
-    return Snippet(
+    _unique([m.name for m in measure], "measure", where, snippet_id)
+    snippet = Snippet(
         id=snippet_id,
         dir=directory.resolve(),
         title=raw["title"],
@@ -405,7 +468,10 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
         run=_run(raw["run"]) if "run" in raw else None,
         probes=probes,
         checks=checks,
+        measure=measure,
     )
+    _measurable(snippet, where)
+    return snippet
 
 
 def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:

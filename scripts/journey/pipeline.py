@@ -28,6 +28,7 @@ from journey.errors import JourneyError, VerificationError
 from journey.images import Image, lookup
 from journey.manifest import base_refs
 from journey.measure import LayerCache, containerd_store, measure_image
+from journey.measurements import Target, measure_all
 from journey.normalise import normalise, normalise_table
 from journey.probe import run_probes
 from journey.progress import Outcome, Reporter
@@ -206,6 +207,8 @@ def _measured_result(
             checks = pool.submit(_timed_checks, _check_context(ctx, snippet, deadline, image_id), step)
             if built:
                 _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
+            if built and snippet.measure:
+                result["measurements"] = measure_all(_target(ctx, snippet, built), step)
             step("checks")
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
         if built:
@@ -214,6 +217,25 @@ def _measured_result(
     finally:
         _untag(ctx.session, built)
     return result
+
+
+def _target(ctx: Context, snippet: Snippet, built: list[Built]) -> Target:
+    """Return what the ``measure:`` items work on: the final image, each stage's image, the limits."""
+    spec, run = snippet.build, snippet.run
+    assert spec is not None  # noqa: S101 - only called for snippets that build
+    assert snippet.dockerfile_path is not None  # noqa: S101
+    assert snippet.context_dir is not None  # noqa: S101
+    staged = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    return Target(
+        ctx.session,
+        snippet,
+        built[0].image_id,
+        {stage: item.image_id for stage, item in zip(spec.stages, built[1:], strict=True)},
+        staged,
+        ctx.options.idle_timeout,
+        ctx.compile_slot,
+        timeout=float(run.timeout if run else 30),
+    )
 
 
 def _check_context(

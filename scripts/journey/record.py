@@ -30,13 +30,16 @@ Status = Literal["verified", "not-verified"]
 # Fields that churn without anything real changing; kept in the file, ignored when comparing.
 _CHURN_TOP = ("verified_on",)
 _CHURN_IMAGE = ("build_seconds",)
+#: Repeated timings (``measurements``): kept, with their spread, but a re-verify that times them again
+#: does not rewrite a result for them alone, as with ``build_seconds``.
+_CHURN_MEASUREMENT = ("seconds", "rss", "cold", "warm")
 #: Byte counts that move a little between two builds of the same inputs on two machines: a layer tar
 #: carries its files' times, so its gzip'd size moves by bytes; a module download layer holds checksum
 #: database tiles fetched that day, a few KB. Measured between two machines: at most 5 KB, 0.002 %.
 #: Within the larger of SIZE_TOLERANCE (relative) and SIZE_SLACK (bytes) a size has not changed. This
 #: only ever compares two measurements of the same inputs: a changed input changes the digests, and
 #: then the result is rewritten whatever the sizes say.
-SIZE_KEYS = frozenset({"size", "compressed_size", "payload_size"})
+SIZE_KEYS = frozenset({"size", "compressed_size", "payload_size", "context_size"})
 SIZE_TOLERANCE = 0.001
 SIZE_SLACK = 8192
 
@@ -101,6 +104,44 @@ class Outcome(TypedDict):
     output: str
 
 
+class Spread(TypedDict):
+    """A repeated measurement: median, fastest, slowest, and every run, in the order taken."""
+
+    median: float | int
+    min: float | int
+    max: float | int
+    runs: list[float] | list[int]
+
+
+class Measurement(TypedDict):
+    """One ``measure:`` item's figures; which keys it has follows its ``kind`` (journey.measurements).
+
+    ``startup``: ``runs``, ``path``, ``seconds`` and ``rss`` (bytes) as Spreads. ``compile``: ``runs``,
+    ``stage``, ``command``, ``cold`` and ``warm`` (seconds). ``binary``: ``path``, ``size``, ``modules``,
+    ``go``. ``files``: ``user`` and ``entries``. ``context``: ``touched``, ``with_ignore`` and
+    ``without_ignore``, each with ``context_size`` and ``rerun`` (the build steps that ran again).
+    """
+
+    name: str
+    kind: str
+    runs: NotRequired[int]
+    path: NotRequired[str]
+    seconds: NotRequired[Spread]
+    rss: NotRequired[Spread]
+    stage: NotRequired[str]
+    command: NotRequired[str]
+    cold: NotRequired[Spread]
+    warm: NotRequired[Spread]
+    size: NotRequired[int]
+    modules: NotRequired[int | None]
+    go: NotRequired[str | None]
+    user: NotRequired[str]
+    entries: NotRequired[list[dict[str, Any]]]
+    touched: NotRequired[list[str]]
+    with_ignore: NotRequired[dict[str, Any]]
+    without_ignore: NotRequired[dict[str, Any]]
+
+
 class Result(TypedDict):
     """The whole ``result.json``."""
 
@@ -118,6 +159,8 @@ class Result(TypedDict):
     probes: list[Outcome]
     checks: list[Outcome]
     outputs: dict[str, str]
+    #: the manifest's ``measure:`` figures; absent when it has none
+    measurements: NotRequired[list[Measurement]]
 
 
 def result_path(root: Path, snippet_id: str) -> Path:
@@ -156,6 +199,9 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     for image in data.get("images", []):
         for key in _CHURN_IMAGE:
             image.pop(key, None)
+    for item in data.get("measurements", []):
+        for key in _CHURN_MEASUREMENT:
+            item.pop(key, None)
     return data
 
 

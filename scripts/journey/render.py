@@ -18,7 +18,9 @@ from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
+from journey.render_measurements import render_compared, render_measurements
 from journey.siteconfig import source_tree_url
+from journey.units import format_size
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -28,26 +30,12 @@ if TYPE_CHECKING:
     from journey.options import RenderOptions
     from journey.record import Base, Image, Outcome, Result
 
-_UNITS = ("B", "kB", "MB", "GB", "TB")
 FRAGMENT_SUFFIXES = (".md", ".txt", ".svg")
 LADDER_SVG = "size-ladder.svg"
 LADDER_MD = "size-ladder.md"
 VOLUME_PROVENANCE = "provenance.md"
 _VOLUME_COLUMNS = ("snippet", "status", "verified on", "engine", "buildx", "platform", "Go (image)", "tools")
 VOLUME_PROVENANCE_HEADER = "| " + " | ".join([*_VOLUME_COLUMNS, "bases (provenance)"]) + " |"
-
-
-def format_size(size: int, *, compact: bool = False) -> str:
-    """Format bytes like ``docker images``: decimal units, 3 significant digits (``7.12 MB``).
-
-    ``compact`` drops the space (``7.12MB``), exactly as ``docker images`` prints it.
-    """
-    value = float(size)
-    unit = 0
-    while value >= 999.5 and unit < len(_UNITS) - 1:  # noqa: PLR2004 - rounds to 1000 at 3 digits
-        value /= 1000
-        unit += 1
-    return f"{value:.3g}{'' if compact else ' '}{_UNITS[unit]}"
 
 
 def format_signed_size(size: int) -> str:
@@ -343,6 +331,7 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     }
     fragments.update(render_outcomes(snippet, result))
     fragments.update(render_outputs(result))
+    fragments.update(render_measurements(result))
     return fragments
 
 
@@ -479,6 +468,7 @@ def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str
         LADDER_SVG: render_ladder_svg(volume, results),
         LADDER_MD: render_ladder_md(volume, results),
         VOLUME_PROVENANCE: render_volume_provenance(volume, results),
+        **render_compared(volume, results),
     }
 
 

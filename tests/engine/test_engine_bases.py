@@ -11,7 +11,7 @@ import pytest
 
 from journey import bases
 from journey.manifest import discover
-from journey.render import format_size
+from journey.units import format_size
 
 pytestmark = pytest.mark.engine
 
@@ -130,3 +130,49 @@ def test_rebuild_of_an_unknown_ref_is_a_usage_error(fixture_root):
     done = journey_bases(fixture_root, "--rebuild", "alpine:3.24", "--no-record")
     assert done.returncode == 2
     assert "no stand-in recipe for alpine:3.24" in done.stderr
+
+
+DISTROLESS = "gcr.io/distroless/static-debian13:nonroot"
+
+
+def test_distroless_standin_follows_the_published_recipe():
+    base = bases.require({DISTROLESS: ()})[DISTROLESS]
+    labels = base.labels
+    assert base.provenance == "stand-in"
+    assert labels["org.golangjourney.standin.for"] == DISTROLESS
+    assert labels["org.golangjourney.standin.recipe-digest"] == bases.RECIPES[DISTROLESS].digest()
+    packages = labels["org.golangjourney.standin.packages"]
+    for name in ("base-files=", "netbase=", "tzdata=", "tzdata-legacy=", "media-types=", "ca-certificates="):
+        assert name in packages
+    debian = bases.require({"debian:trixie": ()})["debian:trixie"]
+    assert labels["org.golangjourney.standin.base-id"] == debian.id
+    # What the image holds, read through a never-started container (it has no shell).
+    import docker  # noqa: PLC0415 - engine tests only
+
+    client = docker.from_env()
+    image = client.images.get(DISTROLESS)
+    assert (image.attrs["Config"]["User"], image.attrs["Config"]["WorkingDir"]) == ("65532", "/home/nonroot")
+    container = client.containers.create(DISTROLESS, entrypoint=["/never"], command=[])
+    try:
+
+        def read(path: str) -> str:
+            import io  # noqa: PLC0415
+            import tarfile  # noqa: PLC0415
+
+            chunks, _ = container.get_archive(path)
+            with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
+                member = archive.getmembers()[0]
+                if member.isdir():
+                    return f"dir {member.mode:o} {member.uid}"
+                handle = archive.extractfile(member)
+                assert handle is not None
+                return handle.read().decode()
+
+        assert "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin" in read("/etc/passwd")
+        assert "nobody:x:65534:65534" in read("/etc/passwd")
+        assert read("/tmp") == "dir 1777 0"
+        assert read("/home/nonroot") == "dir 700 65532"
+        assert read("/etc/ssl/certs/ca-certificates.crt").count("BEGIN CERTIFICATE") > 100
+        assert 'PRETTY_NAME="Distroless"' in read("/etc/os-release")
+    finally:
+        container.remove(force=True)

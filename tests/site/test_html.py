@@ -24,8 +24,9 @@ import pytest
 import yaml
 
 from journey.check import nav_pages
-from journey.render import format_size, output_fragment, render_outputs, role_label
+from journey.render import output_fragment, render_outputs, role_label
 from journey.siteconfig import load_mkdocs, source_tree_url
+from journey.units import format_size
 from sitebuild import BUILDERS, SiteBuildError, build
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -403,3 +403,85 @@ def test_replace_from_must_name_an_image(tmp_path):
     raw = {"title": "t", "build": {"replace_from": {"golang:latest": ""}}}
     with pytest.raises(ManifestError, match="replace_from"):
         snippet_from_dict(raw, tmp_path, "vol/x")
+
+
+# --- measure: ------------------------------------------------------------------------------------
+
+_RUN = {"port": 5000, "ready": {"http": "/healthz"}}
+
+
+def test_measurements_load_typed_with_five_runs_by_default():
+    raw = {
+        "title": "t",
+        "build": {"stages": ["builder"]},
+        "run": _RUN,
+        "measure": [
+            {"name": "startup", "kind": "startup"},
+            {"name": "compile", "kind": "compile", "stage": "builder", "runs": 7},
+            {"name": "binary", "kind": "binary", "path": "/opt/server"},
+            {"name": "files", "kind": "files", "paths": ["/etc/passwd", "/tmp"]},
+            {"name": "ignore", "kind": "context", "touch": ["README.md", ".git"]},
+        ],
+    }
+    measure = snippet_from_dict(raw, Path("/x/v/s"), "v/s").measure
+    assert [(m.kind, m.runs) for m in measure] == [
+        ("startup", 5),
+        ("compile", 7),
+        ("binary", 5),
+        ("files", 5),
+        ("context", 5),
+    ]
+    assert (measure[1].stage, measure[2].path, measure[3].paths, measure[4].touch) == (
+        "builder",
+        "/opt/server",
+        ("/etc/passwd", "/tmp"),
+        ("README.md", ".git"),
+    )
+
+
+def test_a_timing_over_fewer_than_five_runs_is_refused():
+    raw = {"title": "t", "build": {}, "run": _RUN, "measure": [{"name": "s", "kind": "startup", "runs": 3}]}
+    error = error_of(raw)
+    assert error.key == "measure[0].runs"
+    assert "less than the minimum of 5" in error.message
+
+
+def test_a_key_of_another_kind_is_refused_with_the_allowed_ones():
+    raw = {
+        "title": "t",
+        "build": {},
+        "run": _RUN,
+        "measure": [{"name": "s", "kind": "startup", "stage": "b"}],
+    }
+    error = error_of(raw)
+    assert error.key == "measure[0].stage"
+    assert "allowed: kind, name, path, runs" in error.message
+
+
+def test_an_unknown_kind_is_refused():
+    error = error_of({"title": "t", "build": {}, "measure": [{"name": "s", "kind": "stratup"}]})
+    assert error.key == "measure[0].kind"
+    assert "did you mean 'startup'?" in error.message
+
+
+def test_a_compile_of_a_stage_that_is_not_built_is_refused():
+    raw = {"title": "t", "build": {}, "measure": [{"name": "c", "kind": "compile", "stage": "builder"}]}
+    error = error_of(raw)
+    assert error.key == "measure[0]"
+    assert "stage 'builder' is not one of build.stages (none)" in error.message
+
+
+def test_a_startup_needs_a_port_and_something_to_poll():
+    no_port = {"title": "t", "build": {}, "measure": [{"name": "s", "kind": "startup"}]}
+    assert "needs a container port" in error_of(no_port).message
+    no_path = {"title": "t", "build": {}, "run": {"port": 80}, "measure": [{"name": "s", "kind": "startup"}]}
+    assert "needs `path:` or run.ready.http" in error_of(no_path).message
+
+
+def test_measurements_need_a_build_and_unique_names():
+    assert (
+        "needs a `build:` section"
+        in error_of({"title": "t", "measure": [{"name": "f", "kind": "files", "paths": ["/a"]}]}).message
+    )
+    twice = [{"name": "b", "kind": "binary", "path": "/a"}] * 2
+    assert error_of({"title": "t", "build": {}, "measure": twice}).key == "measure[1]"

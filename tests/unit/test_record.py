@@ -114,3 +114,45 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, result, monkeypa
         write_result(path, changed)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def _timed(result):
+    timed = copy.deepcopy(result)
+    timed["measurements"] = [
+        {
+            "name": "startup",
+            "kind": "startup",
+            "runs": 5,
+            "path": "/healthz",
+            "seconds": {"median": 0.05, "min": 0.04, "max": 0.09, "runs": [0.05, 0.04, 0.09, 0.05, 0.06]},
+            "rss": {"median": 9000000, "min": 8900000, "max": 9100000, "runs": [9000000] * 5},
+        },
+        {
+            "name": "binary",
+            "kind": "binary",
+            "path": "/opt/server",
+            "size": 6000000,
+            "modules": 0,
+            "go": "go1.26.8",
+        },
+    ]
+    return timed
+
+
+def test_timings_timed_again_do_not_rewrite_a_result(tmp_path, result):
+    # Like build_seconds: a re-verify's own medians differ a little; that alone is no change.
+    path = tmp_path / "result.json"
+    write_result(path, _timed(result))
+    before = path.read_bytes()
+    again = _timed(result)
+    again["measurements"][0]["seconds"]["median"] = 0.07
+    again["measurements"][0]["rss"]["runs"][0] = 9500000
+    assert write_result(path, again) is False
+    assert path.read_bytes() == before
+
+
+def test_a_measured_fact_that_changed_rewrites(result):
+    changed = _timed(result)
+    changed["measurements"][1]["modules"] = 29
+    assert not materially_equal(_timed(result), changed)
+    assert not materially_equal(result, _timed(result))  # a new measurement is a change

@@ -20,7 +20,6 @@ from journey.manifest import load_volume
 from journey.render import (
     DONE_WORDS,
     check_fragment,
-    format_size,
     probe_fragment,
     render_snippet,
     render_volume,
@@ -30,6 +29,7 @@ from journey.render import (
     write_fragments,
 )
 from journey.siteconfig import source_tree_url
+from journey.units import format_size
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
