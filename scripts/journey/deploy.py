@@ -725,12 +725,28 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
         raise  # unreachable: _fail raises
 
 
+def require_secure_loopback(client: Any) -> None:  # noqa: ANN401  (docker.DockerClient is untyped)
+    """Refuse an engine that counts [::1] as insecure: its refusals would be an HTTP retry's.
+
+    Engine 26 lists only 127.0.0.0/8 by default; Docker's newer API reference lists ::1/128 too.
+    Recording such an engine's output would put a harness artefact back on the page.
+    """
+    cidrs = (client.info().get("RegistryConfig") or {}).get("InsecureRegistryCIDRs") or []
+    here = ipaddress.ip_address(REGISTRY_HOST)
+    if any(here in ipaddress.ip_network(c, strict=False) for c in cidrs):
+        raise OSError(
+            f"this engine counts [{REGISTRY_HOST}] as an insecure registry (InsecureRegistryCIDRs "
+            f"{', '.join(cidrs)}): it would skip TLS checks and retry a refused login over HTTP"
+        )
+
+
 def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
     """Start the stack, run the script, judge, record; every resource is released on the way out."""
     home, work = workdir / "home", workdir / "work"
     home.mkdir()
     work.mkdir()
     client = ctx.session.client
+    require_secure_loopback(client)
     with stack(spec, workdir) as running, contextlib.ExitStack() as cleanup:
         image_id = import_image(client, spec.image_name)
         cleanup.callback(remove_image, client, image_id)
