@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from journey.manifest import Seed, SeedFile, Volume
+from journey.errors import ManifestError
+from journey.manifest import Seed, SeedFile, Volume, load_volume
 from journey.seed import SeedError, block, diff_path, new_side, render_seed_diffs, stale_diffs
 
 SEED = 'An article.\n\nFROM a as b\n\nRUN x\nENTRYPOINT ["/s"]Then prose ran on.\nMore prose.\n'
@@ -62,3 +63,15 @@ def test_a_missing_diff_is_reported(tmp_path):
     assert stale_diffs(tmp_path, volume) == [
         (diff_path(tmp_path, volume, ENTRY), "diff against the seed missing")
     ]
+
+
+def test_a_seed_entry_naming_no_file_of_the_volume_is_refused_at_load(tmp_path):
+    folder = tmp_path / "vol9"
+    folder.mkdir()
+    (folder / "volume.yml").write_text(
+        "title: Vol. 9\nsnippets: []\nseed:\n  text: seed.txt\n  files:\n"
+        "    - {file: gone/Dockerfile, first: FROM a, last: CMD b}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ManifestError, match=r"seed\.files\[0\]\.file"):
+        load_volume(folder)
