@@ -26,6 +26,7 @@ from journey.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
 from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path
 from journey.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
+from journey.seed import stale_diffs
 from journey.siteconfig import load_mkdocs
 
 if TYPE_CHECKING:
@@ -187,9 +188,10 @@ def check_include(root: Path, include: Include) -> list[Problem]:
 # --- what a page presents as a command's output ------------------------------------------------------
 
 #: Fragments captured from what a command printed (normalised): a run's ``outputs``, a probe's answer, a
-#: check's output. Every other fragment (``sizes.md``, ``provenance.md``, the ladder) is composed from
-#: measurements and must never be shown as if a command had printed it.
-CAPTURED_OUTPUTS = ("output-*.txt", "probe-*.txt", "check-*.txt")
+#: check's output, what ``diff -u`` printed for a reconstructed file against the seed (journey.seed).
+#: Every other fragment (``sizes.md``, ``provenance.md``, the ladder) is composed from measurements and
+#: must never be shown as if a command had printed it.
+CAPTURED_OUTPUTS = ("output-*.txt", "probe-*.txt", "check-*.txt", "diff-*.txt")
 _TITLE_RE = re.compile(r"""\btitle=(?P<quote>["'])(?P<title>.*?)(?P=quote)""")
 
 
@@ -429,6 +431,8 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
                 problems += compare_fragments(root, results_dir(root, snippet.id), expected, exclusive=True)
         folder = root / RESULTS_DIR / volume.name
         problems += compare_fragments(root, folder, render_volume(volume, results), exclusive=False)
+        hint = "run `journey render` with the seed in place (volume.yml `seed.text`) and commit the diff"
+        problems += [Problem(_rel(root, path), 1, cause, hint) for path, cause in stale_diffs(root, volume)]
     return problems + _orphan_results(root, volumes)
 
 

@@ -8,6 +8,15 @@ registry what it holds. It passes only if every expected tag's manifest digest i
 recorded for the push and the manifest's config digest is the local image ID: the image in the
 registry is the image that was built.
 
+Why the registry listens on ``[::1]`` and the engine trusts its CA: dockerd counts every registry
+whose address falls in 127.0.0.0/8 as insecure, skips TLS verification for it and, when the login
+is refused over HTTPS, retries over plain HTTP and reports that attempt's error instead (a 400 from
+the TLS port, or a refused port 80). The IPv6 loopback address is outside that range, so the engine
+treats the registry like any private registry: it verifies the certificate against the CA the check
+installs where Docker documents it, ``/etc/docker/certs.d/<host[:port]>/ca.crt`` (root only), and a
+refused password ends the login with the registry's own 401, over TLS. The CA folder is removed
+afterwards, and one a killed run left behind is removed by the next run.
+
 How the password is made acceptable: ECR's password is a token its own service checks. The check
 asks the emulator for the token first (moto's is stable for an account) and writes the registry's
 htpasswd entry for user ``AWS`` with exactly that token, which is the role ECR's auth plays in
@@ -15,9 +24,9 @@ real life. With ``refuse_login: true`` the registry gets another password instea
 refused and the check passes only if the script fails and nothing reached the registry.
 
 The 2019 script cannot be pointed elsewhere: its registry is ``<account>.dkr.ecr.<region>.amazonaws.com``.
-For it (``registry: ecr-hostname``) the check maps exactly that name to 127.0.0.1 in ``/etc/hosts``
+For it (``registry: ecr-hostname``) the check maps exactly that name to ::1 in ``/etc/hosts``
 for the run (root only), waits until the name resolves to loopback and nowhere else, and serves
-the registry on 127.0.0.1:443. Nothing ever goes past loopback; everything started is stopped, the
+the registry on [::1]:443. Nothing ever goes past loopback; everything started is stopped, the
 hosts line removed and the images deleted, whatever happens. No credential reaches the output:
 every secret is replaced before recording, and a script that prints one fails the check.
 """
@@ -70,6 +79,12 @@ if TYPE_CHECKING:
 LOCK_PATH = Path(tempfile.gettempdir()) / "journey-deploy-e2e.lock"
 HOSTS_PATH = Path("/etc/hosts")
 HOSTS_MARK = "# journey deploy-e2e"
+#: Where dockerd reads a private registry's CA (docs.docker.com/engine/security/certificates/).
+CERTS_D = Path("/etc/docker/certs.d")
+#: Written beside ``ca.crt`` (dockerd reads only *.crt, *.cert and *.key): the pid of the run that owns it.
+CERTS_OWNER = "journey-deploy-e2e.pid"
+#: The registry's address: loopback, but outside the 127.0.0.0/8 that dockerd always counts as insecure.
+REGISTRY_HOST = "::1"
 #: Go's resolver (dockerd) re-reads /etc/hosts at most every 5 s: wait it out before any lookup.
 HOSTS_CACHE_SECONDS = 5.5
 #: Seconds a started server gets to answer, and a stopped one to exit.
@@ -121,7 +136,7 @@ class Registry:
     """A running loopback registry: where it answers, how to trust it, the valid password."""
 
     address: str  # host[:port] as the script sees it
-    url: str  # https://127.0.0.1:<port>, what this module talks to
+    url: str  # https://[::1]:<port>, what this module talks to
     ca: ssl.SSLContext
     password: str
 
@@ -183,37 +198,40 @@ def ecr_host(spec: DeploySpec) -> str:
 # --- loopback servers ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     """Ask the kernel for a free loopback port (ephemeral range, which outputs normalise)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
-def server(argv: list[str], port: int, log: Path, what: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server in its own process group, wait until 127.0.0.1:port accepts, always stop it."""
+def server(
+    argv: list[str], port: int, log: Path, what: str, host: str = "127.0.0.1"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server in its own process group, wait until host:port accepts, always stop it."""
     with log.open("wb") as sink:
         proc = subprocess.Popen(
             argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
     try:
-        _wait_listening(proc, port, log, what)
+        _wait_listening(proc, (host, port), log, what)
         yield proc
     finally:
         stop(proc)
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path, what: str) -> None:
+def _wait_listening(proc: subprocess.Popen[bytes], where: tuple[str, int], log: Path, what: str) -> None:
     """Poll the port; a server that exits or never listens is an error carrying its log."""
     limit = time.monotonic() + START_TIMEOUT
     while time.monotonic() < limit:
         if proc.poll() is not None:
             raise OSError(f"{what} exited ({proc.returncode}): {_log_tail(log)}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        with contextlib.suppress(OSError), socket.create_connection(where, timeout=1):
             return
         time.sleep(0.1)
-    raise OSError(f"{what} does not listen on 127.0.0.1:{port} after {START_TIMEOUT:g} s: {_log_tail(log)}")
+    raise OSError(f"{what} does not listen on port {where[1]} after {START_TIMEOUT:g} s: {_log_tail(log)}")
 
 
 def _log_tail(log: Path) -> str:
@@ -231,33 +249,83 @@ def moto_argv(port: int) -> list[str]:
     return [str(venv_bin() / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
 
 
-def tls_files(workdir: Path, names: list[str]) -> tuple[Path, Path]:
-    """Make a one-day self-signed certificate for 127.0.0.1 and ``names``: ECR speaks HTTPS only."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "journey deploy-e2e registry")])
-    now = dt.datetime.now(dt.UTC)
-    alt = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *(x509.DNSName(n) for n in names)]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = workdir / "registry.crt", workdir / "registry.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
+@dataclass(frozen=True)
+class TlsFiles:
+    """The run's own CA (what the engine is told to trust) and the registry's certificate and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
+    """Write a private key readable by its owner only."""
+    path.write_bytes(
         key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
-    key_path.chmod(0o600)
-    return cert_path, key_path
+    path.chmod(0o600)
+
+
+def tls_files(workdir: Path, names: list[str]) -> TlsFiles:
+    """Make a one-day CA and, signed by it, a certificate for ::1, 127.0.0.1 and ``names``.
+
+    A CA apart from the server certificate is what a private registry has, and what
+    ``certs.d/<host>/ca.crt`` expects; its key is thrown away with the run's folder.
+    """
+    now = dt.datetime.now(dt.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "journey deploy-e2e CA")])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "journey deploy-e2e registry")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_ca_usage(), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    loopback = [x509.IPAddress(ipaddress.ip_address(a)) for a in (REGISTRY_HOST, "127.0.0.1")]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([*loopback, *(x509.DNSName(n) for n in names)]), critical=False
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = TlsFiles(workdir / "ca.crt", workdir / "registry.crt", workdir / "registry.key")
+    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_key(key, files.key)
+    return files
+
+
+def _ca_usage() -> x509.KeyUsage:
+    """Return the key usage of a CA: it signs certificates and revocation lists, nothing else."""
+    return x509.KeyUsage(
+        digital_signature=False,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
 
 
 def htpasswd_line(user: str, password: str) -> str:
@@ -265,13 +333,16 @@ def htpasswd_line(user: str, password: str) -> str:
     return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}\n"
 
 
-def registry_config(workdir: Path, port: int, cert: Path, key: Path) -> Path:
-    """Write distribution's config: filesystem storage, htpasswd auth, TLS, loopback only."""
+def registry_config(workdir: Path, port: int, tls: TlsFiles) -> Path:
+    """Write distribution's config: filesystem storage, htpasswd auth, TLS, loopback ([::1]) only."""
     config = {
         "version": 0.1,
         "log": {"level": "warn"},
         "storage": {"filesystem": {"rootdirectory": str(workdir / "storage")}},
-        "http": {"addr": f"127.0.0.1:{port}", "tls": {"certificate": str(cert), "key": str(key)}},
+        "http": {
+            "addr": f"[{REGISTRY_HOST}]:{port}",
+            "tls": {"certificate": str(tls.cert), "key": str(tls.key)},
+        },
         "auth": {"htpasswd": {"realm": "journey deploy-e2e", "path": str(workdir / "htpasswd")}},
     }
     path = workdir / "registry.yml"
@@ -287,13 +358,52 @@ def registry_binary() -> str:
     return found
 
 
+# --- the engine's trust in the registry's CA ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def engine_trusts(address: str, ca: Path) -> Iterator[Path]:
+    """Install ``ca`` as ``/etc/docker/certs.d/<address>/ca.crt`` for the duration, then remove the folder.
+
+    dockerd reads that folder on every registry request, so nothing needs restarting. Root only: the
+    engine reads CAs from nowhere a user can write, so the error says so.
+    """
+    remove_stale_cert_dirs()
+    folder = CERTS_D / address
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        raise OSError(f"{folder} exists and is not this run's: refusing to replace another CA") from None
+    except OSError as exc:
+        raise OSError(
+            f"cannot install the registry's CA in {folder} ({exc.strerror}); needs root: "
+            "dockerd trusts a private registry's CA only from /etc/docker/certs.d"
+        ) from exc
+    try:
+        (folder / CERTS_OWNER).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        shutil.copyfile(ca, folder / "ca.crt")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale_cert_dirs() -> None:
+    """Drop CA folders a killed earlier run left in certs.d: they name a process that is gone."""
+    if not CERTS_D.is_dir():
+        return
+    for owner in CERTS_D.glob(f"*/{CERTS_OWNER}"):
+        with contextlib.suppress(OSError):
+            if not _alive(owner.read_text(encoding="utf-8")):
+                shutil.rmtree(owner.parent)
+
+
 # --- /etc/hosts for the 2019 script ----------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def loopback_name(host: str) -> Iterator[None]:
-    """Map ``host`` to 127.0.0.1 for the duration, then remove exactly that line again."""
-    line = f"127.0.0.1 {host} {HOSTS_MARK} {os.getpid()}\n"
+    """Map ``host`` to the registry's ::1 for the duration, then remove exactly that line again."""
+    line = f"{REGISTRY_HOST} {host} {HOSTS_MARK} {os.getpid()}\n"
     remove_stale_hosts_lines()
     try:
         with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
@@ -444,7 +554,7 @@ def credential_left(home: Path, registry: Registry) -> bool:
 
 @contextlib.contextmanager
 def machine_lock(deadline: Deadline) -> Iterator[None]:
-    """One deploy-e2e at a time on this machine (port 443, /etc/hosts, the fixed image name)."""
+    """One deploy-e2e at a time on this machine (port 443, /etc/hosts, certs.d, the fixed image name)."""
     with LOCK_PATH.open("a") as handle:
         while True:
             try:
@@ -481,14 +591,18 @@ def stack(spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
             _same_endpoint(probe_env, spec)
         valid = secrets.token_urlsafe(24) if spec.refuse_login else token
         (workdir / "htpasswd").write_text(htpasswd_line("AWS", valid), encoding="utf-8")
-        port = 443 if spec.ecr_hostname else free_port()
+        port = 443 if spec.ecr_hostname else free_port(REGISTRY_HOST)
         names = [ecr_host(spec)] if spec.ecr_hostname else []
-        cert, key = tls_files(workdir, names)
-        argv = [registry_binary(), "serve", str(registry_config(workdir, port, cert, key))]
-        with server(argv, port, workdir / "registry.log", f"docker-registry on 127.0.0.1:{port}"):
-            address = ecr_host(spec) if spec.ecr_hostname else f"127.0.0.1:{port}"
-            trust = ssl.create_default_context(cafile=str(cert))
-            registry = Registry(address, f"https://127.0.0.1:{port}", trust, valid)
+        tls = tls_files(workdir, names)
+        argv = [registry_binary(), "serve", str(registry_config(workdir, port, tls))]
+        where = f"[{REGISTRY_HOST}]:{port}"
+        address = ecr_host(spec) if spec.ecr_hostname else where
+        with (
+            engine_trusts(address, tls.ca),
+            server(argv, port, workdir / "registry.log", f"docker-registry on {where}", REGISTRY_HOST),
+        ):
+            trust = ssl.create_default_context(cafile=str(tls.ca))
+            registry = Registry(address, f"https://{where}", trust, valid)
             encoded = base64.b64encode(f"AWS:{token}".encode()).decode()
             hidden = [token, valid, encoded, *EMULATOR_KEYS.values()]
             yield Stack(workdir, moto_port, registry, hidden)
@@ -611,12 +725,28 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
         raise  # unreachable: _fail raises
 
 
+def require_secure_loopback(client: Any) -> None:  # noqa: ANN401  (docker.DockerClient is untyped)
+    """Refuse an engine that counts [::1] as insecure: its refusals would be an HTTP retry's.
+
+    Engine 26 lists only 127.0.0.0/8 by default; Docker's newer API reference lists ::1/128 too.
+    Recording such an engine's output would put a harness artefact back on the page.
+    """
+    cidrs = (client.info().get("RegistryConfig") or {}).get("InsecureRegistryCIDRs") or []
+    here = ipaddress.ip_address(REGISTRY_HOST)
+    if any(here in ipaddress.ip_network(c, strict=False) for c in cidrs):
+        raise OSError(
+            f"this engine counts [{REGISTRY_HOST}] as an insecure registry (InsecureRegistryCIDRs "
+            f"{', '.join(cidrs)}): it would skip TLS checks and retry a refused login over HTTP"
+        )
+
+
 def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
     """Start the stack, run the script, judge, record; every resource is released on the way out."""
     home, work = workdir / "home", workdir / "work"
     home.mkdir()
     work.mkdir()
     client = ctx.session.client
+    require_secure_loopback(client)
     with stack(spec, workdir) as running, contextlib.ExitStack() as cleanup:
         image_id = import_image(client, spec.image_name)
         cleanup.callback(remove_image, client, image_id)

@@ -210,6 +210,23 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class SeedFile:
+    """A reconstructed file (relative to the volume folder) and the seed lines its block runs between."""
+
+    file: str
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The plain-text copy a volume retells (``text``, relative to the checkout) and its files' blocks."""
+
+    text: str
+    files: tuple[SeedFile, ...]
+
+
+@dataclass(frozen=True)
 class Volume:
     """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
 
@@ -218,6 +235,7 @@ class Volume:
     title: str
     pages: tuple[str, ...]
     snippets: tuple[Snippet, ...]
+    seed: Seed | None = None
 
 
 def shown(path: Path) -> str:
@@ -539,7 +557,22 @@ def load_volume(directory: Path) -> Volume:
             raise ManifestError(shown(path), f"snippets[{index}]", cause)
     snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
     _refuse_unlisted(directory, listed, snippets, path)
-    return Volume(directory.name, directory.resolve(), raw["title"], tuple(raw.get("pages", ())), snippets)
+    seed = _seed(raw.get("seed"), directory, path)
+    pages = tuple(raw.get("pages", ()))
+    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed)
+
+
+def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | None:
+    """Read ``seed:``, refusing a file that is not in the volume (the seed itself may be absent)."""
+    if raw is None:
+        return None
+    files = tuple(SeedFile(str(f["file"]), str(f["first"]), str(f["last"])) for f in raw["files"])
+    for index, entry in enumerate(files):
+        if not (directory / entry.file).is_file():
+            raise ManifestError(
+                shown(path), f"seed.files[{index}].file", f"{entry.file} is not in the volume"
+            )
+    return Seed(str(raw["text"]), files)
 
 
 def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:

@@ -11,6 +11,16 @@ module proxy. The host can. So, for the duration of the builds, this module
 and the builds run with ``--network host``, where the golang stand-in's ``GOPROXY`` (its label
 ``org.golangjourney.standin.goproxy`` names the port) reaches it. The Dockerfile a reader copies is
 unchanged: with the real ``golang`` image the same file uses the public proxy.
+
+One port per machine, not one per run: the stand-in's ``ENV GOPROXY`` is baked into the image, and
+nothing outside a reader's Dockerfile can change a build's environment (``--build-arg`` reaches only
+declared ``ARG`` lines; the predefined proxy args are ignored by Go for loopback hosts). Builds run on the
+engine's host network, so whatever listens on that one address is what every build reaches. Giving
+each run its own port would mean a stand-in that names a host instead (mapped per build with
+``--add-host``), a new stand-in identity and every Go result re-recorded: a decision for the lead.
+So two checkouts verifying at once take turns on the port: a run finding it held by another
+``journey`` process waits for it (saying which process, every 30 s, up to ``--timeout``), and
+anything else holding it is an error naming that process.
 """
 
 from __future__ import annotations
@@ -21,10 +31,13 @@ import functools
 import os
 import secrets
 import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,7 +48,6 @@ from journey.manifest import base_refs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
-    from pathlib import Path
 
     from journey.manifest import Snippet
 
@@ -44,6 +56,10 @@ DEFAULT_PORT = 12601
 HOST = "127.0.0.1"
 #: Seconds one ``go mod download`` may take (a cold cache of a Gin service is well under a minute).
 DOWNLOAD_TIMEOUT = 600
+#: While another journey run holds the port: how often to try again, and to say who is waited for.
+RETRY_SECONDS = 1.0
+REPORT_SECONDS = 30.0
+_LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
 
 class ModProxyError(JourneyError):
@@ -171,29 +187,104 @@ def serves_same_directory(url: str, directory: Path) -> bool:
         probe.unlink(missing_ok=True)
 
 
-def _port_taken(port: int) -> ModProxyError:
+def _port_taken(port: int, holder: str) -> ModProxyError:
     cause = (
-        f"port {port} on {HOST} is already in use by something that does not serve this repository's "
-        f"module cache, but the golang stand-in's GOPROXY ({GOPROXY_LABEL}) names that port; "
-        f"stop what listens there (`ss -ltnp 'sport = :{port}'`) and run again"
+        f"port {port} on {HOST} is held by {holder}, which does not serve this repository's module "
+        f"cache, but the golang stand-in's GOPROXY ({GOPROXY_LABEL}) names that one port; "
+        "let it finish (another checkout's `journey verify`) or stop it, and run again"
     )
     return ModProxyError(cause, step="modproxy")
 
 
+def _listening_inode(port: int) -> str | None:
+    """Return the socket inode listening on 127.0.0.1:port (from /proc/net/tcp), if any."""
+    wanted = f"0100007F:{port:04X}"
+    try:
+        lines = Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]
+    except OSError:
+        return None
+    for line in lines:
+        cells = line.split()
+        if len(cells) > 9 and cells[1] == wanted and cells[3] == _LISTEN:  # noqa: PLR2004 - /proc/net/tcp columns
+            return cells[9]
+    return None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The process listening on the port, as /proc shows it (empty argv: not visible)."""
+
+    what: str
+    argv: tuple[str, ...] = ()
+    #: nothing listens any more (it ended between the failed bind and the look): just try again
+    gone: bool = False
+
+    @property
+    def is_journey(self) -> bool:
+        """Tell whether it is a ``journey`` run (the console script, or ``python -m journey``)."""
+        names = [Path(arg).name for arg in self.argv[:3]]
+        return "journey" in names
+
+
+def port_holder(port: int) -> Holder:
+    """Say which process listens on 127.0.0.1:port: pid, command line and working folder.
+
+    Found through /proc (the socket's inode among each process's fds); a process of another user is
+    invisible to a non-root caller, and the answer says so.
+    """
+    inode = _listening_inode(port)
+    if inode is None:
+        return Holder("a process that has ended", gone=True)
+    target = f"socket:[{inode}]"
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(str(fd.readlink()) == target for fd in (proc / "fd").iterdir()):
+                raw = (proc / "cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+                argv = tuple(a.decode(errors="replace") for a in raw)
+                shown = " ".join(argv)[:160]
+                return Holder(f"pid {proc.name} ({shown}, in {(proc / 'cwd').readlink()})", argv)
+    return Holder("a process this user cannot see (another user's)")
+
+
+def _wait_for_port(port: int, proxy: ModProxy, wait: float) -> ThreadingHTTPServer | None:
+    """Bind the port, waiting while another journey run holds it; None when it serves this cache."""
+    started = time.monotonic()
+    reported = started - REPORT_SECONDS
+    while (server := _bind(port, proxy)) is None:
+        if serves_same_directory(proxy.url, proxy.directory):
+            return None
+        holder = port_holder(port)
+        now = time.monotonic()
+        if holder.gone and now - started < wait:
+            time.sleep(RETRY_SECONDS / 10)
+            continue
+        if not holder.is_journey or now - started >= wait:
+            raise _port_taken(port, holder.what)
+        if now - reported >= REPORT_SECONDS:
+            sys.stderr.write(
+                f"modproxy: {HOST}:{port} is held by {holder.what}; waiting for it "
+                f"({now - started:.0f} s so far, up to {wait:.0f} s)\n"
+            )
+            reported = now
+        time.sleep(RETRY_SECONDS)
+    return server
+
+
 @contextlib.contextmanager
-def serve(gomodcache: Path, port: int = DEFAULT_PORT) -> Iterator[ModProxy]:
+def serve(gomodcache: Path, port: int = DEFAULT_PORT, wait: float = 0.0) -> Iterator[ModProxy]:
     """Serve ``<gomodcache>/cache/download`` on ``http://127.0.0.1:<port>`` until the block ends.
 
     If the port is already taken by a server of the same directory (another journey run on this
-    repository), that one is used (``ModProxy.shared``); anything else on the port is an error.
+    repository), that one is used (``ModProxy.shared``); another journey process holding it is
+    waited for, up to ``wait`` seconds; anything else on the port is an error naming it.
     """
     directory = gomodcache / "cache" / "download"
     directory.mkdir(parents=True, exist_ok=True)
     proxy = ModProxy(url=f"http://{HOST}:{port}", port=port, directory=directory)
-    server = _bind(port, proxy)
+    server = _wait_for_port(port, proxy, wait)
     if server is None:
-        if not serves_same_directory(proxy.url, directory):
-            raise _port_taken(port)
         proxy.shared = True
         yield proxy
         return
@@ -208,7 +299,9 @@ def serve(gomodcache: Path, port: int = DEFAULT_PORT) -> Iterator[ModProxy]:
 
 
 @contextlib.contextmanager
-def serving_modules(folders: Iterable[Path], root: Path, port: int = DEFAULT_PORT) -> Iterator[ModProxy]:
+def serving_modules(
+    folders: Iterable[Path], root: Path, port: int = DEFAULT_PORT, wait: float = 0.0
+) -> Iterator[ModProxy]:
     """Download the modules of ``folders`` (those holding a go.mod) on the host, then serve them.
 
     Use around the builds of the snippets whose build contexts are ``folders``; build them with
@@ -216,7 +309,7 @@ def serving_modules(folders: Iterable[Path], root: Path, port: int = DEFAULT_POR
     """
     gomodcache = cache_dir(root)
     download(module_dirs(folders), gomodcache)
-    with serve(gomodcache, port) as proxy:
+    with serve(gomodcache, port, wait) as proxy:
         yield proxy
 
 
@@ -235,7 +328,7 @@ def proxy_port(bases: Iterable[Image]) -> int | None:
 
 @contextlib.contextmanager
 def serving_for(
-    snippets: Iterable[Snippet], root: Path, bases: Iterable[Image] | None = None
+    snippets: Iterable[Snippet], root: Path, bases: Iterable[Image] | None = None, wait: float = 0.0
 ) -> Iterator[ModProxy | None]:
     """Serve the modules of these snippets' build contexts if a base of theirs asks for it.
 
@@ -253,5 +346,5 @@ def serving_for(
     if port is None or not any((context / "go.sum").is_file() for context in contexts):
         yield None
         return
-    with serving_modules(contexts, root, port) as proxy:
+    with serving_modules(contexts, root, port, wait) as proxy:
         yield proxy

@@ -213,7 +213,7 @@ def _measured_result(
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
         if built:
             step("tag")
-            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases, result["images"])
+            result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built, bases, result["images"])
     finally:
         _untag(ctx.session, built)
     return result
@@ -337,24 +337,53 @@ def _measure_all(
 
 
 def _keep_final(
-    ctx: Context, snippet: Snippet, final: Built, bases: list[Image], measured: list[record.Image]
+    ctx: Context, snippet: Snippet, built: list[Built], bases: list[Image], measured: list[record.Image]
 ) -> str:
     """Tag the verified image (``journey/<vol>-<snippet>:verified``) and show it as ``docker images`` does.
+
+    Each ``build.stages`` stage is tagged ``journey/<vol>-<snippet>:<stage>`` for the listing and
+    untagged after it: BuildKit leaves no dangling builder behind, and a stage built with ``--target``
+    and tagged is how a reader gets the 2019 article's three rows (final, builder, base) for real.
 
     On the containerd image store ``docker images`` counts an image's stored blobs and its unpacked
     snapshot together (the 120 MB Debian base shows as 258 MB); there the SIZE column shows the measured
     size, as the classic store prints it, so the recorded table does not depend on the store.
     """
     repo, tag = snippet.image_tag.rsplit(":", 1)
-    ctx.session.client.images.get(final.image_id).tag(repo, tag)
-    filters = []
-    for ref in [snippet.image_tag, *(b.ref for b in bases)]:
+    client = ctx.session.client
+    client.images.get(built[0].image_id).tag(repo, tag)
+    spec = snippet.build
+    stages = list(zip(spec.stages if spec else [], built[1:], strict=False))
+    filters = ["--filter", f"reference={repo}"] if stages else ["--filter", f"reference={snippet.image_tag}"]
+    for ref in (b.ref for b in bases):
         filters += ["--filter", f"reference={ref}"]
+    for stage, item in stages:
+        client.images.get(item.image_id).tag(repo, stage)
+    try:
+        return _listing(ctx, snippet, bases, measured, filters)
+    finally:
+        for stage, _ in stages:
+            with contextlib.suppress(docker.errors.DockerException):
+                client.images.remove(f"{repo}:{stage}", noprune=False)
+
+
+def _listing(
+    ctx: Context, snippet: Snippet, bases: list[Image], measured: list[record.Image], filters: list[str]
+) -> str:
+    """Run ``docker images`` with ``filters`` and return its normalised table."""
     if not containerd_store(ctx.session):
         argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
         out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
         return normalise_table(out)
+    repo = snippet.image_tag.rsplit(":", 1)[0]
     sizes = {snippet.image_tag: measured[0]["size"]}
+    sizes.update(
+        {
+            f"{repo}:{m['role'].removeprefix('stage:')}": m["size"]
+            for m in measured
+            if m["role"].startswith("stage:")
+        }
+    )
     sizes.update({b.ref: m["size"] for b in bases for m in measured if m["role"] == f"base:{b.ref}"})
     argv = ["docker", "images", "--format", DOCKER_IMAGES_ROWS, *filters]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout

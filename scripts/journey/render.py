@@ -19,6 +19,7 @@ from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
 from journey.render_measurements import render_compared, render_measurements
+from journey.seed import render_seed_diffs
 from journey.siteconfig import source_tree_url
 from journey.units import format_size
 
@@ -556,5 +557,6 @@ def run_render(options: RenderOptions) -> int:
             elif snippet.id in wanted:
                 sys.stderr.write(f"{snippet.id}: no recorded result (run `journey verify {snippet.id}`)\n")
         changed += write_volume_fragments(options.root, volume, results)
+        changed += render_seed_diffs(options.root, volume)
     sys.stdout.write("".join(f"rendered {p.relative_to(options.root)}\n" for p in changed))
     return 0

@@ -74,7 +74,8 @@ def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
             todo.append(item)
     if todo:
         bases = [base for p in todo for base in p.bases]
-        with modproxy.serving_for([p.snippet for p in todo], ctx.options.root, bases):
+        wait = ctx.options.timeout  # another checkout's run may hold the one proxy port
+        with modproxy.serving_for([p.snippet for p in todo], ctx.options.root, bases, wait):
             done.update((o.snippet, o) for o in run_all(ctx, todo, verify_snippet))
     return [done[s.id] for s in snippets if s.id in done]
 

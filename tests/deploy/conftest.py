@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from journey.checks import CheckContext
-from journey.deploy import HOSTS_PATH
+from journey.deploy import CERTS_D, HOSTS_PATH
 from journey.engine import connect
 from journey.manifest import Check, Snippet, load_snippet
 from journey.session import Deadline, Session
@@ -57,10 +57,17 @@ def our_processes() -> list[str]:
 
 @pytest.fixture
 def nothing_left(session):
-    """After the test: no server running, no test image, /etc/hosts exactly as before."""
+    """After the test: no server running, no test image, /etc/hosts and certs.d exactly as before."""
     hosts_before = HOSTS_PATH.read_bytes()
+    certs_before = cert_dirs()
     yield
     assert our_processes() == []
     leftover = [tag for image in session.client.images.list() for tag in image.tags if IMAGE in tag]
     assert leftover == []
     assert HOSTS_PATH.read_bytes() == hosts_before
+    assert cert_dirs() == certs_before
+
+
+def cert_dirs() -> list[str]:
+    """The registry folders dockerd reads CAs from."""
+    return sorted(entry.name for entry in CERTS_D.iterdir()) if CERTS_D.is_dir() else []

@@ -1,7 +1,8 @@
 """The deploy scripts run for real: moto answers the ECR API, Docker's registry checks the password.
 
 Each test starts and stops its own loopback servers; `nothing_left` then audits that no server,
-test image or /etc/hosts line survived.
+test image, /etc/hosts line or certs.d folder survived. A run that starts the registry needs root:
+the engine trusts the registry's CA only from /etc/docker/certs.d.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ import pytest
 
 from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
 from journey.deploy import (
+    CERTS_D,
+    CERTS_OWNER,
     HOSTS_MARK,
     HOSTS_PATH,
     DeploySpec,
     deploy_e2e,
+    engine_trusts,
     import_image,
     pushed,
     remove_hosts_line,
     remove_image,
+    remove_stale_cert_dirs,
     remove_stale_hosts_lines,
     run_script,
     script_env,
@@ -34,7 +39,8 @@ from journey.manifest import Check
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("nothing_left")]
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0, reason="the 2019 script's check edits /etc/hosts and binds port 443 (root only)"
+    os.geteuid() != 0,
+    reason="the check installs its CA in /etc/docker/certs.d (for 2019 also /etc/hosts, port 443): root only",
 )
 #: moto's password for its default account: what must never show up in a recorded output.
 MOTO_PASSWORD = "123456789012-auth-token"  # noqa: S105 - the emulator's fixed token, not a secret
@@ -44,6 +50,7 @@ def today(context):
     return context(SNIPPETS / "deploy", "vol1/deploy")
 
 
+@needs_root
 def test_pushed_image_is_the_local_image(context):
     """Independent of the check's own verdict: ask the registry, compare with the engine."""
     ctx = today(context)
@@ -69,6 +76,7 @@ def test_pushed_image_is_the_local_image(context):
             remove_image(client, image_id)
 
 
+@needs_root
 def test_push_check_passes_and_records_the_proof(context):
     ctx = today(context)
     outcome = deploy_e2e(ctx, check_named(ctx.snippet, "push"))
@@ -76,12 +84,13 @@ def test_push_check_passes_and_records_the_proof(context):
     out = outcome["output"]
     assert "FAIL" not in out
     assert out.count("= the local image ID") == 2
-    assert "127.0.0.1:<port>/journey-deploy-e2e:1a2b3c4" in out
+    assert "[::1]:<port>/journey-deploy-e2e:1a2b3c4" in out
     assert "credential still stored in ~/.docker/config.json afterwards: no" in out
     assert MOTO_PASSWORD not in out
     assert base64.b64encode(f"AWS:{MOTO_PASSWORD}".encode()).decode() not in out
 
 
+@needs_root
 def test_refused_login_exits_non_zero_and_pushes_nothing(context):
     ctx = today(context)
     outcome = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login"))
@@ -89,8 +98,12 @@ def test_refused_login_exits_non_zero_and_pushes_nothing(context):
     assert "ok   the script exited 1 after the refused login" in out
     assert "ok   the registry holds no repository (none)" in out
     assert "The push refers to" not in out  # set -e: it stopped at the login
+    # The registry's own refusal over TLS: no retry over plain HTTP, no insecure-registry artefact.
+    assert "login attempt to https://[::1]:<port>/v2/ failed with status: 401 Unauthorized" in out
+    assert "http://" not in out
 
 
+@needs_root
 def test_a_script_that_prints_the_password_fails_and_the_log_is_scrubbed(context):
     ctx = context(FIXTURES / "leaky", "deploy/leaky")
     with pytest.raises(VerificationError) as caught:
@@ -127,6 +140,10 @@ def test_2019_script_ignores_its_shebang_e_and_tries_to_push_after_a_refused_log
     out = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login-2019"))["output"]
     assert "The push refers to repository" in out  # `bash lazy.sh` runs on past the failed login
     assert "ok   the registry holds no repository (none)" in out
+    host = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert f"login attempt to https://{host}/v2/ failed with status: 401 Unauthorized" in out
+    assert "http://" not in out
+    assert ":80:" not in out
 
 
 @needs_root
@@ -140,6 +157,34 @@ def test_a_hosts_line_left_by_a_killed_run_is_removed_by_the_next():
         assert HOSTS_PATH.read_text(encoding="utf-8") == before
     finally:
         remove_hosts_line(dead)
+
+
+@needs_root
+def test_a_ca_folder_left_by_a_killed_run_is_removed_by_the_next():
+    dead = CERTS_D / "[::1]:1"
+    dead.mkdir(parents=True)
+    (dead / CERTS_OWNER).write_text("999999999\n", encoding="utf-8")
+    (dead / "ca.crt").write_text("left behind\n", encoding="utf-8")
+    try:
+        remove_stale_cert_dirs()
+        assert not dead.exists()
+    finally:
+        if dead.exists():
+            for entry in dead.iterdir():
+                entry.unlink()
+            dead.rmdir()
+
+
+@needs_root
+def test_the_ca_is_installed_for_the_run_only_and_another_ca_is_never_replaced(tmp_path):
+    ca = tmp_path / "ca.crt"
+    ca.write_text("a CA\n", encoding="utf-8")
+    with engine_trusts("[::1]:2", ca) as folder:
+        assert (folder / "ca.crt").read_text(encoding="utf-8") == "a CA\n"
+        with pytest.raises(OSError, match="is not this run's"), engine_trusts("[::1]:2", ca):
+            pass
+        assert (folder / "ca.crt").is_file()
+    assert not folder.exists()
 
 
 def test_missing_variable_check_records_the_one_line(context):

@@ -5,8 +5,10 @@ The containerd store (Engine 29's default for new installs) is switched on in a 
 `docker save | docker load` (nothing can be pulled here), and `journey verify` runs once against each
 engine: the quick fixture, and vol1/multistage (Go modules through the loopback proxy, a published port,
 HTTP probes; about 4.5 minutes, most of it the cold compile on the new engine). Sizes must agree
-within 1 % (uncompressed) and 2 % (compressed: the containerd store's registry blobs against the
-classic store's gzip figure); probes, checks, outputs and digests must be equal.
+within 1 % (uncompressed), and compressed sizes within what the tool itself counts as unchanged (0.1 %
+or 8 KB, record.SIZE_TOLERANCE/SIZE_SLACK): both stores record the same gzip figure of each layer tar,
+so a re-verify on the other store must not rewrite a result. The registry blobs are only the
+measuring step's cross-check. Probes, checks, outputs and digests must be equal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from engine_helpers import ENGINE_SH, REPO, run_engine_sh
 
+from journey.record import SIZE_SLACK, SIZE_TOLERANCE
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -28,7 +32,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "snippets"
 JOURNEY = [sys.executable, "-m", "journey"]
 BASES = ("debian:trixie",)
 UNCOMPRESSED = 0.01
-COMPRESSED = 0.02
 
 
 def _docker(env: dict[str, str], *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -110,6 +113,11 @@ def _near(a: int, b: int, tolerance: float) -> bool:
     return abs(a - b) <= tolerance * max(a, b)
 
 
+def _unchanged(a: int, b: int) -> bool:
+    """The tool's own rule for a re-measured byte count that has not changed."""
+    return abs(a - b) <= max(SIZE_SLACK, SIZE_TOLERANCE * max(a, b))
+
+
 def size_table(classic: dict[str, object], containerd: dict[str, object]) -> list[str]:
     """One line per image: the two stores' sizes side by side (kept in the test's output)."""
     lines = []
@@ -137,7 +145,7 @@ def test_quick_fixture_agrees_on_the_classic_and_the_containerd_store(
     assert [i["role"] for i in classic["images"]] == [i["role"] for i in containerd["images"]]  # type: ignore[attr-defined]
     for one, two in zip(classic["images"], containerd["images"], strict=True):  # type: ignore[call-overload]
         assert _near(one["size"], two["size"], UNCOMPRESSED), (one, two)
-        assert _near(one["compressed_size"], two["compressed_size"], COMPRESSED), (one, two)
+        assert _unchanged(one["compressed_size"], two["compressed_size"]), (one, two)
         assert one.get("payload_size") == two.get("payload_size")
         assert [layer["created_by"] for layer in one["layers"]] == [
             layer["created_by"] for layer in two["layers"]
@@ -236,7 +244,7 @@ def test_a_vol1_image_snippet_agrees_on_the_classic_and_the_containerd_store(
     for one, two in zip(classic["images"], containerd["images"], strict=True):
         assert one["role"] == two["role"]
         assert _near(one["size"], two["size"], UNCOMPRESSED), (one["role"], one["size"], two["size"])
-        assert _near(one["compressed_size"], two["compressed_size"], COMPRESSED), (
+        assert _unchanged(one["compressed_size"], two["compressed_size"]), (
             one["role"],
             one["compressed_size"],
             two["compressed_size"],

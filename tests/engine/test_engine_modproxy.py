@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -68,7 +69,7 @@ def test_a_port_taken_by_something_else_is_a_clear_error(tmp_path):
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        expected = f"port {port} on 127.0.0.1 is already in use"
+        expected = rf"port {port} on 127.0.0.1 is held by pid {os.getpid()} \("
         with pytest.raises(modproxy.ModProxyError, match=expected), modproxy.serve(tmp_path, port):
             pass
 
@@ -79,7 +80,7 @@ def test_a_second_run_on_the_same_cache_shares_the_proxy(tmp_path):
         assert not first.shared
         assert second.shared
     with (
-        pytest.raises(modproxy.ModProxyError, match="already in use"),
+        pytest.raises(modproxy.ModProxyError, match="is held by pid"),
         modproxy.serve(tmp_path / "a", port),
         modproxy.serve(tmp_path / "b", port),
     ):

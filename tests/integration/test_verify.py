@@ -114,6 +114,15 @@ def test_multistage_go_snippet_measures_final_stage_and_base(tmp_path, client, c
     assert probes["version"].startswith("go1.26")
     assert "no such file" in probes["no-shell"]
     assert "coverage:" in next(c["output"] for c in result["checks"] if c["name"] == "go-test")
+    # The docker images listing has the builder's row as 2019's had, captured while it was tagged.
+    listed = [line.split()[:2] for line in result["outputs"]["docker_images"].splitlines()[1:]]
+    assert sorted(listed) == [
+        ["golang", "1.26-trixie"],
+        ["journey/engine-hello", "builder"],
+        ["journey/engine-hello", "verified"],
+    ]
+    with pytest.raises(docker.errors.ImageNotFound):
+        client.images.get("journey/engine-hello:builder")  # the listing's tag is gone again
     assert leftovers(client, ["engine/hello"]) == []
 
 
