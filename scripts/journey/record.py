@@ -30,6 +30,7 @@ Status = Literal["verified", "not-verified"]
 # Fields that churn without anything real changing; kept in the file, ignored when comparing.
 _CHURN_TOP = ("verified_on",)
 _CHURN_IMAGE = ("build_seconds",)
+_CHURN_PROBE = ("measured",)
 #: Byte counts that move a little between two builds of the same inputs on two machines: a layer tar
 #: carries its files' times, so its gzip'd size moves by bytes; a module download layer holds checksum
 #: database tiles fetched that day, a few KB. Measured between two machines: at most 5 KB, 0.002 %.
@@ -94,11 +95,17 @@ class Image(TypedDict):
 
 
 class Outcome(TypedDict):
-    """A probe's or a check's recorded outcome; ``output`` is normalised."""
+    """A probe's or a check's recorded outcome; ``output`` is normalised.
+
+    ``measured`` (live probes only) holds what varies from run to run of the same inputs: a stop's
+    seconds as median, min, max and every run; a GC count. It is kept, shown, and never by itself a
+    change (``_CHURN_PROBE``), like ``build_seconds``.
+    """
 
     name: str
     ok: bool
     output: str
+    measured: NotRequired[dict[str, Any]]
 
 
 class Result(TypedDict):
@@ -156,6 +163,9 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     for image in data.get("images", []):
         for key in _CHURN_IMAGE:
             image.pop(key, None)
+    for probe in data.get("probes", []):
+        for key in _CHURN_PROBE:
+            probe.pop(key, None)
     return data
 
 

@@ -307,7 +307,22 @@ def _outcome_text(outcome: Outcome | None, reason: str | None) -> str:
     text = outcome["output"]
     if not text.strip():
         return f"(no output; {'passed' if outcome['ok'] else 'failed'})\n"
-    return text if text.endswith("\n") else text + "\n"
+    text = text if text.endswith("\n") else text + "\n"
+    measured = outcome.get("measured")
+    return text + "\n" + measured_text(measured) if measured else text
+
+
+def measured_text(measured: dict[str, Any]) -> str:
+    """Spell a live probe's measurements: a timing as its median and spread, a number as it is."""
+    lines = ["measured:"]
+    for key, value in sorted(measured.items()):
+        if isinstance(value, dict) and "median" in value:
+            unit = " s" if key.endswith("_seconds") else ""
+            spread = f"{value['min']:g}{unit} to {value['max']:g}{unit}"
+            lines.append(f"{key}: median {value['median']:g}{unit} of {len(value['runs'])} runs ({spread})")
+        else:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 def render_outcomes(snippet: Snippet, result: Result) -> dict[str, str]:
