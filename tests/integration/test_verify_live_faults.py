@@ -30,7 +30,9 @@ def _fails(root):
 def test_a_stop_probe_expecting_a_clean_exit_from_sleep_fails(tmp_path, debian):
     root = make_repo(tmp_path, "faults", ["stopwrong"])
     done = _fails(root)
-    assert "faults/stopwrong: probe stop: docker stop: exit code 137 in 5 of 5 runs, expected 0" in done.stderr
+    assert (
+        "faults/stopwrong: probe stop: docker stop: exit code 137 in 5 of 5 runs, expected 0" in done.stderr
+    )
     assert leftovers(debian, ["faults/stopwrong"]) == []
 
 
@@ -46,7 +48,10 @@ def test_a_health_probe_waiting_for_healthy_from_a_failing_check_fails(tmp_path,
 def test_an_inspect_probe_expecting_an_oom_kill_from_sleep_fails(tmp_path, debian):
     root = make_repo(tmp_path, "faults", ["inspectwrong"])
     done = _fails(root)
-    assert "faults/inspectwrong: probe oom: docker inspect: State.OOMKilled is false, expected true" in done.stderr
+    assert (
+        "faults/inspectwrong: probe oom: docker inspect: State.OOMKilled is false, expected true"
+        in done.stderr
+    )
     assert leftovers(debian, ["faults/inspectwrong"]) == []
 
 
