@@ -19,6 +19,7 @@ from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
 from journey.siteconfig import source_tree_url
+from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -490,11 +491,14 @@ def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) 
 
 def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str, str]:
     """Return the volume-wide fragments by file name (relative to ``results/<volume>``)."""
-    return {
+    fragments = {
         LADDER_SVG: render_ladder_svg(volume, results),
         LADDER_MD: render_ladder_md(volume, results),
         VOLUME_PROVENANCE: render_volume_provenance(volume, results),
     }
+    if has_stop_probes(volume):
+        fragments[STOP_SVG] = render_stop_svg(volume, results)
+    return fragments
 
 
 # --- writing -----------------------------------------------------------------------------------------

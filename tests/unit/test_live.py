@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from journey.answer import judge, take_numbers
@@ -10,9 +12,11 @@ from journey.live_companion import command_line
 from journey.live_health import health_of, last_check
 from journey.live_inspect import MISSING, field_value
 from journey.live_stop import spread
+from journey.manifest import Volume, snippet_from_dict
 from journey.record import materially_equal
-from journey.render import measured_text
+from journey.render import measured_text, render_volume
 from journey.runspec import CompanionProbe, CompanionStep, Request, RunOptions
+from journey.stopchart import STOP_SVG, render_stop_svg
 
 ANSWER = 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n{"allocated_mb":400,"gc_cycles":37}'
 
@@ -116,3 +120,35 @@ def test_a_transcript_names_each_command_as_a_reader_would_type_it():
 )
 def test_run_options_become_the_engines_create_arguments(options, kwargs):
     assert create_kwargs(options) == kwargs
+
+
+def _volume_with_stops():
+    def snippet(name: str, probes: list[dict]) -> object:
+        raw = {"title": name, "build": {}, "run": {"port": 8080}, "probes": probes}
+        return snippet_from_dict(raw, Path(f"/nowhere/v/{name}"), f"v/{name}")
+
+    stop = {"name": "stop", "stop": {"expect": {"exit_code": 0}}}
+    plain = snippet("plain", [{"name": "v", "exec": {"command": ["-version"]}}])
+    return Volume(
+        "v", Path("/nowhere/v"), "Vol. V", (), (snippet("fast", [stop]), plain, snippet("slow", [stop]))
+    )
+
+
+def test_the_stop_chart_has_a_row_per_stop_probe_with_median_spread_and_outcome():
+    volume = _volume_with_stops()
+    fast = "docker stop --time 10, 5 runs\nexit code: 0 in 5 of 5 runs\n"
+    fast += "request in flight: completed in 5 of 5 runs"
+    timing = {"median": 1.5, "min": 1.4, "max": 1.7, "runs": [1.5] * 5}
+    results = {
+        "v/fast": {
+            "probes": [{"name": "stop", "ok": True, "output": fast, "measured": {"stop_seconds": timing}}]
+        }
+    }
+    svg = render_stop_svg(volume, results)  # type: ignore[arg-type]
+    assert "1.50 s · exit 0 · request completed" in svg
+    assert "not measured" in svg  # v/slow has no result: said so, not drawn
+    assert "10 s: docker stop sends SIGKILL" in svg
+    assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing outside itself
+    assert STOP_SVG in render_volume(volume, {})
+    no_stops = type(volume)("w", volume.dir, "W", (), (volume.snippets[1],))
+    assert STOP_SVG not in render_volume(no_stops, {})
