@@ -28,13 +28,17 @@ func newServer(logger *slog.Logger) http.Handler {
 	return s.logged(mux)
 }
 
-// logged writes one JSON line per request. No duration: it differs on every
-// request, and these lines are shown as recorded.
+// logged writes one JSON line per request, except the health checks: the
+// engine asks /healthz every few seconds, and those lines would drown the
+// rest. No duration: it differs on every request, and these lines are shown
+// as recorded.
 func (s *server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		if r.URL.Path != "/healthz" {
+			s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		}
 	})
 }
 

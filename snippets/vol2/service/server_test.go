@@ -71,15 +71,16 @@ func TestTempfileNeedsAWritableTempDir(t *testing.T) {
 	}
 }
 
-func TestEveryRequestIsOneJSONLogLine(t *testing.T) {
+func TestEveryRequestButHealthIsOneJSONLogLine(t *testing.T) {
 	var logs bytes.Buffer
 	h := newServer(slog.New(slog.NewJSONHandler(&logs, nil)))
-	call(t, h, http.MethodGet, "/healthz")
+	call(t, h, http.MethodGet, "/healthz") // not logged: the engine's health checks
+	call(t, h, http.MethodGet, "/slow?ms=x")
 	var line map[string]any
 	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
 		t.Fatalf("not one JSON line: %q (%v)", logs.String(), err)
 	}
-	if line["msg"] != "request" || line["path"] != "/healthz" || line["status"] != float64(200) {
+	if line["msg"] != "request" || line["path"] != "/slow" || line["status"] != float64(400) {
 		t.Fatalf("log line: %v", line)
 	}
 }
