@@ -10,6 +10,7 @@ sockets are the companion's. Everything is recorded as one transcript, command b
 from __future__ import annotations
 
 import re
+import shlex
 from typing import TYPE_CHECKING, Any
 
 import docker.errors
@@ -28,12 +29,12 @@ SERVICE = "service"
 
 
 def command_line(spec: CompanionProbe, item: CompanionStep) -> str:
-    """Return the ``docker`` command a reader would type for one step."""
+    """Return the ``docker`` command a reader would type for one step (arguments quoted as a shell needs)."""
     if item.exec is not None:
-        return f"$ docker exec {SERVICE} {' '.join(item.exec)}"
+        return f"$ docker exec {SERVICE} {shlex.join(item.exec)}"
     user = f" --user={spec.user}" if spec.user else ""
     joined = f"--pid=container:{SERVICE} --network=container:{SERVICE}"
-    return f"$ docker run --rm {joined}{user} {spec.image} {' '.join(item.argv)}"
+    return f"$ docker run --rm {joined}{user} {spec.image} {shlex.join(item.argv)}"
 
 
 def _exec(container: Any, argv: tuple[str, ...]) -> tuple[int, str]:  # noqa: ANN401

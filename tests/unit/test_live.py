@@ -92,6 +92,10 @@ def test_the_health_log_keeps_the_last_checks_code_and_words_not_its_times():
 def test_a_transcript_names_each_command_as_a_reader_would_type_it():
     spec = CompanionProbe(image="golang:1.26-trixie", steps=(), user="65534")
     assert command_line(spec, CompanionStep(exec=("sh",))) == "$ docker exec service sh"
+    quoted = CompanionStep(run=("sh", "-c", 'tr "\\0" " " < /proc/1/cmdline'))
+    assert command_line(spec, quoted).endswith(
+        """golang:1.26-trixie sh -c 'tr "\\0" " " < /proc/1/cmdline'"""
+    )
     assert command_line(spec, CompanionStep(run=("cat", "/proc/1/status"))) == (
         "$ docker run --rm --pid=container:service --network=container:service --user=65534 "
         "golang:1.26-trixie cat /proc/1/status"
