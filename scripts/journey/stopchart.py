@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from journey.record import Result
 
 STOP_SVG = "stop-times.svg"
-_LABEL_W, _BAR_W, _ROW_H, _TOP = 250, 330, 30, 36
+_LABEL_W, _BAR_W, _ROW_H, _TOP = 150, 300, 30, 36
 _STYLE = "font-family:sans-serif;font-size:12px"
 _EXIT = re.compile(r"^exit code: (\d+) in", re.MULTILINE)
 _IN_FLIGHT = re.compile(r"^request in flight: (\w+) in", re.MULTILINE)
