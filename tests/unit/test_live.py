@@ -11,11 +11,11 @@ from journey.container import create_kwargs
 from journey.live_companion import command_line
 from journey.live_health import health_of, last_check
 from journey.live_inspect import MISSING, field_value
-from journey.live_stop import spread
+from journey.live_stop import _wrong, spread
 from journey.manifest import Volume, snippet_from_dict
 from journey.record import materially_equal
 from journey.render import measured_text, render_volume
-from journey.runspec import CompanionProbe, CompanionStep, Request, RunOptions
+from journey.runspec import CompanionProbe, CompanionStep, Request, RunOptions, stop_probe
 from journey.stopchart import STOP_SVG, render_stop_svg
 
 ANSWER = 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n{"allocated_mb":400,"gc_cycles":37}'
@@ -156,3 +156,37 @@ def test_the_stop_chart_has_a_row_per_stop_probe_with_median_spread_and_outcome(
     assert STOP_SVG in render_volume(volume, {})
     no_stops = type(volume)("w", volume.dir, "W", (), (volume.snippets[1],))
     assert STOP_SVG not in render_volume(no_stops, {})
+
+
+@pytest.mark.parametrize(
+    ("expect", "codes", "answers", "median", "why"),
+    [
+        ({"exit_code": 0}, [0, 0, 0, 0, 0], [], 0.2, None),
+        (
+            {"exit_code": 0},
+            [0, 137, 137, 0, 0],
+            [],
+            0.2,
+            "docker stop: exit code 0 in 3 of 5 runs; 137 in 2 of 5 runs, expected 0",
+        ),
+        (
+            {"in_flight": "completed"},
+            [0] * 5,
+            [(True, "")] * 4 + [(False, "")],
+            0.2,
+            "request in flight: completed in 4 of 5 runs; cut in 1 of 5 runs, expected completed",
+        ),
+        ({"in_flight": "cut"}, [2] * 5, [], 0.2, "request in flight: never sent, expected cut"),
+        ({"max_seconds": 5}, [0] * 5, [], 10.1, "docker stop took 10.1 s (median of 5), expected under 5 s"),
+        (
+            {"min_seconds": 9.5},
+            [0] * 5,
+            [],
+            1.7,
+            "docker stop took 1.7 s (median of 5), expected at least 9.5 s",
+        ),
+    ],
+)
+def test_a_stop_that_is_not_what_the_manifest_expects_says_how(expect, codes, answers, median, why):
+    spec = stop_probe({"expect": expect})
+    assert _wrong(spec, codes, answers, {"median": median}) == why
