@@ -21,12 +21,34 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from journey.errors import ManifestError
+from journey.runspec import (
+    CompanionProbe,
+    HealthProbe,
+    InspectProbe,
+    RunOptions,
+    StopProbe,
+    companion_probe,
+    health_probe,
+    inspect_probe,
+    run_options,
+    stop_probe,
+)
 
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
-ProbeKind = Literal["http", "exec", "expect_failure"]
-PROBE_KINDS: tuple[ProbeKind, ...] = ("http", "exec", "expect_failure")
+ProbeKind = Literal["http", "exec", "expect_failure", "stop", "health", "inspect", "companion"]
+PROBE_KINDS: tuple[ProbeKind, ...] = (
+    "http",
+    "exec",
+    "expect_failure",
+    "stop",
+    "health",
+    "inspect",
+    "companion",
+)
+#: Probes that start a service container of their own (``journey.live``), each apart from the others.
+LIVE_KINDS = frozenset({"stop", "health", "inspect", "companion"})
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 #: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
@@ -80,6 +102,8 @@ class Run:
     ready: Ready | None = None
     timeout: int = 30
     network: str | None = None
+    #: limits and flags for every container of the image (``runspec.RunOptions``); a probe may add its own
+    options: RunOptions = field(default_factory=RunOptions)
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,7 @@ class ExecProbe:
 
     command: tuple[str, ...]
     output: str | None = None
+    options: RunOptions = field(default_factory=RunOptions)
 
 
 @dataclass(frozen=True)
@@ -109,6 +134,10 @@ class Probe:
     http: HttpProbe | None = None
     exec: ExecProbe | None = None
     expect_failure: ExecProbe | None = None
+    stop: StopProbe | None = None
+    health: HealthProbe | None = None
+    inspect: InspectProbe | None = None
+    companion: CompanionProbe | None = None
 
 
 @dataclass(frozen=True)
@@ -374,11 +403,14 @@ def _run(raw: dict[str, Any]) -> Run:
         ready=Ready(http=ready.get("http"), log=ready.get("log")) if ready else None,
         timeout=raw.get("timeout", 30),
         network=raw.get("network"),
+        options=run_options(raw.get("options")),
     )
 
 
 def _exec(raw: dict[str, Any]) -> ExecProbe:
-    return ExecProbe(command=tuple(raw["command"]), output=raw.get("output"))
+    return ExecProbe(
+        command=tuple(raw["command"]), output=raw.get("output"), options=run_options(raw.get("options"))
+    )
 
 
 def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
@@ -394,7 +426,21 @@ def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
         return Probe(name=raw["name"], kind=kind, http=probe_http)
     if kind == "exec":
         return Probe(name=raw["name"], kind=kind, exec=_exec(raw["exec"]))
-    return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
+    if kind == "expect_failure":
+        return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
+    return _live_probe(raw, kind)
+
+
+def _live_probe(raw: dict[str, Any], kind: ProbeKind) -> Probe:
+    """Build a probe that starts a service container of its own (stop, health, inspect, companion)."""
+    spec = raw[kind]
+    if kind == "stop":
+        return Probe(name=raw["name"], kind=kind, stop=stop_probe(spec))
+    if kind == "health":
+        return Probe(name=raw["name"], kind=kind, health=health_probe(spec))
+    if kind == "inspect":
+        return Probe(name=raw["name"], kind=kind, inspect=inspect_probe(spec))
+    return Probe(name=raw["name"], kind=kind, companion=companion_probe(spec))
 
 
 def _measurement(raw: dict[str, Any]) -> Measurement:
@@ -462,6 +508,23 @@ def _requires_build(raw: dict[str, Any], path: Path, snippet: str) -> None:
             raise ManifestError(shown(path), key, cause, snippet=snippet)
     if any("http" in probe for probe in raw.get("probes", [])) and not raw.get("run", {}).get("port"):
         raise ManifestError(shown(path), "run.port", "http probes need a container port", snippet=snippet)
+    _live_needs_run(raw, path, snippet)
+
+
+def _live_needs_run(raw: dict[str, Any], path: Path, snippet: str) -> None:
+    """Refuse a live probe without ``run:`` (it starts the service), or a request without a port."""
+    for index, probe in enumerate(raw.get("probes", [])):
+        kind = next((k for k in LIVE_KINDS if k in probe), None)
+        if kind is None:
+            continue
+        if "run" not in raw:
+            cause = f"a {kind} probe starts the service: it needs a `run:` section"
+            raise ManifestError(shown(path), f"probes[{index}].{kind}", cause, snippet=snippet)
+        steps = probe[kind].get("steps", [])
+        asks = "request" in probe[kind] or any("request" in step for step in steps)
+        if asks and not raw["run"].get("port"):
+            cause = "sends a request: the service needs a container port (run.port)"
+            raise ManifestError(shown(path), f"probes[{index}].{kind}", cause, snippet=snippet)
 
 
 def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path | None = None) -> Snippet:
@@ -499,7 +562,22 @@ def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:
     snippet = snippet_from_dict(_load_yaml(path, sid), directory, sid, path)
     _check_paths_exist(snippet)
     _check_files_exist(snippet)
+    _check_companion_images(snippet)
     return snippet
+
+
+def _check_companion_images(snippet: Snippet) -> None:
+    """Refuse a companion image that is not a base of the build: nothing would say it is here, or what."""
+    bases = base_refs(snippet)
+    for index, probe in enumerate(snippet.probes):
+        if probe.companion is not None and probe.companion.image not in bases:
+            cause = (
+                f"image {probe.companion.image!r} is not a base of the build "
+                f"(one of: {', '.join(bases) or 'none'}), so nothing says it is here or what it is"
+            )
+            raise ManifestError(
+                shown(snippet.manifest_path), f"probes[{index}].companion.image", cause, snippet=snippet.id
+            )
 
 
 def _check_paths_exist(snippet: Snippet) -> None:

@@ -421,11 +421,14 @@ def _tag_safe(text: str) -> str:
 
 def _normalised(ctx: Context, outcome: dict[str, Any]) -> record.Outcome:
     """Return an outcome with its output normalised (IDs, ports, times), as results record it."""
-    return {
+    normalised: record.Outcome = {
         "name": str(outcome["name"]),
         "ok": bool(outcome["ok"]),
         "output": normalise(str(outcome["output"]), root=ctx.options.root),
     }
+    if outcome.get("measured"):
+        normalised["measured"] = dict(outcome["measured"])
+    return normalised
 
 
 # --- bases, results and fragments --------------------------------------------------------------------

@@ -33,6 +33,7 @@ _CHURN_IMAGE = ("build_seconds",)
 #: Repeated timings (``measurements``): kept, with their spread, but a re-verify that times them again
 #: does not rewrite a result for them alone, as with ``build_seconds``.
 _CHURN_MEASUREMENT = ("seconds", "rss", "cold", "warm")
+_CHURN_PROBE = ("measured",)
 #: Byte counts that move a little between two builds of the same inputs on two machines: a layer tar
 #: carries its files' times, so its gzip'd size moves by bytes; a module download layer holds checksum
 #: database tiles fetched that day, a few KB. Measured between two machines: at most 5 KB, 0.002 %.
@@ -97,11 +98,17 @@ class Image(TypedDict):
 
 
 class Outcome(TypedDict):
-    """A probe's or a check's recorded outcome; ``output`` is normalised."""
+    """A probe's or a check's recorded outcome; ``output`` is normalised.
+
+    ``measured`` (live probes only) holds what varies from run to run of the same inputs: a stop's
+    seconds as median, min, max and every run; a GC count. It is kept, shown, and never by itself a
+    change (``_CHURN_PROBE``), like ``build_seconds``.
+    """
 
     name: str
     ok: bool
     output: str
+    measured: NotRequired[dict[str, Any]]
 
 
 class Spread(TypedDict):
@@ -202,6 +209,9 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     for item in data.get("measurements", []):
         for key in _CHURN_MEASUREMENT:
             item.pop(key, None)
+    for probe in data.get("probes", []):
+        for key in _CHURN_PROBE:
+            probe.pop(key, None)
     return data
 
 

@@ -21,6 +21,7 @@ from journey.record import RESULT_NAME, read_result, result_path
 from journey.render_measurements import render_compared, render_measurements
 from journey.seed import render_seed_diffs
 from journey.siteconfig import source_tree_url
+from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg
 from journey.units import format_size
 
 if TYPE_CHECKING:
@@ -296,7 +297,22 @@ def _outcome_text(outcome: Outcome | None, reason: str | None) -> str:
     text = outcome["output"]
     if not text.strip():
         return f"(no output; {'passed' if outcome['ok'] else 'failed'})\n"
-    return text if text.endswith("\n") else text + "\n"
+    text = text if text.endswith("\n") else text + "\n"
+    measured = outcome.get("measured")
+    return text + "\n" + measured_text(measured) if measured else text
+
+
+def measured_text(measured: dict[str, Any]) -> str:
+    """Spell a live probe's measurements: a timing as its median and spread, a number as it is."""
+    lines = ["measured:"]
+    for key, value in sorted(measured.items()):
+        if isinstance(value, dict) and "median" in value:
+            unit = " s" if key.endswith("_seconds") else ""
+            spread = f"{value['min']:g}{unit} to {value['max']:g}{unit}"
+            lines.append(f"{key}: median {value['median']:g}{unit} of {len(value['runs'])} runs ({spread})")
+        else:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines) + "\n"
 
 
 def render_outcomes(snippet: Snippet, result: Result) -> dict[str, str]:
@@ -465,12 +481,15 @@ def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) 
 
 def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str, str]:
     """Return the volume-wide fragments by file name (relative to ``results/<volume>``)."""
-    return {
+    fragments = {
         LADDER_SVG: render_ladder_svg(volume, results),
         LADDER_MD: render_ladder_md(volume, results),
         VOLUME_PROVENANCE: render_volume_provenance(volume, results),
         **render_compared(volume, results),
     }
+    if has_stop_probes(volume):
+        fragments[STOP_SVG] = render_stop_svg(volume, results)
+    return fragments
 
 
 # --- writing -----------------------------------------------------------------------------------------

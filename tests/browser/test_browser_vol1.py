@@ -64,6 +64,7 @@ def _pages_showing_snippets(repo_root: Path) -> dict[str, list[str]]:
 def test_every_copy_button_yields_exactly_the_file_it_shows(repo_root, vol1_url, site_url, context):
     pages = _pages_showing_snippets(repo_root)
     assert VOL1 in pages, f"Volume 1 ({vol1_url}) shows no snippet file"
+    assert "vol2/" in pages, "Volume 2 shows no snippet file"
     differences = []
     for url_path, targets in pages.items():
         page, errors = open_page(context, site_url + url_path)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 
-from journey.probe import _AttachedOutput, settled_logs
+from journey.container import AttachedOutput
+from journey.probe import settled_logs
 
 
 class _LateLine:
@@ -57,10 +58,10 @@ class _Attached:
 
 def test_attached_output_puts_stdout_first_whatever_the_arrival_order():
     container = _Attached([(None, b"warn\n"), (b"one ", None), (b"two\n", b"err\n")])
-    text = _AttachedOutput(container).text(fallback=lambda: "the log")
+    text = AttachedOutput(container).text(fallback=lambda: "the log")
     assert text == "one two\nwarn\nerr\n"
     assert container.closed
 
 
 def test_an_empty_stream_falls_back_to_the_log():
-    assert _AttachedOutput(_Attached([])).text(fallback=lambda: "from the log\n") == "from the log\n"
+    assert AttachedOutput(_Attached([])).text(fallback=lambda: "from the log\n") == "from the log\n"

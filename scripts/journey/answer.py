@@ -1,0 +1,44 @@
+"""Judge and record what a live probe's HTTP request got back.
+
+A live probe's request may be answered or cut (the service was stopped or killed while answering);
+both are outcomes worth recording. Values that vary from run to run (a GC count) are taken out of
+the recorded text and kept as measurements, so a re-verify of the same inputs changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from journey.runspec import Request
+
+#: Shown instead of a number moved into the measurements.
+MEASURED = "(measured)"
+
+
+def judge(spec: Request, status: int | None, text: str) -> str | None:
+    """Return why an answer is wrong for ``spec`` (``None`` when right, or when nothing was asked)."""
+    if spec.status is not None and status != spec.status:
+        got = f"answered {status}" if status is not None else text
+        return f"{spec.line}: {got}, expected {spec.status}"
+    if spec.body and re.search(spec.body, text) is None:
+        return f"{spec.line}: body does not match /{spec.body}/"
+    return None
+
+
+def take_numbers(spec: Request, text: str) -> tuple[str, dict[str, Any]]:
+    """Move ``spec.numbers`` out of a JSON answer: the text keeps ``(measured)`` in their place."""
+    if not spec.numbers:
+        return text, {}
+    head, sep, body = text.partition("\n\n")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return text, {}
+    if not isinstance(data, dict):
+        return text, {}
+    taken = {key: data[key] for key in spec.numbers if key in data}
+    data.update(dict.fromkeys(taken, MEASURED))
+    return head + sep + json.dumps(data, separators=(",", ":")), taken

@@ -1,0 +1,85 @@
+"""The inspect probe: start the service, do something to it, and read named fields of ``docker inspect``.
+
+What a reader would check by hand after a crash (``State.OOMKilled``, ``State.ExitCode``) is read from
+the engine's own record of the container, after an optional request (the load that kills it) and an
+optional wait for the container to stop. Values are compared as JSON values (``true``, ``137``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from journey.answer import judge, take_numbers
+from journey.container import logs, remove, running_service, send
+from journey.errors import VerificationError
+from journey.session import Deadline, tail
+
+if TYPE_CHECKING:
+    from journey.manifest import Snippet
+    from journey.runspec import InspectProbe
+    from journey.session import Session
+
+#: Stands for a path ``docker inspect`` does not have (told apart from a JSON ``null``).
+MISSING = "(no such field)"
+
+
+def field_value(attrs: dict[str, Any], dotted: str) -> object:
+    """Return the value at ``State.OOMKilled`` in an inspect document, or ``MISSING``."""
+    value: object = attrs
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return MISSING
+        value = value[part]
+    return value
+
+
+def _shown(value: object) -> str:
+    """Spell a value as ``docker inspect --format '{{json …}}'`` prints it."""
+    return MISSING if value is MISSING else json.dumps(value)
+
+
+def run(
+    session: Session, snippet: Snippet, image_id: str, named: tuple[str, InspectProbe], budget: Deadline
+) -> dict[str, Any]:
+    """Run the probe; raise naming the first field whose value is not the expected one."""
+    name, spec = named
+    step = f"probe {name}"
+    container, port = running_service(session, snippet, image_id, budget, spec.options)
+    try:
+        lines: list[str] = []
+        measured: dict[str, Any] = {}
+        if spec.request is not None and port is not None:
+            status, text = send(port, spec.request, timeout=max(budget.remaining(), 1))
+            why = judge(spec.request, status, text)
+            if why:
+                raise VerificationError(why, snippet=snippet.id, step=step, log_tail=tail(logs(container)))
+            text, measured = take_numbers(spec.request, text)
+            lines += [f"{spec.request.line}:", text.rstrip(), ""]
+        if spec.wait_exit:
+            _wait_exit(container, budget, (snippet.id, step))
+        container.reload()
+        values = {key: field_value(container.attrs, key) for key in spec.fields}
+        lines += [f"{key}: {_shown(value)}" for key, value in values.items()]
+        output = "\n".join(lines)
+        for key, want in spec.fields.items():
+            if values[key] != want or type(values[key]) is not type(want):
+                cause = f"docker inspect: {key} is {_shown(values[key])}, expected {json.dumps(want)}"
+                raise VerificationError(cause, snippet=snippet.id, step=step, log_tail=tail(output))
+        outcome: dict[str, Any] = {"name": name, "ok": True, "output": output}
+        if measured:
+            outcome["measured"] = measured
+        return outcome
+    finally:
+        remove(container)
+
+
+def _wait_exit(container: Any, budget: Deadline, names: tuple[str, str]) -> None:  # noqa: ANN401
+    """Wait for the container to stop by itself; raise when it is still running at the deadline."""
+    try:
+        container.wait(timeout=max(budget.remaining(), 1))
+    except Exception as exc:  # requests' timeout types vary by version
+        cause = f"the container was still running after {budget.seconds:g} s (wait_exit)"
+        raise VerificationError(
+            cause, snippet=names[0], step=names[1], log_tail=tail(logs(container))
+        ) from exc
