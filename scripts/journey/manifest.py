@@ -141,6 +141,9 @@ class Snippet:
     run: Run | None = None
     probes: tuple[Probe, ...] = ()
     checks: tuple[Check, ...] = ()
+    #: the snippet of the same volume whose Dockerfile this one varies (``multistage``): pages show the
+    #: difference, rendered into ``variant.md``, instead of a second unmarked copy of the recommended file
+    variant_of: str | None = None
 
     @property
     def volume(self) -> str:
@@ -405,6 +408,7 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
         run=_run(raw["run"]) if "run" in raw else None,
         probes=probes,
         checks=checks,
+        variant_of=raw.get("variant_of"),
     )
 
 
@@ -473,7 +477,28 @@ def load_volume(directory: Path) -> Volume:
             raise ManifestError(shown(path), f"snippets[{index}]", cause)
     snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
     _refuse_unlisted(directory, listed, snippets, path)
+    _check_variants(snippets)
     return Volume(directory.name, directory.resolve(), raw["title"], tuple(raw.get("pages", ())), snippets)
+
+
+def _check_variants(snippets: tuple[Snippet, ...]) -> None:
+    """A ``variant_of`` names another snippet of the volume, and both build from a Dockerfile."""
+    by_name = {s.name: s for s in snippets}
+    for snippet in snippets:
+        if snippet.variant_of is None:
+            continue
+        where = shown(snippet.manifest_path)
+        other = by_name.get(snippet.variant_of)
+        if snippet.build is None:
+            cause = "a variant is shown by its Dockerfile's difference, but this snippet has no `build:`"
+        elif other is None or other is snippet:
+            names = ", ".join(sorted(n for n in by_name if n != snippet.name and by_name[n].build))
+            cause = f"{snippet.variant_of!r} is no other snippet of this volume (one of: {names})"
+        elif other.build is None:
+            cause = f"{snippet.variant_of!r} has no `build:`, so no Dockerfile to compare with"
+        else:
+            continue
+        raise ManifestError(where, "variant_of", cause, snippet=snippet.id)
 
 
 def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:
