@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -144,6 +144,9 @@ class Snippet:
     #: the snippet of the same volume whose Dockerfile this one varies (``multistage``): pages show the
     #: difference, rendered into ``variant.md``, instead of a second unmarked copy of the recommended file
     variant_of: str | None = None
+    #: set by ``load_volume``: the Dockerfile of ``variant_of``, and the volume's pages (where fragments show)
+    variant_dockerfile: Path | None = None
+    pages: tuple[str, ...] = ()
 
     @property
     def volume(self) -> str:
@@ -186,6 +189,15 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A size quoted from a published source (the 2019 article's 21.2 MB), drawn on the size ladder."""
+
+    label: str
+    size: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Volume:
     """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
 
@@ -194,6 +206,7 @@ class Volume:
     title: str
     pages: tuple[str, ...]
     snippets: tuple[Snippet, ...]
+    references: tuple[Reference, ...] = ()
 
 
 def shown(path: Path) -> str:
@@ -477,18 +490,30 @@ def load_volume(directory: Path) -> Volume:
             raise ManifestError(shown(path), f"snippets[{index}]", cause)
     snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
     _refuse_unlisted(directory, listed, snippets, path)
-    _check_variants(snippets)
-    return Volume(directory.name, directory.resolve(), raw["title"], tuple(raw.get("pages", ())), snippets)
+    pages = tuple(raw.get("pages", ()))
+    snippets = _place(_check_variants(snippets), pages)
+    references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
+    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, references)
 
 
-def _check_variants(snippets: tuple[Snippet, ...]) -> None:
-    """A ``variant_of`` names another snippet of the volume, and both build from a Dockerfile."""
+def _place(snippets: list[tuple[Snippet, Path | None]], pages: tuple[str, ...]) -> tuple[Snippet, ...]:
+    """Give each snippet what only its volume knows: the pages showing it, the Dockerfile it varies."""
+    return tuple(replace(s, variant_dockerfile=other, pages=pages) for s, other in snippets)
+
+
+def _check_variants(snippets: tuple[Snippet, ...]) -> list[tuple[Snippet, Path | None]]:
+    """A ``variant_of`` names another snippet of the volume, and both build from a Dockerfile.
+
+    Returns each snippet with the Dockerfile it varies (``None`` for one that varies nothing).
+    """
     by_name = {s.name: s for s in snippets}
+    varied: list[tuple[Snippet, Path | None]] = []
     for snippet in snippets:
+        other = by_name.get(snippet.variant_of or "")
         if snippet.variant_of is None:
+            varied.append((snippet, None))
             continue
         where = shown(snippet.manifest_path)
-        other = by_name.get(snippet.variant_of)
         if snippet.build is None:
             cause = "a variant is shown by its Dockerfile's difference, but this snippet has no `build:`"
         elif other is None or other is snippet:
@@ -497,8 +522,10 @@ def _check_variants(snippets: tuple[Snippet, ...]) -> None:
         elif other.build is None:
             cause = f"{snippet.variant_of!r} has no `build:`, so no Dockerfile to compare with"
         else:
+            varied.append((snippet, other.dockerfile_path))
             continue
         raise ManifestError(where, "variant_of", cause, snippet=snippet.id)
+    return varied
 
 
 def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:
