@@ -108,7 +108,11 @@ def expected_downloads(root: Path, volumes: list[Volume]) -> dict[str, tuple[byt
 def committed_downloads(root: Path) -> list[str]:
     """Return every file now under ``docs/downloads/`` (paths under ``docs/``)."""
     folder = root / DOCS / DOWNLOADS
-    return [f"{DOWNLOADS}/{p.relative_to(folder).as_posix()}" for p in tree_files(folder)] if folder.is_dir() else []
+    return (
+        [f"{DOWNLOADS}/{p.relative_to(folder).as_posix()}" for p in tree_files(folder)]
+        if folder.is_dir()
+        else []
+    )
 
 
 def write_downloads(root: Path, volumes: list[Volume]) -> list[Path]:

@@ -502,7 +502,7 @@ def _place(snippets: list[tuple[Snippet, Path | None]], pages: tuple[str, ...]) 
 
 
 def _check_variants(snippets: tuple[Snippet, ...]) -> list[tuple[Snippet, Path | None]]:
-    """A ``variant_of`` names another snippet of the volume, and both build from a Dockerfile.
+    """Check each ``variant_of`` names another snippet of the volume, and both build from a Dockerfile.
 
     Returns each snippet with the Dockerfile it varies (``None`` for one that varies nothing).
     """

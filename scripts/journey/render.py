@@ -435,9 +435,7 @@ def render_variant(root: Path, snippet: Snippet) -> str:
     lines = [f'```dockerfile title="{rel}"{hl}', f'--8<-- "{rel}"', "```", ""]
     if not diff:
         return "\n".join([*lines, f"It is the same file as `{base_rel}`.", ""])
-    return "\n".join(
-        [*lines, f'```diff title="what differs from {base_rel}"', *diff, "```", ""]
-    )
+    return "\n".join([*lines, f'```diff title="what differs from {base_rel}"', *diff, "```", ""])
 
 
 # --- volume-wide size ladder ------------------------------------------------------------------------
@@ -493,8 +491,11 @@ class LogScale:
 
     @classmethod
     def spanning(cls, sizes: Sequence[int]) -> LogScale:
-        """Return the scale from the power of ten at or below the smallest size to the first 1-2-5 step
-        above the largest (1.29 GB ends at 2 GB, not 10 GB: no empty decade)."""
+        """Return the scale from a power of ten up to the first 1-2-5 step above the largest size.
+
+        It starts at the power of ten at or below the smallest size and ends one step above the largest
+        (1.29 GB ends at 2 GB, not 10 GB): no empty decade.
+        """
         positive = [size for size in sizes if size > 0] or [1]
         low = 10 ** math.floor(math.log10(min(positive)))
         decade = 10 ** math.floor(math.log10(max(positive)))
@@ -528,7 +529,8 @@ def _svg_row(index: int, title: str, image: Image | None, scale: LogScale) -> li
         width = max(1, round(scale.x(size) - _BAR_X))
         parts.append(
             f'<rect class="bar {key}" data-size="{size}" x="{_BAR_X}" y="{y + offset}" width="{width}" '
-            f'height="12" fill="{_COLOURS[key]}"><title>{html.escape(title)}: {format_size(size)}</title></rect>'
+            f'height="12" fill="{_COLOURS[key]}">'
+            f"<title>{html.escape(title)}: {format_size(size)}</title></rect>"
         )
         # Figures in a column of their own, right of the axis: no line or bar ever crosses one.
         text_x, text_y = _BAR_X + _BAR_W + _VALUE_GAP, y + offset + 10
@@ -560,11 +562,17 @@ def _svg_reference(reference: Reference, scale: LogScale, bottom: int) -> list[s
     """Return a quoted size as a dashed line across every row, labelled with what it is."""
     x = round(scale.x(reference.size), 1)
     label = html.escape(f"{reference.label}: {format_size(reference.size)}")
-    return [
+    # Right of the line in the axis's left half, left of it in the right half: the label stays inside.
+    text_x, anchor = (x + 4, "start") if x < _BAR_X + _BAR_W / 2 else (x - 4, "end")
+    line = (
         f'<line class="reference" data-size="{reference.size}" x1="{x}" y1="{_TOP - 18}" x2="{x}" '
-        f'y2="{bottom}" stroke="{_REFERENCE_COLOUR}" stroke-width="2" stroke-dasharray="6 3"/>',
-        f'<text class="reference-label" x="{x + 4}" y="{_TOP - 10}" fill="{_REFERENCE_COLOUR}">{label}</text>',
-    ]
+        f'y2="{bottom}" stroke="{_REFERENCE_COLOUR}" stroke-width="2" stroke-dasharray="6 3"/>'
+    )
+    text = (
+        f'<text class="reference-label" x="{text_x}" y="{_TOP - 10}" text-anchor="{anchor}" '
+        f'fill="{_REFERENCE_COLOUR}">{label}</text>'
+    )
+    return [line, text]
 
 
 def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
