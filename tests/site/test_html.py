@@ -26,10 +26,10 @@ import yaml
 from journey.check import nav_pages
 from journey.render import format_size, output_fragment, render_outputs, role_label
 from journey.siteconfig import load_mkdocs, source_tree_url
+from shown import shown_text
 from sitebuild import BUILDERS, SiteBuildError, build
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTION_RE = re.compile(r".*--8<--[ \t]+\[(start|end):[a-z][-_0-9a-z]*\]")
 #: The figures of the 2019 article's `docker images` table, quoted as history on Volume 1.
 HISTORY_2019 = frozenset({"21.2MB", "567MB", "350MB"})
 SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:B|kB|MB|GB|TB)(?![\w])")
@@ -151,21 +151,6 @@ def snippet_blocks(site: dict[str, Page]) -> list[tuple[str, CodeBlock]]:
     ]
 
 
-def shown_part(spec: str) -> tuple[Path, str]:
-    """The file a block title names and the text it must show: the whole file without section markers,
-    a section (``path:routes``) or a line range (``path:1:5``), as pymdownx.snippets includes them."""
-    path, _, part = spec.partition(":")
-    lines = (ROOT / path).read_text(encoding="utf-8").splitlines(keepends=True)
-    if not part:
-        return ROOT / path, "".join(line for line in lines if not SECTION_RE.match(line))
-    if re.fullmatch(r"\d+:\d+", part):
-        start, end = (int(n) for n in part.split(":"))
-        return ROOT / path, "".join(lines[start - 1 : end])
-    marks = [n for n, line in enumerate(lines) if SECTION_RE.match(line) and f":{part}]" in line]
-    assert len(marks) == 2, f"{spec}: section {part!r} is not marked once in the file"
-    return ROOT / path, "".join(lines[marks[0] + 1 : marks[1]])
-
-
 def test_every_snippet_code_block_equals_its_file(site):
     """A block titled with a snippet path shows that file, or the section or lines the title names."""
     shown = snippet_blocks(site)
@@ -174,7 +159,7 @@ def test_every_snippet_code_block_equals_its_file(site):
     for page, block in shown:
         path = ROOT / str(block.title).partition(":")[0]
         assert path.is_file(), f"{page}: a block is titled {block.title}, which is not a file"
-        _, expected = shown_part(str(block.title))
+        expected = shown_text(ROOT, str(block.title))
         assert block.text.rstrip("\n") == expected.rstrip("\n"), (
             f"{page}: the block titled {block.title} differs"
         )
