@@ -300,6 +300,13 @@ def source_links(root: Path, snippet: Snippet, tree_url: str) -> str:
     return f"Source in the repository: {', '.join(links)}."
 
 
+#: Browsers save no hidden file: a download named ``.travis.yml`` lands as ``travis.yml`` (Chromium).
+DOTFILE_NOTE = (
+    "A browser saves a file whose name starts with a dot without the dot (`.travis.yml` lands as"
+    " `travis.yml`): rename it, or take the archive, which keeps every name."
+)
+
+
 def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
     lines: list[str] = []
@@ -316,6 +323,8 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         rel = download.source.relative_to(root.resolve()).as_posix()
         lines.append(f"- {download_link(snippet, download, rel)}")
     lines += ["", f"All of them in one archive: {archive_link(snippet)} (unpacks to the folders above)."]
+    if any(d.name.startswith(".") for d in snippet_downloads(root, snippet)):
+        lines += ["", DOTFILE_NOTE]
     tree_url = source_tree_url(root)
     if tree_url is not None:
         lines += ["", source_links(root, snippet, tree_url)]
