@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
 
 from journey.digest import VCS_JUNK, source_digest, tree_files
+from journey.downloads import committed_downloads, expected_downloads
 from journey.errors import StaleError
 from journey.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
@@ -65,6 +66,8 @@ class Include:
     target: str
     section: str | None
     lines: str | None
+    #: the fragment that makes this include (a ``variant.md`` includes the Dockerfile), or ``None``
+    via: str | None = None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -111,6 +114,34 @@ def find_includes(root: Path, page: Path) -> list[Include]:
         if include is not None:
             found.append(include)
     return found
+
+
+#: How deep fragments may include fragments (pymdownx.snippets nests without a limit; ours go one deep).
+_NESTING = 4
+
+
+def nested_includes(root: Path, include: Include, depth: int = 0) -> list[Include]:
+    """Return the includes an included Markdown fragment makes itself, as made from the page's line.
+
+    ``journey render`` writes fragments that include snippet files (``variant.md`` includes the
+    variant's Dockerfile), and pymdownx.snippets resolves them; coverage and links must see them too.
+    """
+    target = (root / include.target).resolve()
+    if depth >= _NESTING or target.suffix != ".md" or not target.is_file():
+        return []
+    if not target.is_relative_to(root.resolve()) or include.section or include.lines:
+        return []
+    found: list[Include] = []
+    for inner in find_includes(root, target):
+        placed = Include(include.page, include.line, inner.target, inner.section, inner.lines, include.target)
+        found += [placed, *nested_includes(root, placed, depth + 1)]
+    return found
+
+
+def page_includes(root: Path, page: Path) -> list[Include]:
+    """Every include of a page, with those its included fragments make (``via`` names the fragment)."""
+    direct = find_includes(root, page)
+    return [found for include in direct for found in (include, *nested_includes(root, include))]
 
 
 def section_markers(path: Path) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
@@ -174,6 +205,8 @@ def check_include(root: Path, include: Include) -> list[Problem]:
         if include.target.startswith(f"{RESULTS_DIR}/"):
             hint = "run `journey verify` (or `journey render`) for that snippet, or fix the path"
         message = f"includes {include.target!r}, which does not exist"
+        if include.via:
+            message = f"{include.via} {message}"
         return [Problem(include.page, include.line, message, hint)]
     if include.section is None:
         return []
@@ -243,7 +276,7 @@ def check_presented_outputs(root: Path, page: Path, includes: list[Include]) -> 
     rel = _rel(root, page)
     blocks = code_blocks(page.read_text(encoding="utf-8"))
     problems: list[Problem] = []
-    for include in (i for i in includes if i.page == rel):
+    for include in (i for i in includes if i.page == rel and i.via is None):
         block = next((b for b in blocks if b[0] < include.line < b[1]), None)
         if block is None or is_captured_output(include.target):
             continue
@@ -573,9 +606,13 @@ def check_link(root: Path, docs: Path, page: Path, line: int, target: str) -> li
     builder's output. MkDocs fails the strict build on both (``absolute_links``, ``unrecognized_links``),
     Zensical 0.0.73 does not look, so this check stands in for it.
     """
+    where = _rel(root, page)
+    if target.lower().startswith("data:"):
+        message = "carries a file in a `data:` URL: every page that shows it grows by the file's bytes"
+        hint = "link the copy the site serves under docs/downloads/ (render.download_link)"
+        return [Problem(where, line, message, hint)]
     if not target or target.startswith(("#", "//")) or _SCHEME_RE.match(target):
         return []
-    where = _rel(root, page)
     path = unquote(target.split("#", 1)[0].split("?", 1)[0])
     if path.startswith("/"):
         message = f"links to {target!r}, an absolute path: it leaves the site served under a sub-path"
@@ -600,6 +637,45 @@ def check_links(root: Path, docs: Path) -> list[Problem]:
     ]
 
 
+def check_fragment_links(root: Path, docs: Path, includes: list[Include]) -> list[Problem]:
+    """Check the links an included Markdown fragment writes, from the page that includes it.
+
+    A fragment's relative link (``../downloads/vol1/x/Dockerfile``) resolves against the including
+    page, as the builders resolve it; the problem is reported at the include, naming the fragment.
+    """
+    problems: list[Problem] = []
+    for include in includes:
+        target = (root / include.target).resolve()
+        if target.suffix != ".md" or not target.is_file() or include.section or include.lines:
+            continue
+        page = root / include.page
+        for _, link in page_links(target.read_text(encoding="utf-8")):
+            problems += [
+                Problem(p.path, include.line, f"{include.target} {p.message}", p.hint)
+                for p in check_link(root, docs, page, include.line, link)
+            ]
+    return problems
+
+
+def check_downloads(root: Path, volumes: list[Volume]) -> list[Problem]:
+    """``docs/downloads/`` holds exactly each snippet file's bytes and each snippet's zip, nothing else."""
+    expected = expected_downloads(root, volumes)
+    hint = "run `journey render` and commit docs/downloads/"
+    problems: list[Problem] = []
+    for served, (data, _) in sorted(expected.items()):
+        path = root / DOCS_DIR / served
+        if not path.is_file():
+            problems.append(Problem(_rel(root, path), 1, "download missing", hint))
+        elif path.read_bytes() != data:
+            problems.append(Problem(_rel(root, path), 1, "download differs from the repository's file", hint))
+    problems += [
+        Problem(f"{DOCS_DIR}/{served}", 1, "download of no snippet file", hint)
+        for served in committed_downloads(root)
+        if served not in expected
+    ]
+    return problems
+
+
 # --- the whole check --------------------------------------------------------------------------------
 
 
@@ -613,7 +689,7 @@ def find_problems(root: Path) -> list[Problem]:
     """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``)."""
     root = root.resolve()
     volumes = discover(root)
-    includes = [include for page in _pages(root / DOCS_DIR) for include in find_includes(root, page)]
+    includes = [include for page in _pages(root / DOCS_DIR) for include in page_includes(root, page)]
     problems = [problem for include in includes for problem in check_include(root, include)]
     problems += [p for page in _pages(root / DOCS_DIR) for p in check_presented_outputs(root, page, includes)]
     snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
@@ -624,6 +700,8 @@ def find_problems(root: Path) -> list[Problem]:
     problems += check_bases_record(root)
     problems += check_nav(root, volumes)
     problems += check_links(root, root / DOCS_DIR)
+    problems += check_fragment_links(root, root / DOCS_DIR, includes)
+    problems += check_downloads(root, volumes)
     return sorted(set(problems))
 
 

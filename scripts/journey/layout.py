@@ -16,6 +16,8 @@ SNIPPETS = "snippets"
 RESULTS = "results"
 DOCS = "docs"
 MKDOCS_YML = "mkdocs.yml"
+#: Where the site serves each snippet's files and archives from (under ``docs/``, so both builders copy it).
+DOWNLOADS = "downloads"
 #: What ``journey bases`` records (pages include its bases.md).
 BASES_RESULTS = Path(RESULTS) / "bases"
 #: The tool's per-checkout working files (never committed): module cache, layer sizes, staged files.
@@ -56,14 +58,19 @@ def write_text_atomic(path: Path, text: str) -> None:
     Committed files (results, fragments, records) and per-machine state alike: a crash, Ctrl-C or a
     reader at the wrong moment sees the old file or the new one.
     """
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write bytes the way ``write_text_atomic`` writes text (downloads are copies of any file, and zips)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
+        Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

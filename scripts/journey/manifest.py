@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -197,6 +197,12 @@ class Snippet:
     probes: tuple[Probe, ...] = ()
     checks: tuple[Check, ...] = ()
     measure: tuple[Measurement, ...] = ()
+    #: the snippet of the same volume whose Dockerfile this one varies (``multistage``): pages show the
+    #: difference, rendered into ``variant.md``, instead of a second unmarked copy of the recommended file
+    variant_of: str | None = None
+    #: set by ``load_volume``: the Dockerfile of ``variant_of``, and the volume's pages (where fragments show)
+    variant_dockerfile: Path | None = None
+    pages: tuple[str, ...] = ()
 
     @property
     def volume(self) -> str:
@@ -256,6 +262,15 @@ class Seed:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A size quoted from a published source (the 2019 article's 21.2 MB), drawn on the size ladder."""
+
+    label: str
+    size: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Volume:
     """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
 
@@ -265,6 +280,7 @@ class Volume:
     pages: tuple[str, ...]
     snippets: tuple[Snippet, ...]
     seed: Seed | None = None
+    references: tuple[Reference, ...] = ()
 
 
 def shown(path: Path) -> str:
@@ -550,6 +566,7 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
         probes=probes,
         checks=checks,
         measure=measure,
+        variant_of=raw.get("variant_of"),
     )
     _measurable(snippet, where)
     return snippet
@@ -637,7 +654,9 @@ def load_volume(directory: Path) -> Volume:
     _refuse_unlisted(directory, listed, snippets, path)
     seed = _seed(raw.get("seed"), directory, path)
     pages = tuple(raw.get("pages", ()))
-    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed)
+    snippets = _place(_check_variants(snippets), pages)
+    references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
+    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references)
 
 
 def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | None:
@@ -651,6 +670,38 @@ def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | Non
                 shown(path), f"seed.files[{index}].file", f"{entry.file} is not in the volume"
             )
     return Seed(str(raw["text"]), files)
+
+
+def _place(snippets: list[tuple[Snippet, Path | None]], pages: tuple[str, ...]) -> tuple[Snippet, ...]:
+    """Give each snippet what only its volume knows: the pages showing it, the Dockerfile it varies."""
+    return tuple(replace(s, variant_dockerfile=other, pages=pages) for s, other in snippets)
+
+
+def _check_variants(snippets: tuple[Snippet, ...]) -> list[tuple[Snippet, Path | None]]:
+    """Check each ``variant_of`` names another snippet of the volume, and both build from a Dockerfile.
+
+    Returns each snippet with the Dockerfile it varies (``None`` for one that varies nothing).
+    """
+    by_name = {s.name: s for s in snippets}
+    varied: list[tuple[Snippet, Path | None]] = []
+    for snippet in snippets:
+        other = by_name.get(snippet.variant_of or "")
+        if snippet.variant_of is None:
+            varied.append((snippet, None))
+            continue
+        where = shown(snippet.manifest_path)
+        if snippet.build is None:
+            cause = "a variant is shown by its Dockerfile's difference, but this snippet has no `build:`"
+        elif other is None or other is snippet:
+            names = ", ".join(sorted(n for n in by_name if n != snippet.name and by_name[n].build))
+            cause = f"{snippet.variant_of!r} is no other snippet of this volume (one of: {names})"
+        elif other.build is None:
+            cause = f"{snippet.variant_of!r} has no `build:`, so no Dockerfile to compare with"
+        else:
+            varied.append((snippet, other.dockerfile_path))
+            continue
+        raise ManifestError(where, "variant_of", cause, snippet=snippet.id)
+    return varied
 
 
 def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from journey.downloads import write_downloads
 from journey.errors import UsageError
 from journey.layout import write_text_atomic
-from journey.manifest import load_volume
+from journey.manifest import discover, load_volume
 from journey.render import write_volume_fragments
 
 if TYPE_CHECKING:
@@ -371,6 +372,8 @@ def new_snippet(root: Path, snippet_id: str, title: str | None = None) -> Scaffo
     created = _write_folder(folder, {out: _render(tmpl, values) for tmpl, out in SNIPPET_FILES.items()})
     for path, text in edits.items():
         write_text_atomic(path, text)
+    # The site serves the new files as downloads from the start (verify re-writes them after edits).
+    created += tuple(write_downloads(root, discover(root)))
     steps = f"next: edit the files, then `make verify SNIPPETS={snippet_id}` and `make site`"
     return Scaffold(created=created, edited=tuple(edits), next_steps=steps)
 

@@ -7,15 +7,22 @@ through ``format_size`` only, so a test can find a page's figure in the result i
 
 from __future__ import annotations
 
-import base64
+import difflib
 import html
+import math
+import posixpath
 import re
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from journey.digest import source_roots, tree_files
+# The section grammar is pymdownx.snippets' own, so line numbers agree with what the page shows.
+from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
+
+from journey.digest import source_roots
+from journey.downloads import archive_path, link_to, snippet_downloads, write_downloads
 from journey.images import STANDIN
-from journey.layout import results_dir, write_text_atomic
+from journey.layout import SNIPPETS, results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
 from journey.render_measurements import render_compared, render_measurements
@@ -28,7 +35,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from journey.manifest import Snippet, Volume
+    from journey.downloads import Download
+    from journey.manifest import Reference, Snippet, Volume
     from journey.options import RenderOptions
     from journey.record import Base, Image, Outcome, Result
 
@@ -239,17 +247,37 @@ def _environment_rows(result: Result) -> list[str]:
     return rows
 
 
-def snippet_files(snippet: Snippet) -> list[Path]:
-    """Return every file a reader needs: the snippet folder's and a build context's elsewhere."""
-    roots = [root for _, root in source_roots(snippet)]
-    return [path for root in roots for path in ([root] if root.is_file() else tree_files(root))]
+def page_of(snippet: Snippet) -> str:
+    """Return the page a snippet's fragments are linked from (its volume's first): links are relative."""
+    return snippet.pages[0] if snippet.pages else "index.md"
 
 
-def download_link(path: Path, label: str) -> str:
-    """Return an ``<a download>`` whose ``data:`` URI holds the file's exact bytes (no server needed)."""
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    name = html.escape(path.name, quote=True)
-    return f'<a href="data:application/octet-stream;base64,{data}" download="{name}">{html.escape(label)}</a>'
+def download_link(snippet: Snippet, download: Download, label: str) -> str:
+    """Return a Markdown link to a served file that saves it under its own name (``download=``)."""
+    href = link_to(page_of(snippet), download.served)
+    return f'[{_link_text(label)}]({href}){{download="{html.escape(download.name, quote=True)}"}}'
+
+
+def archive_link(snippet: Snippet) -> str:
+    """Return the link to the zip of the snippet's folders (and its build context)."""
+    name = posixpath.basename(archive_path(snippet))
+    href = link_to(page_of(snippet), archive_path(snippet))
+    return f'[{_link_text(name)}]({href}){{download="{html.escape(name, quote=True)}"}}'
+
+
+def _link_text(text: str) -> str:
+    """Escape what Markdown would read as markup in a link text (``_``, ``*``, brackets)."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
+
+
+def render_downloads(root: Path, snippet: Snippet) -> str:
+    """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file."""
+    volume = root.resolve() / SNIPPETS / snippet.volume
+    links = [  # named from the volume's folder: two snippet.yml (a snippet's, its context's) stay apart
+        download_link(snippet, d, d.source.relative_to(volume).as_posix())
+        for d in snippet_downloads(root, snippet)
+    ]
+    return f"Download: {' · '.join(links)}, or all of it as {archive_link(snippet)}.\n"
 
 
 def source_links(root: Path, snippet: Snippet, tree_url: str) -> str:
@@ -266,6 +294,13 @@ def source_links(root: Path, snippet: Snippet, tree_url: str) -> str:
     return f"Source in the repository: {', '.join(links)}."
 
 
+#: Browsers save no hidden file: a download named ``.travis.yml`` lands as ``travis.yml`` (Chromium).
+DOTFILE_NOTE = (
+    "A browser saves a file whose name starts with a dot without the dot (`.travis.yml` lands as"
+    " `travis.yml`): rename it, or take the archive, which keeps every name."
+)
+
+
 def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
     """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
     lines: list[str] = []
@@ -278,9 +313,12 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
-    for path in snippet_files(snippet):
-        rel = path.relative_to(root.resolve()).as_posix()
-        lines.append(f"- {download_link(path, rel)}")
+    for download in snippet_downloads(root, snippet):
+        rel = download.source.relative_to(root.resolve()).as_posix()
+        lines.append(f"- {download_link(snippet, download, rel)}")
+    lines += ["", f"All of them in one archive: {archive_link(snippet)} (unpacks to the folders above)."]
+    if any(d.name.startswith(".") for d in snippet_downloads(root, snippet)):
+        lines += ["", DOTFILE_NOTE]
     tree_url = source_tree_url(root)
     if tree_url is not None:
         lines += ["", source_links(root, snippet, tree_url)]
@@ -346,10 +384,77 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
         "sizes.md": render_sizes(result),
         "provenance.md": render_provenance(root, snippet, result),
     }
+    fragments["downloads.md"] = render_downloads(root, snippet)
+    if snippet.variant_dockerfile is not None:
+        fragments[VARIANT_MD] = render_variant(root, snippet)
     fragments.update(render_outcomes(snippet, result))
     fragments.update(render_outputs(result))
     fragments.update(render_measurements(result))
     return fragments
+
+
+# --- variant.md: a variant's Dockerfile, its difference from the file it varies highlighted ------------
+
+VARIANT_MD = "variant.md"
+#: Lines of context around each change in the diff (the whole file is shown above it).
+_DIFF_CONTEXT = 1
+
+
+def shown_lines(path: Path) -> list[str]:
+    """Return a file's lines as a page shows them: pymdownx.snippets drops section-marker lines.
+
+    Line numbers for ``hl_lines`` count the lines the reader sees, so they are taken after the drop.
+    """
+    text = path.read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if not SnippetPreprocessor.RE_SNIPPET_SECTION.match(line)]
+
+
+def changed_lines(base: list[str], variant: list[str]) -> list[int]:
+    """Return the 1-based lines of ``variant`` that are new or changed against ``base``."""
+    matcher = difflib.SequenceMatcher(a=base, b=variant, autojunk=False)
+    return [
+        number + 1
+        for tag, _, _, start, end in matcher.get_opcodes()
+        if tag in ("replace", "insert")
+        for number in range(start, end)
+    ]
+
+
+def unified_diff(base: list[str], variant: list[str]) -> list[str]:
+    """Return the hunks of a unified diff (``@@`` lines onward; the block's title names both files)."""
+    lines = difflib.unified_diff(base, variant, lineterm="", n=_DIFF_CONTEXT)
+    return [line for line in lines if not line.startswith(("--- ", "+++ "))]
+
+
+def _spans(numbers: list[int]) -> str:
+    """Write line numbers as ``hl_lines`` wants them, runs joined (``10 13-14``)."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return " ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def render_variant(root: Path, snippet: Snippet) -> str:
+    """Render ``variant.md``: the real Dockerfile, included, its new lines marked; then the diff.
+
+    Both come from the two files as they are, so a change to either re-renders them and ``journey
+    check`` flags a stale copy. Lines the variant leaves out cannot be marked in it: the diff shows them.
+    """
+    assert snippet.dockerfile_path is not None  # noqa: S101 - load_volume only sets a variant with a build
+    assert snippet.variant_dockerfile is not None  # noqa: S101 - callers check
+    base_rel = snippet.variant_dockerfile.relative_to(root.resolve()).as_posix()
+    rel = snippet.dockerfile_path.relative_to(root.resolve()).as_posix()
+    base, variant = shown_lines(snippet.variant_dockerfile), shown_lines(snippet.dockerfile_path)
+    marked = changed_lines(base, variant)
+    hl = f' hl_lines="{_spans(marked)}"' if marked else ""
+    diff = unified_diff(base, variant)
+    lines = [f'```dockerfile title="{rel}"{hl}', f'--8<-- "{rel}"', "```", ""]
+    if not diff:
+        return "\n".join([*lines, f"It is the same file as `{base_rel}`.", ""])
+    return "\n".join([*lines, f'```diff title="what differs from {base_rel}"', *diff, "```", ""])
 
 
 # --- volume-wide size ladder ------------------------------------------------------------------------
@@ -376,47 +481,147 @@ def render_ladder_md(volume: Volume, results: dict[str, Result | None]) -> str:
         else:
             sizes = f"{format_size(image['size'])} | {format_size(image['compressed_size'])}"
             rows.append(f"| {_cell(snippet.title)} | {sizes} |")
-    return "\n".join(rows) + "\n"
+    notes = [
+        f"The dashed line on the chart: {r.label}, {format_size(r.size)} ([source]({r.source})), "
+        "quoted, not measured here."
+        for r in volume.references
+    ]
+    return "\n".join(rows) + "\n" + "".join(f"\n{note}\n" for note in notes)
 
 
-_BAR_X, _BAR_W, _ROW_H, _TOP = 230, 360, 34, 30
+_BAR_X, _BAR_W, _ROW_H, _TOP, _WIDTH = 230, 400, 34, 48, 720
 _SVG_STYLE = "font-family:sans-serif;font-size:12px"
+_VALUE_GAP = 14
+#: Bar and line colours with at least 3:1 contrast (WCAG's for graphics) on Material's white and slate
+#: backgrounds both; text is ``currentColor``, the theme's own text colour (no single colour reaches
+#: the 4.5:1 of text on both).
+_COLOURS = {"size": "#4f7cac", "compressed_size": "#5b9a4a"}
+_REFERENCE_COLOUR = "#e8590c"
 
 
-def _svg_row(index: int, title: str, image: Image | None, largest: int) -> list[str]:
+@dataclass(frozen=True)
+class LogScale:
+    """Where a size falls on the chart: whole powers of ten from below the smallest to above the largest.
+
+    A linear axis would make a 1.29 GB image a bar and every scratch image (7 to 25 MB) a dot; on a log
+    axis each gridline is ten times the one before, so a 10 % difference is the same width anywhere.
+    """
+
+    low: int
+    high: int
+
+    @classmethod
+    def spanning(cls, sizes: Sequence[int]) -> LogScale:
+        """Return the scale from a power of ten up to the first 1-2-5 step above the largest size.
+
+        It starts at the power of ten at or below the smallest size and ends one step above the largest
+        (1.29 GB ends at 2 GB, not 10 GB): no empty decade.
+        """
+        positive = [size for size in sizes if size > 0] or [1]
+        low = 10 ** math.floor(math.log10(min(positive)))
+        decade = 10 ** math.floor(math.log10(max(positive)))
+        high = next(decade * step for step in (1, 2, 5, 10) if decade * step > max(positive))
+        return cls(low, max(high, low * 10))
+
+    def x(self, size: int) -> float:
+        """Return the x coordinate of a size (the axis starts at ``_BAR_X``)."""
+        span = math.log10(self.high) - math.log10(self.low)
+        return _BAR_X + _BAR_W * (math.log10(max(size, self.low)) - math.log10(self.low)) / span
+
+    def ticks(self) -> list[tuple[int, bool]]:
+        """Return every 1-2-5 step on the axis, each with whether it is a power of ten (a major gridline)."""
+        ticks: list[tuple[int, bool]] = []
+        decade = self.low
+        while decade <= self.high:
+            ticks += [(decade * step, step == 1) for step in (1, 2, 5) if decade * step <= self.high]
+            decade *= 10
+        return ticks
+
+
+def _svg_row(index: int, title: str, image: Image | None, scale: LogScale) -> list[str]:
     """Return one snippet's two bars (uncompressed above compressed) with their labels."""
     y = _TOP + index * _ROW_H
     label = html.escape(title if len(title) <= 34 else title[:33] + "…")  # noqa: PLR2004 - fits 230 px
     parts = [f'<text x="0" y="{y + 15}" fill="currentColor">{label}</text>']
     if image is None:
         return [*parts, f'<text x="{_BAR_X}" y="{y + 15}" fill="currentColor">not verified</text>']
-    for offset, size, colour in ((0, image["size"], "#4f7cac"), (14, image["compressed_size"], "#9fc490")):
-        width = max(1, round(_BAR_W * size / largest)) if largest else 1
-        parts.append(f'<rect x="{_BAR_X}" y="{y + offset}" width="{width}" height="12" fill="{colour}"/>')
-        text_x, text_y = _BAR_X + width + 6, y + offset + 10
+    for offset, key in ((0, "size"), (14, "compressed_size")):
+        size = image[key]  # type: ignore[literal-required]
+        width = max(1, round(scale.x(size) - _BAR_X))
+        parts.append(
+            f'<rect class="bar {key}" data-size="{size}" x="{_BAR_X}" y="{y + offset}" width="{width}" '
+            f'height="12" fill="{_COLOURS[key]}">'
+            f"<title>{html.escape(title)}: {format_size(size)}</title></rect>"
+        )
+        # Figures in a column of their own, right of the axis: no line or bar ever crosses one.
+        text_x, text_y = _BAR_X + _BAR_W + _VALUE_GAP, y + offset + 10
         parts.append(f'<text x="{text_x}" y="{text_y}" fill="currentColor">{format_size(size)}</text>')
     return parts
 
 
+def _svg_axis(scale: LogScale, bottom: int) -> list[str]:
+    """Return the gridlines at each power of ten, their labels under the bars, and the axis caption."""
+    parts: list[str] = []
+    for tick, major in scale.ticks():
+        x = round(scale.x(tick), 1)
+        kind, opacity = ("major", "0.35") if major else ("minor", "0.15")
+        parts.append(
+            f'<line class="grid {kind}" data-size="{tick}" x1="{x}" y1="{_TOP - 6}" x2="{x}" y2="{bottom}" '
+            f'stroke="currentColor" stroke-opacity="{opacity}"/>'
+        )
+        if major:  # a label at 2x and 5x too would run into its neighbours
+            parts.append(
+                f'<text class="tick" x="{x}" y="{bottom + 14}" text-anchor="middle" fill="currentColor">'
+                f"{format_size(tick)}</text>"
+            )
+    caption = "log scale: each labelled line is ten times the one before; faint lines at 2x and 5x"
+    parts.append(f'<text x="{_BAR_X}" y="{bottom + 30}" fill="currentColor" opacity="0.8">{caption}</text>')
+    return parts
+
+
+def _svg_reference(reference: Reference, scale: LogScale, bottom: int) -> list[str]:
+    """Return a quoted size as a dashed line across every row, labelled with what it is."""
+    x = round(scale.x(reference.size), 1)
+    label = html.escape(f"{reference.label}: {format_size(reference.size)}")
+    # Right of the line in the axis's left half, left of it in the right half: the label stays inside.
+    text_x, anchor = (x + 4, "start") if x < _BAR_X + _BAR_W / 2 else (x - 4, "end")
+    line = (
+        f'<line class="reference" data-size="{reference.size}" x1="{x}" y1="{_TOP - 18}" x2="{x}" '
+        f'y2="{bottom}" stroke="{_REFERENCE_COLOUR}" stroke-width="2" stroke-dasharray="6 3"/>'
+    )
+    text = (
+        f'<text class="reference-label" x="{text_x}" y="{_TOP - 10}" text-anchor="{anchor}" '
+        f'font-weight="bold" fill="currentColor">{label}</text>'
+    )
+    return [line, text]
+
+
 def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
-    """Render ``size-ladder.svg``: an inline-able bar chart, no external fonts or links."""
+    """Render ``size-ladder.svg``: an inline-able bar chart on a log axis, no external fonts or links.
+
+    Text is ``currentColor``, so inlined in a page it takes the theme's text colour, light or dark.
+    """
     finals = [(s.title, _final(results.get(s.id))) for s in _imaged(volume)]
-    largest = max((i["size"] for _, i in finals if i is not None), default=0)
-    height = _TOP + len(finals) * _ROW_H + 10
+    sizes = [i[key] for _, i in finals if i is not None for key in ("size", "compressed_size")]
+    scale = LogScale.spanning([*sizes, *(r.size for r in volume.references)])
+    bottom = _TOP + len(finals) * _ROW_H
+    height = bottom + 40
     title = html.escape(f"{volume.title}: final image sizes")
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 {height}" width="720" height="{height}" '
-        f'role="img" aria-label="{title}" style="{_SVG_STYLE}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_WIDTH} {height}" width="{_WIDTH}" '
+        f'height="{height}" role="img" aria-label="{title}" data-scale="log" style="{_SVG_STYLE}">'
     )
     legend = [
         f"<title>{title}</title>",
-        '<rect x="0" y="4" width="12" height="12" fill="#4f7cac"/>',
+        f'<rect x="0" y="4" width="12" height="12" fill="{_COLOURS["size"]}"/>',
         '<text x="18" y="14" fill="currentColor">uncompressed (docker images)</text>',
-        '<rect x="230" y="4" width="12" height="12" fill="#9fc490"/>',
+        f'<rect x="230" y="4" width="12" height="12" fill="{_COLOURS["compressed_size"]}"/>',
         '<text x="248" y="14" fill="currentColor">compressed (what a pull moves)</text>',
     ]
-    rows = [part for index, (t, image) in enumerate(finals) for part in _svg_row(index, t, image, largest)]
-    return "\n".join([head, *legend, *rows, "</svg>"]) + "\n"
+    rows = [part for index, (t, image) in enumerate(finals) for part in _svg_row(index, t, image, scale)]
+    references = [part for r in volume.references for part in _svg_reference(r, scale, bottom)]
+    axis = _svg_axis(scale, bottom)
+    return "\n".join([head, *legend, *axis, *rows, *references, "</svg>"]) + "\n"
 
 
 # --- volume-wide provenance ----------------------------------------------------------------------------
@@ -577,5 +782,6 @@ def run_render(options: RenderOptions) -> int:
                 sys.stderr.write(f"{snippet.id}: no recorded result (run `journey verify {snippet.id}`)\n")
         changed += write_volume_fragments(options.root, volume, results)
         changed += render_seed_diffs(options.root, volume)
+    changed += write_downloads(options.root, volumes)
     sys.stdout.write("".join(f"rendered {p.relative_to(options.root)}\n" for p in changed))
     return 0

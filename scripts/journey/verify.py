@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from journey import engine, modproxy, record, render
+from journey import downloads, engine, modproxy, record, render
 from journey.errors import ExitCode
 from journey.manifest import discover, select
 from journey.measure import LayerCache
@@ -81,7 +81,11 @@ def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
 
 
 def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) -> None:
-    """Re-render the volume-wide fragments (size ladder) of volumes whose results changed."""
+    """Re-render the volume-wide fragments (size ladder) of volumes whose results changed, and downloads.
+
+    Downloads follow the snippet files, not the results: a verified change is a changed file, and
+    ``journey check`` wants its served copy to match.
+    """
     touched = {o.snippet.split("/", 1)[0] for o in outcomes if o.changed}
     for volume in volumes:
         if volume.name in touched:
@@ -89,3 +93,4 @@ def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) 
                 s.id: record.read_result_quietly(record.result_path(root, s.id)) for s in volume.snippets
             }
             render.write_volume_fragments(root, volume, results)
+    downloads.write_downloads(root, volumes)

@@ -8,7 +8,10 @@ the repo path, e.g.
     ```
 
 Material's copy button copies the block's text with `innerText.trimEnd()` (bundle.js, Material 9.8),
-so the final newline of a file never reaches the clipboard. "Exactly that file's bytes" therefore means:
+so the final newline of a file never reaches the clipboard. A block titled with a section or line range
+(`snippets/vol1/service/api.go:routes`) yields that part, and a whole file yields it without the section
+markers pymdownx.snippets leaves out (the download link gives the file with them: `shown.py`).
+"Exactly that file's bytes" therefore means:
 the clipboard, encoded as UTF-8, equals the file's bytes with its one final "\\n" removed (a file without
 a final newline must match byte for byte). Anything else (a tab turned into spaces, a changed line
 ending, a lost blank line at the end, a file with several trailing newlines) is a difference and fails.
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from browser_page import copy_all_titled_blocks
+
+from shown import shown_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -42,14 +47,22 @@ class FencedInclude:
     title: str | None
 
 
-def fenced_snippet_includes(doc: Path) -> list[FencedInclude]:
-    """Every fenced code block of `doc` that includes a snippets/ file, with the title its fence sets."""
+def fenced_snippet_includes(doc: Path, root: Path | None = None) -> list[FencedInclude]:
+    """Every fenced code block of `doc` that includes a snippets/ file, with the title its fence sets.
+
+    With `root`, a fragment the page includes (`results/vol1/no-ca/variant.md`, which holds a fenced
+    include of the variant's Dockerfile) is read too, in page order.
+    """
     lines = doc.read_text(encoding="utf-8").splitlines()
     found = []
     index = 0
     while index < len(lines):
         opening = _FENCE_OPEN.match(lines[index])
         if not opening:
+            fragment = _INCLUDE.match(lines[index]) if root is not None else None
+            target = fragment.group("target") if fragment else ""
+            if root is not None and target.startswith("results/") and target.endswith(".md"):
+                found += fenced_snippet_includes(root / target, root)
             index += 1
             continue
         close = _closing_line(lines, index, opening.group("fence"))
@@ -107,6 +120,9 @@ def copy_differences(page: Page, repo: Path, expected_titles: list[str] | None =
         found.append(f"titled blocks {shown} do not match the includes of the page {expected_titles}")
     for block in copied:
         if block.title.startswith("snippets/"):
-            difference = copy_difference(block.title, block.clipboard, (repo / block.title).read_bytes())
+            shown = shown_text(repo, block.title).encode("utf-8")
+            if ":" in block.title:  # a part of a file ends where its marker is: blank lines before it go
+                shown = shown.rstrip(b"\n") + b"\n"
+            difference = copy_difference(block.title, block.clipboard, shown)
             found += [difference] if difference else []
     return found

@@ -9,7 +9,10 @@ source links, for the site of each builder.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
+import zipfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +25,7 @@ from sitebuild import SiteBuildError, build, site_dir
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from browser_site import Served
     from playwright.sync_api import BrowserContext
@@ -135,18 +139,97 @@ def test_search_finds_volume1_under_the_sub_path(published, builder, context):
     assert published.missing == []
 
 
-def test_a_download_link_gives_the_files_exact_bytes(published, context, repo_root):
-    tab, errors = open_page(context, published.url + VOL1)
-    link = tab.locator("article a[download]").first
-    reveal(link)
-    if not link.is_visible():
-        link.locator("xpath=ancestor::details[1]/summary").click()
-    name = link.inner_text().strip()
-    with tab.expect_download() as download:
-        link.click()
-    saved = download.value.path()
-    assert saved.read_bytes() == (repo_root / name).read_bytes(), f"the download of {name} differs"
-    assert errors.lines == []
+#: Every download link of a page, as the browser resolved it, with the name it saves under.
+_DOWNLOAD_LINKS = "[...document.querySelectorAll('article a[download]')].map(a => [a.href, a.download])"
+#: Fetch a URL in the page and hand its bytes back as base64 (what the browser itself received).
+_FETCH_BYTES = """async url => {
+  const response = await fetch(url);
+  if (!response.ok) { return `HTTP ${response.status}`; }
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let text = "";
+  for (const byte of bytes) { text += String.fromCharCode(byte); }
+  return btoa(text);
+}"""
+
+
+def _repository_file(published_url: str, href: str, repo_root: Path) -> Path:
+    """The repository file a download URL serves: downloads/<volume>/<path> is snippets/<volume>/<path>."""
+    assert href.startswith(published_url + "downloads/"), f"{href} is not served from the site's downloads/"
+    rel = href.removeprefix(published_url + "downloads/")
+    path = repo_root / "snippets" / rel
+    return path if path.is_file() else repo_root / "snippets" / rel.removesuffix(".txt")
+
+
+def _snippet_folders(repo_root: Path, volume: str, archive: bytes) -> list[str]:
+    """Unpack a snippet's zip in memory; check every entry is its repository file; return the folders."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as unpacked:
+        names = unpacked.namelist()
+        for name in names:
+            assert unpacked.read(name) == (repo_root / "snippets" / volume / name).read_bytes(), name
+    folders = sorted({name.split("/", 1)[0] for name in names})
+    for folder in folders:  # every file of each folder is in it, none missing
+        expected = {
+            p.relative_to(repo_root / "snippets" / volume).as_posix()
+            for p in (repo_root / "snippets" / volume / folder).rglob("*")
+            if p.is_file()
+        }
+        assert expected <= set(names), f"{folder}: the zip lacks {sorted(expected - set(names))}"
+    return folders
+
+
+def test_every_download_link_gives_the_repository_files_exact_bytes(published, context, repo_root):
+    """Each `a[download]` of each page, fetched by the browser under the sub-path: the file's bytes, and
+    each snippet's zip unpacks to its folder; together they offer every file under snippets/."""
+    offered: set[Path] = set()
+    archives = 0
+    for url_path in _pages(repo_root):
+        tab, errors = open_page(context, published.url + url_path)
+        assert tab.locator("[href^='data:'], [src^='data:application']").count() == 0, url_path
+        for href, name in tab.evaluate(_DOWNLOAD_LINKS):
+            received = tab.evaluate(_FETCH_BYTES, href)
+            assert not received.startswith("HTTP "), f"/{url_path}: {href}: {received}"
+            data = base64.b64decode(received)
+            if href.endswith(".zip"):
+                volume = href.removeprefix(published.url + "downloads/").split("/", 1)[0]
+                assert name == href.rsplit("/", 1)[1]
+                assert name.removesuffix(".zip") in _snippet_folders(repo_root, volume, data)
+                archives += 1
+                continue
+            path = _repository_file(published.url, href, repo_root)
+            assert name == path.name, f"{href} saves as {name!r}, the file is {path.name!r}"
+            assert data == path.read_bytes(), f"/{url_path}: {href} differs from {path}"
+            offered.add(path)
+        assert errors.lines == [], f"/{url_path}: {errors.lines}"
+        tab.close()
+    every = {p for p in (repo_root / "snippets").rglob("*") if p.is_file() and p.parent.name != "snippets"}
+    every -= {p for p in every if p.name == "volume.yml"}
+    assert every - offered == set(), f"files no page offers: {sorted(every - offered)}"
+    assert archives > 0
+    assert published.missing == []
+
+
+def test_clicking_a_download_saves_the_file_under_its_own_name(published, context, repo_root):
+    """The browser's own download flow, for a Dockerfile, a dotfile and a zip."""
+    wanted = {VOL1: ["Dockerfile"], f"{VOL1}pipeline/": [".travis.yml", "github-actions.zip"]}
+    for url_path, names in wanted.items():
+        tab, errors = open_page(context, published.url + url_path)
+        for name in names:
+            link = tab.locator(f"article a[download='{name}']").first
+            reveal(link)
+            if not link.is_visible():
+                link.locator("xpath=ancestor::details[1]/summary").click()
+            href = link.evaluate("a => a.href")
+            with tab.expect_download() as download:
+                link.click()
+            # Chromium never saves a hidden file: `.travis.yml` lands as `travis.yml` (the page says so)
+            assert download.value.suggested_filename == name.lstrip(".")
+            saved = download.value.path().read_bytes()
+            if name.endswith(".zip"):
+                assert _snippet_folders(repo_root, "vol1", saved) == ["github-actions"]
+            else:
+                assert saved == _repository_file(published.url, href, repo_root).read_bytes(), name
+        assert errors.lines == [], errors.lines
+        tab.close()
 
 
 def test_a_missing_page_shows_the_sites_404_page_with_its_assets(published, context: BrowserContext):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
@@ -11,12 +12,15 @@ from browser_page import open_page, reveal
 from browser_site import SCREENSHOTS, VOL1, markdown_page_url, page_file
 from browser_snippets import copy_differences, fenced_snippet_includes
 
+from journey.manifest import discover
+from journey.render import changed_lines, format_size, shown_lines
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 pytestmark = pytest.mark.browser
 
-_DOWNLOAD_LABEL = re.compile(r"<a [^>]*download=[^>]*>(?P<label>[^<]+)</a>")
+_DOWNLOAD_LABEL = re.compile(r"\[(?P<label>[^\]]+)\]\([^)]+\)\{download=")
 _PROVENANCE_INCLUDE = re.compile(
     r"""^[ \t]*-{1,}8<-{1,}[ \t]+["'](?P<path>results/[^"']+/provenance\.md)["']""", re.MULTILINE
 )
@@ -39,7 +43,7 @@ def test_every_fenced_snippet_include_is_titled_with_its_repo_path(repo_root):
     untitled = [
         f"{inc.doc.relative_to(repo_root)}:{inc.line}: includes {inc.target!r} but its title is {inc.title!r}"
         for doc in _docs(repo_root)
-        for inc in fenced_snippet_includes(doc)
+        for inc in fenced_snippet_includes(doc, repo_root)
         if inc.title != inc.target
     ]
     assert untitled == [], "the copy test finds a block's file by its title, which must be the repo path"
@@ -55,7 +59,7 @@ def _pages_showing_snippets(repo_root: Path) -> dict[str, list[str]]:
     docs_dir = repo_root / "docs"
     pages: dict[str, list[str]] = {}
     for doc in _docs(repo_root):
-        targets = [inc.target for inc in fenced_snippet_includes(doc)]
+        targets = [inc.target for inc in fenced_snippet_includes(doc, repo_root)]
         if targets:
             pages[markdown_page_url(doc, docs_dir)] = targets
     return pages
@@ -165,7 +169,8 @@ def _provenance_labels(repo_root: Path) -> dict[str, list[tuple[str, str]]]:
             label = _DOWNLOAD_LABEL.search(fragment)
             assert label, f"{match.group('path')} has no download link"
             url_path = markdown_page_url(doc, repo_root / "docs")
-            found.setdefault(url_path, []).append((match.group("path"), label.group("label")))
+            text = label.group("label").replace("\\", "")  # Markdown escapes (api\_test.go)
+            found.setdefault(url_path, []).append((match.group("path"), text))
     return found
 
 
@@ -232,5 +237,104 @@ def test_screenshot_of_volume1(browser, guard, vol1_url, device, scheme):
     page.screenshot(path=str(target), full_page=True)
     context.close()
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert errors.lines == []
+    assert guard.outside() == []
+
+
+# --- the chart on its log axis, and the variants --------------------------------------------------------
+
+#: Each kind of mark on the chart, with the contrast WCAG asks of it: 4.5:1 for text, 3:1 for graphics.
+_CHART_MARKS = {"text": ("fill", 4.5), "rect.bar": ("fill", 3.0), "line.reference": ("stroke", 3.0)}
+
+
+def _contrasts(page, selector: str, prop: str) -> list[float]:
+    """Contrast of each mark's computed colour against the page background (the chart has none of its own)."""
+    colours = page.eval_on_selector_all(
+        f"article svg[data-scale='log'] {selector}", f"els => els.map(e => getComputedStyle(e).{prop})"
+    )
+    background = _luminance(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+    ratios = []
+    for colour in colours:
+        lighter, darker = sorted([_luminance(colour), background], reverse=True)
+        ratios.append((lighter + 0.05) / (darker + 0.05))
+    return ratios
+
+
+@pytest.mark.parametrize("scheme", sorted(_SCHEMES))
+def test_size_chart_has_a_log_axis_and_the_2019_line_readable_in_light_and_dark(
+    browser, guard, vol1_url, repo_root, scheme
+):
+    (volume,) = [v for v in discover(repo_root) if v.name == "vol1"]
+    (reference,) = volume.references
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    guard.attach(context)
+    page, errors = open_page(context, vol1_url)
+    chart = page.locator("article svg[data-scale='log']")
+    assert chart.count() == 1, "Volume 1 shows no size chart on a log axis"
+    second = page.locator("article h2").nth(1).element_handle()
+    follows = chart.evaluate("(svg, h) => Boolean(svg.compareDocumentPosition(h) & 4)", second)
+    assert follows, "the chart is not in the page's first section: the payoff comes first"
+    ticks = chart.locator("line.grid.major")
+    xs = [float(ticks.nth(i).get_attribute("x1") or 0) for i in range(ticks.count())]
+    sizes = [int(ticks.nth(i).get_attribute("data-size") or 0) for i in range(ticks.count())]
+    assert len(xs) >= 3, "fewer than three decades on the axis"
+    assert all(b == a * 10 for a, b in itertools.pairwise(sizes)), sizes
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    assert max(steps) - min(steps) < 1, f"decades are not evenly spaced: {steps}"
+    line = chart.locator("line.reference")
+    assert line.count() == 1
+    assert int(line.get_attribute("data-size") or 0) == reference.size
+    label = chart.locator("text.reference-label").text_content()
+    assert label == f"{reference.label}: {format_size(reference.size)}"
+    box = line.bounding_box()  # a vertical line has no width, so Playwright never calls it visible
+    assert box is not None
+    assert box["height"] > 100, f"the reference line spans {box['height']} px"
+    for selector, (prop, minimum) in _CHART_MARKS.items():
+        ratios = _contrasts(page, selector, prop)
+        assert ratios, f"no {selector} on the chart"
+        assert min(ratios) >= minimum, f"{selector} in {scheme}: contrast {min(ratios):.2f}:1 < {minimum}:1"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chart.scroll_into_view_if_needed()
+    chart.screenshot(path=str(SCREENSHOTS / f"vol1-chart-{scheme}.png"))
+    context.close()
+    assert errors.lines == []
+    assert guard.outside() == []
+
+
+def _block(page, title: str):
+    """The code block whose title is `title`."""
+    return page.locator(".highlight", has=page.locator(f"> .filename:text-is('{title}')"))
+
+
+@pytest.mark.parametrize("scheme", sorted(_SCHEMES))
+def test_each_variant_shows_its_changed_lines_marked_and_its_diff(
+    browser, guard, vol1_url, repo_root, scheme
+):
+    (volume,) = [v for v in discover(repo_root) if v.name == "vol1"]
+    variants = [s for s in volume.snippets if s.variant_dockerfile is not None]
+    assert variants, "Volume 1 has no variant of the recommended file"
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    guard.attach(context)
+    page, errors = open_page(context, vol1_url)
+    for snippet in variants:
+        assert snippet.dockerfile_path is not None
+        assert snippet.variant_dockerfile is not None
+        title = snippet.dockerfile_path.relative_to(repo_root).as_posix()
+        block = _block(page, title)
+        assert block.count() == 1, f"{title} is shown {block.count()} times"
+        shown = shown_lines(snippet.dockerfile_path)
+        changed = changed_lines(shown_lines(snippet.variant_dockerfile), shown)
+        marked = [t.rstrip("\n") for t in block.locator(".hll").all_inner_texts()]
+        assert marked == [shown[n - 1] for n in changed], f"{title}: marked {marked}"
+        base = snippet.variant_dockerfile.relative_to(repo_root).as_posix()
+        diff = block.locator("xpath=following-sibling::div[contains(@class, 'highlight')][1]")
+        assert diff.locator(".filename").inner_text() == f"what differs from {base}"
+        assert diff.locator(".gd, .gi").count() > 0, f"{title}: its diff colours no line"
+        reveal(block)
+        hll = block.locator(".hll").first
+        plain = block.locator("code").first
+        backgrounds = [e.evaluate("e => getComputedStyle(e).backgroundColor") for e in (hll, plain)]
+        assert backgrounds[0] != backgrounds[1], f"{title}: a marked line looks like the others in {scheme}"
+    context.close()
     assert errors.lines == []
     assert guard.outside() == []

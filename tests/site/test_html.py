@@ -27,6 +27,7 @@ from journey.check import nav_pages
 from journey.render import output_fragment, render_outputs, role_label
 from journey.siteconfig import load_mkdocs, source_tree_url
 from journey.units import format_size
+from shown import shown_text
 from sitebuild import BUILDERS, SiteBuildError, build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,13 +153,17 @@ def snippet_blocks(site: dict[str, Page]) -> list[tuple[str, CodeBlock]]:
 
 
 def test_every_snippet_code_block_equals_its_file(site):
+    """A block titled with a snippet path shows that file, or the section or lines the title names."""
     shown = snippet_blocks(site)
     assert shown, "no code block titled with a snippets/ path in the whole site"
+    assert any(":" in str(b.title) for _, b in shown), "no block shows a section of a file"
     for page, block in shown:
-        path = ROOT / str(block.title)
+        path = ROOT / str(block.title).partition(":")[0]
         assert path.is_file(), f"{page}: a block is titled {block.title}, which is not a file"
-        expected = path.read_text(encoding="utf-8")
-        assert block.text == expected, f"{page}: the block titled {block.title} differs from the file"
+        expected = shown_text(ROOT, str(block.title))
+        assert block.text.rstrip("\n") == expected.rstrip("\n"), (
+            f"{page}: the block titled {block.title} differs"
+        )
 
 
 def test_volume_pages_show_every_dockerfile_they_build(site):
@@ -354,3 +359,35 @@ def test_the_repository_link_does_not_ask_githubs_api_for_stars(site):
         repo_links = [link for link in page.links if "md-source" in (link.get("class") or "").split()]
         assert repo_links, f"{name}: no link to the repository in the header"
         assert all("data-md-component" not in link for link in repo_links), f"{name}: {repo_links}"
+
+
+#: What Vol. 1 may weigh (issue 13): it once was 616 KB, 88 files carried in base64 data: URLs.
+VOL1_HTML_LIMIT = 200_000
+
+
+def test_volume1_html_is_light_and_carries_no_file_in_a_data_url(built):
+    html = (built / "vol1" / "index.html").read_bytes()
+    assert len(html) <= VOL1_HTML_LIMIT, f"vol1/index.html weighs {len(html)} bytes"
+    for page in sorted(built.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"""(?:href|src)=["']data:""", text), (
+            f"{page.relative_to(built)} carries a data: URL"
+        )
+
+
+def test_every_download_the_pages_link_is_in_the_site_with_the_files_bytes(built):
+    """Offline, over the HTML: each `a[download]` names a file of the built site equal to its source."""
+    linked = 0
+    for page in sorted(built.rglob("*.html")):
+        for href in re.findall(r"""<a download="[^"]*" href="([^"]+)\"""", page.read_text(encoding="utf-8")):
+            target = (page.parent / href).resolve()
+            assert target.is_relative_to((built / "downloads").resolve()), href
+            rel = target.relative_to((built / "downloads").resolve()).as_posix()
+            if rel.endswith(".zip"):
+                assert target.read_bytes() == (ROOT / "docs" / "downloads" / rel).read_bytes()
+            else:
+                source = ROOT / "snippets" / rel
+                source = source if source.is_file() else ROOT / "snippets" / rel.removesuffix(".txt")
+                assert target.read_bytes() == source.read_bytes(), href
+            linked += 1
+    assert linked > 0

@@ -14,6 +14,7 @@ from journey import cli
 from journey.check import check, find_problems
 from journey.cli import main
 from journey.digest import source_digest
+from journey.downloads import write_downloads
 from journey.errors import ExitCode, StaleError
 from journey.manifest import discover
 from journey.record import result_path, write_result
@@ -120,6 +121,7 @@ def record(root: Path) -> None:
             write_snippet_fragments(root, snippet, result)
             results[snippet.id] = result
         write_volume_fragments(root, volume, results)
+    write_downloads(root, discover(root))
 
 
 @pytest.fixture
@@ -262,11 +264,16 @@ def test_page_missing_from_nav_and_nav_entry_without_page(repo):
 
 def test_one_changed_byte_makes_the_result_stale(repo):
     edit(repo / "snippets/vol1/hello/Dockerfile", "scratch", "scratcH")
+    served = (
+        "download differs from the repository's file (hint: run `journey render` and commit docs/downloads/)"
+    )
     assert problems(repo) == [
+        f"docs/downloads/vol1/hello.zip:1: {served}",
+        f"docs/downloads/vol1/hello/Dockerfile:1: {served}",
         (
             "results/vol1/hello/result.json:25: vol1/hello: stale result: its files (or RESULTS_VERSION)"
             " changed since it was verified (hint: run `journey verify vol1/hello`)"
-        )
+        ),
     ]
     with pytest.raises(StaleError) as caught:
         check(repo)
@@ -324,7 +331,8 @@ def test_cli_check_exit_codes_and_messages(repo, capsys):
     assert main(["check", "--root", str(repo)]) == ExitCode.STALE
     out, err = capsys.readouterr()
     assert "vol1/hello: stale result" in out
-    assert "journey: check: 1 gap found" in err
+    assert "docs/downloads/vol1/hello/main.go:1: download differs" in out  # the file and its zip
+    assert "journey: check: 3 gaps found" in err
 
 
 def test_cli_manifest_error_is_exit_2(repo, capsys):
@@ -596,3 +604,88 @@ def test_a_result_that_says_more_was_done_than_the_manifest_does_is_a_gap(checke
     plant(checked_repo, "vol1/pipeline", done="built-and-run")
     (gap,) = problems(checked_repo)
     assert "vol1/pipeline: result says it was built-and-run, its manifest says checked" in gap
+
+
+# --- fragments that include files, downloads, data: URLs ---------------------------------------------
+
+
+def add_variant(repo: Path) -> None:
+    """Add `bare`, a variant of hello shown only through its rendered variant.md, and re-record."""
+    (repo / "snippets/vol1/bare").mkdir()
+    (repo / "snippets/vol1/bare/Dockerfile").write_text(
+        "FROM golang:1.26-trixie AS builder\nFROM scratch\nUSER 1\n"
+    )
+    (repo / "snippets/vol1/bare/snippet.yml").write_text(
+        "title: Bare\nvariant_of: hello\nbuild: {context: ../hello}\n"
+        "checks: [{tool: hadolint, files: [Dockerfile]}]\n"
+    )
+    edit(repo / "snippets/vol1/volume.yml", "snippets: [hello]", "snippets: [hello, bare]")
+    with (repo / "docs/vol1.md").open("a") as page:
+        page.write('\n--8<-- "results/vol1/bare/variant.md"\n')
+    record(repo)
+
+
+def test_a_file_a_fragment_includes_counts_as_shown(repo):
+    add_variant(repo)
+    assert problems(repo) == []
+    edit(repo / "docs/vol1.md", '--8<-- "results/vol1/bare/variant.md"', "")
+    assert problems(repo) == [
+        (
+            "snippets/vol1/bare/Dockerfile:1: shown on no page and not marked supporting (hint: include it on"
+            ' a page with a line `--8<-- "snippets/vol1/bare/Dockerfile"`, or add it to `supporting:` in'
+            " snippets/vol1/bare/snippet.yml)"
+        )
+    ]
+
+
+def test_a_fragments_missing_include_is_reported_at_the_pages_line(repo):
+    add_variant(repo)
+    page = (repo / "docs/vol1.md").read_text().splitlines()
+    line = page.index('--8<-- "results/vol1/bare/variant.md"') + 1
+    edit(
+        repo / "results/vol1/bare/variant.md",
+        '--8<-- "snippets/vol1/bare/Dockerfile"',
+        '--8<-- "snippets/vol1/bare/Gone"',
+    )
+    found = problems(repo)
+    assert (
+        f"docs/vol1.md:{line}: results/vol1/bare/variant.md includes 'snippets/vol1/bare/Gone', which does"
+        " not exist (hint: fix the path (it is relative to the repository root))"
+    ) in found
+    assert any("results/vol1/bare/variant.md:1: fragment differs" in p for p in found)
+
+
+def test_a_fragments_links_are_checked_from_the_page_that_includes_it(repo):
+    with (repo / "docs/vol1.md").open("a") as page:
+        page.write('\n--8<-- "results/vol1/hello/provenance.md"\n')
+    assert problems(repo) == []
+    line = len((repo / "docs/vol1.md").read_text().splitlines())
+    (repo / "docs/downloads/vol1/hello/Dockerfile").unlink()
+    assert problems(repo) == [
+        (
+            "docs/downloads/vol1/hello/Dockerfile:1: download missing (hint: run `journey render` and commit"
+            " docs/downloads/)"
+        ),
+        (
+            f"docs/vol1.md:{line}: results/vol1/hello/provenance.md links to"
+            " 'downloads/vol1/hello/Dockerfile', which is no file of docs/ (hint: link the Markdown file"
+            " itself, relative to this page (`vol1/index.md`, not `vol1/`))"
+        ),
+    ]
+
+
+def test_a_download_no_snippet_has_is_a_gap(repo):
+    (repo / "docs/downloads/vol1/stray.txt").write_text("x\n")
+    assert problems(repo) == [
+        (
+            "docs/downloads/vol1/stray.txt:1: download of no snippet file (hint: run `journey render` and"
+            " commit docs/downloads/)"
+        )
+    ]
+
+
+def test_a_file_carried_in_a_data_url_is_a_gap(repo):
+    with (repo / "docs/vol1.md").open("a") as page:
+        page.write('\n<a href="data:application/octet-stream;base64,aGkK" download="hi">hi</a>\n')
+    (problem,) = problems(repo)
+    assert "carries a file in a `data:` URL" in problem

@@ -179,7 +179,8 @@ def test_new_snippet_creates_a_valid_snippet_listed_and_shown(repo: Path) -> Non
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["snippet.yml", "Dockerfile", "main.go", "main_test.go", "go.mod"]
     )
-    assert set(done.created) == set(folder.iterdir())
+    served = repo / "docs/downloads/vol1/hello-world"
+    assert set(done.created) == {*folder.iterdir(), *served.iterdir(), served.with_suffix(".zip")}
     assert (repo / "mkdocs.yml").read_bytes() == config_before
     snippet = manifest.load_volume(repo / "snippets/vol1").snippets[0]  # schema-valid, and listed
     assert (snippet.id, snippet.title) == ("vol1/hello-world", "Hello world")

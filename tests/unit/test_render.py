@@ -5,27 +5,34 @@ Regenerate the golden files after an intended change with JOURNEY_UPDATE_GOLDEN=
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import os
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from journey.downloads import expected_downloads
 from journey.errors import ManifestError
 from journey.manifest import load_volume
 from journey.render import (
     DONE_WORDS,
+    VARIANT_MD,
+    LogScale,
+    changed_lines,
     check_fragment,
     probe_fragment,
     render_snippet,
+    render_variant,
     render_volume,
+    shown_lines,
     slug,
     split_ref,
     standin_summary,
+    unified_diff,
     write_fragments,
 )
 from journey.siteconfig import source_tree_url
@@ -91,6 +98,7 @@ def test_volume_ladder_matches_golden_files(volume, result):
 
 def test_every_fragment_of_a_not_verified_snippet_says_so_visibly(volume, result):
     fragments = render_snippet(FIXTURES, volume.snippets[0], not_verified(result))
+    fragments.pop("downloads.md")  # the files, which are there whether or not they were verified
     for name, text in fragments.items():
         assert "not verified in this build: golang:1.12-alpine has no stand-in recipe" in text, name
     assert fragments["sizes.md"].startswith('!!! warning "Not verified in this build"')
@@ -110,14 +118,19 @@ def test_sizes_table_uses_the_one_size_format(volume, result):
         assert f"| {format_size(image['size'])} | {format_size(image['compressed_size'])} |" in sizes
 
 
-def test_download_links_carry_the_exact_bytes(volume, result):
+def test_download_links_name_the_served_copies_of_every_file(volume, result):
+    """Each link of provenance.md, resolved from the volume's page, is a file the site serves: the exact
+    bytes of the repository file it names (and the zip); no page carries a file's bytes in a data: URL."""
     provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
-    links = dict(re.findall(r'base64,([A-Za-z0-9+/=]+)" download="([^"]+)"', provenance))
+    assert "data:" not in provenance
+    links = dict(re.findall(r'\]\(([^)]+)\)\{download="([^"]+)"\}', provenance))
+    served = expected_downloads(FIXTURES, [volume])
     snippet_dir = FIXTURES / "snippets" / "golden" / "hello"
-    by_name = {name: base64.b64decode(data) for data, name in links.items()}
-    assert set(by_name) == {p.name for p in snippet_dir.iterdir()}
+    by_name = {name: served[posixpath.normpath(posixpath.join("", href))][0] for href, name in links.items()}
+    assert set(by_name) == {p.name for p in snippet_dir.iterdir()} | {"hello.zip"}
     for name, data in by_name.items():
-        assert data == (snippet_dir / name).read_bytes()
+        if name != "hello.zip":
+            assert data == (snippet_dir / name).read_bytes()
 
 
 def test_ladder_svg_is_well_formed_and_self_contained(volume, result):
@@ -150,13 +163,16 @@ def test_standin_base_reads_as_one_line_and_keeps_every_label_in_a_note(volume, 
     assert note.startswith('??? note "Every label of the golang:1.26-trixie stand-in"\n')
     for key, value in base["labels"].items():
         assert f"    | `{key}` | `{value}` |\n" in note
-    assert "<a href=" in files
-    assert "<a href=" not in note
+    assert "](downloads/golden/hello/Dockerfile)" in files
+    assert "](downloads/" not in note
 
 
 def test_volume_provenance_lists_every_snippet_with_its_status_and_bases(volume, result):
     table = render_volume(volume, {"golden/hello": result})["provenance.md"]
-    header, _rule, row = table.splitlines()
+    header, _rule, row, variant = table.splitlines()
+    assert variant.startswith(
+        "| Hello as root<br>`golden/hello-root` | not verified in this build: no recorded result"
+    )
     assert header.split(" | ")[1:3] == ["status", "verified on"]
     assert row == (
         "| Hello from scratch<br>`golden/hello` | built and run | 2026-11-28 | Docker 26.1.5+dfsg1 "
@@ -308,3 +324,76 @@ def test_a_base_used_in_place_of_the_from_name_says_so(volume, result):
     assert "; used in place of `golang:latest`, which the Dockerfile names |" in provenance
     row = render_volume(volume, {"golden/hello": replaced})["provenance.md"].splitlines()[2]
     assert row.endswith("| `golang:1.26-trixie` (stand-in) for `golang:latest` |")
+
+
+# --- variant.md ------------------------------------------------------------------------------------
+
+
+def test_variant_matches_golden_file(volume):
+    """The variant's Dockerfile, included, its changed lines marked, and the diff from the file it varies."""
+    compare(GOLDEN / "variant", {VARIANT_MD: render_variant(FIXTURES, volume.snippets[1])})
+
+
+def test_variant_marks_the_lines_a_reader_sees_not_the_files_lines(volume):
+    """pymdownx drops section-marker lines from a whole-file include: hl_lines counts what is left."""
+    variant = volume.snippets[1]
+    assert variant.dockerfile_path is not None
+    shown = shown_lines(variant.dockerfile_path)
+    assert len(shown) == len(variant.dockerfile_path.read_text(encoding="utf-8").splitlines()) - 2
+    text = render_variant(FIXTURES, variant)
+    marked = re.search(r'hl_lines="([^"]+)"', text)
+    assert marked is not None
+    assert marked[1] == "8-9"
+    assert [shown[n - 1] for n in (8, 9)] == ["EXPOSE 9090", 'ENTRYPOINT ["/hello", "-addr", ":9090"]']
+    assert "-USER 65534:65534" in text  # a left-out line cannot be marked: the diff shows it
+
+
+def test_changed_lines_are_those_new_or_replaced_in_the_variant():
+    assert changed_lines(["a", "b", "c"], ["a", "B", "c", "d"]) == [2, 4]
+    assert changed_lines(["a", "b", "c"], ["a", "c"]) == []
+    assert unified_diff(["a"], ["a"]) == []
+
+
+def test_a_variant_of_a_missing_snippet_is_a_manifest_error(tmp_path):
+    for name, text in {
+        "volume.yml": "title: T\npages: [t.md]\nsnippets: [one]\n",
+        "one/snippet.yml": "title: One\nvariant_of: two\nbuild: {}\n",
+        "one/Dockerfile": "FROM scratch\n",
+    }.items():
+        (tmp_path / "v" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "v" / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"variant_of.*'two' is no other snippet of this volume"):
+        load_volume(tmp_path / "v")
+
+
+# --- the size ladder's scale ------------------------------------------------------------------------
+
+
+def test_ladder_is_on_a_log_axis_with_the_quoted_reference_as_a_labelled_line(volume, result):
+    svg = render_volume(volume, {"golden/hello": result})["size-ladder.svg"]
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    assert root.get("data-scale") == "log"
+    ns = "{http://www.w3.org/2000/svg}"
+    grid = {
+        int(line.get("data-size") or 0): float(line.get("x1") or 0)
+        for line in root.iter(f"{ns}line")
+        if "grid" in (line.get("class") or "")
+    }
+    # equal ratios are equal distances: 1 MB to 10 MB spans what 2 MB to 20 MB does
+    assert grid[10_000_000] - grid[1_000_000] == pytest.approx(grid[20_000_000] - grid[2_000_000], abs=0.2)
+    (reference,) = [line for line in root.iter(f"{ns}line") if line.get("class") == "reference"]
+    assert reference.get("data-size") == "21200000"
+    assert grid[20_000_000] < float(reference.get("x1") or 0) < grid[50_000_000]
+    labels = [t.text for t in root.iter(f"{ns}text") if t.get("class") == "reference-label"]
+    assert labels == ["a quoted image: 21.2 MB"]
+    ladder = render_volume(volume, {"golden/hello": result})["size-ladder.md"]
+    assert "a quoted image, 21.2 MB ([source](https://example.org/article))" in ladder
+
+
+def test_log_scale_spans_whole_decades_from_below_the_smallest_to_a_step_above_the_largest():
+    scale = LogScale.spanning([5_760_000, 1_290_000_000, 21_200_000])
+    assert (scale.low, scale.high) == (1_000_000, 2_000_000_000)
+    assert [tick for tick, major in scale.ticks() if major] == [10**6, 10**7, 10**8, 10**9]
+    assert scale.x(scale.low) == pytest.approx(230)
+    assert scale.x(scale.high) == pytest.approx(630)
+    assert LogScale.spanning([]).high == 10

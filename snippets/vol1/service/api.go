@@ -48,6 +48,7 @@ var (
 	}
 )
 
+// --8<-- [start:routes]
 // NewRouter wires the API. Access logs go to logs (stdout in production).
 func NewRouter(logs io.Writer) *gin.Engine {
 	r := gin.New()
@@ -71,6 +72,8 @@ func NewRouter(logs io.Writer) *gin.Engine {
 	v1.GET("/slow", slow)
 	return r
 }
+
+// --8<-- [end:routes]
 
 // projectByID answers one project, 400 for an id that is not a number and 404
 // for one that does not exist.

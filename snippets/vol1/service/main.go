@@ -33,10 +33,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", ":5000", "address to listen on")
 	showVersion := fs.Bool("version", false, "print the version and the Go toolchain, then exit")
+	// --8<-- [start:checks]
 	checkTime := fs.String("check-time", "", "load a time zone by name (e.g. Europe/Madrid), print its offsets, exit")
 	checkTLS := fs.String("check-tls", "", "make an HTTPS request to a URL (or \"loopback\": a local test server), exit")
 	checkRoots := fs.Bool("check-roots", false, "count the trusted root certificates the system offers, exit")
 	checkUser := fs.Bool("check-user", false, "print the user and group ids the process runs as, exit")
+	// --8<-- [end:checks]
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
