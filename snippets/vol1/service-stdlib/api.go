@@ -67,6 +67,7 @@ func NewRouter(logs io.Writer) http.Handler {
 	mux.HandleFunc("GET /v1/profile", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, profile)
 	})
+	mux.HandleFunc("GET /v1/slow", slow)
 	return recovered(accessLog(logs, "/healthz", mux))
 }
 
@@ -85,6 +86,28 @@ func projectByID(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such project"})
+}
+
+// maxSlow caps /v1/slow so that one request cannot hold a worker for long.
+const maxSlow = 10 * time.Second
+
+// slow answers after ?ms= milliseconds (1000 if absent): a request that is
+// still in flight when the container is told to stop.
+func slow(w http.ResponseWriter, r *http.Request) {
+	raw := r.URL.Query().Get("ms")
+	if raw == "" {
+		raw = "1000"
+	}
+	ms, err := strconv.Atoi(raw)
+	if err != nil || ms < 0 || time.Duration(ms)*time.Millisecond > maxSlow {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "ms must be a number from 0 to 10000"})
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+		writeJSON(w, http.StatusOK, map[string]int{"slept_ms": ms})
+	case <-r.Context().Done():
+	}
 }
 
 // writeJSON answers as Gin's c.JSON does: json.Marshal (no trailing newline)

@@ -18,6 +18,7 @@ import (
 	"time"
 )
 
+// --8<-- [start:check-time]
 // CheckTime loads a time zone the way the service would (time.LoadLocation
 // reads /usr/share/zoneinfo, or the copy embedded with -tags timetzdata) and
 // prints its offsets on two fixed dates, so the output never churns.
@@ -31,11 +32,14 @@ func CheckTime(name string) ([]string, error) {
 	return []string{fmt.Sprintf("%s: %s in January, %s in July", name, zone(winter), zone(summer))}, nil
 }
 
+// --8<-- [end:check-time]
+
 func zone(t time.Time) string {
 	abbr, _ := t.Zone()
 	return fmt.Sprintf("%s (%s)", abbr, t.Format("-07:00"))
 }
 
+// --8<-- [start:check-roots]
 // CheckRoots counts the root certificates Go finds in the system trust store
 // (on Linux, /etc/ssl/certs/ca-certificates.crt first). With none, every TLS
 // connection to any server fails verification.
@@ -49,6 +53,8 @@ func CheckRoots() ([]string, error) {
 	}
 	return []string{fmt.Sprintf("trust store: %d root certificates", n)}, nil
 }
+
+// --8<-- [end:check-roots]
 
 func systemRoots() (int, error) {
 	pool, err := x509.SystemCertPool()
