@@ -373,18 +373,8 @@ def files(target: Target, item: Measurement) -> Recorded:
 
 # --- context: what the .dockerignore keeps out, and what it keeps from rebuilding ----------------------
 
-_TRANSFER = re.compile(r"transferring context: ([0-9.]+)\s*([kMG]?B)")
-_UNITS = {"B": 1, "kB": 1000, "MB": 1000**2, "GB": 1000**3}
 _STEP = re.compile(r"^#(\d+) \[(?!internal)[^\]]*\] (.+)$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
-
-
-def context_bytes(log: str) -> int:
-    """Return the context BuildKit reports sending (the largest ``transferring context``), in bytes."""
-    sizes = [round(float(number) * _UNITS[unit]) for number, unit in _TRANSFER.findall(log)]
-    if not sizes:
-        raise ValueError("the build log has no `transferring context` line")
-    return max(sizes)
 
 
 def rerun_steps(log: str) -> list[str]:
@@ -433,7 +423,8 @@ def dockerignore_context(target: Target, item: Measurement) -> Recorded:
 
     Each variant gets its own copy (BuildKit sends a folder it has seen before as a difference) with
     ``touch`` planted, and its own staged ignore file: the context's rules plus the tool's files, or the
-    tool's files only. Recorded: the context BuildKit sent, and the steps the second build ran again.
+    tool's files only. Recorded: the files and bytes the builder receives from the context
+    (``_context_held``), and the steps the second build ran again.
     """
     snippet = target.snippet
     assert snippet.build is not None  # noqa: S101 - only snippets that build have measurements
@@ -485,11 +476,41 @@ def _context_variant(target: Target, item: Measurement, folder: Path, ignore: st
         logs.append(built.log)
         with contextlib.suppress(docker.errors.DockerException):
             target.session.client.images.remove(built.tag, noprune=False)
+    files, size = _context_held(target, context, staged / "context.Dockerfile", ignore)
+    return {"context_size": size, "context_files": files, "rerun": rerun_steps(logs[1])}
+
+
+#: What the builder holds of a context: BuildKit sends a context as a difference from the last one it
+#: got from this client (buildx's shared key), so its ``transferring context`` figure is not the
+#: context's size. ``COPY . /`` into an empty image, under the same ignore rules, holds exactly the files
+#: ``COPY . .`` would see.
+_CONTEXT_DOCKERFILE = "FROM scratch\nCOPY . /\n"
+
+
+def _context_held(target: Target, context: Path, dockerfile: Path, ignore: str) -> tuple[int, int]:
+    """Return the regular files and their bytes the builder receives from ``context`` under ``ignore``."""
+    snippet = target.snippet
+    dockerfile.write_text(_CONTEXT_DOCKERFILE, encoding="utf-8")
+    dockerfile.with_name(f"{dockerfile.name}.dockerignore").write_text(ignore, encoding="utf-8")
+    request = BuildRequest(snippet.id, context, dockerfile, f"{snippet.volume}-{snippet.name}-held".lower())
+    built = build(target.session, request, target.idle)
     try:
-        size = context_bytes(logs[0])
-    except ValueError as exc:
-        raise _error(target, item, str(exc), logs[0]) from exc
-    return {"context_size": size, "rerun": rerun_steps(logs[1])}
+        container = target.session.client.containers.create(
+            built.image_id,
+            entrypoint=["/journey-never-started"],
+            command=[],
+            labels=target.session.labels_for(snippet.id),
+        )
+        try:
+            chunks, _ = container.get_archive("/")
+            with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
+                held = [m.size for m in archive.getmembers() if m.isfile()]
+        finally:
+            _remove(container)
+    finally:
+        with contextlib.suppress(docker.errors.DockerException):
+            target.session.client.images.remove(built.tag, noprune=False)
+    return len(held), sum(held)
 
 
 # --- the table of kinds, and small helpers --------------------------------------------------------------

@@ -86,13 +86,15 @@ def _context(item: Measurement) -> list[str]:
     touched = ", ".join(f"`{name}`" for name in item.get("touched", []))
     with_: dict[str, Any] = item.get("with_ignore", {})
     without: dict[str, Any] = item.get("without_ignore", {})
-    sent = f"{format_size(with_['context_size'])} | {format_size(without['context_size'])}"
+    sent = " | ".join(
+        f"{format_size(v['context_size'])} in {v.get('context_files', 0)} files" for v in (with_, without)
+    )
     return [
         f"A copy of the build context with {touched} in it, built, then built again after changing them:",
         "",
         "| | with the `.dockerignore` | without it |",
         "| --- | --- | --- |",
-        f"| build context sent | {sent} |",
+        f"| build context the builder receives | {sent} |",
         f"| steps run again after the change | {_rerun(with_['rerun'])} | {_rerun(without['rerun'])} |",
     ]
 

@@ -30,6 +30,9 @@ def test_measurements_are_recorded_with_medians_and_real_figures(tmp_path, clien
     assert [(e["path"], e["present"]) for e in files["entries"]] == [("/hello", True), ("/etc/passwd", False)]
     # The planted README.md and .git: sent, and rebuilding, only without the .dockerignore.
     assert ignore["with_ignore"]["context_size"] < ignore["without_ignore"]["context_size"]
+    # Dockerfile, .dockerignore, go.mod, main.go; without the rules, README.md and the repository too.
+    assert ignore["with_ignore"]["context_files"] == 4
+    assert ignore["without_ignore"]["context_files"] > 4 + 1
     assert ignore["with_ignore"]["rerun"] == []
     assert any(step.startswith("COPY") for step in ignore["without_ignore"]["rerun"])
     fragment = (root / "results/engine/measured/measure-startup.md").read_text()

@@ -8,7 +8,6 @@ import pytest
 
 from journey.measurements import (
     KINDS,
-    context_bytes,
     count_modules,
     go_build_command,
     rerun_steps,
@@ -87,18 +86,6 @@ def test_modules_are_the_dep_lines_of_go_version_m():
     )
     assert count_modules(listing) == 2
     assert count_modules("/tmp/binary: go1.26.8\n\tpath\tx\n\tmod\tx\t(devel)\t\n") == 0
-
-
-def test_build_context_size_is_the_largest_transferring_context_line():
-    log = (FIXTURES / "buildkit-rebuild.log").read_text()
-    assert context_bytes(log) == 3510
-    assert context_bytes("#5 transferring context: 1.25MB 0.3s done\n") == 1_250_000
-    assert context_bytes("#5 transferring context: 87B done\n") == 87
-
-
-def test_a_log_without_a_context_line_is_refused():
-    with pytest.raises(ValueError, match="no `transferring context` line"):
-        context_bytes("#1 transferring dockerfile: 1.02kB done\n")
 
 
 def test_rerun_steps_are_the_dockerfile_steps_that_were_not_cached():
