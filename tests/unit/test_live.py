@@ -9,7 +9,7 @@ import pytest
 from journey.answer import judge, take_numbers
 from journey.container import create_kwargs
 from journey.live_companion import command_line
-from journey.live_health import health_of, last_check
+from journey.live_health import _Watch, health_of, last_check
 from journey.live_inspect import MISSING, field_value
 from journey.live_stop import _wrong
 from journey.manifest import Volume, snippet_from_dict
@@ -191,3 +191,27 @@ def test_the_stop_chart_has_a_row_per_stop_probe_with_median_spread_and_outcome(
 def test_a_stop_that_is_not_what_the_manifest_expects_says_how(expect, codes, answers, median, why):
     spec = stop_probe({"expect": expect})
     assert _wrong(spec, codes, answers, {"median": median}) == why
+
+
+class _FakeHealth:
+    """A container whose health walks through given states, one per reload."""
+
+    def __init__(self, states: list[str], status: str = "running") -> None:
+        self.states, self.status, self.attrs = list(states), status, {}
+
+    def reload(self) -> None:
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        self.attrs = {"State": {"Health": {"Status": state, "Log": [{"ExitCode": 0, "Output": "ok"}]}}}
+
+
+def test_a_health_watch_records_each_state_once_in_order():
+    watch = _Watch(_FakeHealth(["starting", "starting", "healthy", "healthy", "unhealthy"]))
+    assert watch.until("healthy", 5)
+    assert watch.until("unhealthy", 5)
+    assert watch.seen == ["starting", "healthy", "unhealthy"]
+
+
+def test_a_health_watch_gives_up_when_the_container_stopped():
+    watch = _Watch(_FakeHealth(["starting"], status="exited"))
+    assert not watch.until("healthy", 5)
+    assert watch.seen == ["starting"]
