@@ -482,9 +482,10 @@ def _context_variant(target: Target, item: Measurement, folder: Path, ignore: st
 
 #: What the builder holds of a context: BuildKit sends a context as a difference from the last one it
 #: got from this client (buildx's shared key), so its ``transferring context`` figure is not the
-#: context's size. ``COPY . /`` into an empty image, under the same ignore rules, holds exactly the files
-#: ``COPY . .`` would see.
-_CONTEXT_DOCKERFILE = "FROM scratch\nCOPY . /\n"
+#: context's size. ``COPY . /context/`` into an empty image, under the same ignore rules, holds exactly
+#: the files ``COPY . .`` would see; they are read from ``/context`` only, because a created container
+#: also holds the empty files the engine makes in every one (``/.dockerenv``, ``/etc/hosts``…).
+_CONTEXT_DOCKERFILE = "FROM scratch\nCOPY . /context/\n"
 
 
 def _context_held(target: Target, context: Path, dockerfile: Path, ignore: str) -> tuple[int, int]:
@@ -502,7 +503,7 @@ def _context_held(target: Target, context: Path, dockerfile: Path, ignore: str) 
             labels=target.session.labels_for(snippet.id),
         )
         try:
-            chunks, _ = container.get_archive("/")
+            chunks, _ = container.get_archive("/context")
             with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
                 held = [m.size for m in archive.getmembers() if m.isfile()]
         finally:
