@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 
-from journey import machine, record, render
+from journey import machine, record, render, ship
 from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build, stage_dockerfile
 from journey.checks import CheckContext
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import threading
 
     from journey.engine import EngineInfo
+    from journey.farm import Farm
     from journey.manifest import Snippet
     from journey.options import VerifyOptions
 
@@ -59,6 +60,8 @@ class Context:
     cache: LayerCache
     #: taken by every build and every Go check (see DEFAULT_BUILD_JOBS)
     compile_slot: threading.BoundedSemaphore
+    #: the build farm of Vol. 3's ``ship:`` pushes, started by journey.verify only when a snippet has one
+    farm: Farm | None = None
 
 
 @dataclass(frozen=True)
@@ -208,12 +211,29 @@ def _measured_result(
                 _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
             step("checks")
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
+        if snippet.ship is not None:
+            _ship(ctx, snippet, result, step)
         if built:
             step("tag")
             result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built[0], bases, result["images"])
     finally:
         _untag(ctx.session, built)
     return result
+
+
+def _ship(ctx: Context, snippet: Snippet, result: record.Result, step: _Step) -> None:
+    """Run the snippet's ``ship:`` pushes on the farm (journey.ship) and record them under ``ship``."""
+    if ctx.farm is None:
+        raise VerificationError(
+            "no build farm was started for its ship: pushes", snippet=snippet.id, step="ship"
+        )
+    assert snippet.dockerfile_path is not None  # noqa: S101 - ship: needs build: (manifest)
+    assert snippet.context_dir is not None  # noqa: S101
+    step("ship")
+    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    result["ship"] = ship.ship_snippet(
+        ctx.farm, ctx.session, snippet, dockerfile, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
+    )
 
 
 def _check_context(

@@ -118,6 +118,8 @@ class Result(TypedDict):
     probes: list[Outcome]
     checks: list[Outcome]
     outputs: dict[str, str]
+    #: Vol. 3's pushes on the build farm (journey.ship); each push's ``volatile`` is ignored when comparing
+    ship: NotRequired[dict[str, Any]]
 
 
 def result_path(root: Path, snippet_id: str) -> Path:
@@ -156,6 +158,8 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     for image in data.get("images", []):
         for key in _CHURN_IMAGE:
             image.pop(key, None)
+    for push in data.get("ship", {}).get("pushes", []):
+        push.pop("volatile", None)
     return data
 
 

@@ -18,6 +18,7 @@ from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
+from journey.ship_render import render_ship
 from journey.siteconfig import source_tree_url
 
 if TYPE_CHECKING:
@@ -343,6 +344,8 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     }
     fragments.update(render_outcomes(snippet, result))
     fragments.update(render_outputs(result))
+    if result.get("ship"):
+        fragments.update(render_ship(result["ship"], format_size))
     return fragments
 
 

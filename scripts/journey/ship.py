@@ -1,0 +1,447 @@
+"""Verify a snippet's ``ship:`` pushes on the build farm and measure them where a registry sees them.
+
+Each push is built by the farm's BuildKit (``docker buildx build --builder <farm>``) for its platforms
+and pushed to the farm's loopback registry with its exporter options. Everything recorded is read back
+from the registry, not from the builder's own report: the index and manifests (per-platform layers and
+their compressed sizes, as a pull moves them), the layer blobs (decompressed: uncompressed sizes, the
+size of named files such as the binary), the attestation manifests. Then, as the manifest asks: the
+same build repeated with ``--no-cache`` and the digests compared, ``docker buildx imagetools inspect``,
+commands in a fresh container of a foreign platform (QEMU), pull times into the farm's clean engine,
+and the same build through the ``docker`` exporter to show what it keeps.
+
+Timings and digests that change on every build go under each push's ``volatile`` key, which the
+result comparison ignores (``record._material``); a digest that must repeat is recorded as a fact.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import statistics
+import subprocess
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from journey.errors import VerificationError
+from journey.farm import REGISTRY, Farm, FarmError
+from journey.normalise import normalise
+
+if TYPE_CHECKING:
+    import threading
+
+    from journey.manifest import Snippet
+    from journey.session import Session
+    from journey.ship_manifest import ForeignRun, Push
+
+INDEX_TYPES = (
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+)
+ATTESTATION = "attestation-manifest"
+#: Provenance fields that differ on every build (times, the build's own ID): dropped from the record.
+_VOLATILE_PREDICATE = ("buildStartedOn", "buildFinishedOn", "invocationID")
+
+
+def ship_snippet(
+    farm: Farm,
+    session: Session,
+    snippet: Snippet,
+    dockerfile: Path,
+    *,
+    idle: float,
+    slot: threading.BoundedSemaphore,
+) -> dict[str, Any]:
+    """Run every push of ``snippet`` on the farm; return the result's ``ship`` entry."""
+    assert snippet.ship is not None  # noqa: S101 - only called for snippets with ship:
+    pushes = [
+        _one(farm, session, snippet, push, dockerfile, idle=idle, slot=slot) for push in snippet.ship.pushes
+    ]
+    return {"builder": builder_record(farm), "pushes": pushes}
+
+
+def builder_record(farm: Farm) -> dict[str, str]:
+    """Say which builder made the figures, and which engine pulled and ran them."""
+    version = farm.docker("version", "--format", "{{.Server.Version}}").strip()
+    return {
+        "builder": f"{farm.buildkit} (buildx remote driver, OCI worker, runc)",
+        "registry": "docker-registry (distribution) on loopback",
+        "engine": f"dockerd {version}, containerd image store (private, clean)",
+    }
+
+
+def _one(
+    farm: Farm,
+    session: Session,
+    snippet: Snippet,
+    push: Push,
+    dockerfile: Path,
+    *,
+    idle: float,
+    slot: threading.BoundedSemaphore,
+) -> dict[str, Any]:
+    repo = f"{snippet.volume}/{snippet.name}-{push.name}"
+    times = push.repeat.times if push.repeat else 1
+    digests: list[str] = []
+    seconds: list[float] = []
+    for _ in range(times):
+        with slot:
+            digest, took = _build(farm, session, snippet, push, dockerfile, repo=repo, idle=idle)
+        digests.append(digest)
+        seconds.append(round(took, 1))
+    entry: dict[str, Any] = {
+        "name": push.name,
+        "platforms": list(push.platforms),
+        "exporter": push.exporter(),
+        "provenance": push.provenance,
+        "args": dict(sorted(push.args.items())),
+    }
+    volatile: dict[str, Any] = {"build_seconds": seconds}
+    if push.repeat:
+        entry["repeat"] = compare_digests(snippet.id, push, digests)
+    if push.repeat and push.repeat.expect == "same":
+        entry["digest"] = digests[-1]
+    else:
+        volatile["digests"] = digests
+    index = manifest_tree(farm, repo, digests[-1])
+    entry["manifests"] = [_measure(farm, repo, m, push) for m in index["platforms"]]
+    if push.provenance != "none":
+        entry["attestations"] = [attestation(farm, repo, m) for m in index["attestations"]]
+    if push.inspect:
+        entry["inspect"] = normalise(_inspect(farm, f"{REGISTRY}/{repo}@{digests[-1]}"))
+    entry["runs"] = [
+        _foreign_run(farm, session, snippet, push, ref=f"{REGISTRY}/{repo}@{digests[-1]}", run=run)
+        for run in push.runs
+    ]
+    if push.pulls:
+        volatile["pull_seconds"] = pull_times(farm, f"{REGISTRY}/{repo}@{digests[-1]}", push.pulls)
+    if push.load:
+        with slot:
+            entry["loaded"] = _loaded(farm, session, snippet, push, dockerfile, idle=idle)
+    entry["volatile"] = volatile
+    return entry
+
+
+def buildx_argv(
+    push: Push,
+    dockerfile: Path,
+    context: Path,
+    builder: str,
+    *,
+    ref: str,
+    metadata: Path,
+    output: str | None = None,
+    no_cache: bool = False,
+) -> list[str]:
+    """Spell the farm build of one push (``output`` replaces the push to the registry)."""
+    argv = [
+        "docker",
+        "buildx",
+        "build",
+        "--builder",
+        builder,
+        "--progress=plain",
+        "--network=host",
+        "--platform",
+        ",".join(push.platforms),
+        "--file",
+        str(dockerfile),
+        "--metadata-file",
+        str(metadata),
+    ]
+    argv += ["--provenance=false"] if push.provenance == "none" else [f"--provenance=mode={push.provenance}"]
+    argv += ["--output", output or f"{push.exporter()},name={ref},push=true"]
+    if push.target:
+        argv += ["--target", push.target]
+    if no_cache:
+        argv.append("--no-cache")
+    for key, value in sorted(push.args.items()):
+        argv += ["--build-arg", f"{key}={value}"]
+    return [*argv, str(context)]
+
+
+def _build(
+    farm: Farm, session: Session, snippet: Snippet, push: Push, dockerfile: Path, *, repo: str, idle: float
+) -> tuple[str, float]:
+    """Build and push once; return the pushed digest (from buildx's metadata) and the wall time."""
+    assert snippet.context_dir is not None  # noqa: S101
+    step = f"ship {push.name}"
+    with tempfile.TemporaryDirectory(prefix="journey-ship-") as tmp:
+        metadata = Path(tmp) / "metadata.json"
+        argv = buildx_argv(
+            push,
+            dockerfile,
+            snippet.context_dir,
+            farm.builder,
+            ref=f"{REGISTRY}/{repo}",
+            metadata=metadata,
+            no_cache=push.repeat is not None,
+        )
+        result = session.run_process(
+            argv, idle=idle, what=VerificationError("", snippet=snippet.id, step=step)
+        )
+        if result.returncode != 0:
+            lines = [ln for ln in result.output.splitlines() if ln.startswith("ERROR:")] or ["no ERROR line"]
+            raise VerificationError(
+                f"farm build exited {result.returncode}: {lines[-1]}",
+                snippet=snippet.id,
+                step=step,
+                log_tail=result.output[-3000:],
+            )
+        data = json.loads(metadata.read_text(encoding="utf-8"))
+    return str(data["containerimage.digest"]), result.seconds
+
+
+def compare_digests(snippet: str, push: Push, digests: list[str]) -> dict[str, Any]:
+    """Check that repeated builds gave the same digest (or not, as expected); fail the snippet if not.
+
+    A reproducible build is only worth its record if a broken one fails: the ``same`` expectation is
+    the check, and a planted time stamp in a layer makes it fail (tests/unit/test_ship.py).
+    """
+    assert push.repeat is not None  # noqa: S101
+    same = len(set(digests)) == 1
+    if same != (push.repeat.expect == "same"):
+        listed = ", ".join(digests)
+        want = "identical" if push.repeat.expect == "same" else "different"
+        raise VerificationError(
+            f"{len(digests)} builds from a cold cache were expected to give {want} digests, got {listed}",
+            snippet=snippet,
+            step=f"ship {push.name}",
+        )
+    return {"times": len(digests), "expect": push.repeat.expect, "identical": same}
+
+
+def _json(farm: Farm, repo: str, ref: str, accept: tuple[str, ...]) -> dict[str, Any]:
+    data = json.loads(farm.registry_get(f"/v2/{repo}/manifests/{ref}", accept))
+    assert isinstance(data, dict)  # noqa: S101 - a manifest is an object
+    return data
+
+
+def manifest_tree(farm: Farm, repo: str, digest: str) -> dict[str, list[dict[str, Any]]]:
+    """Split what the registry holds at ``digest`` into platform manifests and attestation manifests."""
+    top = _json(farm, repo, digest, INDEX_TYPES + MANIFEST_TYPES)
+    if top.get("mediaType") not in INDEX_TYPES:
+        return {"platforms": [{"digest": digest, "platform": None, "manifest": top}], "attestations": []}
+    platforms: list[dict[str, Any]] = []
+    attestations: list[dict[str, Any]] = []
+    for item in top.get("manifests", []):
+        kind = item.get("annotations", {}).get("vnd.docker.reference.type")
+        entry = {
+            "digest": item["digest"],
+            "platform": item.get("platform"),
+            "manifest": _json(farm, repo, item["digest"], MANIFEST_TYPES),
+        }
+        (attestations if kind == ATTESTATION else platforms).append(entry)
+    return {"platforms": platforms, "attestations": attestations}
+
+
+def _platform(item: dict[str, Any]) -> str:
+    plat = item.get("platform") or {}
+    name = "/".join(p for p in (plat.get("os"), plat.get("architecture"), plat.get("variant")) if p)
+    return name or "linux/amd64"
+
+
+def _measure(farm: Farm, repo: str, item: dict[str, Any], push: Push) -> dict[str, Any]:
+    """One platform's manifest: layer media types and sizes, and what the layers hold decompressed."""
+    layers = []
+    files: dict[str, int] = {}
+    for layer in item["manifest"]["layers"]:
+        blob = farm.registry_get(f"/v2/{repo}/blobs/{layer['digest']}")
+        tar = decompress(blob, layer["mediaType"])
+        layers.append(
+            {"media_type": layer["mediaType"], "compressed_size": int(layer["size"]), "size": len(tar)}
+        )
+        files.update(file_sizes(tar, push.files))
+    return {
+        "platform": _platform(item),
+        "compressed_size": sum(layer["compressed_size"] for layer in layers),
+        "size": sum(layer["size"] for layer in layers),
+        "layers": layers,
+        "files": files,
+    }
+
+
+def decompress(blob: bytes, media_type: str) -> bytes:
+    """Return a layer's tar: gzip and eStargz are gzip streams; zstd goes through Debian's ``zstd``."""
+    if "zstd" in media_type:
+        done = subprocess.run(["zstd", "-dc"], input=blob, capture_output=True, check=True, timeout=300)
+        return done.stdout
+    if "gzip" in media_type:
+        return gzip.decompress(blob)
+    return blob
+
+
+def file_sizes(tar: bytes, wanted: tuple[str, ...]) -> dict[str, int]:
+    """Sizes of the ``wanted`` files (absolute paths) found in one layer tar."""
+    if not wanted:
+        return {}
+    found: dict[str, int] = {}
+    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        for member in archive.getmembers():
+            path = "/" + member.name.lstrip("./")
+            if path in wanted and member.isfile():
+                found[path] = member.size
+    return found
+
+
+def attestation(farm: Farm, repo: str, item: dict[str, Any]) -> dict[str, Any]:
+    """Read one attestation manifest's in-toto statements; keep what they reveal, drop what churns."""
+    statements = []
+    for layer in item["manifest"]["layers"]:
+        blob = json.loads(farm.registry_get(f"/v2/{repo}/blobs/{layer['digest']}"))
+        statements.append(normalise_statement(blob))
+    return {
+        "for": item["manifest"].get("annotations", {}).get("vnd.docker.reference.digest", ""),
+        "statements": statements,
+    }
+
+
+def normalise_statement(statement: dict[str, Any]) -> dict[str, Any]:
+    """Keep an in-toto statement's type, the materials and the invocation; the rest summarised.
+
+    ``buildConfig`` (mode=max: every LLB step) is long: its step count is kept. Times and the build's
+    ID change on every build and are dropped; digests of materials stay (they are the point).
+    """
+    predicate = dict(statement.get("predicate", {}))
+    metadata = {k: v for k, v in dict(predicate.get("metadata", {})).items() if k not in _VOLATILE_PREDICATE}
+    build_config = predicate.get("buildConfig") or {}
+    return {
+        "predicateType": statement.get("predicateType"),
+        "subject": [s.get("name") for s in statement.get("subject", [])],
+        "buildType": predicate.get("buildType"),
+        "builder": predicate.get("builder"),
+        "invocation": predicate.get("invocation"),
+        "materials": predicate.get("materials"),
+        "metadata": metadata,
+        "buildConfig_steps": len(build_config.get("llbDefinition", [])) if build_config else None,
+    }
+
+
+def _inspect(farm: Farm, ref: str) -> str:
+    done = subprocess.run(
+        [*farm.netns(), "docker", "buildx", "imagetools", "inspect", ref],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise FarmError(f"imagetools inspect {ref}: {done.stderr.strip()}", step="ship inspect")
+    return done.stdout
+
+
+def _foreign_run(
+    farm: Farm, session: Session, snippet: Snippet, push: Push, *, ref: str, run: ForeignRun
+) -> dict[str, Any]:
+    """Run a command in a fresh container of one platform's image (QEMU for a foreign one)."""
+    labels = [f"--label={k}={v}" for k, v in session.labels_for(snippet.id).items()]
+    argv = ["docker", "run", "--rm", *labels, "--platform", run.platform, "--network=none", ref, *run.command]
+    done = subprocess.run(
+        argv, env=farm.engine_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    output = normalise(done.stdout + done.stderr)
+    ok = done.returncode == 0 and (run.output is None or re.search(run.output, output) is not None)
+    if not ok:
+        raise VerificationError(
+            f"{run.platform} run {run.name!r} exited {done.returncode}: {output.strip()}",
+            snippet=snippet.id,
+            step=f"ship {push.name} run {run.name}",
+        )
+    return {"name": run.name, "platform": run.platform, "ok": True, "output": output}
+
+
+def pull_times(farm: Farm, ref: str, times: int) -> dict[str, Any]:
+    """Pull ``ref`` into the farm's engine ``times`` times, removing it before each pull (no layer left)."""
+    runs = []
+    for _ in range(times):
+        subprocess.run(
+            ["docker", "image", "rm", "--force", ref],
+            env=farm.engine_env(),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        left = farm.docker("image", "ls", "--quiet").split()
+        if left:
+            raise FarmError(
+                f"the clean engine still holds {len(left)} images before a timed pull", step="ship pull"
+            )
+        start = time.monotonic()
+        farm.docker("pull", "--quiet", ref, timeout=900)
+        runs.append(round(time.monotonic() - start, 3))
+    farm.docker("image", "rm", "--force", ref)
+    return summary(runs)
+
+
+def summary(samples: list[float]) -> dict[str, Any]:
+    """Median and spread of timed runs, as the tool records every timing."""
+    return {
+        "median": round(statistics.median(samples), 3),
+        "min": min(samples),
+        "max": max(samples),
+        "runs": len(samples),
+    }
+
+
+def _loaded(
+    farm: Farm, session: Session, snippet: Snippet, push: Push, dockerfile: Path, *, idle: float
+) -> dict[str, Any]:
+    """Build the same through the ``docker`` exporter, load it, and list what the loaded image keeps.
+
+    The registry's index has an attestation manifest beside each image; the tar the ``docker`` exporter
+    writes (what ``--load`` sends to an engine) is read here as it is, then loaded into the clean engine.
+    """
+    assert snippet.context_dir is not None  # noqa: S101
+    with tempfile.TemporaryDirectory(prefix="journey-ship-") as tmp:
+        tar = Path(tmp) / "image.tar"
+        argv = buildx_argv(
+            push,
+            dockerfile,
+            snippet.context_dir,
+            farm.builder,
+            ref="",
+            metadata=Path(tmp) / "m.json",
+            output=f"type=docker,dest={tar},name=journey-ship/{snippet.name}:loaded",
+        )
+        step = f"ship {push.name} load"
+        result = session.run_process(
+            argv, idle=idle, what=VerificationError("", snippet=snippet.id, step=step)
+        )
+        if result.returncode != 0:
+            raise VerificationError(
+                f"docker exporter build exited {result.returncode}",
+                snippet=snippet.id,
+                step=step,
+                log_tail=result.output[-3000:],
+            )
+        warnings = sorted({normalise(ln.strip()) for ln in result.output.splitlines() if "WARN" in ln})
+        with tarfile.open(tar) as archive:
+            names = sorted(archive.getnames())
+            index = _tar_json(archive, "index.json")
+        farm.docker("load", "--quiet", "--input", str(tar))
+    kinds = [
+        m.get("annotations", {}).get("vnd.docker.reference.type", "image") for m in index.get("manifests", [])
+    ]
+    farm.docker("image", "rm", "--force", f"journey-ship/{snippet.name}:loaded")
+    return {
+        "tar_manifests": kinds,
+        "tar_has_attestation": ATTESTATION in kinds,
+        "tar_files": len(names),
+        "warnings": warnings,
+    }
+
+
+def _tar_json(archive: tarfile.TarFile, name: str) -> dict[str, Any]:
+    member = archive.extractfile(name)
+    if member is None:
+        return {}
+    data = json.loads(member.read())
+    return data if isinstance(data, dict) else {}
