@@ -243,12 +243,12 @@ def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
             raise FarmError(
                 f"cannot copy base {ref} into the farm: {load.stderr.decode()[-300:]}", step="farm"
             )
-        mirrored = f"{REGISTRY}/{_library(ref)}"
+        mirrored = f"{REGISTRY}/{library_path(ref)}"
         farm.docker("tag", ref, mirrored)
         farm.docker("push", "--quiet", mirrored, timeout=900)
 
 
-def _library(ref: str) -> str:
+def library_path(ref: str) -> str:
     """Docker Hub's path for a short name: ``golang:1.26`` is ``library/golang:1.26``."""
     return ref if "/" in ref else f"library/{ref}"
 

@@ -342,6 +342,9 @@ def _foreign_run(
     farm: Farm, session: Session, snippet: Snippet, push: Push, *, ref: str, run: ForeignRun
 ) -> dict[str, Any]:
     """Run a command in a fresh container of one platform's image (QEMU for a foreign one)."""
+    if not qemu_registered(run.platform):
+        cause = f"QEMU user emulation is not registered for {run.platform} (run `make host-deps` as root)"
+        raise VerificationError(cause, snippet=snippet.id, step=f"ship {push.name} run {run.name}")
     labels = [f"--label={k}={v}" for k, v in session.labels_for(snippet.id).items()]
     argv = ["docker", "run", "--rm", *labels, "--platform", run.platform, "--network=none", ref, *run.command]
     done = subprocess.run(
@@ -356,6 +359,22 @@ def _foreign_run(
             step=f"ship {push.name} run {run.name}",
         )
     return {"name": run.name, "platform": run.platform, "ok": True, "output": output}
+
+
+#: Docker platform → the name qemu-user-static registers in binfmt_misc
+QEMU_NAMES = {
+    "linux/arm64": "aarch64",
+    "linux/riscv64": "riscv64",
+    "linux/arm/v7": "arm",
+    "linux/ppc64le": "ppc64le",
+    "linux/s390x": "s390x",
+}
+
+
+def qemu_registered(platform: str, binfmt: Path = Path("/proc/sys/fs/binfmt_misc")) -> bool:
+    """Tell whether this machine can run ``platform``'s binaries: its own, or QEMU registered for it."""
+    name = QEMU_NAMES.get(platform)
+    return name is None or (binfmt / f"qemu-{name}").is_file()
 
 
 def pull_times(farm: Farm, ref: str, times: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from journey.ship import (
     decompress,
     file_sizes,
     normalise_statement,
+    qemu_registered,
     summary,
 )
 from journey.ship_manifest import Push, Repeat
@@ -110,7 +111,11 @@ def test_provenance_keeps_what_it_reveals_and_drops_what_churns():
             "buildType": "https://mobyproject.org/buildkit@v1",
             "invocation": {"parameters": {"args": {"build-arg:RELEASE_NOTE": "n"}}},
             "materials": [{"uri": "pkg:docker/golang@1.26-trixie", "digest": {"sha256": "2"}}],
-            "metadata": {"buildStartedOn": "t0", "buildFinishedOn": "t1", "completeness": {"parameters": True}},
+            "metadata": {
+                "buildStartedOn": "t0",
+                "buildFinishedOn": "t1",
+                "completeness": {"parameters": True},
+            },
             "buildConfig": {"llbDefinition": [{}, {}, {}]},
         },
     }
@@ -124,3 +129,10 @@ def test_provenance_keeps_what_it_reveals_and_drops_what_churns():
 
 def test_timings_are_medians_with_their_spread():
     assert summary([3.0, 1.0, 2.0, 5.0, 4.0]) == {"median": 3.0, "min": 1.0, "max": 5.0, "runs": 5}
+
+
+def test_a_foreign_platform_runs_only_where_qemu_is_registered(tmp_path):
+    assert qemu_registered("linux/amd64", tmp_path)
+    assert not qemu_registered("linux/arm64", tmp_path)
+    (tmp_path / "qemu-aarch64").write_text("enabled\n")
+    assert qemu_registered("linux/arm64", tmp_path)

@@ -70,10 +70,22 @@ def test_defaults_are_one_amd64_gzip_push_without_provenance():
 @pytest.mark.parametrize(
     ("ship", "key", "cause"),
     [
-        ({"pushes": [{"name": "a", "platfroms": ["linux/arm64"]}]}, "ship.pushes[0].platfroms", "did you mean"),
+        (
+            {"pushes": [{"name": "a", "platfroms": ["linux/arm64"]}]},
+            "ship.pushes[0].platfroms",
+            "did you mean",
+        ),
         ({"pushes": [{"name": "a", "platforms": ["windows/amd64"]}]}, "ship.pushes[0].platforms[0]", "match"),
-        ({"pushes": [{"name": "a", "compression": {"type": "brotli"}}]}, "ship.pushes[0].compression.type", "gzip"),
-        ({"pushes": [{"name": "a", "repeat": {"times": 1, "expect": "same"}}]}, "ship.pushes[0].repeat.times", "2"),
+        (
+            {"pushes": [{"name": "a", "compression": {"type": "brotli"}}]},
+            "ship.pushes[0].compression.type",
+            "gzip",
+        ),
+        (
+            {"pushes": [{"name": "a", "repeat": {"times": 1, "expect": "same"}}]},
+            "ship.pushes[0].repeat.times",
+            "2",
+        ),
         ({"pushes": [{"name": "a", "pull": {"times": 3}}]}, "ship.pushes[0].pull.times", "5"),
         ({"pushes": []}, "ship.pushes", "non-empty"),
         ({"pushes": [{"name": "a"}, {"name": "a"}]}, "ship.pushes[1].name", "duplicate push name"),

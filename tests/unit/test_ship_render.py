@@ -1,4 +1,4 @@
-"""Fragments of a result's ship entry: tables say which builder, timings are medians, the chart has a bar each."""
+"""Ship fragments: tables name the builder, timings are medians, the chart has a bar per image."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ MANIFEST = {
     "platform": "linux/arm64",
     "compressed_size": 3_000_000,
     "size": 7_000_000,
-    "layers": [{"media_type": "application/vnd.oci.image.layer.v1.tar+gzip", "compressed_size": 3, "size": 7}],
+    "layers": [
+        {"media_type": "application/vnd.oci.image.layer.v1.tar+gzip", "compressed_size": 3, "size": 7}
+    ],
     "files": {"/opt/server": 6_500_000},
 }
 SHIP = {
