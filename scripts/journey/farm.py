@@ -1,8 +1,9 @@
 """A private build farm for Vol. 3's ``ship:`` steps: BuildKit, a registry and a clean engine on loopback.
 
 The shared engine (dockerd 26.1.5, classic image store, buildx's ``docker`` driver) cannot export a
-multi-platform image, zstd or eStargz layers, attestations, or ``rewrite-timestamp`` (its image exporter
-refuses it: "exporter option "rewrite-timestamp" conflicts with "unpack"", checked here). So for a run
+multi-platform image, zstd or eStargz layers or attestations to its store; the same dockerd with the
+containerd image store can, but its built-in BuildKit refuses ``rewrite-timestamp`` ("exporter option
+"rewrite-timestamp" conflicts with "unpack"", checked here). So for a run
 that has ``ship:`` snippets, this module starts, in one network namespace of its own:
 
 - a **standalone buildkitd** (built from its Go module, ``BUILDKIT_MODULE@BUILDKIT_VERSION``, with
