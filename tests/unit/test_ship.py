@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import json
 import io
 import subprocess
 import tarfile
@@ -19,6 +21,7 @@ from journey.ship import (
     normalise_statement,
     qemu_registered,
     summary,
+    tar_kinds,
 )
 from journey.ship_manifest import Push, Repeat
 
@@ -136,3 +139,33 @@ def test_a_foreign_platform_runs_only_where_qemu_is_registered(tmp_path):
     assert not qemu_registered("linux/arm64", tmp_path)
     (tmp_path / "qemu-aarch64").write_text("enabled\n")
     assert qemu_registered("linux/arm64", tmp_path)
+
+
+def _oci_tar(path: Path, nested: list[dict]) -> None:
+    index = {"mediaType": "application/vnd.oci.image.index.v1+json", "manifests": nested}
+    blob = json.dumps(index).encode()
+    digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+    top = {"manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": digest}]}
+    with tarfile.open(path, "w") as archive:
+        for name, data in {
+            "index.json": json.dumps(top).encode(),
+            "blobs/" + digest.replace(":", "/"): blob,
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+
+def test_tar_kinds_follow_a_nested_index_and_name_attestations(tmp_path):
+    image = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": "sha256:1",
+        "platform": {"os": "linux", "architecture": "amd64"},
+    }
+    attestation = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": "sha256:2",
+        "annotations": {"vnd.docker.reference.type": "attestation-manifest"},
+    }
+    _oci_tar(tmp_path / "oci.tar", [image, attestation])
+    assert tar_kinds(tmp_path / "oci.tar") == ["image linux/amd64", "attestation-manifest"]
