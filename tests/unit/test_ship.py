@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import io
+import json
 import subprocess
 import tarfile
 from pathlib import Path
