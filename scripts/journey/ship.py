@@ -90,6 +90,7 @@ def _one(
 ) -> dict[str, Any]:
     repo = f"{snippet.volume}/{snippet.name}-{push.name}"
     times = push.repeat.times if push.repeat else 1
+    prune(farm)
     digests: list[str] = []
     seconds: list[float] = []
     for _ in range(times):
@@ -128,6 +129,24 @@ def _one(
             entry["loaded"] = _loaded(farm, session, snippet, push, dockerfile, idle=idle)
     entry["volatile"] = volatile
     return entry
+
+
+def prune(farm: Farm) -> None:
+    """Empty the farm's BuildKit cache before a push, so its layers are compressed for this push.
+
+    BuildKit keeps one compressed blob per layer and compression type, and reuses it for a later export
+    of that type whatever its ``compression-level`` (checked here: gzip and gzip level 9 pushed from one
+    cache gave byte-identical layers). A cold cache makes each push's figures its own.
+    """
+    done = subprocess.run(
+        ["docker", "buildx", "prune", "--builder", farm.builder, "--all", "--force"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise FarmError(f"buildx prune: {done.stderr.strip()}", step="ship prune")
 
 
 def buildx_argv(
@@ -346,6 +365,7 @@ def _foreign_run(
         cause = f"QEMU user emulation is not registered for {run.platform} (run `make host-deps` as root)"
         raise VerificationError(cause, snippet=snippet.id, step=f"ship {push.name} run {run.name}")
     labels = [f"--label={k}={v}" for k, v in session.labels_for(snippet.id).items()]
+    farm.docker("pull", "--quiet", "--platform", run.platform, ref)  # only the container's output is recorded
     argv = ["docker", "run", "--rm", *labels, "--platform", run.platform, "--network=none", ref, *run.command]
     done = subprocess.run(
         argv, env=farm.engine_env(), capture_output=True, text=True, timeout=300, check=False

@@ -27,6 +27,7 @@ EXEMPT: dict[tuple[str, ...], str] = {
     ("image", "tag"): "prints nothing",
     ("buildx", "create"): "prints the new builder's name, never read (the name is the tool's own)",
     ("buildx", "rm"): "prints a confirmation, never read",
+    ("buildx", "prune"): "prints the space it reclaimed, never read",
     ("save",): "writes an image archive (piped into docker load), not a view",
     ("load",): "no --format flag; --quiet, output unread (the image ID comes from buildx's metadata file)",
 }
