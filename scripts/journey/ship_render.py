@@ -30,14 +30,15 @@ def render_ship(ship: dict[str, Any], format_size: Callable[[int], str]) -> dict
         for run in push.get("runs", []):
             fragments[f"ship-{name}-run-{run['name']}.txt"] = run["output"] or "(no output)\n"
         if push.get("attestations"):
-            fragments[f"ship-{name}-attestation.txt"] = _pretty(push["attestations"])
+            fragments[f"ship-{name}-attestation.md"] = _json_block(push["attestations"])
         if push.get("loaded"):
-            fragments[f"ship-{name}-loaded.txt"] = _pretty(push["loaded"])
+            fragments[f"ship-{name}-loaded.md"] = _json_block(push["loaded"])
     return fragments
 
 
-def _pretty(value: object) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def _json_block(value: object) -> str:
+    """Fence a composed record (normalised, trimmed) as JSON: no command printed it, so no ``.txt``."""
+    return "```json\n" + json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n```\n"
 
 
 def timing(value: dict[str, Any] | None) -> str:
