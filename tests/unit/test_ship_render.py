@@ -68,3 +68,12 @@ def test_volatile_timings_and_digests_do_not_make_a_result_change():
     assert materially_equal(old, new)  # type: ignore[arg-type]
     new["ship"]["pushes"][0]["name"] = "b"
     assert not materially_equal(old, new)  # type: ignore[arg-type]
+
+
+def test_ship_run_and_inspect_outputs_are_captured_and_the_composed_records_are_not():
+    from journey.check import is_captured_output  # noqa: PLC0415 - only this test needs the check module
+
+    assert is_captured_output("results/vol3/cross/ship-cross-run-arm64-version.txt")
+    assert is_captured_output("results/vol3/cross/ship-cross-inspect.txt")
+    assert not is_captured_output("results/vol3/provenance/ship-max-attestation.md")
+    assert not is_captured_output("results/vol3/cross/ship.md")
