@@ -77,3 +77,18 @@ def test_ship_run_and_inspect_outputs_are_captured_and_the_composed_records_are_
     assert is_captured_output("results/vol3/cross/ship-cross-inspect.txt")
     assert not is_captured_output("results/vol3/provenance/ship-max-attestation.md")
     assert not is_captured_output("results/vol3/cross/ship.md")
+
+
+def test_sizes_under_ship_are_compared_exactly():
+    """A gzip level's few KB are the finding: the size tolerance of ordinary images does not apply."""
+    old = {
+        "images": [{"size": 1_000_000}],
+        "ship": {"pushes": [{"manifests": [{"compressed_size": 2_000_000}]}]},
+    }
+    near = {
+        "images": [{"size": 1_000_500}],
+        "ship": {"pushes": [{"manifests": [{"compressed_size": 2_000_000}]}]},
+    }
+    assert materially_equal(old, near)  # type: ignore[arg-type]
+    near["ship"]["pushes"][0]["manifests"][0]["compressed_size"] = 2_000_500
+    assert not materially_equal(old, near)  # type: ignore[arg-type]
