@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,9 @@ class Farm:
     buildkit: str
     #: the processes started here (registry, buildkitd, module server), stopped by their PIDs
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    #: held by one snippet's ship work at a time: a push prunes BuildKit's cache and empties the clean
+    #: engine before timed pulls, which another snippet's push must not see half-way
+    exclusive: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def docker_sock(self) -> Path:

@@ -15,6 +15,7 @@ result comparison ignores (``record._material``); a digest that must repeat is r
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -48,7 +49,8 @@ MANIFEST_TYPES = (
 )
 ATTESTATION = "attestation-manifest"
 #: Provenance fields that differ on every build (times, the build's own ID): dropped from the record.
-_VOLATILE_PREDICATE = ("buildStartedOn", "buildFinishedOn", "invocationID")
+_VOLATILE_PREDICATE = ("buildStartedOn", "buildFinishedOn", "invocationID", "buildInvocationID")
+MOBY_METADATA = "https://mobyproject.org/buildkit@v1#metadata"
 
 
 def ship_snippet(
@@ -62,6 +64,20 @@ def ship_snippet(
 ) -> dict[str, Any]:
     """Run every push of ``snippet`` on the farm; return the result's ``ship`` entry."""
     assert snippet.ship is not None  # noqa: S101 - only called for snippets with ship:
+    with farm.exclusive:
+        return _ship_all(farm, session, snippet, dockerfile, idle=idle, slot=slot)
+
+
+def _ship_all(
+    farm: Farm,
+    session: Session,
+    snippet: Snippet,
+    dockerfile: Path,
+    *,
+    idle: float,
+    slot: threading.BoundedSemaphore,
+) -> dict[str, Any]:
+    assert snippet.ship is not None  # noqa: S101
     pushes = [
         _one(farm, session, snippet, push, dockerfile, idle=idle, slot=slot) for push in snippet.ship.pushes
     ]
@@ -317,20 +333,24 @@ def attestation(farm: Farm, repo: str, item: dict[str, Any]) -> dict[str, Any]:
     for layer in item["manifest"]["layers"]:
         blob = json.loads(farm.registry_get(f"/v2/{repo}/blobs/{layer['digest']}"))
         statements.append(normalise_statement(blob))
-    return {
-        "for": item["manifest"].get("annotations", {}).get("vnd.docker.reference.digest", ""),
-        "statements": statements,
-    }
+    # digests of a stand-in base, times: the same normalising as every recorded output
+    return {"statements": json.loads(normalise(json.dumps(statements, sort_keys=True)))}
 
 
 def normalise_statement(statement: dict[str, Any]) -> dict[str, Any]:
     """Keep an in-toto statement's type, the materials and the invocation; the rest summarised.
 
-    ``buildConfig`` (mode=max: every LLB step) is long: its step count is kept. Times and the build's
-    ID change on every build and are dropped; digests of materials stay (they are the point).
+    ``buildConfig`` (mode=max: every LLB step) is long: its step count is kept; BuildKit's own metadata
+    (mode=max: the Dockerfile itself, base64, and the layers per step) becomes what it holds and how
+    much. Times and the build's ID change on every build and are dropped; digests are left for
+    ``normalise`` (a stand-in base's digest differs from machine to machine).
     """
     predicate = dict(statement.get("predicate", {}))
-    metadata = {k: v for k, v in dict(predicate.get("metadata", {})).items() if k not in _VOLATILE_PREDICATE}
+    metadata = {
+        k: (_moby_summary(v) if k == MOBY_METADATA else v)
+        for k, v in dict(predicate.get("metadata", {})).items()
+        if k not in _VOLATILE_PREDICATE
+    }
     build_config = predicate.get("buildConfig") or {}
     return {
         "predicateType": statement.get("predicateType"),
@@ -341,6 +361,17 @@ def normalise_statement(statement: dict[str, Any]) -> dict[str, Any]:
         "materials": predicate.get("materials"),
         "metadata": metadata,
         "buildConfig_steps": len(build_config.get("llbDefinition", [])) if build_config else None,
+    }
+
+
+def _moby_summary(value: dict[str, Any]) -> dict[str, Any]:
+    """Say what BuildKit's metadata holds: each embedded source file (name, bytes) and layers per step."""
+    infos = value.get("source", {}).get("infos", [])
+    return {
+        "source_files": [
+            {"filename": i.get("filename"), "bytes": len(base64.b64decode(i.get("data", "")))} for i in infos
+        ],
+        "layers_of_steps": sorted(value.get("layers", {})),
     }
 
 

@@ -125,7 +125,13 @@ def test_provenance_keeps_what_it_reveals_and_drops_what_churns():
     kept = normalise_statement(statement)
     assert kept["invocation"]["parameters"]["args"] == {"build-arg:RELEASE_NOTE": "n"}
     assert kept["materials"][0]["uri"] == "pkg:docker/golang@1.26-trixie"
-    assert kept["metadata"] == {"completeness": {"parameters": True}}
+    assert kept["metadata"] == {
+        "completeness": {"parameters": True},
+        "https://mobyproject.org/buildkit@v1#metadata": {
+            "source_files": [{"filename": "Dockerfile", "bytes": len("FROM scratch\n")}],
+            "layers_of_steps": ["step1:0"],
+        },
+    }
     assert kept["buildConfig_steps"] == 3
     assert kept["subject"] == ["pkg:docker/x"]
 
