@@ -117,7 +117,12 @@ def test_provenance_keeps_what_it_reveals_and_drops_what_churns():
             "metadata": {
                 "buildStartedOn": "t0",
                 "buildFinishedOn": "t1",
+                "buildInvocationID": "x",
                 "completeness": {"parameters": True},
+                "https://mobyproject.org/buildkit@v1#metadata": {
+                    "source": {"infos": [{"filename": "Dockerfile", "data": "RlJPTSBzY3JhdGNoCg=="}]},
+                    "layers": {"step1:0": []},
+                },
             },
             "buildConfig": {"llbDefinition": [{}, {}, {}]},
         },
