@@ -41,7 +41,7 @@ def test_each_ship_chart_is_inline_with_a_bar_per_pushed_image(repo_root, vol3_u
     assert label
     page, errors = open_page(context, vol3_url)
     svgs = page.locator("article svg[role='img']")
-    texts = [svgs.nth(i).inner_text() for i in range(svgs.count())]
+    texts = [svgs.nth(i).text_content() or "" for i in range(svgs.count())]
     ours = [i for i, text in enumerate(texts) if all(p["name"] in text for p in result["ship"]["pushes"])]
     assert ours, f"the {snippet} chart is not inline on {vol3_url}"
     svg = svgs.nth(ours[0])
