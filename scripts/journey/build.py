@@ -35,6 +35,9 @@ class BuildRequest:
     no_cache: bool = False
     #: ``FROM`` name → image it is built from (``build.replace_from``), as ``--build-context`` arguments
     replace_from: Mapping[str, str] = field(default_factory=dict)
+    #: a buildx builder other than the engine's own (``journey verify --builder``); its image comes back
+    #: as a docker tar, loaded into the engine
+    builder: str | None = None
 
     @property
     def step(self) -> str:
@@ -62,8 +65,9 @@ def build(session: Session, request: BuildRequest, idle: float) -> Built:
     tag = session.temp_tag(request.slug)
     with tempfile.TemporaryDirectory(prefix="journey-build-") as tmp:
         metadata = Path(tmp) / "metadata.json"
+        tar = Path(tmp) / "image.tar" if request.builder else None
         result = session.run_process(
-            buildx_argv(request, tag, metadata),
+            buildx_argv(request, tag, metadata, tar),
             idle=idle,
             engine_cpu=True,
             what=VerificationError("", snippet=request.snippet, step=request.step),
@@ -75,6 +79,8 @@ def build(session: Session, request: BuildRequest, idle: float) -> Built:
                 step=request.step,
                 log_tail=tail(result.output),
             )
+        if tar is not None:
+            _load(session, request, tar)
         image_id = _image_id(metadata, request)
     return Built(image_id=image_id, tag=tag, seconds=round(result.seconds, 1), log=result.output)
 
@@ -105,17 +111,23 @@ def stage_dockerfile(root: Path, snippet_id: str, dockerfile: Path, context: Pat
     return staged
 
 
-def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
+def buildx_argv(request: BuildRequest, tag: str, metadata: Path, tar: Path | None = None) -> list[str]:
     """Spell the ``docker buildx build`` command line (the benchmark reuses it as the baseline).
 
     ``no_cache`` adds ``--no-cache``: every step runs again, so a benchmark's cold build is really cold
-    without pruning the shared engine's layer cache.
+    without pruning the shared engine's layer cache. With ``request.builder`` the build goes to that
+    builder and its image to ``tar`` (the ``docker`` exporter: what ``--load`` would send), which
+    :func:`build` loads into the engine: ``--load`` would load into the builder's own Docker context.
     """
+    output = ["--load"]
+    if request.builder is not None:
+        assert tar is not None  # noqa: S101 - build() passes one with a builder
+        output = ["--builder", request.builder, "--output", f"type=docker,dest={tar},name={tag}"]
     argv = [
         "docker",
         "buildx",
         "build",
-        "--load",
+        *output,
         "--progress=plain",
         "--network=host",
         "--metadata-file",
@@ -134,6 +146,20 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path) -> list[str]:
     for name, image in sorted(request.replace_from.items()):
         argv += ["--build-context", f"{name}=docker-image://{image}"]
     return [*argv, str(request.context)]
+
+
+def _load(session: Session, request: BuildRequest, tar: Path) -> None:
+    """Load a builder's docker tar into the engine (``docker load``), so it is run and measured there."""
+    argv = ["docker", "load", "--quiet", "--input", str(tar)]
+    what = VerificationError("", snippet=request.snippet, step=f"{request.step} (load)")
+    result = session.run_process(argv, idle=120, what=what)
+    if result.returncode != 0:
+        raise VerificationError(
+            f"docker load of the builder's image exited {result.returncode}: {_cause(result.output)}",
+            snippet=request.snippet,
+            step=f"{request.step} (load)",
+            log_tail=tail(result.output),
+        )
 
 
 def _image_id(metadata: Path, request: BuildRequest) -> str:

@@ -221,10 +221,18 @@ def check_include(root: Path, include: Include) -> list[Problem]:
 # --- what a page presents as a command's output ------------------------------------------------------
 
 #: Fragments captured from what a command printed (normalised): a run's ``outputs``, a probe's answer, a
-#: check's output, what ``diff -u`` printed for a reconstructed file against the seed (journey.seed).
-#: Every other fragment (``sizes.md``, ``provenance.md``, the ladder) is composed from measurements and
-#: must never be shown as if a command had printed it.
-CAPTURED_OUTPUTS = ("output-*.txt", "probe-*.txt", "check-*.txt", "diff-*.txt")
+#: check's output, what ``diff -u`` printed for a reconstructed file against the seed (journey.seed);
+#: Vol. 3's ``docker run`` on a pushed platform image and ``imagetools inspect`` (journey.ship). Every
+#: other fragment (``sizes.md``, ``provenance.md``, the ladder, a normalised attestation) is composed
+#: from measurements and must never be shown as if a command had printed it.
+CAPTURED_OUTPUTS = (
+    "output-*.txt",
+    "probe-*.txt",
+    "check-*.txt",
+    "diff-*.txt",
+    "ship-*-run-*.txt",
+    "ship-*-inspect.txt",
+)
 _TITLE_RE = re.compile(r"""\btitle=(?P<quote>["'])(?P<title>.*?)(?P=quote)""")
 
 

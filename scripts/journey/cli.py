@@ -97,6 +97,12 @@ def _verify_flags(parser: argparse.ArgumentParser) -> None:
         help="pass --no-cache to every docker buildx build (a truly cold build; the layer cache is not "
         "pruned); needs --force",
     )
+    parser.add_argument(
+        "--builder",
+        metavar="NAME",
+        help="build with this buildx builder (a remote BuildKit, a Kubernetes driver) instead of the "
+        "engine's own; images are exported as docker tars and loaded into the engine to run and measure",
+    )
     parser.add_argument("--json", action="store_true", help="the outcomes, with per-step seconds, as JSON")
 
 
@@ -172,6 +178,7 @@ def options_for(args: argparse.Namespace) -> Any:  # noqa: ANN401 - one of the j
             build_jobs=args.build_jobs,
             json=args.json,
             no_cache=args.no_cache,
+            builder=args.builder,
         )
     if args.command == "bases":
         return opts.BasesOptions(

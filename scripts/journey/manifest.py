@@ -33,6 +33,7 @@ from journey.runspec import (
     run_options,
     stop_probe,
 )
+from journey.ship_manifest import Ship, parse_ship, ship_problems
 
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
@@ -203,6 +204,8 @@ class Snippet:
     #: set by ``load_volume``: the Dockerfile of ``variant_of``, and the volume's pages (where fragments show)
     variant_dockerfile: Path | None = None
     pages: tuple[str, ...] = ()
+    #: Vol. 3's builds on the build farm (``journey.ship_manifest``); validated by ship.schema.json
+    ship: Ship | None = None
 
     @property
     def volume(self) -> str:
@@ -518,7 +521,7 @@ def _unique(names: list[str], key: str, path: Path, snippet: str) -> None:
 
 def _requires_build(raw: dict[str, Any], path: Path, snippet: str) -> None:
     """Refuse run/probes without build: say so here instead of failing later in the engine step."""
-    for key in ("run", "probes"):
+    for key in ("run", "probes", "ship"):
         if raw.get(key) and "build" not in raw:
             cause = "needs a `build:` section (nothing to run)"
             raise ManifestError(shown(path), key, cause, snippet=snippet)
@@ -549,12 +552,17 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
     _validate(raw, "manifest.schema.json", where, snippet_id)
     assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
     _requires_build(raw, where, snippet_id)
+    if "ship" in raw:
+        _validate(raw, "ship.schema.json", where, snippet_id)
     probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
     checks = tuple(_check(c) for c in raw.get("checks", []))
     measure = tuple(_measurement(m) for m in raw.get("measure", []))
     _unique([p.name for p in probes], "probes", where, snippet_id)
     _unique([c.name for c in checks], "checks", where, snippet_id)
     _unique([m.name for m in measure], "measure", where, snippet_id)
+    ship = parse_ship(raw["ship"]) if "ship" in raw else None
+    for key, cause in ship_problems(ship) if ship else []:
+        raise ManifestError(shown(where), key, cause, snippet=snippet_id)
     snippet = Snippet(
         id=snippet_id,
         dir=directory.resolve(),
@@ -567,6 +575,7 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
         checks=checks,
         measure=measure,
         variant_of=raw.get("variant_of"),
+        ship=ship,
     )
     _measurable(snippet, where)
     return snippet

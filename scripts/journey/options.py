@@ -35,6 +35,8 @@ class VerifyOptions:
     build_jobs: int = DEFAULT_BUILD_JOBS
     json: bool = False
     no_cache: bool = False
+    #: a buildx builder to build with instead of the engine's own (``None``: the engine's)
+    builder: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 
-from journey import machine, record, render
+from journey import machine, record, render, ship
 from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build, stage_dockerfile
 from journey.checks import CheckContext
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import threading
 
     from journey.engine import EngineInfo
+    from journey.farm import Farm
     from journey.manifest import Snippet
     from journey.options import VerifyOptions
 
@@ -60,6 +61,8 @@ class Context:
     cache: LayerCache
     #: taken by every build and every Go check (see DEFAULT_BUILD_JOBS)
     compile_slot: threading.BoundedSemaphore
+    #: the build farm of Vol. 3's ``ship:`` pushes, started by journey.verify only when a snippet has one
+    farm: Farm | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,8 @@ def _measured_result(
                 result["measurements"] = measure_all(_target(ctx, snippet, built), step)
             step("checks")
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
+        if snippet.ship is not None:
+            _ship(ctx, snippet, result, step)
         if built:
             step("tag")
             result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built, bases, result["images"])
@@ -235,6 +240,21 @@ def _target(ctx: Context, snippet: Snippet, built: list[Built]) -> Target:
         ctx.options.idle_timeout,
         ctx.compile_slot,
         timeout=float(run.timeout if run else 30),
+    )
+
+
+def _ship(ctx: Context, snippet: Snippet, result: record.Result, step: _Step) -> None:
+    """Run the snippet's ``ship:`` pushes on the farm (journey.ship) and record them under ``ship``."""
+    if ctx.farm is None:
+        raise VerificationError(
+            "no build farm was started for its ship: pushes", snippet=snippet.id, step="ship"
+        )
+    assert snippet.dockerfile_path is not None  # noqa: S101 - ship: needs build: (manifest)
+    assert snippet.context_dir is not None  # noqa: S101
+    step("ship")
+    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    result["ship"] = ship.ship_snippet(
+        ctx.farm, ctx.session, snippet, dockerfile, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
     )
 
 
@@ -304,6 +324,7 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
             spec.args,
             no_cache=ctx.options.no_cache,
             replace_from=spec.replace_from,
+            builder=ctx.options.builder,
         )
         step(f"queued ({request.step} waits for a build slot)")
         with ctx.compile_slot:

@@ -156,6 +156,11 @@ class Reporter:
             table.add_row(outcome.snippet, outcome.status, written, f"{outcome.seconds:.1f}")
         self.console.print(table)
 
+    def note(self, text: str) -> None:
+        """Print a line of progress that belongs to no snippet (the build farm starting, stopping)."""
+        with self._lock:
+            self.console.print(text, markup=False)
+
     def warn(self, text: str) -> None:
         """Print a warning line (cleanup problems, skipped work)."""
         with self._lock:

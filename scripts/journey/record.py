@@ -168,6 +168,8 @@ class Result(TypedDict):
     outputs: dict[str, str]
     #: the manifest's ``measure:`` figures; absent when it has none
     measurements: NotRequired[list[Measurement]]
+    #: Vol. 3's pushes on the build farm (journey.ship); each push's ``volatile`` is ignored when comparing
+    ship: NotRequired[dict[str, Any]]
 
 
 def result_path(root: Path, snippet_id: str) -> Path:
@@ -212,6 +214,8 @@ def _material(result: Result | dict[str, Any]) -> dict[str, Any]:
     for probe in data.get("probes", []):
         for key in _CHURN_PROBE:
             probe.pop(key, None)
+    for push in data.get("ship", {}).get("pushes", []):
+        push.pop("volatile", None)
     return data
 
 
@@ -220,13 +224,21 @@ def materially_equal(old: Result | None, new: Result) -> bool:
     return old is not None and _same(_material(old), _material(new))
 
 
-def _same(old: object, new: object, key: str = "") -> bool:
-    """Compare two JSON values exactly, except byte counts under SIZE_KEYS (relative tolerance)."""
+def _same(old: object, new: object, key: str = "", *, exact: bool = False) -> bool:
+    """Compare two JSON values exactly, except byte counts under SIZE_KEYS (relative tolerance).
+
+    Under ``ship`` (Vol. 3) sizes are compared exactly: there the differences are the findings (gzip
+    at level 9 against the default differs by a few KB on a small image, inside SIZE_SLACK).
+    """
     if isinstance(old, dict) and isinstance(new, dict):
-        return old.keys() == new.keys() and all(_same(old[k], new[k], k) for k in old)
+        return old.keys() == new.keys() and all(
+            _same(old[k], new[k], k, exact=exact or k == "ship") for k in old
+        )
     if isinstance(old, list) and isinstance(new, list):
-        return len(old) == len(new) and all(_same(a, b, key) for a, b in zip(old, new, strict=True))
-    if key in SIZE_KEYS and type(old) is int and type(new) is int:
+        return len(old) == len(new) and all(
+            _same(a, b, key, exact=exact) for a, b in zip(old, new, strict=True)
+        )
+    if not exact and key in SIZE_KEYS and type(old) is int and type(new) is int:
         return abs(old - new) <= max(SIZE_SLACK, SIZE_TOLERANCE * max(abs(old), abs(new)))
     return old == new
 

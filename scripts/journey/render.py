@@ -27,6 +27,7 @@ from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
 from journey.render_measurements import render_compared, render_measurements
 from journey.seed import render_seed_diffs
+from journey.ship_render import render_ship
 from journey.siteconfig import source_tree_url
 from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg
 from journey.units import format_size
@@ -390,6 +391,8 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     fragments.update(render_outcomes(snippet, result))
     fragments.update(render_outputs(result))
     fragments.update(render_measurements(result))
+    if result.get("ship"):
+        fragments.update(render_ship(result["ship"], format_size))
     return fragments
 
 

@@ -7,12 +7,14 @@ time through ``journey.pipeline``; volume-wide fragments are re-rendered for vol
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import sys
 import threading
 from typing import TYPE_CHECKING
 
-from journey import downloads, engine, modproxy, record, render
+from journey import downloads, engine, farm, modproxy, record, render
 from journey.errors import ExitCode
 from journey.manifest import discover, select
 from journey.measure import LayerCache
@@ -22,6 +24,7 @@ from journey.runner import run_all, signals_interrupt, verify_lock
 from journey.session import Session
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from journey.manifest import Snippet, Volume
@@ -75,9 +78,27 @@ def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
     if todo:
         bases = [base for p in todo for base in p.bases]
         wait = ctx.options.timeout  # another checkout's run may hold the one proxy port
-        with modproxy.serving_for([p.snippet for p in todo], ctx.options.root, bases, wait):
-            done.update((o.snippet, o) for o in run_all(ctx, todo, verify_snippet))
+        with (
+            modproxy.serving_for([p.snippet for p in todo], ctx.options.root, bases, wait),
+            _farm_for(ctx, todo) as farmed,
+        ):
+            done.update((o.snippet, o) for o in run_all(farmed, todo, verify_snippet))
     return [done[s.id] for s in snippets if s.id in done]
+
+
+@contextlib.contextmanager
+def _farm_for(ctx: Context, todo: list[Plan]) -> Iterator[Context]:
+    """Start the build farm (journey.farm) when a snippet to verify has ``ship:`` pushes, else do nothing."""
+    shipping = [p for p in todo if p.snippet.ship is not None]
+    if not shipping:
+        yield ctx
+        return
+    bases = list(dict.fromkeys(b.ref for p in shipping for b in p.bases))
+    contexts = [p.snippet.context_dir for p in shipping if p.snippet.context_dir is not None]
+    port = modproxy.proxy_port([b for p in shipping for b in p.bases])
+    needs = (bases, contexts, port)
+    with farm.running(ctx.options.root, ctx.session.run_id, needs, ctx.reporter.note) as running:
+        yield dataclasses.replace(ctx, farm=running)
 
 
 def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) -> None:

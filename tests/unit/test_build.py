@@ -104,3 +104,19 @@ def test_replace_from_becomes_a_named_build_context_per_from_name() -> None:
     assert argv[argv.index("--build-context") + 1] == "golang:latest=docker-image://golang:1.26-trixie"
     assert argv[-1] == str(CONTEXT)
     assert "--build-context" not in buildx_argv(_request(), "journey-tmp/x:1", Path("/tmp/meta.json"))
+
+
+def test_a_named_builder_exports_a_docker_tar_instead_of_loading() -> None:
+    """`--load` on another builder loads into that builder's Docker context, not the engine measured."""
+    request = BuildRequest(
+        "vol1/multistage", CONTEXT, CONTEXT / "Dockerfile", "vol1-multistage", builder="farm"
+    )
+    argv = buildx_argv(request, "journey-tmp/x:1", Path("/tmp/meta.json"), Path("/tmp/image.tar"))
+    assert "--load" not in argv
+    assert argv[argv.index("--builder") + 1] == "farm"
+    assert argv[argv.index("--output") + 1] == "type=docker,dest=/tmp/image.tar,name=journey-tmp/x:1"
+
+
+def test_builder_flag_reaches_the_options(tmp_path: Path) -> None:
+    assert _options(["verify", "--root", str(tmp_path), "--builder", "farm"]).builder == "farm"
+    assert _options(["verify", "--root", str(tmp_path)]).builder is None

@@ -25,6 +25,11 @@ EXEMPT: dict[tuple[str, ...], str] = {
     ("run",): "prints the container's own output (the recipe's dpkg-query, go env), not a docker view",
     ("image", "rm"): "output (removed IDs) is never read",
     ("image", "tag"): "prints nothing",
+    ("buildx", "create"): "prints the new builder's name, never read (the name is the tool's own)",
+    ("buildx", "rm"): "prints a confirmation, never read",
+    ("buildx", "prune"): "prints the space it reclaimed, never read",
+    ("save",): "writes an image archive (piped into docker load), not a view",
+    ("load",): "no --format flag; --quiet, output unread (the image ID comes from buildx's metadata file)",
 }
 #: Subcommands whose first word groups a second one (`docker image inspect`, `docker buildx build`).
 GROUPS = {"image", "buildx", "container", "system", "builder", "network", "volume"}

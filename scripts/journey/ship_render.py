@@ -1,0 +1,138 @@
+"""Fragments of a result's ``ship`` entry (Vol. 3): tables, recorded outputs and a bar chart.
+
+``journey.render`` adds these to a snippet's fragments when its result has ``ship``. Sizes are the
+registry's (compressed, what a pull moves) and the layer tars' (uncompressed); times are medians with
+their spread; every fragment says which builder made the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+CHART = "ship-sizes.svg"
+
+
+def render_ship(ship: dict[str, Any], format_size: Callable[[int], str]) -> dict[str, str]:
+    """Return the ship fragments by file name; sizes spelt by ``format_size`` (journey.render's)."""
+    pushes: list[dict[str, Any]] = ship.get("pushes", [])
+    fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size)}
+    for push in pushes:
+        name = push["name"]
+        fragments[f"ship-{name}.md"] = _platforms(push, format_size)
+        if push.get("inspect"):
+            fragments[f"ship-{name}-inspect.txt"] = push["inspect"]
+        for run in push.get("runs", []):
+            fragments[f"ship-{name}-run-{run['name']}.txt"] = run["output"] or "(no output)\n"
+        if push.get("attestations"):
+            fragments[f"ship-{name}-attestation.md"] = _json_block(push["attestations"])
+        if push.get("loaded"):
+            fragments[f"ship-{name}-loaded.md"] = _json_block(push["loaded"])
+    return fragments
+
+
+def _json_block(value: object) -> str:
+    """Fence a composed record (normalised, trimmed) as JSON: no command printed it, so no ``.txt``."""
+    return "```json\n" + json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n```\n"
+
+
+def timing(value: dict[str, Any] | None) -> str:
+    """``1.23 s (1.10-1.40, 5 runs)``, or a dash."""
+    if not value:
+        return "-"
+    return f"{value['median']:.2f} s ({value['min']:.2f}-{value['max']:.2f}, {value['runs']} runs)"
+
+
+def _build_time(seconds: list[float]) -> str:
+    if len(seconds) < 5:  # noqa: PLR2004 - a timing is a median of five or more, else only listed
+        return ", ".join(f"{s:.1f} s" for s in seconds) + " (single builds, not a median)"
+    ordered = sorted(seconds)
+    return f"{ordered[len(ordered) // 2]:.1f} s ({ordered[0]:.1f}-{ordered[-1]:.1f}, {len(seconds)} runs)"
+
+
+def _digest_cell(push: dict[str, Any]) -> str:
+    repeat = push.get("repeat")
+    if not repeat:
+        return "-"
+    if repeat["identical"]:
+        return f"{repeat['times']} builds, identical: `{push['digest'][:19]}…`"
+    digests = push.get("volatile", {}).get("digests", [])
+    return f"{repeat['times']} builds, all different: " + ", ".join(f"`{d[:19]}…`" for d in digests)
+
+
+def _summary(ship: dict[str, Any], format_size: Callable[[int], str]) -> str:
+    builder = ship.get("builder", {})
+    lines = [
+        (
+            "| Push | Exporter options | Platforms | Compressed (registry) | Uncompressed "
+            "| Pull into a clean engine | Build | Digests of repeated builds |"
+        ),
+        "| --- | --- | --- | ---: | ---: | --- | --- | --- |",
+    ]
+    for push in ship.get("pushes", []):
+        manifests = push.get("manifests", [])
+        compressed = sum(m["compressed_size"] for m in manifests)
+        size = sum(m["size"] for m in manifests)
+        volatile = push.get("volatile", {})
+        lines.append(
+            f"| {push['name']} | `{push['exporter']}` | {', '.join(push['platforms'])} | "
+            f"{format_size(compressed)} | {format_size(size)} | {timing(volatile.get('pull_seconds'))} | "
+            f"{_build_time(volatile.get('build_seconds', []))} | {_digest_cell(push)} |"
+        )
+    lines += [
+        "",
+        (
+            f"Built by {builder.get('builder', '?')}; pushed to {builder.get('registry', '?')}; "
+            f"pulled and run on {builder.get('engine', '?')}."
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _platforms(push: dict[str, Any], format_size: Callable[[int], str]) -> str:
+    files = sorted({f for m in push.get("manifests", []) for f in m.get("files", {})})
+    head = "| Platform | Layers | Compressed (registry) | Uncompressed (layer tars) |"
+    head += "".join(f" `{f}` |" for f in files)
+    lines = [head, "| --- | ---: | ---: | ---: |" + " ---: |" * len(files)]
+    for m in push.get("manifests", []):
+        cells = [
+            m["platform"],
+            str(len(m["layers"])),
+            format_size(m["compressed_size"]),
+            format_size(m["size"]),
+        ]
+        cells += [format_size(m["files"][f]) if f in m.get("files", {}) else "-" for f in files]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str]) -> str:
+    """Draw a horizontal bar per pushed platform image: compressed size as the registry stores it."""
+    rows = [
+        (f"{p['name']} {m['platform']}", m["compressed_size"]) for p in pushes for m in p.get("manifests", [])
+    ]
+    largest = max((size for _, size in rows), default=1) or 1
+    height = 30 + 26 * len(rows)
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 {height}" width="720" '
+            f'height="{height}" role="img" '
+            'aria-label="Compressed size per pushed image, as the registry stores it" '
+            'font-family="sans-serif" font-size="12">'
+        ),
+        '<text x="0" y="16">Compressed size in the registry (what a pull moves)</text>',
+    ]
+    for index, (label, size) in enumerate(rows):
+        y = 28 + 26 * index
+        width = max(1, round(360 * size / largest))
+        parts += [
+            f'<text x="0" y="{y + 14}">{escape(label)}</text>',
+            f'<rect x="250" y="{y}" width="{width}" height="18" fill="#3f6ec6"/>',
+            f'<text x="{256 + width}" y="{y + 14}">{escape(format_size(size))}</text>',
+        ]
+    return "\n".join([*parts, "</svg>"]) + "\n"

@@ -1,0 +1,68 @@
+"""Volume 3 as a reader sees it: both charts inline with one bar per pushed image, recorded outputs shown.
+
+(Every page's loading, loopback-only requests and copy buttons are covered for all volumes by
+test_browser_pages.py and test_browser_vol1.py's copy test, which walk every page.)
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+import pytest
+from browser_page import open_page, reveal
+from browser_site import page_file
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.browser
+VOL3 = "vol3/"
+
+
+@pytest.fixture(scope="module")
+def vol3_url(built_site: Path, site_url: str) -> str:
+    """The URL of Volume 3; fails (never skips) while it is not part of the site."""
+    if not page_file(built_site, VOL3).is_file():
+        pytest.fail("Volume 3 is not in the built site (no vol3/index.html)", pytrace=False)
+    return site_url + VOL3
+
+
+@pytest.mark.parametrize("snippet", ["cross", "compression"])
+def test_each_ship_chart_is_inline_with_a_bar_per_pushed_image(repo_root, vol3_url, context, snippet):
+    chart_file = repo_root / "results" / "vol3" / snippet / "ship-sizes.svg"
+    result = json.loads(
+        (repo_root / "results" / "vol3" / snippet / "result.json").read_text(encoding="utf-8")
+    )
+    images = sum(len(push["manifests"]) for push in result["ship"]["pushes"])
+    chart = ET.fromstring(chart_file.read_text(encoding="utf-8"))  # noqa: S314 - our own generated file
+    label = chart.get("aria-label")
+    assert label
+    page, errors = open_page(context, vol3_url)
+    svgs = page.locator("article svg[role='img']")
+    texts = [svgs.nth(i).text_content() or "" for i in range(svgs.count())]
+    ours = [i for i, text in enumerate(texts) if all(p["name"] in text for p in result["ship"]["pushes"])]
+    assert ours, f"the {snippet} chart is not inline on {vol3_url}"
+    svg = svgs.nth(ours[0])
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    assert svg.is_visible()
+    assert box is not None
+    assert box["width"] > 200
+    assert svg.locator("rect").count() == images
+    assert errors.lines == []
+
+
+def test_the_recorded_index_and_the_arm64_answer_are_shown(repo_root, vol3_url, context):
+    inspect = (repo_root / "results/vol3/cross/ship-cross-inspect.txt").read_text(encoding="utf-8")
+    arm = (repo_root / "results/vol3/cross/ship-cross-run-arm64-version.txt").read_text(encoding="utf-8")
+    page, errors = open_page(context, vol3_url)
+    block = page.locator("pre", has_text="Platform:    linux/arm64").first
+    reveal(block)
+    assert block.is_visible()
+    assert "linux/riscv64" in block.inner_text()
+    assert "linux/arm64" in inspect
+    answer = page.locator("pre", has_text=arm.strip()).first
+    assert answer.is_visible()
+    assert errors.lines == []

@@ -1,0 +1,94 @@
+"""Ship fragments: tables name the builder, timings are medians, the chart has a bar per image."""
+
+from __future__ import annotations
+
+from journey.record import materially_equal
+from journey.render import format_size
+from journey.ship_render import chart, render_ship
+
+MANIFEST = {
+    "platform": "linux/arm64",
+    "compressed_size": 3_000_000,
+    "size": 7_000_000,
+    "layers": [
+        {"media_type": "application/vnd.oci.image.layer.v1.tar+gzip", "compressed_size": 3, "size": 7}
+    ],
+    "files": {"/opt/server": 6_500_000},
+}
+SHIP = {
+    "builder": {"builder": "buildkitd v0.13.2", "registry": "docker-registry", "engine": "dockerd 26"},
+    "pushes": [
+        {
+            "name": "epoch",
+            "platforms": ["linux/arm64"],
+            "exporter": "type=image,compression=gzip",
+            "provenance": "none",
+            "args": {},
+            "repeat": {"times": 2, "expect": "same", "identical": True},
+            "digest": "sha256:" + "c" * 64,
+            "manifests": [MANIFEST],
+            "runs": [{"name": "arm", "platform": "linux/arm64", "ok": True, "output": "linux/arm64\n"}],
+            "inspect": "Name: x\n",
+            "volatile": {
+                "build_seconds": [10.0, 11.0],
+                "pull_seconds": {"median": 0.5, "min": 0.4, "max": 0.7, "runs": 5},
+            },
+        }
+    ],
+}
+
+
+def test_every_push_gets_its_fragments():
+    fragments = render_ship(SHIP, format_size)
+    assert set(fragments) == {
+        "ship.md",
+        "ship-sizes.svg",
+        "ship-epoch.md",
+        "ship-epoch-inspect.txt",
+        "ship-epoch-run-arm.txt",
+    }
+    summary = fragments["ship.md"]
+    assert "Built by buildkitd v0.13.2" in summary
+    assert "0.50 s (0.40-0.70, 5 runs)" in summary
+    assert "single builds, not a median" in summary  # two builds are listed, never called a median
+    assert "identical" in summary
+    table = fragments["ship-epoch.md"]
+    assert "| linux/arm64 | 1 | 3 MB | 7 MB | 6.5 MB |" in table
+
+
+def test_the_chart_has_one_bar_per_pushed_platform_image():
+    svg = chart(SHIP["pushes"] * 2, format_size)
+    assert svg.count("<rect") == 2
+    assert "epoch linux/arm64" in svg
+
+
+def test_volatile_timings_and_digests_do_not_make_a_result_change():
+    old = {"snippet": "vol3/x", "ship": {"pushes": [{"name": "a", "volatile": {"build_seconds": [1.0]}}]}}
+    new = {"snippet": "vol3/x", "ship": {"pushes": [{"name": "a", "volatile": {"build_seconds": [9.0]}}]}}
+    assert materially_equal(old, new)  # type: ignore[arg-type]
+    new["ship"]["pushes"][0]["name"] = "b"
+    assert not materially_equal(old, new)  # type: ignore[arg-type]
+
+
+def test_ship_run_and_inspect_outputs_are_captured_and_the_composed_records_are_not():
+    from journey.check import is_captured_output  # noqa: PLC0415 - only this test needs the check module
+
+    assert is_captured_output("results/vol3/cross/ship-cross-run-arm64-version.txt")
+    assert is_captured_output("results/vol3/cross/ship-cross-inspect.txt")
+    assert not is_captured_output("results/vol3/provenance/ship-max-attestation.md")
+    assert not is_captured_output("results/vol3/cross/ship.md")
+
+
+def test_sizes_under_ship_are_compared_exactly():
+    """A gzip level's few KB are the finding: the size tolerance of ordinary images does not apply."""
+    old = {
+        "images": [{"size": 1_000_000}],
+        "ship": {"pushes": [{"manifests": [{"compressed_size": 2_000_000}]}]},
+    }
+    near = {
+        "images": [{"size": 1_000_500}],
+        "ship": {"pushes": [{"manifests": [{"compressed_size": 2_000_000}]}]},
+    }
+    assert materially_equal(old, near)  # type: ignore[arg-type]
+    near["ship"]["pushes"][0]["manifests"][0]["compressed_size"] = 2_000_500
+    assert not materially_equal(old, near)  # type: ignore[arg-type]
