@@ -67,14 +67,26 @@ def archive_path(snippet: Snippet) -> str:
     return f"{DOWNLOADS}/{snippet.volume}/{snippet.name}{ARCHIVE_SUFFIX}"
 
 
+def archive_base(root: Path, snippet: Snippet) -> Path:
+    """Return the folder a snippet's download and archive names are relative to.
+
+    It is ``snippets/<volume>/``, or ``snippets/`` for a snippet whose build context is in another
+    volume (Vol. 3 builds Vol. 1's service), so the relative paths of its manifest hold in the zip.
+    """
+    volume = (root / SNIPPETS / snippet.volume).resolve()
+    if all(path.resolve().is_relative_to(volume) for path in snippet_sources(snippet)):
+        return volume
+    return (root / SNIPPETS).resolve()
+
+
 def archive_members(root: Path, snippet: Snippet) -> list[tuple[str, Path]]:
-    """Return (name in the archive, file): paths relative to ``snippets/<volume>/``.
+    """Return (name in the archive, file): paths relative to ``archive_base`` (``snippets/<volume>/``).
 
     So the archive unpacks to the snippet folder next to its build context (``multistage/``,
     ``service/``), and ``docker build -f multistage/Dockerfile service`` works as it does in the repository.
     """
-    volume = (root / SNIPPETS / snippet.volume).resolve()
-    return [(path.resolve().relative_to(volume).as_posix(), path) for path in snippet_sources(snippet)]
+    base = archive_base(root, snippet)
+    return [(path.resolve().relative_to(base).as_posix(), path) for path in snippet_sources(snippet)]
 
 
 def archive_bytes(root: Path, snippet: Snippet) -> bytes:

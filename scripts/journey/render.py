@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
 
 from journey.digest import source_roots
-from journey.downloads import archive_path, link_to, snippet_downloads, write_downloads
+from journey.downloads import archive_base, archive_path, link_to, snippet_downloads, write_downloads
 from journey.images import STANDIN
-from journey.layout import SNIPPETS, results_dir, write_text_atomic
+from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, result_path
 from journey.render_measurements import render_compared, render_measurements
@@ -273,9 +273,9 @@ def _link_text(text: str) -> str:
 
 def render_downloads(root: Path, snippet: Snippet) -> str:
     """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file."""
-    volume = root.resolve() / SNIPPETS / snippet.volume
-    links = [  # named from the volume's folder: two snippet.yml (a snippet's, its context's) stay apart
-        download_link(snippet, d, d.source.relative_to(volume).as_posix())
+    base = archive_base(root, snippet)
+    links = [  # named as in the zip: two snippet.yml (a snippet's, its context's) stay apart
+        download_link(snippet, d, d.source.resolve().relative_to(base).as_posix())
         for d in snippet_downloads(root, snippet)
     ]
     return f"Download: {' · '.join(links)}, or all of it as {archive_link(snippet)}.\n"

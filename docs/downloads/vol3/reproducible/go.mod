@@ -1,0 +1,3 @@
+module golang-journey.example.org/vol3/reproducible
+
+go 1.26
