@@ -69,6 +69,7 @@ func NewRouter(logs io.Writer) *gin.Engine {
 	v1.GET("/profile", func(c *gin.Context) {
 		c.JSON(http.StatusOK, profile)
 	})
+	v1.GET("/slow", slow)
 	return r
 }
 

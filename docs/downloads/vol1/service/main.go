@@ -8,12 +8,15 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 )
 
 // version is set at build time with -ldflags="-X main.version=…" when wanted.
@@ -65,8 +68,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// in a scratch image; io.MultiWriter then stopped at the failing file and
 	// not a single line reached stdout.)
 	logger := log.New(stdout, "", log.LstdFlags|log.LUTC)
+	// SIGTERM is what `docker stop` sends; os.Interrupt is Ctrl-C.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
 	logger.Printf("listening on %s", *addr)
-	if err := NewRouter(stdout).Run(*addr); err != nil {
+	if err := serve(ctx, *addr, NewRouter(stdout), logger); err != nil {
 		logger.Printf("server stopped: %v", err)
 		return 1
 	}

@@ -1,0 +1,3 @@
+module example.com/journey/server
+
+go 1.26
