@@ -50,6 +50,7 @@ var (
 	}
 )
 
+// --8<-- [start:routes]
 // NewRouter wires the same API as the Gin service, with the method and path
 // patterns of Go 1.22's ServeMux. Access logs go to logs (stdout in production).
 func NewRouter(logs io.Writer) http.Handler {
@@ -70,6 +71,8 @@ func NewRouter(logs io.Writer) http.Handler {
 	mux.HandleFunc("GET /v1/slow", slow)
 	return recovered(accessLog(logs, "/healthz", mux))
 }
+
+// --8<-- [end:routes]
 
 // projectByID answers one project, 400 for an id that is not a number and 404
 // for one that does not exist.
