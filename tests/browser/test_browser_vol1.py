@@ -308,20 +308,24 @@ def _block(page, title: str):
 
 @pytest.mark.parametrize("scheme", sorted(_SCHEMES))
 def test_each_variant_shows_its_changed_lines_marked_and_its_diff(
-    browser, guard, vol1_url, repo_root, scheme
+    browser, guard, site_url, repo_root, scheme
 ):
     (volume,) = [v for v in discover(repo_root) if v.name == "vol1"]
     variants = [s for s in volume.snippets if s.variant_dockerfile is not None]
     assert variants, "Volume 1 has no variant of the recommended file"
     context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
     guard.attach(context)
-    page, errors = open_page(context, vol1_url)
+    docs = repo_root / "docs"
+    pages = [open_page(context, site_url + markdown_page_url(docs / name, docs)) for name in volume.pages]
     for snippet in variants:
         assert snippet.dockerfile_path is not None
         assert snippet.variant_dockerfile is not None
         title = snippet.dockerfile_path.relative_to(repo_root).as_posix()
+        # A variant is shown on exactly one of the volume's pages (the story, or the measured choices).
+        counts = [_block(page, title).count() for page, _ in pages]
+        assert sum(counts) == 1, f"{title} is shown {counts} times on {volume.pages}"
+        page = pages[counts.index(1)][0]
         block = _block(page, title)
-        assert block.count() == 1, f"{title} is shown {block.count()} times"
         shown = shown_lines(snippet.dockerfile_path)
         changed = changed_lines(shown_lines(snippet.variant_dockerfile), shown)
         marked = [t.rstrip("\n") for t in block.locator(".hll").all_inner_texts()]
@@ -336,5 +340,5 @@ def test_each_variant_shows_its_changed_lines_marked_and_its_diff(
         backgrounds = [e.evaluate("e => getComputedStyle(e).backgroundColor") for e in (hll, plain)]
         assert backgrounds[0] != backgrounds[1], f"{title}: a marked line looks like the others in {scheme}"
     context.close()
-    assert errors.lines == []
+    assert [line for _, errors in pages for line in errors.lines] == []
     assert guard.outside() == []

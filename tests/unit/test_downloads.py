@@ -66,6 +66,24 @@ def test_the_archive_unpacks_to_the_snippet_folder_and_its_build_context(repo: P
     assert modes["app/Dockerfile"] & 0o777 == 0o644
 
 
+def test_a_build_context_in_another_volume_keeps_its_relative_path_in_the_archive(repo: Path) -> None:
+    files = {
+        "snippets/vol2/volume.yml": "title: T2\npages: [vol2/index.md]\nsnippets: [cross]\n",
+        "snippets/vol2/cross/snippet.yml": "title: C\nbuild: {context: ../../vol1/app}\n",
+        "snippets/vol2/cross/Dockerfile": "FROM scratch\n",
+    }
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    (cross,) = next(v for v in discover(repo) if v.name == "vol2").snippets
+    with zipfile.ZipFile(io.BytesIO(archive_bytes(repo, cross))) as archive:
+        names = archive.namelist()
+    # Named from snippets/: `context: ../../vol1/app` still leads from vol2/cross/ to the context.
+    assert "vol2/cross/Dockerfile" in names
+    assert "vol1/app/run.sh" in names
+    assert all(not name.startswith("..") for name in names)
+
+
 def test_the_archive_is_the_same_bytes_whatever_the_files_dates(repo: Path) -> None:
     before = archive_bytes(repo, snippet(repo, "app"))
     os.utime(repo / "snippets/vol1/app/Dockerfile", (1, 1))
