@@ -109,6 +109,11 @@ def _verify(root: Path, env: dict[str, str]) -> dict[str, object]:
     return result
 
 
+def _without_timings(probes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The probes as the tool compares them: each live probe's ``measured`` timings left out."""
+    return [{k: v for k, v in probe.items() if k != "measured"} for probe in probes]
+
+
 def _near(a: int, b: int, tolerance: float) -> bool:
     return abs(a - b) <= tolerance * max(a, b)
 
@@ -250,6 +255,7 @@ def test_a_vol1_image_snippet_agrees_on_the_classic_and_the_containerd_store(
             two["compressed_size"],
         )
         assert one.get("payload_size") == two.get("payload_size")
-    assert classic["probes"] == containerd["probes"]
+    # A live probe's timings (``measured``) move from run to run; the tool never compares them either.
+    assert _without_timings(classic["probes"]) == _without_timings(containerd["probes"])
     assert classic["checks"] == containerd["checks"]
     assert classic["outputs"] == containerd["outputs"]
