@@ -776,7 +776,7 @@ def dockerfile_instructions(text: str) -> list[str]:
         if not current and (not stripped or stripped.startswith("#")):
             continue
         if stripped.endswith("\\"):
-            current += stripped[:-1] + " "
+            current += stripped[:-1].rstrip() + " "
             continue
         lines.append((current + stripped).strip())
         current = ""

@@ -257,15 +257,32 @@ def compile_times(target: Target, item: Measurement) -> Recorded:
     }
 
 
+def target_platform(attrs: dict[str, Any]) -> dict[str, str]:
+    """Return the ``TARGETOS``/``TARGETARCH`` BuildKit gave the build: the stage image's own platform.
+
+    A cross-compiling ``go build`` line names them (``GOOS=$TARGETOS``); the build that made the image
+    set them to the platform built for, which for a local build is the stage's, so the timed
+    compile makes the same binary.
+    """
+    return {"TARGETOS": str(attrs.get("Os", "linux")), "TARGETARCH": str(attrs.get("Architecture", ""))}
+
+
 def _timed_builds(target: Target, item: Measurement, command: str, phase: str) -> list[int]:
     session, snippet = target.session, target.snippet
     assert item.stage is not None  # noqa: S101
     session.raise_if_cancelled(snippet.id)
+    image = target.stages[item.stage]
     container = session.client.containers.create(
-        target.stages[item.stage],
+        image,
         entrypoint=["sh", "-c", _TIMER],
         command=[],
-        environment={"PHASE": phase, "RUNS": str(item.runs), "BUILD": command, "GOPROXY": "off"},
+        environment={
+            "PHASE": phase,
+            "RUNS": str(item.runs),
+            "BUILD": command,
+            "GOPROXY": "off",
+            **target_platform(session.client.images.get(image).attrs),
+        },
         labels=session.labels_for(snippet.id),
         network_mode="none",
         detach=True,

@@ -12,6 +12,7 @@ from journey.measurements import (
     go_build_command,
     rerun_steps,
     resident_bytes,
+    target_platform,
 )
 from journey.stats import int_spread, spread
 
@@ -61,7 +62,17 @@ def test_a_status_without_vmrss_is_refused():
 
 def test_the_go_build_of_the_recommended_file_is_found_without_its_mount():
     text = (REPO / "snippets/vol1/multistage/Dockerfile").read_text()
-    assert go_build_command(text) == 'CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/server .'
+    assert go_build_command(text) == (
+        'CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/server .'
+    )
+
+
+def test_a_timed_compile_targets_the_platform_of_the_stage_it_runs_in():
+    # The recommended file cross-compiles (GOOS=$TARGETOS): the timed run sets what BuildKit set.
+    assert target_platform({"Os": "linux", "Architecture": "arm64"}) == {
+        "TARGETOS": "linux",
+        "TARGETARCH": "arm64",
+    }
 
 
 def test_every_go_dockerfile_of_vol1_with_a_compile_measurement_has_a_go_build():
