@@ -392,7 +392,7 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     fragments.update(render_outputs(result))
     fragments.update(render_measurements(result))
     if result.get("ship"):
-        fragments.update(render_ship(result["ship"], format_size))
+        fragments.update(render_ship(result["ship"], format_size, snippet.title))
     return fragments
 
 

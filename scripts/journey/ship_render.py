@@ -18,10 +18,14 @@ if TYPE_CHECKING:
 CHART = "ship-sizes.svg"
 
 
-def render_ship(ship: dict[str, Any], format_size: Callable[[int], str]) -> dict[str, str]:
-    """Return the ship fragments by file name; sizes spelt by ``format_size`` (journey.render's)."""
+def render_ship(ship: dict[str, Any], format_size: Callable[[int], str], subject: str) -> dict[str, str]:
+    """Return the ship fragments by file name; sizes spelt by ``format_size`` (journey.render's).
+
+    ``subject`` (the snippet's title) names the chart for screen readers: a page can hold two charts
+    of the same pushes, one per image.
+    """
     pushes: list[dict[str, Any]] = ship.get("pushes", [])
-    fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size)}
+    fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size, subject)}
     for push in pushes:
         name = push["name"]
         fragments[f"ship-{name}.md"] = _platforms(push, format_size)
@@ -111,7 +115,7 @@ def _platforms(push: dict[str, Any], format_size: Callable[[int], str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str]) -> str:
+def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str], subject: str) -> str:
     """Draw a horizontal bar per pushed platform image: compressed size as the registry stores it."""
     rows = [
         (f"{p['name']} {m['platform']}", m["compressed_size"]) for p in pushes for m in p.get("manifests", [])
@@ -122,7 +126,7 @@ def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str]) -> st
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 {height}" width="720" '
             f'height="{height}" role="img" '
-            'aria-label="Compressed size per pushed image, as the registry stores it" '
+            f'aria-label="{escape(subject)}: compressed size per pushed image, as the registry stores it" '
             'font-family="sans-serif" font-size="12">'
         ),
         '<text x="0" y="16">Compressed size in the registry (what a pull moves)</text>',

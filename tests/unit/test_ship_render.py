@@ -39,7 +39,7 @@ SHIP = {
 
 
 def test_every_push_gets_its_fragments():
-    fragments = render_ship(SHIP, format_size)
+    fragments = render_ship(SHIP, format_size, "A title")
     assert set(fragments) == {
         "ship.md",
         "ship-sizes.svg",
@@ -57,9 +57,16 @@ def test_every_push_gets_its_fragments():
 
 
 def test_the_chart_has_one_bar_per_pushed_platform_image():
-    svg = chart(SHIP["pushes"] * 2, format_size)
+    svg = chart(SHIP["pushes"] * 2, format_size, "A title")
     assert svg.count("<rect") == 2
     assert "epoch linux/arm64" in svg
+
+
+def test_the_chart_is_named_after_its_snippet_so_two_charts_of_the_same_pushes_differ():
+    one = chart(SHIP["pushes"], format_size, "The final image")
+    other = chart(SHIP["pushes"], format_size, "The naive image & co")
+    assert 'aria-label="The final image: compressed size' in one
+    assert 'aria-label="The naive image &amp; co: compressed size' in other
 
 
 def test_volatile_timings_and_digests_do_not_make_a_result_change():
