@@ -46,7 +46,10 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # host ports the engine or the tool picked (Linux ephemeral range 32768-60999)
         (rf"(?<![\w.])({_HOST}):{_EPHEMERAL}\b", r"\1:<port>"),
         (r"(?<![\w/])/tmp/[\w.+-]+", _TMP),
+        # Docker's default address pools: 172.17-31.0.0/16 and 192.168.0.0/16 (moby's ipamutils); a
+        # container's or gateway's address there depends on which networks the machine made before.
         (r"\b172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}\b", "<bridge-ip>"),
+        (r"\b192\.168\.\d{1,3}\.\d{1,3}\b", "<bridge-ip>"),
     )
 )
 _PLACEHOLDER_PAD = re.compile(r" {2,}(?=<(?:dur|id|time|timestamp|date|bridge-ip)>)")

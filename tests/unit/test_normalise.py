@@ -29,6 +29,7 @@ HEX64 = "0123456789abcdef" * 4
             "[GIN] 2026/11/28 - 22:58:56 | 200 |     123.456µs |      172.17.0.1 | GET",
             "[GIN] <timestamp> | 200 | <dur> | <bridge-ip> | GET",
         ),
+        ("GET from 192.168.65.1 and 172.18.0.2", "GET from <bridge-ip> and <bridge-ip>"),
         ("proxy http://127.0.0.1:43127/", "proxy http://127.0.0.1:<port>/"),
         ("wrote /tmp/journey-x1y2z3/out.txt", "wrote /tmp/<tmp>/out.txt"),
         ("\x1b[32mPASS\x1b[0m\r\n", "PASS\n"),
