@@ -320,7 +320,8 @@ def test_generated_dockerfile_passes_hadolint_and_go_code_vets_and_tests(repo: P
     new_snippet(repo, "vol1/hello")
     folder = repo / "snippets/vol1/hello"
     dockerfile = (folder / "Dockerfile").read_text(encoding="utf-8")
-    assert "FROM golang:1.26-trixie AS builder" in dockerfile
+    assert "FROM --platform=$BUILDPLATFORM golang:1.26-trixie AS builder" in dockerfile
+    assert "GOOS=$TARGETOS GOARCH=$TARGETARCH" in dockerfile
     assert "FROM scratch" in dockerfile
     assert "USER 65534:65534" in dockerfile
     assert not (folder / "go.sum").exists()
