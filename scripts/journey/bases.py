@@ -25,7 +25,7 @@ from journey import engine
 from journey.errors import BaseUnavailableError, EngineUnavailableError, UsageError
 from journey.images import STANDIN, Image, lookup
 from journey.layout import BASES_RESULTS, write_if_changed
-from journey.manifest import base_refs, discover, select
+from journey.manifest import base_refs, discover, foreign_of, foreign_standin, select
 from journey.render import render_bases
 from journey.units import format_size
 
@@ -62,6 +62,8 @@ class Recipe:
     args: tuple[str, ...]
     files: tuple[str, ...]
     needs: tuple[str, ...] = ()
+    #: seconds the recipe may take; a foreign platform's runs its dpkg and apt under QEMU
+    timeout: int = BUILD_TIMEOUT
 
     @property
     def command(self) -> str:
@@ -80,6 +82,15 @@ RECIPES: dict[str, Recipe] = {
     "debian:bookworm": Recipe("debian.sh", ("bookworm",), ("debian.sh",)),
     "golang:1.26-trixie": Recipe(
         "golang.sh", ("1.26", "trixie"), ("golang.sh", "golang.Dockerfile"), needs=("debian:trixie",)
+    ),
+    # A foreign platform's stand-ins (journey.manifest.foreign_standin names them): debootstrap and
+    # golang.Dockerfile for arm64, under QEMU, for Vol. 3's emulated build; the farm pushes them beside
+    # the amd64 ones as one index under the official name.
+    foreign_standin("golang:1.26-trixie", "linux/arm64"): Recipe(
+        "foreign.sh",
+        ("arm64", "1.26", "trixie"),
+        ("foreign.sh", "golang.Dockerfile"),
+        timeout=3 * BUILD_TIMEOUT,
     ),
     # distroless publishes its own recipe (Bazel over Debian packages); the stand-in follows it.
     "gcr.io/distroless/static-debian13:nonroot": Recipe(
@@ -210,7 +221,8 @@ class Resolver:
         present = inspect(ref, self.client)
         if present is not None and (recipe is None or not self._stale(ref, present, recipe)):
             return present
-        if present is None and not self.offline and ref not in self.rebuild and (pulled := self._pull(ref)):
+        pullable = not self.offline and ref not in self.rebuild and foreign_of(ref) is None  # a local name
+        if present is None and pullable and (pulled := self._pull(ref)):
             return pulled
         if recipe is None:
             self.failed[ref] = self._no_recipe_cause()
@@ -268,11 +280,11 @@ class Resolver:
                 ["bash", str(RECIPES_DIR / recipe.script), *recipe.args],
                 stdout=subprocess.DEVNULL,
                 stderr=None,
-                timeout=BUILD_TIMEOUT,
+                timeout=recipe.timeout,
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            self.failed[ref] = f"its stand-in recipe ran longer than {BUILD_TIMEOUT} s"
+            self.failed[ref] = f"its stand-in recipe ran longer than {recipe.timeout} s"
             return None
         if done.returncode != 0:
             self.failed[ref] = f"its stand-in recipe `{recipe.command}` failed (exit {done.returncode})"

@@ -54,9 +54,11 @@ def source_roots(snippet: Snippet) -> list[tuple[str, Path]]:
     context = snippet.context_dir
     if context is not None and not context.is_relative_to(snippet.dir):
         roots.append(("context", context))
-    dockerfile = snippet.dockerfile_path
-    if dockerfile is not None and not any(dockerfile.is_relative_to(root) for _, root in roots):
-        roots.append(("dockerfile", dockerfile))
+    # the build's Dockerfile, then any other a ship: push builds, when they sit outside those folders
+    for dockerfile in snippet.dockerfiles():
+        if not any(dockerfile.is_relative_to(root) for _, root in roots):
+            extra = sum(label.startswith("dockerfile") for label, _ in roots)
+            roots.append(("dockerfile" if not extra else f"dockerfile-{extra + 1}", dockerfile))
     return roots
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from journey import layout, modproxy
 from journey.errors import JourneyError
+from journey.manifest import foreign_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -248,9 +249,52 @@ def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
             raise FarmError(
                 f"cannot copy base {ref} into the farm: {load.stderr.decode()[-300:]}", step="farm"
             )
-        mirrored = f"{REGISTRY}/{library_path(ref)}"
+        mirrored = f"{REGISTRY}/{mirror_path(ref)}"
         farm.docker("tag", ref, mirrored)
         farm.docker("push", "--quiet", mirrored, timeout=900)
+    for name, sources in base_indexes(bases).items():
+        _create_index(farm, name, sources)
+
+
+def mirror_path(ref: str) -> str:
+    """Where a base is pushed: its Docker Hub path; a foreign stand-in's beside it, tagged by platform.
+
+    ``journey-standin/linux-arm64/golang:1.26-trixie`` goes to ``library/golang:1.26-trixie-linux-arm64``,
+    in the same repository as the amd64 one, so one index there can list both.
+    """
+    foreign = foreign_of(ref)
+    if foreign is None:
+        return library_path(ref)
+    official, platform = foreign
+    return f"{library_path(official)}-{platform.replace('/', '-')}"
+
+
+def base_indexes(bases: Iterable[str]) -> dict[str, list[str]]:
+    """Map each official name with a foreign stand-in to the pushed images its index lists.
+
+    The classic image store holds one platform per tag, so each platform was pushed on its own; the
+    index under the official name is what ``FROM golang:1.26-trixie`` resolves through the mirror for
+    either platform: the native image (when the run has it) first, then each foreign one.
+    """
+    listed = list(bases)
+    indexes: dict[str, list[str]] = {}
+    for ref in listed:
+        foreign = foreign_of(ref)
+        if foreign is None:
+            continue
+        official = foreign[0]
+        name = f"{REGISTRY}/{library_path(official)}"
+        native = [name] if official in listed else []
+        indexes.setdefault(name, native).append(f"{REGISTRY}/{mirror_path(ref)}")
+    return indexes
+
+
+def _create_index(farm: Farm, name: str, sources: list[str]) -> None:
+    """Push one index of ``sources`` as ``name`` (``docker buildx imagetools create``, in the namespace)."""
+    argv = [*farm.netns(), "docker", "buildx", "imagetools", "create", "--tag", name, *sources]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise FarmError(f"imagetools create {name}: {done.stderr.strip()[-400:]}", step="farm")
 
 
 def library_path(ref: str) -> str:

@@ -33,7 +33,7 @@ from journey.runspec import (
     run_options,
     stop_probe,
 )
-from journey.ship_manifest import Ship, parse_ship, ship_problems
+from journey.ship_manifest import Push, Ship, parse_ship, ship_problems
 
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
@@ -231,6 +231,18 @@ class Snippet:
     def dockerfile_path(self) -> Path | None:
         """The resolved Dockerfile, or ``None`` for a files-only snippet."""
         return (self.dir / self.build.dockerfile).resolve() if self.build else None
+
+    def push_dockerfile(self, push: Push) -> Path | None:
+        """Return one ``ship:`` push's resolved Dockerfile: its own ``dockerfile:``, else the build's."""
+        if self.build is None:
+            return None
+        return (self.dir / (push.dockerfile or self.build.dockerfile)).resolve()
+
+    def dockerfiles(self) -> tuple[Path, ...]:
+        """Every Dockerfile the snippet builds: the build's, then each push's own, without repeats."""
+        found: list[Path | None] = [self.dockerfile_path]
+        found.extend(self.push_dockerfile(push) for push in (self.ship.pushes if self.ship else ()))
+        return tuple(dict.fromkeys(p for p in found if p is not None))
 
     @property
     def image_tag(self) -> str:
@@ -617,6 +629,12 @@ def _check_paths_exist(snippet: Snippet) -> None:
     if not snippet.dockerfile_path.is_file():
         cause = f"no such file: {snippet.dockerfile_path}"
         raise ManifestError(path, "build.dockerfile", cause, snippet=snippet.id)
+    for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
+        own = snippet.push_dockerfile(push)
+        if push.dockerfile is not None and own is not None and not own.is_file():
+            raise ManifestError(
+                path, f"ship.pushes[{index}].dockerfile", f"no such file: {own}", snippet=snippet.id
+            )
 
 
 def _check_files_exist(snippet: Snippet) -> None:
@@ -763,6 +781,7 @@ def select(volumes: list[Volume], ids: list[str]) -> list[Snippet]:
 
 _ARG_RE = re.compile(r"^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.IGNORECASE)
 _FROM_RE = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
+_PINNED_RE = re.compile(r"^FROM\s+--platform=", re.IGNORECASE)
 _COPY_FROM_RE = re.compile(r"^(?:COPY|ADD)\s.*?--from=(\S+)", re.IGNORECASE)
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -797,9 +816,14 @@ def _expand(value: str, variables: dict[str, str]) -> str:
 
 def base_refs_from_text(text: str, build_args: dict[str, str] | None = None) -> tuple[str, ...]:
     """External images a Dockerfile needs: FROM and COPY --from refs, minus stage names and scratch."""
+    return tuple(dict.fromkeys(ref for ref, _ in _bases_and_lines(text, build_args)))
+
+
+def _bases_and_lines(text: str, build_args: dict[str, str] | None) -> list[tuple[str, str]]:
+    """Each external image a FROM or COPY --from line names (build args applied), with its line."""
     variables: dict[str, str] = {}
     stages: set[str] = set()
-    refs: list[str] = []
+    refs: list[tuple[str, str]] = []
     seen_from = False
     for line in dockerfile_instructions(text):
         arg = _ARG_RE.match(line)
@@ -811,9 +835,9 @@ def base_refs_from_text(text: str, build_args: dict[str, str] | None = None) -> 
             alias = _FROM_RE.match(line)
             if alias and alias.group(2):
                 stages.add(alias.group(2).lower())
-        if ref and ref not in refs:
-            refs.append(ref)
-    return tuple(refs)
+        if ref:
+            refs.append((ref, line))
+    return refs
 
 
 def _external_ref(line: str, variables: dict[str, str], stages: set[str]) -> str | None:
@@ -835,6 +859,63 @@ def base_refs(snippet: Snippet) -> tuple[str, ...]:
     """
     if snippet.build is None or snippet.dockerfile_path is None:
         return ()
-    text = snippet.dockerfile_path.read_text(encoding="utf-8")
-    named = base_refs_from_text(text, snippet.build.args)
-    return tuple(dict.fromkeys(snippet.build.replace_from.get(ref, ref) for ref in named))
+    named = [
+        ref
+        for dockerfile in snippet.dockerfiles()
+        for ref in base_refs_from_text(dockerfile.read_text(encoding="utf-8"), snippet.build.args)
+    ]
+    refs = [snippet.build.replace_from.get(ref, ref) for ref in named]
+    refs += [foreign_standin(ref, platform) for ref, platform in emulated_bases(snippet)]
+    return tuple(dict.fromkeys(refs))
+
+
+#: Where a stand-in of a foreign platform is tagged (``journey-standin/linux-arm64/golang:1.26-trixie``):
+#: an image store of the classic kind holds one platform per tag, and the amd64 stand-in has the name.
+FOREIGN_PREFIX = "journey-standin/"
+
+
+def foreign_standin(ref: str, platform: str) -> str:
+    """Return the local tag of ``ref``'s stand-in for ``platform`` (``linux/arm64``)."""
+    return f"{FOREIGN_PREFIX}{platform.replace('/', '-')}/{ref}"
+
+
+def foreign_of(tag: str) -> tuple[str, str] | None:
+    """``(ref, platform)`` a foreign stand-in's tag stands in for, or None for any other image."""
+    if not tag.startswith(FOREIGN_PREFIX) or tag.count("/") < 2:  # noqa: PLR2004 - prefix/platform/ref
+        return None
+    platform, ref = tag.removeprefix(FOREIGN_PREFIX).split("/", 1)
+    return ref, platform.replace("-", "/")
+
+
+#: The platform the build farm's BuildKit runs on: a stage of any other platform runs under QEMU.
+NATIVE_PLATFORM = "linux/amd64"
+
+
+def emulated_bases(snippet: Snippet) -> tuple[tuple[str, str], ...]:
+    """``(ref, platform)`` of every base a ``ship:`` push runs under emulation, so needs for that platform.
+
+    A ``FROM`` without ``--platform`` takes the platform being built: for a push to a platform other
+    than the farm's own, that base image must exist for it (Vol. 3's emulated build). A ``FROM
+    --platform=$BUILDPLATFORM`` stage (the cross-compiling one) needs only the native image.
+    """
+    if snippet.build is None or snippet.ship is None:
+        return ()
+    found: list[tuple[str, str]] = []
+    for push in snippet.ship.pushes:
+        dockerfile = snippet.push_dockerfile(push)
+        foreign = [p for p in push.platforms if p != NATIVE_PLATFORM]
+        if dockerfile is None or not foreign:
+            continue
+        for ref in unpinned_bases(dockerfile.read_text(encoding="utf-8"), snippet.build.args):
+            found += [(snippet.build.replace_from.get(ref, ref), p) for p in foreign]
+    return tuple(dict.fromkeys(found))
+
+
+def unpinned_bases(text: str, build_args: dict[str, str] | None = None) -> tuple[str, ...]:
+    """List the external images of ``FROM`` lines without ``--platform=``: they follow the target."""
+    refs = [
+        ref
+        for ref, line in _bases_and_lines(text, build_args)
+        if _FROM_RE.match(line) and not _PINNED_RE.match(line)
+    ]
+    return tuple(dict.fromkeys(refs))

@@ -37,6 +37,7 @@ from journey.tools import run_checks, run_file_checks, tool_versions
 
 if TYPE_CHECKING:
     import threading
+    from pathlib import Path
 
     from journey.engine import EngineInfo
     from journey.farm import Farm
@@ -252,9 +253,20 @@ def _ship(ctx: Context, snippet: Snippet, result: record.Result, step: _Step) ->
     assert snippet.dockerfile_path is not None  # noqa: S101 - ship: needs build: (manifest)
     assert snippet.context_dir is not None  # noqa: S101
     step("ship")
-    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    root, context = ctx.options.root, snippet.context_dir
+    dockerfile = stage_dockerfile(root, snippet.id, snippet.dockerfile_path, context)
+    dockerfiles: dict[str, Path] = {}
+    for push in snippet.ship.pushes if snippet.ship else ():
+        own = snippet.push_dockerfile(push)
+        # a push's own Dockerfile is staged apart: two files called Dockerfile must not share a folder
+        staged = (
+            stage_dockerfile(root, f"{snippet.id}/push-{push.name}", own, context)
+            if push.dockerfile and own
+            else None
+        )
+        dockerfiles[push.name] = staged or dockerfile
     result["ship"] = ship.ship_snippet(
-        ctx.farm, ctx.session, snippet, dockerfile, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
+        ctx.farm, ctx.session, snippet, dockerfiles, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
     )
 
 

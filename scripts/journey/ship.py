@@ -33,6 +33,7 @@ from journey.normalise import normalise
 
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Mapping
 
     from journey.manifest import Snippet
     from journey.session import Session
@@ -56,29 +57,34 @@ def ship_snippet(
     farm: Farm,
     session: Session,
     snippet: Snippet,
-    dockerfile: Path,
+    dockerfiles: Mapping[str, Path],
     *,
     idle: float,
     slot: threading.BoundedSemaphore,
 ) -> dict[str, Any]:
-    """Run every push of ``snippet`` on the farm; return the result's ``ship`` entry."""
+    """Run every push of ``snippet`` on the farm; return the result's ``ship`` entry.
+
+    ``dockerfiles`` maps each push's name to the staged copy of the Dockerfile it builds (its own
+    ``dockerfile:``, else the build's).
+    """
     assert snippet.ship is not None  # noqa: S101 - only called for snippets with ship:
     with farm.exclusive:
-        return _ship_all(farm, session, snippet, dockerfile, idle=idle, slot=slot)
+        return _ship_all(farm, session, snippet, dockerfiles, idle=idle, slot=slot)
 
 
 def _ship_all(
     farm: Farm,
     session: Session,
     snippet: Snippet,
-    dockerfile: Path,
+    dockerfiles: Mapping[str, Path],
     *,
     idle: float,
     slot: threading.BoundedSemaphore,
 ) -> dict[str, Any]:
     assert snippet.ship is not None  # noqa: S101
     pushes = [
-        _one(farm, session, snippet, push, dockerfile, idle=idle, slot=slot) for push in snippet.ship.pushes
+        _one(farm, session, snippet, push, dockerfiles[push.name], idle=idle, slot=slot)
+        for push in snippet.ship.pushes
     ]
     return {"builder": builder_record(farm), "pushes": pushes}
 
@@ -116,6 +122,8 @@ def _one(
     entry: dict[str, Any] = {
         "name": push.name,
         "platforms": list(push.platforms),
+        **({"dockerfile": push.dockerfile} if push.dockerfile else {}),
+        **({"compare": push.compare} if push.compare else {}),
         "exporter": push.exporter(),
         "provenance": push.provenance,
         "args": dict(sorted(push.args.items())),

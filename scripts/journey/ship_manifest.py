@@ -52,6 +52,8 @@ class Push:
     inspect: bool = False
     load: bool = False
     files: tuple[str, ...] = ()
+    #: another push of the snippet whose build time this one's is set against (``ship-<a>-vs-<b>.md``)
+    compare: str | None = None
 
     @property
     def label(self) -> str:
@@ -103,6 +105,7 @@ def _push(raw: dict[str, Any]) -> Push:
         inspect=bool(raw.get("inspect", False)),
         load=bool(raw.get("load", False)),
         files=tuple(raw.get("files", ())),
+        compare=raw.get("compare"),
     )
 
 
@@ -114,11 +117,16 @@ def parse_ship(raw: dict[str, Any]) -> Ship:
 def ship_problems(ship: Ship) -> list[tuple[str, str]]:
     """Return (key path, cause) for what the schema cannot say: names unique, runs on pushed platforms.
 
-    ``load:`` needs one platform: the ``docker`` exporter writes a single image, not an index.
+    ``load:`` needs one platform: the ``docker`` exporter writes a single image, not an index; ``compare:``
+    names another push of the snippet.
     """
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
+    names = {push.name for push in ship.pushes}
     for index, push in enumerate(ship.pushes):
+        if push.compare is not None and (push.compare == push.name or push.compare not in names):
+            cause = f"{push.compare!r} is not another push of this snippet ({', '.join(sorted(names))})"
+            problems.append((f"ship.pushes[{index}].compare", cause))
         key = f"ship.pushes[{index}]"
         if push.name in seen:
             problems.append((f"{key}.name", f"duplicate push name {push.name!r}"))

@@ -8,6 +8,7 @@ their spread; every fragment says which builder made the figures.
 from __future__ import annotations
 
 import json
+import statistics
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,12 @@ def render_ship(ship: dict[str, Any], format_size: Callable[[int], str], subject
     """
     pushes: list[dict[str, Any]] = ship.get("pushes", [])
     fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size, subject)}
+    by_name = {push["name"]: push for push in pushes}
     for push in pushes:
         name = push["name"]
         fragments[f"ship-{name}.md"] = _platforms(push, format_size)
+        if push.get("compare") in by_name:
+            fragments[f"ship-{name}-vs-{push['compare']}.md"] = compare_builds(push, by_name[push["compare"]])
         if push.get("inspect"):
             fragments[f"ship-{name}-inspect.txt"] = push["inspect"]
         for run in push.get("runs", []):
@@ -57,6 +61,38 @@ def _build_time(seconds: list[float]) -> str:
         return ", ".join(f"{s:.1f} s" for s in seconds) + " (single builds, not a median)"
     ordered = sorted(seconds)
     return f"{ordered[len(ordered) // 2]:.1f} s ({ordered[0]:.1f}-{ordered[-1]:.1f}, {len(seconds)} runs)"
+
+
+def compare_builds(push: dict[str, Any], other: dict[str, Any]) -> str:
+    """Set two pushes' recorded build times side by side, and say how many times as long the first took.
+
+    Both come from the same farm, each from an empty BuildKit cache (``ship.prune``). A single build
+    is named as one, never as a median; with repeated builds the medians are compared.
+    """
+    rows = [
+        "| Push | Dockerfile | Platforms | Build from an empty BuildKit cache |",
+        "| --- | --- | --- | --- |",
+    ]
+    times = []
+    for item in (push, other):
+        seconds = item.get("volatile", {}).get("build_seconds", [])
+        times.append(statistics.median(seconds) if seconds else None)
+        dockerfile = f"`{item['dockerfile']}`" if item.get("dockerfile") else "the build's"
+        cells = [
+            item["name"],
+            dockerfile,
+            ", ".join(item["platforms"]),
+            _build_time(seconds) if seconds else "-",
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    mine, theirs = times
+    if mine is None or not theirs:
+        verdict = "No ratio: a build time is missing from the record."
+    else:
+        single = all(len(i.get("volatile", {}).get("build_seconds", [])) == 1 for i in (push, other))
+        which = "one build each, so a single measurement, not a median" if single else "medians of the builds"
+        verdict = f"{push['name']} took **{mine / theirs:.1f} times** as long as {other['name']} ({which})."
+    return "\n".join([*rows, "", verdict]) + "\n"
 
 
 def _digest_cell(push: dict[str, Any]) -> str:
