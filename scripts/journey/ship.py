@@ -271,7 +271,9 @@ def manifest_tree(farm: Farm, repo: str, digest: str) -> dict[str, list[dict[str
     """Split what the registry holds at ``digest`` into platform manifests and attestation manifests."""
     top = _json(farm, repo, digest, INDEX_TYPES + MANIFEST_TYPES)
     if top.get("mediaType") not in INDEX_TYPES:
-        return {"platforms": [{"digest": digest, "platform": None, "manifest": top}], "attestations": []}
+        # one platform, no attestation: a bare manifest, whose platform only its config says
+        platform = config_platform(farm, repo, top)
+        return {"platforms": [{"digest": digest, "platform": platform, "manifest": top}], "attestations": []}
     platforms: list[dict[str, Any]] = []
     attestations: list[dict[str, Any]] = []
     for item in top.get("manifests", []):
@@ -283,6 +285,12 @@ def manifest_tree(farm: Farm, repo: str, digest: str) -> dict[str, list[dict[str
         }
         (attestations if kind == ATTESTATION else platforms).append(entry)
     return {"platforms": platforms, "attestations": attestations}
+
+
+def config_platform(farm: Farm, repo: str, manifest: dict[str, Any]) -> dict[str, str]:
+    """Read a bare manifest's platform from its config blob (``os``, ``architecture``, ``variant``)."""
+    config = json.loads(farm.registry_get(f"/v2/{repo}/blobs/{manifest['config']['digest']}"))
+    return {key: str(config[key]) for key in ("os", "architecture", "variant") if config.get(key)}
 
 
 def _platform(item: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ them, and the fragment that sets two build times side by side. No engine: manife
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from journey.manifest import (
     snippet_from_dict,
     unpinned_bases,
 )
+from journey.ship import _platform, manifest_tree
 from journey.ship_render import compare_builds, render_ship
 
 CROSS = "FROM --platform=$BUILDPLATFORM golang:1.26-trixie AS builder\nRUN go build\nFROM scratch AS final\n"
@@ -170,3 +172,32 @@ def test_a_push_with_compare_gets_its_fragment():
     assert "ship-emulated-vs-cross.md" in fragments
     assert "**3.0 times**" in fragments["ship-emulated-vs-cross.md"]
     assert "ship-cross-vs-emulated.md" not in fragments
+
+
+class Registry:
+    """A farm whose registry answers from a dict of paths (what ``registry_get`` would fetch)."""
+
+    def __init__(self, answers: dict[str, object]) -> None:
+        self.answers = answers
+
+    def registry_get(self, path: str, _accept: object = ()) -> bytes:
+        return json.dumps(self.answers[path]).encode()
+
+
+def test_a_single_platform_push_is_named_by_its_config_not_taken_for_amd64():
+    """A one-platform push without attestations is a bare manifest: its config says it is arm64."""
+    manifest = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"digest": "sha256:c"},
+        "layers": [],
+    }
+    fake = Registry(
+        {
+            "/v2/vol3/x-emulated/manifests/sha256:m": manifest,
+            "/v2/vol3/x-emulated/blobs/sha256:c": {"os": "linux", "architecture": "arm64"},
+        }
+    )
+    tree = manifest_tree(fake, "vol3/x-emulated", "sha256:m")  # type: ignore[arg-type]
+    (only,) = tree["platforms"]
+    assert only["platform"] == {"os": "linux", "architecture": "arm64"}
+    assert _platform(only) == "linux/arm64"
