@@ -68,6 +68,8 @@ class Farm:
     #: held by one snippet's ship work at a time: a push prunes BuildKit's cache and empties the clean
     #: engine before timed pulls, which another snippet's push must not see half-way
     exclusive: threading.Lock = field(default_factory=threading.Lock)
+    #: buildkitd's PID: its process tree's CPU tells a silent step (an emulated compile) from a hung one
+    buildkitd_pid: int | None = None
 
     @property
     def docker_sock(self) -> Path:
@@ -325,6 +327,7 @@ def _start_buildkitd(farm: Farm, binary: Path) -> None:
             "network.host",
         ],
     )
+    farm.buildkitd_pid = farm.procs[-1].pid  # nsenter execs it: the same PID
     _wait("buildkitd", sock.exists, log)
     done = subprocess.run(
         ["docker", "buildx", "create", "--name", farm.builder, "--driver", "remote", f"unix://{sock}"],

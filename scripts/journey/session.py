@@ -102,6 +102,7 @@ class Session:
         deadline: Deadline | None = None,
         idle: float | None = None,
         engine_cpu: bool = False,
+        cpu_of: int | None = None,
         cwd: str | None = None,
         env: dict[str, str] | None = None,
     ) -> ProcessResult:
@@ -110,8 +111,10 @@ class Session:
         Two limits, and a caller picks one. ``idle``: the child is hung when it printed nothing and
         used no CPU for that many seconds (its own process group's CPU, and with ``engine_cpu`` the
         engine's build containers' too: a ``docker buildx build`` client idles while BuildKit
-        compiles). A compiler that is still working is never stopped for wall time alone. ``deadline``:
-        a wall-time budget, for waits that do no work of their own. ``what`` is the error to raise
+        compiles; with ``cpu_of`` the process tree of that PID, such as the build farm's buildkitd,
+        whose steps run under no cgroup of the engine's). A compiler that is still working is never
+        stopped for wall time alone. ``deadline``: a wall-time budget, for waits that do no work of
+        their own. ``what`` is the error to raise
         (with its snippet and step); the cause and the output so far are filled in here.
         """
         self.raise_if_cancelled(what.snippet)
@@ -129,7 +132,7 @@ class Session:
         )
         with self._lock:
             self._procs.add(proc)
-        watch = Activity(proc, engine_cpu=engine_cpu)
+        watch = Activity(proc, engine_cpu=engine_cpu, cpu_of=cpu_of)
         try:
             stopped = watch.wait(idle=idle, deadline=deadline, cancelled=self._cancel)
         finally:
@@ -186,9 +189,12 @@ CPU_EPSILON = 0.05
 class Activity:
     """A running child's output and CPU use, read while it runs, to tell a slow child from a hung one."""
 
-    def __init__(self, proc: subprocess.Popen[str], *, engine_cpu: bool = False) -> None:
+    def __init__(
+        self, proc: subprocess.Popen[str], *, engine_cpu: bool = False, cpu_of: int | None = None
+    ) -> None:
         self.proc = proc
         self.engine_cpu = engine_cpu
+        self.cpu_of = cpu_of
         self._chunks: list[str] = []
         self._last_output = time.monotonic()
         self._reader = threading.Thread(target=self._read, name="output", daemon=True)
@@ -211,6 +217,8 @@ class Activity:
         total = group_cpu_seconds(self.proc.pid)
         if self.engine_cpu:
             total += engine_build_cpu_seconds() or 0.0
+        if self.cpu_of is not None:
+            total += tree_cpu_seconds(self.cpu_of)
         return total
 
     def wait(
@@ -257,6 +265,34 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / _CLOCK_TICKS
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of a process and every live descendant (each with the children it has reaped).
+
+    The build farm's buildkitd runs each step through runc as its own descendants (under QEMU the
+    emulator is the step's process itself), so a step that prints nothing for minutes, such as an
+    emulated ``go build``, still shows its work here.
+    """
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if len(fields) > _CSTIME:
+            pid = int(stat.parent.name)
+            parents[pid] = int(fields[_PPID])
+            used[pid] = sum(int(x) for x in fields[_UTIME : _CSTIME + 1])
+    total = 0
+    for pid, ticks in used.items():
+        ancestor, hops = pid, 0
+        while ancestor not in (root, 0, 1) and hops < _MAX_DEPTH:
+            ancestor, hops = parents.get(ancestor, 0), hops + 1
+        if ancestor == root:
+            total += ticks
+    return total / _CLOCK_TICKS
+
+
 #: Where the engine's build containers are accounted (cgroup v1 cpuacct and v2), first found wins.
 ENGINE_BUILD_CGROUPS = (
     "/sys/fs/cgroup/cpuacct/docker/buildkit/cpuacct.usage",
@@ -289,8 +325,10 @@ def engine_build_cpu_seconds() -> float | None:
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Fields of /proc/<pid>/stat after the ``(command)``, counted from 0 (proc(5) counts pid as 1):
-# pgrp, then utime, stime, cutime and cstime in clock ticks.
-_PGRP, _UTIME, _CSTIME = 2, 11, 14
+# ppid, pgrp, then utime, stime, cutime and cstime in clock ticks.
+_PPID, _PGRP, _UTIME, _CSTIME = 1, 2, 11, 14
+#: A process tree deeper than this is taken for a loop in a changing /proc, not followed further.
+_MAX_DEPTH = 64
 
 
 def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:

@@ -228,7 +228,10 @@ def _build(
             no_cache=push.repeat is not None,
         )
         result = session.run_process(
-            argv, idle=idle, what=VerificationError("", snippet=snippet.id, step=step)
+            argv,
+            idle=idle,
+            cpu_of=farm.buildkitd_pid,
+            what=VerificationError("", snippet=snippet.id, step=step),
         )
         if result.returncode != 0:
             lines = [ln for ln in result.output.splitlines() if ln.startswith("ERROR:")] or ["no ERROR line"]
@@ -557,7 +560,10 @@ def _export(
             output=output,
         )
         result = session.run_process(
-            argv, idle=idle, what=VerificationError("", snippet=snippet.id, step=step)
+            argv,
+            idle=idle,
+            cpu_of=farm.buildkitd_pid,
+            what=VerificationError("", snippet=snippet.id, step=step),
         )
     if result.returncode == 0:
         return "ok"

@@ -4,7 +4,9 @@ them, and the fragment that sets two build times side by side. No engine: manife
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from journey.manifest import (
     snippet_from_dict,
     unpinned_bases,
 )
+from journey.session import tree_cpu_seconds
 from journey.ship import _platform, manifest_tree
 from journey.ship_render import compare_builds, render_ship
 
@@ -201,3 +204,18 @@ def test_a_single_platform_push_is_named_by_its_config_not_taken_for_amd64():
     (only,) = tree["platforms"]
     assert only["platform"] == {"os": "linux", "architecture": "arm64"}
     assert _platform(only) == "linux/arm64"
+
+
+def test_a_silent_step_of_the_farm_shows_as_cpu_of_buildkitds_process_tree():
+    """An emulated go build prints nothing for minutes: its CPU, in buildkitd's tree, is its sign of life."""
+    busy = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.time() + 1.5\nwhile time.time() < end: pass"]
+    )
+    try:
+        before = tree_cpu_seconds(os.getpid())
+        busy.wait(timeout=30)  # reaped by us: its time is in our children's counters now
+        after = tree_cpu_seconds(os.getpid())
+    finally:
+        busy.kill()
+    assert after - before >= 0.5
+    assert tree_cpu_seconds(2**22 + 1) == 0  # no such process: nothing used
