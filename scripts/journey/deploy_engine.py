@@ -303,15 +303,13 @@ def running(
 ) -> Iterator[PrivateEngine]:
     """Start the private engine, wait until dockerd and the registry answer, and always remove it."""
     container = client.containers.run(**container_kwargs(spec))
-    inner = None
+    engine = PrivateEngine(container, None, spec)
     try:
-        inner = docker.DockerClient(base_url=f"unix://{spec.docker_socket}", timeout=60)
-        engine = PrivateEngine(container, inner, spec)
         _wait_ready(engine, what, registry_ready)
         yield engine
     finally:
-        if inner is not None:
-            inner.close()
+        if engine.client is not None:
+            engine.client.close()
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
 
@@ -326,8 +324,12 @@ def _wait_ready(engine: PrivateEngine, what: VerificationError, registry_ready: 
             code = engine.container.attrs.get("State", {}).get("ExitCode")
             raise _fail(what, f"the private engine exited ({code})", log_tail=tail(engine.logs()))
         with contextlib.suppress(docker.errors.DockerException, OSError):
-            if waiting == "dockerd" and engine.spec.docker_socket.exists() and engine.client.ping():
-                waiting = "registry"
+            if waiting == "dockerd" and engine.spec.docker_socket.exists():
+                # the SDK asks the engine its API version on creation: only once the socket is there
+                if engine.client is None:
+                    engine.client = docker.DockerClient(base_url=engine.docker_host, timeout=60)
+                if engine.client.ping():
+                    waiting = "registry"
             if waiting == "registry" and engine.spec.registry_socket.exists() and registry_ready():
                 return
         time.sleep(0.2)
