@@ -3,8 +3,8 @@
 Each test starts and stops its own loopback servers and private engine (a container on the shared
 engine holding dockerd and the registry); `nothing_left` then audits that no server, private engine,
 test image, /etc/hosts line or certs.d folder survived. None of it needs root: the last tests run the
-check as an unprivileged user in the `docker` group (when the suite runs as root, as uid 65534 with
-only the docker group, through setpriv).
+check as an unprivileged user in the `docker` group (when the suite runs as root, as JOURNEY_TEST_USER,
+default `nobody`, with only the docker group, through setpriv).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import base64
 import grp
 import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -224,7 +225,37 @@ try:
 finally:
     session.cleanup()
 """
-UNPRIVILEGED = 65534  # nobody
+#: Who the check runs as when the suite runs as root: JOURNEY_TEST_USER, else `nobody`. The user must be
+#: able to run this interpreter (a Python under /root is out of reach of most users: then it skips).
+TEST_USER = os.environ.get("JOURNEY_TEST_USER", "nobody")
+
+
+def _unprivileged() -> tuple[int, int]:
+    """The uid and gid of the test user, or skip when it is missing or cannot run this interpreter."""
+    try:
+        entry = pwd.getpwnam(TEST_USER)
+    except KeyError:
+        pytest.skip(f"no user {TEST_USER} (set JOURNEY_TEST_USER to a user who is not root)")
+    code = "import sys, journey; print(sys.version)"
+    probe = [*_drop(entry.pw_uid, entry.pw_gid), sys.executable, "-c", code]
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False, cwd="/")
+    if done.returncode != 0 or done.stdout.strip() != sys.version:
+        pytest.skip(f"{TEST_USER} cannot run {sys.executable} (set JOURNEY_TEST_USER to a user who can)")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _drop(uid: int, gid: int) -> list[str]:
+    """setpriv's prefix: that uid and gid, the docker group as the only other group, no capabilities."""
+    docker_gid = grp.getgrnam("docker").gr_gid
+    return [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        f"--groups={docker_gid}",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--",
+    ]
 
 
 def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
@@ -232,18 +263,9 @@ def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
     argv = [sys.executable, "-c", AS_USER, str(ROOT), str(SNIPPETS / snippet), f"vol1/{snippet}", check]
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
     if os.geteuid() == 0:
-        docker_gid = grp.getgrnam("docker").gr_gid
-        shutil.chown(home, UNPRIVILEGED, UNPRIVILEGED)
-        argv = [
-            "setpriv",
-            f"--reuid={UNPRIVILEGED}",
-            f"--regid={UNPRIVILEGED}",
-            f"--groups={docker_gid}",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--",
-            *argv,
-        ]
+        uid, gid = _unprivileged()
+        shutil.chown(home, uid, gid)
+        argv = [*_drop(uid, gid), *argv]
     done = subprocess.run(argv, env=env, cwd=home, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
