@@ -1,21 +1,22 @@
 """The ``deploy-e2e`` check: run a deploy script for real against an emulated ECR and a real registry.
 
-A deploy script is only worth showing if it pushes. This check starts, on loopback only,
-moto's server (it answers ``aws ecr get-login-password`` like ECR does) and Docker's own registry
-(Debian's ``docker-registry``, i.e. distribution) with htpasswd authentication and TLS, imports a
-small image, runs the snippet's script with the real AWS CLI and the real Docker CLI, then asks the
-registry what it holds. It passes only if every expected tag's manifest digest is the one the engine
-recorded for the push and the manifest's config digest is the local image ID: the image in the
-registry is the image that was built.
+A deploy script is only worth showing if it pushes. This check starts moto's server on the host's
+loopback (it answers ``aws ecr get-login-password`` like ECR does) and, in a private engine of its own
+(``journey.deploy_engine``: a container on the shared engine with no network but loopback), Docker's
+own registry (Debian's ``docker-registry``, i.e. distribution) with htpasswd authentication and TLS,
+beside a dockerd the script talks to. It imports a small image into that engine, runs the snippet's
+script on the host with the real AWS CLI and the real Docker CLI (``DOCKER_HOST`` at the private
+engine), then asks the registry what it holds. It passes only if every expected tag's manifest digest
+is the one the engine recorded for the push and the manifest's config digest is the local image ID:
+the image in the registry is the image that was built.
 
 Why the registry listens on ``[::1]`` and the engine trusts its CA: dockerd counts every registry
 whose address falls in 127.0.0.0/8 as insecure, skips TLS verification for it and, when the login
 is refused over HTTPS, retries over plain HTTP and reports that attempt's error instead (a 400 from
 the TLS port, or a refused port 80). The IPv6 loopback address is outside that range, so the engine
-treats the registry like any private registry: it verifies the certificate against the CA the check
-installs where Docker documents it, ``/etc/docker/certs.d/<host[:port]>/ca.crt`` (root only), and a
-refused password ends the login with the registry's own 401, over TLS. The CA folder is removed
-afterwards, and one a killed run left behind is removed by the next run.
+treats the registry like any private registry: it verifies the certificate against the run's CA,
+installed where Docker documents it, ``/etc/docker/certs.d/<host[:port]>/ca.crt``, in the private
+engine's own filesystem, and a refused password ends the login with the registry's own 401, over TLS.
 
 How the password is made acceptable: ECR's password is a token its own service checks. The check
 asks the emulator for the token first (moto's is stable for an account) and writes the registry's
@@ -24,11 +25,13 @@ real life. With ``refuse_login: true`` the registry gets another password instea
 refused and the check passes only if the script fails and nothing reached the registry.
 
 The 2019 script cannot be pointed elsewhere: its registry is ``<account>.dkr.ecr.<region>.amazonaws.com``.
-For it (``registry: ecr-hostname``) the check maps exactly that name to ::1 in ``/etc/hosts``
-for the run (root only), waits until the name resolves to loopback and nowhere else, and serves
-the registry on [::1]:443. Nothing ever goes past loopback; everything started is stopped, the
-hosts line removed and the images deleted, whatever happens. No credential reaches the output:
-every secret is replaced before recording, and a script that prints one fails the check.
+For it (``registry: ecr-hostname``) the private engine's container maps exactly that name to ::1 in its
+own ``/etc/hosts``, the check refuses to go on unless the name resolves there to loopback only, and the
+registry serves on [::1]:443 of that container. Nothing of the host is edited and nothing needs root:
+a user in the ``docker`` group runs these checks. Nothing can go past loopback (the container has no
+other network); everything started is stopped and the container removed by its ID, whatever happens.
+No credential reaches the output: every secret is replaced before recording, and a script that prints
+one fails the check.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import base64
 import contextlib
 import datetime as dt
 import fcntl
+import http.client
 import io
 import ipaddress
 import json
@@ -50,8 +54,6 @@ import subprocess
 import tarfile
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +66,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from journey import deploy_engine
 from journey.checks import CheckContext, venv_bin
+from journey.deploy_engine import PrivateEngine, https_get
 from journey.errors import VerificationError
 from journey.normalise import normalise
 from journey.session import kill_group
@@ -75,18 +79,15 @@ if TYPE_CHECKING:
     from journey.manifest import Check
     from journey.session import Deadline
 
-#: Serialises runs on one machine: the ECR-hostname mode needs port 443 and one /etc/hosts line.
+#: Serialises deploy-e2e runs on one machine: each starts a dockerd of its own (a small machine's cores).
 LOCK_PATH = Path(tempfile.gettempdir()) / "journey-deploy-e2e.lock"
-HOSTS_PATH = Path("/etc/hosts")
-HOSTS_MARK = "# journey deploy-e2e"
-#: Where dockerd reads a private registry's CA (docs.docker.com/engine/security/certificates/).
-CERTS_D = Path("/etc/docker/certs.d")
-#: Written beside ``ca.crt`` (dockerd reads only *.crt, *.cert and *.key): the pid of the run that owns it.
-CERTS_OWNER = "journey-deploy-e2e.pid"
 #: The registry's address: loopback, but outside the 127.0.0.0/8 that dockerd always counts as insecure.
 REGISTRY_HOST = "::1"
-#: Go's resolver (dockerd) re-reads /etc/hosts at most every 5 s: wait it out before any lookup.
-HOSTS_CACHE_SECONDS = 5.5
+#: Ports of the registry in today's mode: any of the Linux ephemeral range (outputs normalise them);
+#: every one is free in the private engine's own network namespace.
+EPHEMERAL_PORTS = range(32768, 61000)
+#: The registry's storage: the private engine's tmpfs (``deploy_engine.container_kwargs``).
+REGISTRY_STORAGE = "/var/lib/registry"
 #: Seconds a started server gets to answer, and a stopped one to exit.
 START_TIMEOUT = 20.0
 STOP_GRACE = 5.0
@@ -136,7 +137,10 @@ class Registry:
     """A running loopback registry: where it answers, how to trust it, the valid password."""
 
     address: str  # host[:port] as the script sees it
-    url: str  # https://[::1]:<port>, what this module talks to
+    #: its TLS port on a unix socket (the private engine's socat): what this module talks to
+    socket: Path
+    #: the name its certificate is checked for: the ECR name, or ::1
+    server_name: str
     ca: ssl.SSLContext
     password: str
 
@@ -333,12 +337,16 @@ def htpasswd_line(user: str, password: str) -> str:
     return f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}\n"
 
 
-def registry_config(workdir: Path, port: int, tls: TlsFiles) -> Path:
-    """Write distribution's config: filesystem storage, htpasswd auth, TLS, loopback ([::1]) only."""
+def registry_config(workdir: Path, port: int, tls: TlsFiles, storage: str = REGISTRY_STORAGE) -> Path:
+    """Write distribution's config: filesystem storage, htpasswd auth, TLS, loopback ([::1]) only.
+
+    ``storage`` is a path in the private engine (its tmpfs): the registry runs as the container's root,
+    and blobs it wrote into the calling user's folder could not be removed by that user.
+    """
     config = {
         "version": 0.1,
         "log": {"level": "warn"},
-        "storage": {"filesystem": {"rootdirectory": str(workdir / "storage")}},
+        "storage": {"filesystem": {"rootdirectory": storage}},
         "http": {
             "addr": f"[{REGISTRY_HOST}]:{port}",
             "tls": {"certificate": str(tls.cert), "key": str(tls.key)},
@@ -350,110 +358,21 @@ def registry_config(workdir: Path, port: int, tls: TlsFiles) -> Path:
     return path
 
 
-def registry_binary() -> str:
-    """Debian's distribution build (``make host-deps`` installs it)."""
-    found = shutil.which("docker-registry") or shutil.which("registry")
-    if found is None:
-        raise FileNotFoundError("docker-registry is not installed (run `make host-deps`)")
-    return found
-
-
-# --- the engine's trust in the registry's CA ------------------------------------------------------
-
-
-@contextlib.contextmanager
-def engine_trusts(address: str, ca: Path) -> Iterator[Path]:
-    """Install ``ca`` as ``/etc/docker/certs.d/<address>/ca.crt`` for the duration, then remove the folder.
-
-    dockerd reads that folder on every registry request, so nothing needs restarting. Root only: the
-    engine reads CAs from nowhere a user can write, so the error says so.
-    """
-    remove_stale_cert_dirs()
-    folder = CERTS_D / address
-    try:
-        folder.mkdir(parents=True)
-    except FileExistsError:
-        raise OSError(f"{folder} exists and is not this run's: refusing to replace another CA") from None
-    except OSError as exc:
-        raise OSError(
-            f"cannot install the registry's CA in {folder} ({exc.strerror}); needs root: "
-            "dockerd trusts a private registry's CA only from /etc/docker/certs.d"
-        ) from exc
-    try:
-        (folder / CERTS_OWNER).write_text(f"{os.getpid()}\n", encoding="utf-8")
-        shutil.copyfile(ca, folder / "ca.crt")
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def remove_stale_cert_dirs() -> None:
-    """Drop CA folders a killed earlier run left in certs.d: they name a process that is gone."""
-    if not CERTS_D.is_dir():
-        return
-    for owner in CERTS_D.glob(f"*/{CERTS_OWNER}"):
-        with contextlib.suppress(OSError):
-            if not _alive(owner.read_text(encoding="utf-8")):
-                shutil.rmtree(owner.parent)
-
-
-# --- /etc/hosts for the 2019 script ----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def loopback_name(host: str) -> Iterator[None]:
-    """Map ``host`` to the registry's ::1 for the duration, then remove exactly that line again."""
-    line = f"{REGISTRY_HOST} {host} {HOSTS_MARK} {os.getpid()}\n"
-    remove_stale_hosts_lines()
-    try:
-        with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
-            hosts.write(line)
-    except OSError as exc:
-        raise OSError(f"cannot map {host} to loopback in {HOSTS_PATH} ({exc.strerror}); needs root") from exc
-    try:
-        time.sleep(HOSTS_CACHE_SECONDS)
-        _require_loopback(host)
-        yield
-    finally:
-        remove_hosts_line(line)
-
-
-def remove_stale_hosts_lines() -> None:
-    """Drop lines a killed earlier run (SIGKILL, power loss) could not remove: their process is gone."""
-    with HOSTS_PATH.open(encoding="utf-8") as hosts:
-        stale = [entry for entry in hosts if HOSTS_MARK in entry and not _alive(entry.rsplit(" ", 1)[-1])]
-    for entry in stale:
-        remove_hosts_line(entry)
-
-
-def _alive(pid: str) -> bool:
-    """Tell whether the process that wrote a hosts line still runs."""
-    return pid.strip().isdigit() and Path(f"/proc/{pid.strip()}").exists()
-
-
-def remove_hosts_line(line: str) -> None:
-    """Rewrite /etc/hosts in place (it may be a bind mount) without our line."""
-    with HOSTS_PATH.open("r+", encoding="utf-8") as hosts:
-        kept = [entry for entry in hosts.readlines() if entry != line]
-        hosts.seek(0)
-        hosts.writelines(kept)
-        hosts.truncate()
-
-
-def _require_loopback(host: str) -> None:
-    """Refuse to go on unless the name resolves to loopback only: never reach the real ECR."""
-    addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
-    if not addresses or any(not ipaddress.ip_address(a).is_loopback for a in addresses):
-        raise OSError(f"{host} resolves to {sorted(addresses)}, not loopback only: refusing to run")
-
-
 # --- AWS CLI, Docker, registry API -----------------------------------------------------------------
 
 
-def script_env(spec: DeploySpec, home: Path, moto_port: int, registry_address: str | None) -> dict[str, str]:
+def script_env(
+    spec: DeploySpec,
+    home: Path,
+    moto_port: int,
+    registry_address: str | None,
+    docker_host: str | None = None,
+) -> dict[str, str]:
     """Return the script's whole environment: nothing of the caller's leaks in except the engine address.
 
     ``registry_address`` becomes ``REGISTRY_URL`` (today's script); ``None`` leaves it unset (2019's).
+    ``docker_host`` is the private engine's socket; ``None`` keeps the caller's engine (a run that
+    starts nothing, where the script must stop before it reaches any engine).
     """
     env = {
         "PATH": os.pathsep.join([str(venv_bin()), os.environ.get("PATH", "/usr/bin:/bin")]),
@@ -467,7 +386,9 @@ def script_env(spec: DeploySpec, home: Path, moto_port: int, registry_address: s
     }
     if registry_address is not None:
         env["REGISTRY_URL"] = registry_address
-    if "DOCKER_HOST" in os.environ:
+    if docker_host is not None:
+        env["DOCKER_HOST"] = docker_host
+    elif "DOCKER_HOST" in os.environ:
         env["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
     return env
 
@@ -483,7 +404,10 @@ def aws(env: dict[str, str], *args: str) -> str:
 
 
 def import_image(client: Any, name: str) -> str:  # noqa: ANN401  (docker.DockerClient is untyped)
-    """Import a one-file image as ``<name>:latest`` (nothing to pull) and return its ID."""
+    """Import a one-file image as ``<name>:latest`` into the private engine and return its ID.
+
+    Nothing to pull, nothing put in the shared engine: the image goes when the private engine goes.
+    """
     payload = b"pushed by the journey deploy-e2e check\n"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -494,34 +418,27 @@ def import_image(client: Any, name: str) -> str:  # noqa: ANN401  (docker.Docker
     return str(client.images.get(f"{name}:latest").id)
 
 
-def remove_image(client: Any, image_id: str) -> None:  # noqa: ANN401
-    """Delete every tag of the test image (the script added registry tags): no image left behind."""
-    try:
-        tags = client.images.get(image_id).tags
-    except docker.errors.NotFound:
-        return
-    for tag in tags:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.images.remove(tag, noprune=False)
-
-
-def registry_get(
-    registry: Registry, path: str, *, method: str = "GET"
-) -> tuple[dict[str, str], bytes] | None:
-    """Ask the registry API with the valid credential; ``None`` for 404."""
+def registry_get(registry: Registry, path: str) -> tuple[dict[str, str], bytes] | None:
+    """Ask the registry API with the valid credential, over TLS checked for its name; ``None`` for 404."""
     auth = base64.b64encode(f"AWS:{registry.password}".encode()).decode()
-    request = urllib.request.Request(  # noqa: S310 - always https://127.0.0.1:<port>, built here
-        f"{registry.url}{path}",
-        method=method,
-        headers={"Authorization": f"Basic {auth}", "Accept": MANIFEST_ACCEPT},
+    headers = {"Authorization": f"Basic {auth}", "Accept": MANIFEST_ACCEPT}
+    status, answer_headers, body = https_get(
+        registry.socket, registry.server_name, registry.ca, path, headers
     )
+    if status == 404:  # noqa: PLR2004 - HTTP status
+        return None
+    if status != 200:  # noqa: PLR2004
+        raise OSError(f"the registry answered {status} to GET {path}")
+    return answer_headers, body
+
+
+def registry_answers(registry: Registry) -> bool:
+    """Tell whether the registry answers over TLS (any HTTP status: without a password it is 401)."""
     try:
-        with urllib.request.urlopen(request, context=registry.ca, timeout=10) as answer:  # noqa: S310
-            return dict(answer.headers.items()), answer.read()
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:  # noqa: PLR2004 - HTTP status
-            return None
-        raise
+        https_get(registry.socket, registry.server_name, registry.ca, "/v2/", {})
+    except (OSError, http.client.HTTPException):
+        return False
+    return True
 
 
 def pushed(registry: Registry, repo: str, tag: str) -> tuple[str, str] | None:
@@ -554,35 +471,49 @@ def credential_left(home: Path, registry: Registry) -> bool:
 
 @contextlib.contextmanager
 def machine_lock(deadline: Deadline) -> Iterator[None]:
-    """One deploy-e2e at a time on this machine (port 443, /etc/hosts, certs.d, the fixed image name)."""
-    with LOCK_PATH.open("a") as handle:
+    """One deploy-e2e at a time on this machine: each starts a private dockerd (the first builds its image).
+
+    The lock file may belong to another user (root's run, then a user's): it is opened read-only,
+    which is all ``flock`` needs.
+    """
+    fd = os.open(LOCK_PATH, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
         while True:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if deadline.expired():
                     raise OSError(f"another deploy-e2e run holds {LOCK_PATH}") from None
                 time.sleep(0.5)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(fd)
 
 
 @dataclass
 class Stack:
-    """The emulator, the registry and the scratch folder of one run."""
+    """The emulator, the private engine with its registry, and the scratch folder of one run."""
 
     workdir: Path
     moto_port: int
     registry: Registry
     secrets: list[str]
+    engine: PrivateEngine
+
+
+def registry_port(spec: DeploySpec) -> int:
+    """Return 443 for the 2019 script's fixed name, else a port of the ephemeral range (a real one's kind)."""
+    if spec.ecr_hostname:
+        return 443
+    return EPHEMERAL_PORTS[secrets.randbelow(len(EPHEMERAL_PORTS))]
 
 
 @contextlib.contextmanager
-def stack(spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
-    """Start moto and the registry on loopback, with the registry trusting the emulator's token."""
+def stack(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
+    """Start moto on the host's loopback and the private engine, whose registry takes the emulator's token."""
+    what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
+    image = deploy_engine.ensure_image(ctx.session, what, ctx.idle)
     moto_port = free_port()
     with server(moto_argv(moto_port), moto_port, workdir / "moto.log", "moto_server"):
         probe_env = script_env(spec, workdir, moto_port, None)
@@ -590,22 +521,47 @@ def stack(spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
         if spec.ecr_hostname:
             _same_endpoint(probe_env, spec)
         valid = secrets.token_urlsafe(24) if spec.refuse_login else token
-        (workdir / "htpasswd").write_text(htpasswd_line("AWS", valid), encoding="utf-8")
-        port = 443 if spec.ecr_hostname else free_port(REGISTRY_HOST)
+        config, sockets = workdir / "registry", workdir / "engine"
+        config.mkdir()
+        sockets.mkdir()
+        (config / "htpasswd").write_text(htpasswd_line("AWS", valid), encoding="utf-8")
+        port = registry_port(spec)
         names = [ecr_host(spec)] if spec.ecr_hostname else []
-        tls = tls_files(workdir, names)
-        argv = [registry_binary(), "serve", str(registry_config(workdir, port, tls))]
+        tls = tls_files(config, names)
         where = f"[{REGISTRY_HOST}]:{port}"
         address = ecr_host(spec) if spec.ecr_hostname else where
-        with (
-            engine_trusts(address, tls.ca),
-            server(argv, port, workdir / "registry.log", f"docker-registry on {where}", REGISTRY_HOST),
-        ):
-            trust = ssl.create_default_context(cafile=str(tls.ca))
-            registry = Registry(address, f"https://{where}", trust, valid)
+        trust = ssl.create_default_context(cafile=str(tls.ca))
+        registry = Registry(
+            address, sockets / deploy_engine.REGISTRY_SOCK, names[0] if names else REGISTRY_HOST, trust, valid
+        )
+        engine_spec = deploy_engine.EngineSpec(
+            image=image,
+            registry_address=address,
+            registry_port=port,
+            config_dir=config,
+            registry_config=registry_config(config, port, tls),
+            ca=tls.ca,
+            sockets=sockets,
+            uid=os.getuid(),
+            gid=os.getgid(),
+            labels=ctx.session.labels_for(ctx.snippet.id),
+            loopback_name=ecr_host(spec) if spec.ecr_hostname else None,
+        )
+        with deploy_engine.running(
+            ctx.session.client, engine_spec, what, lambda: registry_answers(registry)
+        ) as engine:
+            if spec.ecr_hostname:
+                _require_loopback(engine, ecr_host(spec))
             encoded = base64.b64encode(f"AWS:{token}".encode()).decode()
             hidden = [token, valid, encoded, *EMULATOR_KEYS.values()]
-            yield Stack(workdir, moto_port, registry, hidden)
+            yield Stack(workdir, moto_port, registry, hidden, engine)
+
+
+def _require_loopback(engine: PrivateEngine, host: str) -> None:
+    """Refuse to go on unless the name resolves, where the engine runs, to loopback only."""
+    addresses = engine.resolve(host)
+    if not deploy_engine.only_loopback(addresses):
+        raise OSError(f"{host} resolves to {sorted(addresses)} in the private engine, not loopback only")
 
 
 def _same_endpoint(env: dict[str, str], spec: DeploySpec) -> None:
@@ -720,7 +676,12 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
             if spec.missing:
                 return _run_missing(ctx, check, spec, Path(tmp))
             return _run(ctx, check, spec, Path(tmp))
-    except (OSError, subprocess.SubprocessError, docker.errors.DockerException, urllib.error.URLError) as exc:
+    except (
+        OSError,
+        subprocess.SubprocessError,
+        docker.errors.DockerException,
+        http.client.HTTPException,
+    ) as exc:
         _fail(ctx, check, f"deploy-e2e could not run: {exc}")
         raise  # unreachable: _fail raises
 
@@ -745,15 +706,12 @@ def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> di
     home, work = workdir / "home", workdir / "work"
     home.mkdir()
     work.mkdir()
-    client = ctx.session.client
-    require_secure_loopback(client)
-    with stack(spec, workdir) as running, contextlib.ExitStack() as cleanup:
+    with stack(ctx, check, spec, workdir) as running:
+        client = running.engine.client
+        require_secure_loopback(client)
         image_id = import_image(client, spec.image_name)
-        cleanup.callback(remove_image, client, image_id)
-        if spec.ecr_hostname:
-            cleanup.enter_context(loopback_name(ecr_host(spec)))
         address = None if spec.ecr_hostname else running.registry.address
-        env = script_env(spec, home, running.moto_port, address)
+        env = script_env(spec, home, running.moto_port, address, running.engine.docker_host)
         shown = [(cmd, _show(env, cmd, work)) for cmd in spec.also_show]
         run = run_script(ctx, check, spec, env, work)
         lines = verdict(spec, run, running, image_id, client)

@@ -215,6 +215,8 @@ def _measured_result(
                 result["measurements"] = measure_all(_target(ctx, snippet, built), step)
             step("checks")
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
+        # asked once the checks ran: the deploy check's engine image exists only after its first run
+        result["environment"]["tools"] = tool_versions(ctx.options.root, snippet)
         if snippet.ship is not None:
             _ship(ctx, snippet, result, step)
         if built:
@@ -517,7 +519,7 @@ def _result(
         "platform": engine.platform if engine else None,
         "go": _go_version(bases) if done == "built-and-run" and not reason else None,
         "bases": [_base_record(snippet, b) for b in bases],
-        "tools": {} if reason else tool_versions(ctx.options.root, snippet),
+        "tools": {},  # filled in by the caller: after the checks ran, or with the file checks' only
     }
     return {
         "results_version": record.RESULTS_VERSION,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from journey import checks, deploy
+from journey import checks, deploy, deploy_engine
 from journey.errors import VerificationError
 
 if TYPE_CHECKING:
@@ -62,6 +62,21 @@ class Tool:
     versions: tuple[Version, ...] = ()
 
 
+def _engine_label(program: str, label: str) -> Version:
+    """Return how to read the version of a program of the deploy engine's image: from its label."""
+    return Version(
+        program,
+        (
+            "docker",
+            "image",
+            "inspect",
+            "--format",
+            deploy_engine.label_format(label),
+            deploy_engine.image_tag(),
+        ),
+    )
+
+
 TOOLS: dict[str, Tool] = {
     "hadolint": Tool(checks.hadolint, files_only=True, versions=(HADOLINT,)),
     "shellcheck": Tool(checks.shellcheck, files_only=True, versions=(SHELLCHECK,)),
@@ -88,7 +103,10 @@ TOOLS: dict[str, Tool] = {
             Version("aws-cli", ("aws", "--version")),
             # moto_server has no --version: the package says its own
             Version("moto", ("python", "-c", "import moto; print(moto.__version__)")),
-            Version("docker-registry", ("docker-registry", "--version")),
+            # the registry and the engine the scripts push through run in the private engine's image
+            # (journey.deploy_engine); its labels hold what they said their versions were
+            _engine_label("docker-registry", deploy_engine.LABEL_REGISTRY),
+            _engine_label("dockerd", deploy_engine.LABEL_DOCKERD),
         ),
     ),
 }

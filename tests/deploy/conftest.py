@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from journey.checks import CheckContext
-from journey.deploy import CERTS_D, HOSTS_PATH
+from journey.deploy_engine import TOOL_LABEL, TOOL_NAME
 from journey.engine import connect
 from journey.manifest import Check, Snippet, load_snippet
 from journey.session import Deadline, Session
@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets" / "vol1"
 FIXTURES = ROOT / "tests" / "fixtures" / "snippets" / "deploy"
 IMAGE = "journey-deploy-e2e"
+#: What the check once edited as root, and now must leave alone: the host's resolver and the engine's CAs.
+HOSTS_PATH = Path("/etc/hosts")
+CERTS_D = Path("/etc/docker/certs.d")
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +60,15 @@ def our_processes() -> list[str]:
 
 @pytest.fixture
 def nothing_left(session):
-    """After the test: no server running, no test image, /etc/hosts and certs.d exactly as before."""
+    """After the test: no server, no private engine, no test image; /etc/hosts and certs.d as before."""
     hosts_before = HOSTS_PATH.read_bytes()
     certs_before = cert_dirs()
+    engines_before = set(private_engines(session))
     yield
     assert our_processes() == []
     leftover = [tag for image in session.client.images.list() for tag in image.tags if IMAGE in tag]
     assert leftover == []
+    assert set(private_engines(session)) - engines_before == set()
     assert HOSTS_PATH.read_bytes() == hosts_before
     assert cert_dirs() == certs_before
 
@@ -71,3 +76,9 @@ def nothing_left(session):
 def cert_dirs() -> list[str]:
     """The registry folders dockerd reads CAs from."""
     return sorted(entry.name for entry in CERTS_D.iterdir()) if CERTS_D.is_dir() else []
+
+
+def private_engines(session) -> list[str]:
+    """Names of the deploy check's private-engine containers that still exist (running or not)."""
+    found = session.client.containers.list(all=True, filters={"label": f"{TOOL_LABEL}={TOOL_NAME}"})
+    return [container.name for container in found]

@@ -1,47 +1,44 @@
 """The deploy scripts run for real: moto answers the ECR API, Docker's registry checks the password.
 
-Each test starts and stops its own loopback servers; `nothing_left` then audits that no server,
-test image, /etc/hosts line or certs.d folder survived. A run that starts the registry needs root:
-the engine trusts the registry's CA only from /etc/docker/certs.d.
+Each test starts and stops its own loopback servers and private engine (a container on the shared
+engine holding dockerd and the registry); `nothing_left` then audits that no server, private engine,
+test image, /etc/hosts line or certs.d folder survived. None of it needs root: the last tests run the
+check as an unprivileged user in the `docker` group (when the suite runs as root, as JOURNEY_TEST_USER,
+default `nobody`, with only the docker group, through setpriv).
 """
 
 from __future__ import annotations
 
 import base64
+import grp
+import json
 import os
+import pwd
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, IMAGE, SNIPPETS, check_named
+from conftest import FIXTURES, IMAGE, ROOT, SNIPPETS, check_named, private_engines
 from journey.deploy import (
-    CERTS_D,
-    CERTS_OWNER,
-    HOSTS_MARK,
-    HOSTS_PATH,
     DeploySpec,
     deploy_e2e,
-    engine_trusts,
     import_image,
     pushed,
-    remove_hosts_line,
-    remove_image,
-    remove_stale_cert_dirs,
-    remove_stale_hosts_lines,
     run_script,
     script_env,
     spec_from_check,
     stack,
 )
+from journey.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_image, running
 from journey.errors import VerificationError
 from journey.manifest import Check
+from journey.session import RUN_LABEL, SNIPPET_LABEL
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("nothing_left")]
-needs_root = pytest.mark.skipif(
-    os.geteuid() != 0,
-    reason="the check installs its CA in /etc/docker/certs.d (for 2019 also /etc/hosts, port 443): root only",
-)
 #: moto's password for its default account: what must never show up in a recorded output.
 MOTO_PASSWORD = "123456789012-auth-token"  # noqa: S105 - the emulator's fixed token, not a secret
 
@@ -50,33 +47,60 @@ def today(context):
     return context(SNIPPETS / "deploy", "vol1/deploy")
 
 
-@needs_root
 def test_pushed_image_is_the_local_image(context):
-    """Independent of the check's own verdict: ask the registry, compare with the engine."""
+    """Independent of the check's own verdict: ask the registry, compare with the private engine."""
     ctx = today(context)
     check = check_named(ctx.snippet, "push")
     spec: DeploySpec = spec_from_check(ctx, check)
-    client = ctx.session.client
-    with tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp, stack(spec, Path(tmp)) as running:
+    with (
+        tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp,
+        stack(ctx, check, spec, Path(tmp)) as running,
+    ):
         (Path(tmp) / "home").mkdir()
         (Path(tmp) / "work").mkdir()
+        client = running.engine.client
         image_id = import_image(client, spec.image_name)
-        try:
-            env = script_env(spec, Path(tmp) / "home", running.moto_port, running.registry.address)
-            run = run_script(ctx, check, spec, env, Path(tmp) / "work")
-            assert run.returncode == 0, run.output
-            repo_digests = client.images.get(image_id).attrs["RepoDigests"]
-            for tag in ("latest", "1a2b3c4"):
-                found = pushed(running.registry, IMAGE, tag)
-                assert found is not None
-                digest, config = found
-                assert f"{running.registry.address}/{IMAGE}@{digest}" in repo_digests
-                assert config == image_id
-        finally:
-            remove_image(client, image_id)
+        env = script_env(
+            spec, Path(tmp) / "home", running.moto_port, running.registry.address, running.engine.docker_host
+        )
+        run = run_script(ctx, check, spec, env, Path(tmp) / "work")
+        assert run.returncode == 0, run.output
+        repo_digests = client.images.get(image_id).attrs["RepoDigests"]
+        for tag in ("latest", "1a2b3c4"):
+            found = pushed(running.registry, IMAGE, tag)
+            assert found is not None
+            digest, config = found
+            assert f"{running.registry.address}/{IMAGE}@{digest}" in repo_digests
+            assert config == image_id
+        # the shared engine never saw the image: it was imported into the private one only
+        shared = ctx.session.client
+        assert not [t for image in shared.images.list() for t in image.tags if IMAGE in t]
 
 
-@needs_root
+def test_the_private_engine_is_labelled_has_no_network_and_goes_away(context):
+    ctx = context(SNIPPETS / "deploy-2019", "vol1/deploy-2019")
+    check = check_named(ctx.snippet, "push-2019")
+    spec = spec_from_check(ctx, check)
+    with (
+        tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp,
+        stack(ctx, check, spec, Path(tmp)) as running,
+    ):
+        container = running.engine.container
+        container.reload()
+        labels = container.labels
+        assert labels[TOOL_LABEL] == TOOL_NAME
+        assert labels[RUN_LABEL] == ctx.session.run_id
+        assert labels[SNIPPET_LABEL] == "vol1/deploy-2019"
+        assert container.attrs["HostConfig"]["NetworkMode"] == "none"
+        # the fixed ECR name is the container's own mapping, to its own loopback
+        assert running.engine.resolve("123456789012.dkr.ecr.us-east-1.amazonaws.com") == {"::1"}
+        sock = running.engine.spec.docker_socket
+        assert sock.is_socket()
+        assert sock.stat().st_gid == os.getgid()
+        name = container.name
+    assert name not in private_engines(ctx.session)
+
+
 def test_push_check_passes_and_records_the_proof(context):
     ctx = today(context)
     outcome = deploy_e2e(ctx, check_named(ctx.snippet, "push"))
@@ -90,7 +114,6 @@ def test_push_check_passes_and_records_the_proof(context):
     assert base64.b64encode(f"AWS:{MOTO_PASSWORD}".encode()).decode() not in out
 
 
-@needs_root
 def test_refused_login_exits_non_zero_and_pushes_nothing(context):
     ctx = today(context)
     outcome = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login"))
@@ -103,7 +126,6 @@ def test_refused_login_exits_non_zero_and_pushes_nothing(context):
     assert "http://" not in out
 
 
-@needs_root
 def test_a_script_that_prints_the_password_fails_and_the_log_is_scrubbed(context):
     ctx = context(FIXTURES / "leaky", "deploy/leaky")
     with pytest.raises(VerificationError) as caught:
@@ -122,7 +144,6 @@ def test_unknown_option_is_named(context):
         deploy_e2e(ctx, bad)
 
 
-@needs_root
 def test_2019_script_pushes_with_the_password_on_the_command_line(context):
     ctx = context(SNIPPETS / "deploy-2019", "vol1/deploy-2019")
     out = deploy_e2e(ctx, check_named(ctx.snippet, "push-2019"))["output"]
@@ -134,7 +155,6 @@ def test_2019_script_pushes_with_the_password_on_the_command_line(context):
     assert MOTO_PASSWORD not in out
 
 
-@needs_root
 def test_2019_script_ignores_its_shebang_e_and_tries_to_push_after_a_refused_login(context):
     ctx = context(SNIPPETS / "deploy-2019", "vol1/deploy-2019")
     out = deploy_e2e(ctx, check_named(ctx.snippet, "refused-login-2019"))["output"]
@@ -146,45 +166,31 @@ def test_2019_script_ignores_its_shebang_e_and_tries_to_push_after_a_refused_log
     assert ":80:" not in out
 
 
-@needs_root
-def test_a_hosts_line_left_by_a_killed_run_is_removed_by_the_next():
-    before = HOSTS_PATH.read_text(encoding="utf-8")
-    dead = f"127.0.0.1 000000000000.dkr.ecr.xx-test-1.amazonaws.com {HOSTS_MARK} 999999999\n"
-    with HOSTS_PATH.open("a", encoding="utf-8") as hosts:
-        hosts.write(dead)
-    try:
-        remove_stale_hosts_lines()
-        assert HOSTS_PATH.read_text(encoding="utf-8") == before
-    finally:
-        remove_hosts_line(dead)
-
-
-@needs_root
-def test_a_ca_folder_left_by_a_killed_run_is_removed_by_the_next():
-    dead = CERTS_D / "[::1]:1"
-    dead.mkdir(parents=True)
-    (dead / CERTS_OWNER).write_text("999999999\n", encoding="utf-8")
-    (dead / "ca.crt").write_text("left behind\n", encoding="utf-8")
-    try:
-        remove_stale_cert_dirs()
-        assert not dead.exists()
-    finally:
-        if dead.exists():
-            for entry in dead.iterdir():
-                entry.unlink()
-            dead.rmdir()
-
-
-@needs_root
-def test_the_ca_is_installed_for_the_run_only_and_another_ca_is_never_replaced(tmp_path):
-    ca = tmp_path / "ca.crt"
-    ca.write_text("a CA\n", encoding="utf-8")
-    with engine_trusts("[::1]:2", ca) as folder:
-        assert (folder / "ca.crt").read_text(encoding="utf-8") == "a CA\n"
-        with pytest.raises(OSError, match="is not this run's"), engine_trusts("[::1]:2", ca):
-            pass
-        assert (folder / "ca.crt").is_file()
-    assert not folder.exists()
+def test_a_private_engine_that_cannot_start_is_an_error_naming_snippet_step_and_cause(context, tmp_path):
+    ctx = today(context)
+    what = VerificationError("", snippet="vol1/deploy", step="check push")
+    config, sockets = tmp_path / "registry", tmp_path / "engine"
+    config.mkdir()
+    sockets.mkdir()
+    tmp_path.chmod(0o755)
+    spec = EngineSpec(
+        image=ensure_image(ctx.session, what, 300),
+        registry_address="[::1]:40000",
+        registry_port=40000,
+        config_dir=config,
+        registry_config=config / "registry.yml",
+        ca=config / "no-such-ca.crt",  # the entrypoint's first step fails: the container exits
+        sockets=sockets,
+        uid=os.getuid(),
+        gid=os.getgid(),
+        labels=ctx.session.labels_for("vol1/deploy"),
+    )
+    with pytest.raises(VerificationError) as caught, running(ctx.session.client, spec, what, lambda: True):
+        pass
+    assert caught.value.snippet == "vol1/deploy"
+    assert caught.value.step == "check push"
+    assert "the private engine exited (1)" in caught.value.message
+    assert "no-such-ca.crt" in caught.value.log_tail
 
 
 def test_missing_variable_check_records_the_one_line(context):
@@ -199,3 +205,101 @@ def test_missing_variable_check_fails_a_script_that_acts_first(context):
     with pytest.raises(VerificationError, match="did not stop at once without AWS_REGION") as caught:
         deploy_e2e(ctx, check_named(ctx.snippet, "missing-variable"))
     assert "FAIL neither aws nor docker ran" in caught.value.log_tail
+
+
+#: Runs one deploy-e2e check of a snippet the way `journey verify` does and prints its outcome as JSON.
+AS_USER = """
+import json, sys
+from pathlib import Path
+from journey.checks import CheckContext
+from journey.deploy import deploy_e2e
+from journey.engine import connect
+from journey.manifest import load_snippet
+from journey.session import Deadline, Session
+root, folder, snippet_id, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+snippet = load_snippet(folder, snippet_id)
+session = Session(connect())
+ctx = CheckContext(root=root, snippet=snippet, session=session, deadline=Deadline(300), idle=300)
+try:
+    print(json.dumps(deploy_e2e(ctx, next(c for c in snippet.checks if c.name == name))))
+finally:
+    session.cleanup()
+"""
+#: Who the check runs as when the suite runs as root: JOURNEY_TEST_USER, else `nobody`. The user must be
+#: able to run this interpreter (a Python under /root is out of reach of most users: then it skips).
+TEST_USER = os.environ.get("JOURNEY_TEST_USER", "nobody")
+
+
+def _unprivileged() -> tuple[int, int]:
+    """The uid and gid of the test user, or skip when it is missing or cannot run this interpreter."""
+    try:
+        entry = pwd.getpwnam(TEST_USER)
+    except KeyError:
+        pytest.skip(f"no user {TEST_USER} (set JOURNEY_TEST_USER to a user who is not root)")
+    code = "import sys, journey; print(sys.version)"
+    probe = [*_drop(entry.pw_uid, entry.pw_gid), sys.executable, "-c", code]
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False, cwd="/")
+    if done.returncode != 0 or done.stdout.strip() != sys.version:
+        pytest.skip(f"{TEST_USER} cannot run {sys.executable} (set JOURNEY_TEST_USER to a user who can)")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _drop(uid: int, gid: int) -> list[str]:
+    """setpriv's prefix: that uid and gid, the docker group as the only other group, no capabilities."""
+    docker_gid = grp.getgrnam("docker").gr_gid
+    return [
+        "setpriv",
+        f"--reuid={uid}",
+        f"--regid={gid}",
+        f"--groups={docker_gid}",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--",
+    ]
+
+
+def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
+    """Run the check in a process that is not root and has the docker group (and nothing else)."""
+    argv = [sys.executable, "-c", AS_USER, str(ROOT), str(SNIPPETS / snippet), f"vol1/{snippet}", check]
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
+    if os.geteuid() == 0:
+        uid, gid = _unprivileged()
+        shutil.chown(home, uid, gid)
+        argv = [*_drop(uid, gid), *argv]
+    done = subprocess.run(argv, env=env, cwd=home, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def unprivileged_home():
+    """A home folder the unprivileged user owns (pytest's tmp_path sits under a folder only we can enter)."""
+    try:
+        grp.getgrnam("docker")
+    except KeyError:
+        pytest.skip("no docker group: the engine's socket is not shared with a group here")
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        pytest.skip("root, and no setpriv to drop to an unprivileged user")
+    home = Path(tempfile.mkdtemp(prefix="journey-test-home-"))
+    try:
+        yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_the_2019_push_passes_as_a_user_who_is_not_root(unprivileged_home):
+    """The fixed ECR name and the CA need nothing of the host: no root, no /etc/hosts, no certs.d."""
+    outcome = run_unprivileged("deploy-2019", "push-2019", unprivileged_home)
+    out = outcome["output"]
+    assert outcome["ok"] is True
+    ref = "123456789012.dkr.ecr.us-east-1.amazonaws.com/journey-deploy-e2e:latest"
+    assert f"ok   {ref}: registry digest sha256:<id> = the engine's pushed digest" in out
+    assert f"ok   {ref}: manifest config sha256:<id> = the local image ID" in out
+    assert MOTO_PASSWORD not in out
+
+
+def test_a_refused_login_is_the_registrys_own_401_as_a_user_who_is_not_root(unprivileged_home):
+    out = run_unprivileged("deploy", "refused-login", unprivileged_home)["output"]
+    assert "login attempt to https://[::1]:<port>/v2/ failed with status: 401 Unauthorized" in out
+    assert "ok   the registry holds no repository (none)" in out
+    assert "http://" not in out
