@@ -405,11 +405,17 @@ def _keep_final(
 def _listing(
     ctx: Context, snippet: Snippet, bases: list[Image], measured: list[record.Image], filters: list[str]
 ) -> str:
-    """Run ``docker images`` with ``filters`` and return its normalised table."""
+    """Run ``docker images`` with ``filters`` and return its normalised table, rows in the article's order.
+
+    ``docker images`` sorts by creation time, which the recording hides (``<time> ago``) and which can
+    come out either way round for the final image and the builder stage tagged from the same build
+    (seen on 2026-12-02: the same inputs listed in both orders). So the rows are put in the order the
+    2019 article listed them: the final image, its stages in manifest order, then the bases.
+    """
     if not containerd_store(ctx.session):
         argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
         out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
-        return normalise_table(out)
+        return normalise_table(in_listing_order(out, listing_order(snippet, bases)))
     repo = snippet.image_tag.rsplit(":", 1)[0]
     sizes = {snippet.image_tag: measured[0]["size"]}
     sizes.update(
@@ -429,7 +435,30 @@ def _listing(
         if ref in sizes:
             cells[-1] = docker_size(sizes[ref])
         rows.append("\t".join(cells))
-    return normalise_table("\n".join(rows) + "\n")
+    return normalise_table(in_listing_order("\n".join(rows) + "\n", listing_order(snippet, bases)))
+
+
+def listing_order(snippet: Snippet, bases: list[Image]) -> list[str]:
+    """Return the references of a snippet's ``docker images`` rows in the order they are recorded."""
+    repo = snippet.image_tag.rsplit(":", 1)[0]
+    stages = [f"{repo}:{stage}" for stage in (snippet.build.stages if snippet.build else [])]
+    return [snippet.image_tag, *stages, *(b.ref for b in bases)]
+
+
+def in_listing_order(table: str, order: list[str]) -> str:
+    """Return a ``docker images`` table (header first) with its rows sorted by ``order``.
+
+    A row is named by its first two columns (repository and tag, tab- or space-separated); a row that
+    ``order`` does not name keeps its place after the named ones (the sort is stable).
+    """
+    header, *rows = table.splitlines()
+    rank = {ref: index for index, ref in enumerate(order)}
+
+    def key(row: str) -> int:
+        repository, tag = row.split()[:2]
+        return rank.get(f"{repository}:{tag}", len(order))
+
+    return "\n".join([header, *sorted(rows, key=key)]) + "\n"
 
 
 def docker_size(size: int) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from journey.pipeline import docker_size
+from journey.pipeline import docker_size, in_listing_order
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
@@ -180,3 +180,20 @@ def test_a_shell_call_without_format_is_caught(source, flagged):
 def test_sizes_are_spelt_as_docker_images_spells_them(size, shown):
     # The containerd store's SIZE column is replaced by the measured size, spelt the classic store's way.
     assert docker_size(size) == shown
+
+
+def test_docker_images_rows_come_in_the_articles_order_whatever_the_engine_printed():
+    # The engine sorts by creation time, hidden as <time>: final and builder came out both ways round.
+    printed = (
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\n"
+        "journey/vol1-x\tbuilder\tabc\t1 minute ago\t1.07GB\n"
+        "journey/vol1-x\tverified\tdef\t1 minute ago\t16MB\n"
+        "golang\t1.26-trixie\tghi\t2 hours ago\t868MB\n"
+        "golang\tother\tjkl\t3 hours ago\t1GB\n"
+    )
+    order = ["journey/vol1-x:verified", "journey/vol1-x:builder", "golang:1.26-trixie"]
+    rows = in_listing_order(printed, order).splitlines()
+    assert [row.split("\t")[1] for row in rows] == ["TAG", "verified", "builder", "1.26-trixie", "other"]
+    # A space-aligned table (the classic store's `table` format) is read the same way.
+    aligned = printed.replace("\t", "   ")
+    assert in_listing_order(aligned, order).splitlines()[1].startswith("journey/vol1-x   verified")
