@@ -11,11 +11,9 @@ set -euo pipefail
 # program-on-PATH:debian-package
 readonly SITE=(
   debootstrap:debootstrap         # stand-in debian:<suite> bases (scripts/bases/debian.sh)
-  docker-registry:docker-registry # the build farm's registry (journey.farm; the deploy checks have their own image)
   qemu-aarch64-static:qemu-user-static  # Vol. 3 runs arm64/riscv64 images under QEMU (journey.farm)
   update-binfmts:binfmt-support   # registers QEMU with the kernel's binfmt_misc
   zstd:zstd                       # Vol. 3 measures zstd layers read back from the registry
-  nsenter:util-linux              # Vol. 3's build farm runs in a network namespace of its own
 )
 readonly TEST=(
   chromium:chromium               # browser tests (tests/browser), driven by Playwright

@@ -3,8 +3,9 @@
 The shared engine (dockerd 26.1.5, classic image store, buildx's ``docker`` driver) cannot export a
 multi-platform image, zstd or eStargz layers or attestations to its store; the same dockerd with the
 containerd image store can, but its built-in BuildKit refuses ``rewrite-timestamp`` ("exporter option
-"rewrite-timestamp" conflicts with "unpack"", checked here). So for a run
-that has ``ship:`` snippets, this module starts, in one network namespace of its own:
+"rewrite-timestamp" conflicts with "unpack"", checked here). So for a run that has ``ship:`` snippets,
+this module starts, in one privileged container of its own on the shared engine (``scripts/farm/``,
+``--network none``: its network namespace holds only loopback):
 
 - a **standalone buildkitd** (built from its Go module, ``BUILDKIT_MODULE@BUILDKIT_VERSION``, with
   Debian's runc), listening on a unix socket and added to buildx as a ``remote`` builder;
@@ -15,20 +16,22 @@ that has ``ship:`` snippets, this module starts, in one network namespace of its
   is the clean engine that pull times are measured on;
 - the **module server** on the stand-in's GOPROXY port, serving the host's module cache.
 
-Everything lives in one temporary folder and is stopped by the PID of what was started (never by name),
-unmounted and removed when the block ends, whatever happened. Its own network namespace is why it
-cannot disturb the shared engine (a dockerd with ``--bridge=none`` deletes its namespace's docker0).
+Why a container and not a namespace on the host: a user in the ``docker`` group may start one, so
+the farm needs no root (``unshare --net`` did), and removing it removes everything the servers stored
+(its ``/farm`` volume). The two unix sockets the host talks to (dockerd's, buildkitd's) are made in a
+temporary folder of the calling user, owned by that user's group. The container carries the run's
+labels, so the run's cleanup removes it after an interrupt too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,7 +44,7 @@ from journey.errors import JourneyError
 from journey.manifest import foreign_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
 BUILDKIT_MODULE = "github.com/moby/buildkit/cmd/buildkitd"
 #: 0.13 is the first BuildKit with ``rewrite-timestamp`` (moby/buildkit#4057); Docker 26.1 ships 0.13 too.
@@ -49,26 +52,51 @@ BUILDKIT_VERSION = "v0.13.2"
 REGISTRY = "127.0.0.1:5000"
 #: Seconds for a daemon of the farm to answer after it was started.
 START_WAIT = 60.0
-ENGINE_SH = Path(__file__).resolve().parents[1] / "engine.sh"
+#: The farm image's recipe (tooling, not a snippet), the image it is built from, and where it is tagged.
+RECIPE = Path(__file__).resolve().parents[1] / "farm"
+RECIPE_FILES = ("Dockerfile", "entrypoint.sh")
+IMAGE_BASE = "debian:trixie"
+IMAGE_REPO = "journey-tools/farm"
+LABEL_RECIPE = "org.golangjourney.farm.recipe-digest"
+#: On the container, beside the run's labels: what it is, so a person (or a test) can tell it apart.
+TOOL_LABEL = "org.golangjourney.tool"
+TOOL_NAME = "build-farm"
+#: Serialises builds of the farm image on one machine (two checkouts starting a farm at once).
+BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-farm.lock"
 
 
 class FarmError(JourneyError):
     """The build farm could not be started (exit 1): names the part and its log's last lines."""
 
 
+@dataclass(frozen=True)
+class FarmSpec:
+    """What the farm's container is started with (all of it chosen by ``running``)."""
+
+    #: the buildkitd binary, mounted read-only at its host path
+    buildkitd: Path
+    #: the module cache folder to serve (``cache/download``), or None: no module server
+    modules: Path | None
+    goproxy_port: int | None
+    #: the group that owns the two sockets: the caller's, so a docker-group user can use them
+    gid: int
+    labels: dict[str, str]
+
+
 @dataclass
 class Farm:
-    """A running farm: where its sockets are, which buildx builder is it, and what was started."""
+    """A running farm: where its sockets are, which buildx builder is it, and its container."""
 
     folder: Path
     builder: str
     buildkit: str
-    #: the processes started here (registry, buildkitd, module server), stopped by their PIDs
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    #: the container's ID once started; removing it stops every server of the farm
+    container: str | None = None
     #: held by one snippet's ship work at a time: a push prunes BuildKit's cache and empties the clean
     #: engine before timed pulls, which another snippet's push must not see half-way
     exclusive: threading.Lock = field(default_factory=threading.Lock)
-    #: buildkitd's PID: its process tree's CPU tells a silent step (an emulated compile) from a hung one
+    #: the container's first process (its init): the CPU of its tree (buildkitd and the steps it runs,
+    #: the other servers too) tells a silent step, such as an emulated compile, from a hung one
     buildkitd_pid: int | None = None
 
     @property
@@ -76,17 +104,15 @@ class Farm:
         """The private engine's socket."""
         return self.folder / "docker.sock"
 
-    @property
-    def dockerd_pid(self) -> int | None:
-        """The private engine's PID (its pidfile); its network namespace is the farm's."""
-        try:
-            return int((self.folder / "docker.pid").read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return None
-
     def netns(self) -> list[str]:
         """Prefix that runs a command in the farm's network namespace (where 127.0.0.1:5000 is)."""
-        return ["nsenter", f"--net=/proc/{self.dockerd_pid}/ns/net", "--"]
+        return ["docker", "exec", str(self.container)]
+
+    def alive(self) -> bool:
+        """Whether the farm's container is still running."""
+        argv = ["docker", "inspect", "--format", "{{.State.Running}}", str(self.container)]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        return done.stdout.strip() == "true"
 
     def engine_env(self) -> dict[str, str]:
         """Environment of a docker CLI talking to the farm's private engine."""
@@ -150,82 +176,152 @@ def buildkitd_binary(root: Path, say: Callable[[str], None]) -> Path:
     return binary
 
 
-def _wait(what: str, ready: Callable[[], bool], log: Path | None) -> None:
-    """Poll ``ready`` until it answers or START_WAIT passes; then fail with the log's tail."""
+def _wait(what: str, ready: Callable[[], bool], log: Path | None, farm: Farm | None = None) -> None:
+    """Poll ``ready`` until it answers or START_WAIT passes; then fail with the log's tail.
+
+    A farm container that exited fails at once, with what it printed: waiting longer would not help.
+    """
     deadline = time.monotonic() + START_WAIT
     while time.monotonic() < deadline:
         if ready():
             return
+        if farm is not None and not farm.alive():
+            break
         time.sleep(0.3)
     text = log.read_text(encoding="utf-8", errors="replace")[-800:] if log and log.is_file() else ""
+    if farm is not None and not farm.alive():
+        raise FarmError(f"the farm's container exited before {what} answered: {text}", step="farm")
     raise FarmError(f"{what} did not answer within {START_WAIT:.0f} s: {text}", step="farm")
 
 
-def _start_engine(farm: Farm) -> None:
-    """Start the private containerd-store dockerd in a new network namespace (scripts/engine.sh)."""
-    config = farm.folder / "daemon.json"
-    config.write_text(json.dumps({"features": {"containerd-snapshotter": True}}) + "\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "JOURNEY_DOCKERD_SOCKET": str(farm.docker_sock),
-        "JOURNEY_DOCKERD_DATA_ROOT": str(farm.folder / "data"),
-        "JOURNEY_DOCKERD_EXEC_ROOT": str(farm.folder / "exec"),
-        "JOURNEY_DOCKERD_PIDFILE": str(farm.folder / "docker.pid"),
-        "JOURNEY_DOCKERD_LOG": str(farm.folder / "dockerd.log"),
-        "JOURNEY_DOCKERD_ARGS": f"--bridge=none --iptables=false --ip6tables=false --config-file={config}",
-        "JOURNEY_ENGINE_WAIT": str(int(START_WAIT)),
-    }
-    done = subprocess.run(
-        ["unshare", "--net", "--", "bash", str(ENGINE_SH)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=START_WAIT + 30,
-        check=False,
+def recipe_digest(folder: Path = RECIPE) -> str:
+    """Return ``sha256:…`` over the farm image's recipe files (name and bytes): an edit is a new image."""
+    digest = hashlib.sha256()
+    for name in RECIPE_FILES:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return f"sha256:{digest.hexdigest()}"
+
+
+def image_tag(folder: Path = RECIPE) -> str:
+    """Return the farm image's tag: the recipe's digest names it, so an edit builds a new one."""
+    return f"{IMAGE_REPO}:{recipe_digest(folder).removeprefix('sha256:')[:12]}"
+
+
+def _present(ref: str) -> bool:
+    argv = ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
+    return subprocess.run(argv, capture_output=True, timeout=60, check=False).returncode == 0
+
+
+def ensure_image(say: Callable[[str], None]) -> str:
+    """Return the farm image's tag, building it on the shared engine first if this recipe is new here.
+
+    Built from ``debian:trixie`` (the stand-in, or the real image where a registry has it) with apt
+    from Debian's archive, once per recipe; one build at a time on a machine (a lock file in /tmp).
+    """
+    tag = image_tag()
+    if _present(tag):
+        return tag
+    if not _present(IMAGE_BASE):
+        raise FarmError(f"the farm image's base {IMAGE_BASE} is not present (run `make bases`)", step="farm")
+    fd = os.open(BUILD_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if _present(tag):
+            return tag
+        say(f"farm: building its image {tag} (Debian's dockerd, registry and buildx; once per recipe)")
+        argv = [
+            "docker", "buildx", "build", "--builder", "default", "--progress=plain", "--load",
+            f"--label={LABEL_RECIPE}={recipe_digest()}", "-t", tag, str(RECIPE),
+        ]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
+        if done.returncode != 0:
+            raise FarmError(f"building the farm image failed: {done.stderr.strip()[-600:]}", step="farm")
+    finally:
+        os.close(fd)
+    return tag
+
+
+def write_configs(farm: Farm) -> None:
+    """Write what the farm's servers read, into the shared folder (the container sees the same path)."""
+    folder = farm.folder
+    (folder / "daemon.json").write_text(
+        json.dumps({"features": {"containerd-snapshotter": True}}) + "\n", encoding="utf-8"
     )
-    if done.returncode != 0 or farm.dockerd_pid is None:
-        raise FarmError(f"private dockerd: {done.stderr.strip()[-400:]}", step="farm")
-    subprocess.run([*farm.netns(), "ip", "link", "set", "lo", "up"], check=True, timeout=30)
+    (folder / "registry.yml").write_text(
+        "version: 0.1\nlog: {level: error}\n"
+        "storage: {filesystem: {rootdirectory: /farm/registry}, delete: {enabled: true}}\n"
+        f"http: {{addr: '{REGISTRY}'}}\n",
+        encoding="utf-8",
+    )
+    (folder / "buildkitd.toml").write_text(
+        "[worker.oci]\n  enabled = true\n  gc = false\n[worker.containerd]\n  enabled = false\n"
+        f'[registry."docker.io"]\n  mirrors = ["{REGISTRY}"]\n[registry."{REGISTRY}"]\n  http = true\n',
+        encoding="utf-8",
+    )
 
 
-def _spawn(farm: Farm, name: str, argv: list[str]) -> Path:
-    """Start one of the farm's servers in its namespace, logging to ``<name>.log``; keep its PID."""
-    log = farm.folder / f"{name}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*farm.netns(), *argv],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    farm.procs.append(proc)
-    return log
+def container_argv(farm: Farm, image: str, spec: FarmSpec) -> list[str]:
+    """Return the ``docker run`` of the farm's container.
+
+    Privileged: dockerd and buildkitd mount, make cgroups and run containers. ``--network none``: its
+    loopback is the farm's alone. ``--init``: the servers are reaped and stopped with the container.
+    The shared folder, buildkitd and the module cache are mounted at their host paths, so every path
+    in a config holds on both sides; ``/farm`` is an anonymous volume (on the engine's disk, where
+    overlayfs works), removed with the container.
+    """
+    env = {
+        "JOURNEY_FARM": str(farm.folder),
+        "JOURNEY_GID": str(spec.gid),
+        "JOURNEY_BUILDKITD": str(spec.buildkitd),
+        # imagetools, run in the container, talks to the farm's engine, not to the shared one
+        "DOCKER_HOST": f"unix://{farm.docker_sock}",
+    }
+    mounts = [
+        f"type=bind,src={farm.folder},dst={farm.folder}",
+        f"type=bind,src={spec.buildkitd},dst={spec.buildkitd},readonly",
+    ]
+    if spec.modules is not None and spec.goproxy_port is not None:
+        env |= {"JOURNEY_MODULES": str(spec.modules), "JOURNEY_GOPROXY_PORT": str(spec.goproxy_port)}
+        mounts.append(f"type=bind,src={spec.modules},dst={spec.modules},readonly")
+    argv = ["docker", "run", "--detach", "--privileged", "--network", "none", "--init"]
+    argv += [f"--label={key}={value}" for key, value in {**spec.labels, TOOL_LABEL: TOOL_NAME}.items()]
+    argv += [f"--env={key}={value}" for key, value in env.items()]
+    argv += [f"--mount={mount}" for mount in mounts]
+    return [*argv, "--volume", "/farm", image]
+
+
+def _start_container(farm: Farm, image: str, spec: FarmSpec) -> None:
+    """Start the farm's container and wait for its engine, registry and module server to answer."""
+    done = subprocess.run(
+        container_argv(farm, image, spec), capture_output=True, text=True, timeout=120, check=False
+    )
+    if done.returncode != 0:
+        raise FarmError(f"cannot start the farm's container: {done.stderr.strip()[-400:]}", step="farm")
+    farm.container = done.stdout.strip()
+    pid = subprocess.run(
+        ["docker", "inspect", "--format", "{{.State.Pid}}", farm.container],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    farm.buildkitd_pid = int(pid.stdout.strip() or 0) or None
+    _wait("its engine", lambda: _engine_answers(farm), farm.folder / "dockerd.log", farm)
+    registry = f"http://{REGISTRY}/v2/"
+    _wait("its registry", lambda: _answers(farm, registry), farm.folder / "registry.log", farm)
+    if spec.modules is not None and spec.goproxy_port is not None:
+        url = f"http://127.0.0.1:{spec.goproxy_port}/"
+        _wait("its module server", lambda: _answers(farm, url), farm.folder / "modules.log", farm)
+
+
+def _engine_answers(farm: Farm) -> bool:
+    if not farm.docker_sock.exists():
+        return False
+    argv = ["docker", "version", "--format", "{{.Server.Version}}"]
+    done = subprocess.run(argv, env=farm.engine_env(), capture_output=True, timeout=30, check=False)
+    return done.returncode == 0
 
 
 def _answers(farm: Farm, url: str) -> bool:
     argv = [*farm.netns(), "curl", "-s", "-o", "/dev/null", "--max-time", "2", url]
-    return subprocess.run(argv, capture_output=True, timeout=10, check=False).returncode == 0
-
-
-def _start_registry(farm: Farm) -> None:
-    config = farm.folder / "registry.yml"
-    config.write_text(
-        "version: 0.1\nlog: {level: error}\n"
-        f"storage: {{filesystem: {{rootdirectory: {farm.folder / 'registry'}}}, delete: {{enabled: true}}}}\n"
-        f"http: {{addr: '{REGISTRY}'}}\n",
-        encoding="utf-8",
-    )
-    log = _spawn(farm, "registry", [registry_binary(), "serve", str(config)])
-    _wait("registry", lambda: _answers(farm, f"http://{REGISTRY}/v2/"), log)
-
-
-def registry_binary() -> str:
-    """Debian's ``docker-registry`` (distribution); the deploy checks use the same program."""
-    found = shutil.which("docker-registry") or shutil.which("registry")
-    if not found:
-        raise FarmError("docker-registry is not installed (run `make host-deps`)", step="farm")
-    return found
+    return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
 
 
 def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
@@ -304,31 +400,10 @@ def library_path(ref: str) -> str:
     return ref if "/" in ref else f"library/{ref}"
 
 
-def _start_buildkitd(farm: Farm, binary: Path) -> None:
-    config = farm.folder / "buildkitd.toml"
-    config.write_text(
-        "[worker.oci]\n  enabled = true\n  gc = false\n[worker.containerd]\n  enabled = false\n"
-        f'[registry."docker.io"]\n  mirrors = ["{REGISTRY}"]\n[registry."{REGISTRY}"]\n  http = true\n',
-        encoding="utf-8",
-    )
+def _start_builder(farm: Farm) -> None:
+    """Wait for buildkitd's socket, then add it to buildx as the run's ``remote`` builder."""
     sock = farm.folder / "buildkitd.sock"
-    log = _spawn(
-        farm,
-        "buildkitd",
-        [
-            str(binary),
-            "--config",
-            str(config),
-            "--root",
-            str(farm.folder / "buildkit"),
-            "--addr",
-            f"unix://{sock}",
-            "--allow-insecure-entitlement",
-            "network.host",
-        ],
-    )
-    farm.buildkitd_pid = farm.procs[-1].pid  # nsenter execs it: the same PID
-    _wait("buildkitd", sock.exists, log)
+    _wait("buildkitd", sock.exists, farm.folder / "buildkitd.log", farm)
     done = subprocess.run(
         ["docker", "buildx", "create", "--name", farm.builder, "--driver", "remote", f"unix://{sock}"],
         capture_output=True,
@@ -340,20 +415,15 @@ def _start_buildkitd(farm: Farm, binary: Path) -> None:
         raise FarmError(f"buildx create --driver remote: {done.stderr.strip()}", step="farm")
 
 
-def _serve_modules(farm: Farm, root: Path, contexts: Iterable[Path], port: int | None) -> None:
-    """Serve the host's module cache on the stand-in's GOPROXY port inside the namespace."""
+def _modules(root: Path, contexts: Iterable[Path], port: int | None) -> Path | None:
+    """Fill the host's module cache for the contexts; return the folder to serve (None: no server)."""
     if port is None:
-        return
+        return None
     gomodcache = modproxy.cache_dir(root)
     modproxy.download(modproxy.module_dirs(contexts), gomodcache)
     directory = gomodcache / "cache" / "download"
     directory.mkdir(parents=True, exist_ok=True)
-    log = _spawn(
-        farm,
-        "modules",
-        [sys.executable, "-m", "http.server", "-b", "127.0.0.1", "-d", str(directory), str(port)],
-    )
-    _wait("module server", lambda: _answers(farm, f"http://127.0.0.1:{port}/"), log)
+    return directory
 
 
 @contextlib.contextmanager
@@ -362,64 +432,47 @@ def running(
     run_id: str,
     needs: tuple[Iterable[str], Iterable[Path], int | None],
     say: Callable[[str], None],
+    labels: Mapping[str, str] | None = None,
 ) -> Iterator[Farm]:
     """Start the farm for one run, yield it, and remove every part of it afterwards.
 
     ``needs`` are the bases to push to its registry, the build contexts whose modules to serve, and the
-    stand-in's GOPROXY port (None: no module server).
+    stand-in's GOPROXY port (None: no module server). ``labels`` go on its container (the run's, so
+    the run's cleanup after an interrupt removes it too).
     """
     bases, contexts, goproxy_port = needs
-    binary = buildkitd_binary(root, say)
+    spec = FarmSpec(
+        buildkitd=buildkitd_binary(root, say),
+        modules=_modules(root, contexts, goproxy_port),
+        goproxy_port=goproxy_port,
+        gid=os.getgid(),
+        labels=dict(labels or {}),
+    )
+    image = ensure_image(say)
     folder = Path(tempfile.mkdtemp(prefix="journey-farm-"))
     farm = Farm(folder, builder=f"journey-farm-{run_id}", buildkit=f"buildkitd {BUILDKIT_VERSION}")
-    say(
-        f"farm: starting buildkitd {BUILDKIT_VERSION}, a registry and a private engine in {folder}",
-    )
+    say(f"farm: starting buildkitd {BUILDKIT_VERSION}, a registry and a private engine in a container")
     try:
-        _start_engine(farm)
-        _start_registry(farm)
+        write_configs(farm)
+        _start_container(farm, image, spec)
         _push_bases(farm, bases)
-        _serve_modules(farm, root, contexts, goproxy_port)
-        _start_buildkitd(farm, binary)
+        _start_builder(farm)
         yield farm
     finally:
         stop(farm)
 
 
 def stop(farm: Farm) -> None:
-    """Stop what the farm started, by PID, then unmount and remove its folder (never raises)."""
+    """Remove the run's buildx builder and the farm's container with its volume, then the folder.
+
+    Never raises: it runs on the way out of errors and interrupts. Removing the container stops every
+    server in it and deletes what they stored; the folder holds only files and sockets, which the
+    calling user may delete even where the container's root made them.
+    """
     subprocess.run(["docker", "buildx", "rm", farm.builder], capture_output=True, timeout=60, check=False)
-    for proc in farm.procs:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-    for proc in farm.procs:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    pid = farm.dockerd_pid
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
-    points = sorted(
-        (m.split()[1] for m in mounts if m.split()[1].startswith(str(farm.folder))), key=len, reverse=True
-    )
-    for point in points:
-        subprocess.run(["umount", "-l", point], capture_output=True, check=False, timeout=30)
+    if farm.container:
+        subprocess.run(
+            ["docker", "rm", "--force", "--volumes", farm.container],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
     shutil.rmtree(farm.folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

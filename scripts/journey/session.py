@@ -153,7 +153,9 @@ class Session:
             kill_group(proc)
 
     def cleanup(self) -> list[str]:
-        """Remove every container, network and temporary image tag of this run.
+        """Remove every container (with its anonymous volumes), network and temporary image tag of this run.
+
+        Anonymous volumes: the build farm's store is one.
 
         Returns what could not be removed (for a warning): cleanup must never raise, since it
         runs on the way out of an error or an interrupt.
@@ -161,7 +163,7 @@ class Session:
         problems: list[str] = []
         label = f"{RUN_LABEL}={self.run_id}"
         for container in _quiet(lambda: self.client.containers.list(all=True, filters={"label": label})):
-            _remove(problems, f"container {container.name}", lambda c=container: c.remove(force=True))
+            _remove(problems, f"container {container.name}", lambda c=container: c.remove(force=True, v=True))
         for network in _quiet(lambda: self.client.networks.list(filters={"label": label})):
             _remove(problems, f"network {network.name}", network.remove)
         for tag in self.temp_tags():

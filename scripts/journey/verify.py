@@ -97,7 +97,8 @@ def _farm_for(ctx: Context, todo: list[Plan]) -> Iterator[Context]:
     contexts = [p.snippet.context_dir for p in shipping if p.snippet.context_dir is not None]
     port = modproxy.proxy_port([b for p in shipping for b in p.bases])
     needs = (bases, contexts, port)
-    with farm.running(ctx.options.root, ctx.session.run_id, needs, ctx.reporter.note) as running:
+    labels = ctx.session.labels_for(None)
+    with farm.running(ctx.options.root, ctx.session.run_id, needs, ctx.reporter.note, labels) as running:
         yield dataclasses.replace(ctx, farm=running)
 
 

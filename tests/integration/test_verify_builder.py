@@ -40,3 +40,5 @@ def test_a_remote_buildkit_gives_the_same_recorded_result(tmp_path, client):
     )
     leftover = list(Path("/tmp").glob("journey-farm-*"))
     assert leftover == []
+    # the farm's container is gone, and its volume with it
+    assert client.containers.list(all=True, filters={"label": f"{farm.TOOL_LABEL}={farm.TOOL_NAME}"}) == []

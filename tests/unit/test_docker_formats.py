@@ -22,7 +22,9 @@ SCRIPTS = REPO / "scripts"
 #: Docker subcommands (their leading words) that take no --format, and why reading them is safe.
 EXEMPT: dict[tuple[str, ...], str] = {
     ("pull",): "no --format flag; --quiet, stdout unread, only stderr's error line is shown",
-    ("run",): "prints the container's own output (the recipe's dpkg-query, go env), not a docker view",
+    ("run",): "prints the container's own output (the recipe's dpkg-query, go env), or with --detach its ID",
+    ("exec",): "prints its command's own output (curl, imagetools, in the farm's container)",
+    ("rm",): "prints the removed container's ID, never read",
     ("image", "rm"): "output (removed IDs) is never read",
     ("image", "tag"): "prints nothing",
     ("buildx", "create"): "prints the new builder's name, never read (the name is the tool's own)",
