@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from unprivileged import unprivileged_home
+
+__all__ = ["unprivileged_home"]  # a fixture for any test that runs part of itself as a user who is not root
+
 HERE = Path(__file__).resolve().parent
 NEEDS = {"engine": "engine", "integration": "engine", "deploy": "engine", "browser": "browser"}
 

@@ -10,10 +10,8 @@ default `nobody`, with only the docker group, through setpriv).
 from __future__ import annotations
 
 import base64
-import grp
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -37,6 +35,7 @@ from journey.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_imag
 from journey.errors import VerificationError
 from journey.manifest import Check
 from journey.session import RUN_LABEL, SNIPPET_LABEL
+from unprivileged import drop_to, unprivileged_ids
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("nothing_left")]
 #: moto's password for its default account: what must never show up in a recorded output.
@@ -225,37 +224,6 @@ try:
 finally:
     session.cleanup()
 """
-#: Who the check runs as when the suite runs as root: JOURNEY_TEST_USER, else `nobody`. The user must be
-#: able to run this interpreter (a Python under /root is out of reach of most users: then it skips).
-TEST_USER = os.environ.get("JOURNEY_TEST_USER", "nobody")
-
-
-def _unprivileged() -> tuple[int, int]:
-    """The uid and gid of the test user, or skip when it is missing or cannot run this interpreter."""
-    try:
-        entry = pwd.getpwnam(TEST_USER)
-    except KeyError:
-        pytest.skip(f"no user {TEST_USER} (set JOURNEY_TEST_USER to a user who is not root)")
-    code = "import sys, journey; print(sys.version)"
-    probe = [*_drop(entry.pw_uid, entry.pw_gid), sys.executable, "-c", code]
-    done = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False, cwd="/")
-    if done.returncode != 0 or done.stdout.strip() != sys.version:
-        pytest.skip(f"{TEST_USER} cannot run {sys.executable} (set JOURNEY_TEST_USER to a user who can)")
-    return entry.pw_uid, entry.pw_gid
-
-
-def _drop(uid: int, gid: int) -> list[str]:
-    """setpriv's prefix: that uid and gid, the docker group as the only other group, no capabilities."""
-    docker_gid = grp.getgrnam("docker").gr_gid
-    return [
-        "setpriv",
-        f"--reuid={uid}",
-        f"--regid={gid}",
-        f"--groups={docker_gid}",
-        "--inh-caps=-all",
-        "--bounding-set=-all",
-        "--",
-    ]
 
 
 def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
@@ -263,28 +231,12 @@ def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
     argv = [sys.executable, "-c", AS_USER, str(ROOT), str(SNIPPETS / snippet), f"vol1/{snippet}", check]
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
     if os.geteuid() == 0:
-        uid, gid = _unprivileged()
+        uid, gid = unprivileged_ids()
         shutil.chown(home, uid, gid)
-        argv = [*_drop(uid, gid), *argv]
+        argv = [*drop_to(uid, gid), *argv]
     done = subprocess.run(argv, env=env, cwd=home, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture
-def unprivileged_home():
-    """A home folder the unprivileged user owns (pytest's tmp_path sits under a folder only we can enter)."""
-    try:
-        grp.getgrnam("docker")
-    except KeyError:
-        pytest.skip("no docker group: the engine's socket is not shared with a group here")
-    if os.geteuid() == 0 and shutil.which("setpriv") is None:
-        pytest.skip("root, and no setpriv to drop to an unprivileged user")
-    home = Path(tempfile.mkdtemp(prefix="journey-test-home-"))
-    try:
-        yield home
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_the_2019_push_passes_as_a_user_who_is_not_root(unprivileged_home):
