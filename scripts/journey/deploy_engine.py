@@ -26,11 +26,8 @@ the tag) and carries the versions of dockerd and the registry in its labels, whi
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import http.client
 import ipaddress
-import os
 import shutil
 import socket
 import tempfile
@@ -43,6 +40,7 @@ import docker
 import docker.errors
 from docker.types import Mount
 
+from journey import tool_image
 from journey.errors import VerificationError
 from journey.session import tail
 
@@ -52,12 +50,11 @@ if TYPE_CHECKING:
 
     from journey.session import Session
 
-RECIPE = Path(__file__).resolve().parents[1] / "deploy-engine"
-RECIPE_FILES = ("Dockerfile", "entrypoint.sh")
-BASE = "debian:trixie"
+RECIPE = tool_image.RECIPES / "deploy-engine"
+RECIPE_FILES = tool_image.RECIPE_FILES
+BASE = tool_image.BASE
 IMAGE_REPO = "journey-tools/deploy-engine"
-#: On the container, beside the run's labels: what it is, so a person (or a test) can tell it apart.
-TOOL_LABEL = "org.golangjourney.tool"
+TOOL_LABEL = tool_image.TOOL_LABEL
 TOOL_NAME = "deploy-e2e-engine"
 #: On the image: the recipe it was built from and what its programs say their versions are.
 LABEL_RECIPE = "org.golangjourney.deploy-engine.recipe-digest"
@@ -74,15 +71,12 @@ BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-deploy-engine.lock"
 
 def recipe_digest(folder: Path = RECIPE) -> str:
     """Return ``sha256:…`` over the recipe's files (name and bytes): a changed recipe is a new image."""
-    digest = hashlib.sha256()
-    for name in RECIPE_FILES:
-        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
-    return f"sha256:{digest.hexdigest()}"
+    return tool_image.recipe_digest(folder, RECIPE_FILES)
 
 
 def image_tag(folder: Path = RECIPE) -> str:
     """Return the engine image's tag: the recipe's digest names it, so an edit builds a new one."""
-    return f"{IMAGE_REPO}:{recipe_digest(folder).removeprefix('sha256:')[:12]}"
+    return tool_image.image_tag(IMAGE_REPO, folder, RECIPE_FILES)
 
 
 def label_format(label: str) -> str:
@@ -202,17 +196,6 @@ def _fail(what: VerificationError, cause: str, log_tail: str = "") -> Verificati
     return VerificationError(cause, snippet=what.snippet, step=what.step, log_tail=log_tail)
 
 
-@contextlib.contextmanager
-def _build_lock() -> Iterator[None]:
-    """One build of the engine image at a time; the lock file may be another user's (read-only open)."""
-    fd = os.open(BUILD_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
     """Return the engine image's tag, building it first if this recipe was never built here.
 
@@ -224,7 +207,7 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
         return tag
     if not _present(client, BASE):
         raise _fail(what, f"the deploy engine's base {BASE} is not present (run `make bases`)")
-    with _build_lock():
+    with tool_image.build_lock(BUILD_LOCK):
         if _present(client, tag):
             return tag
         temp = session.temp_tag("deploy-engine")

@@ -26,8 +26,6 @@ labels, so the run's cleanup removes it after an interrupt too.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -39,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from journey import layout, modproxy
+from journey import layout, modproxy, tool_image
 from journey.errors import JourneyError
 from journey.manifest import foreign_of
 
@@ -53,13 +51,12 @@ REGISTRY = "127.0.0.1:5000"
 #: Seconds for a daemon of the farm to answer after it was started.
 START_WAIT = 60.0
 #: The farm image's recipe (tooling, not a snippet), the image it is built from, and where it is tagged.
-RECIPE = Path(__file__).resolve().parents[1] / "farm"
-RECIPE_FILES = ("Dockerfile", "entrypoint.sh")
-IMAGE_BASE = "debian:trixie"
+RECIPE = tool_image.RECIPES / "farm"
+RECIPE_FILES = tool_image.RECIPE_FILES
+IMAGE_BASE = tool_image.BASE
 IMAGE_REPO = "journey-tools/farm"
 LABEL_RECIPE = "org.golangjourney.farm.recipe-digest"
-#: On the container, beside the run's labels: what it is, so a person (or a test) can tell it apart.
-TOOL_LABEL = "org.golangjourney.tool"
+TOOL_LABEL = tool_image.TOOL_LABEL
 TOOL_NAME = "build-farm"
 #: Serialises builds of the farm image on one machine (two checkouts starting a farm at once).
 BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-farm.lock"
@@ -196,15 +193,12 @@ def _wait(what: str, ready: Callable[[], bool], log: Path | None, farm: Farm | N
 
 def recipe_digest(folder: Path = RECIPE) -> str:
     """Return ``sha256:…`` over the farm image's recipe files (name and bytes): an edit is a new image."""
-    digest = hashlib.sha256()
-    for name in RECIPE_FILES:
-        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
-    return f"sha256:{digest.hexdigest()}"
+    return tool_image.recipe_digest(folder, RECIPE_FILES)
 
 
 def image_tag(folder: Path = RECIPE) -> str:
     """Return the farm image's tag: the recipe's digest names it, so an edit builds a new one."""
-    return f"{IMAGE_REPO}:{recipe_digest(folder).removeprefix('sha256:')[:12]}"
+    return tool_image.image_tag(IMAGE_REPO, folder, RECIPE_FILES)
 
 
 def _present(ref: str) -> bool:
@@ -223,9 +217,7 @@ def ensure_image(say: Callable[[str], None]) -> str:
         return tag
     if not _present(IMAGE_BASE):
         raise FarmError(f"the farm image's base {IMAGE_BASE} is not present (run `make bases`)", step="farm")
-    fd = os.open(BUILD_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with tool_image.build_lock(BUILD_LOCK):
         if _present(tag):
             return tag
         say(f"farm: building its image {tag} (Debian's dockerd, registry and buildx; once per recipe)")
@@ -236,8 +228,6 @@ def ensure_image(say: Callable[[str], None]) -> str:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
         if done.returncode != 0:
             raise FarmError(f"building the farm image failed: {done.stderr.strip()[-600:]}", step="farm")
-    finally:
-        os.close(fd)
     return tag
 
 
