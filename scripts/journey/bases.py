@@ -276,7 +276,7 @@ class Resolver:
         say(f"{ref}: building the stand-in: {recipe.command}")
         started = time.monotonic()
         try:
-            code = _run_recipe(ref, recipe)
+            code = run_recipe(ref, recipe)
         except subprocess.TimeoutExpired:
             self.failed[ref] = f"its stand-in recipe ran longer than {recipe.timeout} s"
             return None
@@ -295,7 +295,7 @@ class Resolver:
         return _with_action(base, "rebuilt" if rebuilding else "built")
 
 
-def _run_recipe(ref: str, recipe: Recipe) -> int:
+def run_recipe(ref: str, recipe: Recipe) -> int:
     """Run the recipe and return its exit code: on the host as root, else as a helper container's root.
 
     The recipes debootstrap and chroot, so they need root; a caller in the docker group who is not root
