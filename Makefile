@@ -87,7 +87,7 @@ lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and t
 	$(BIN)/ruff check --no-cache scripts tests
 	$(BIN)/ruff format --no-cache --check scripts tests
 	$(BIN)/mypy
-	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh scripts/deploy-engine/*.sh scripts/farm/*.sh .ci/run
+	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh scripts/deploy-engine/*.sh scripts/farm/*.sh scripts/standin-helper/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile scripts/deploy-engine/Dockerfile scripts/farm/Dockerfile
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
 	$(BIN)/yamllint --strict .github

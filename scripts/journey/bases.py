@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journey import engine
+from journey import engine, rootless_build
 from journey.errors import BaseUnavailableError, EngineUnavailableError, UsageError
 from journey.images import STANDIN, Image, lookup
 from journey.layout import BASES_RESULTS, write_if_changed
@@ -276,18 +276,16 @@ class Resolver:
         say(f"{ref}: building the stand-in: {recipe.command}")
         started = time.monotonic()
         try:
-            done = subprocess.run(
-                ["bash", str(RECIPES_DIR / recipe.script), *recipe.args],
-                stdout=subprocess.DEVNULL,
-                stderr=None,
-                timeout=recipe.timeout,
-                check=False,
-            )
+            code = run_recipe(ref, recipe)
         except subprocess.TimeoutExpired:
             self.failed[ref] = f"its stand-in recipe ran longer than {recipe.timeout} s"
             return None
-        if done.returncode != 0:
-            self.failed[ref] = f"its stand-in recipe `{recipe.command}` failed (exit {done.returncode})"
+        except rootless_build.HelperError as exc:
+            self.failed[ref] = f"its stand-in recipe `{recipe.command}` could not run in the helper: {exc}"
+            return None
+        if code != 0:
+            where = " in the helper container" if rootless_build.needed() else ""
+            self.failed[ref] = f"its stand-in recipe `{recipe.command}` failed{where} (exit {code})"
             return None
         say(f"{ref}: stand-in built in {time.monotonic() - started:.0f} s")
         base = inspect(ref, self.client)
@@ -295,6 +293,26 @@ class Resolver:
             self.failed[ref] = f"`{recipe.command}` succeeded but left no {ref}"
             return None
         return _with_action(base, "rebuilt" if rebuilding else "built")
+
+
+def run_recipe(ref: str, recipe: Recipe) -> int:
+    """Run the recipe and return its exit code: on the host as root, else as a helper container's root.
+
+    The recipes debootstrap and chroot, so they need root; a caller in the docker group who is not root
+    has it inside a privileged container (journey.rootless_build), and the recipe's bytes stay the same.
+    """
+    script = RECIPES_DIR / recipe.script
+    if rootless_build.needed():
+        say(f"{ref}: not root, so the recipe runs as root of a privileged helper container")
+        return rootless_build.run_recipe(ref, script, recipe.args, timeout=recipe.timeout)
+    done = subprocess.run(
+        ["bash", str(script), *recipe.args],
+        stdout=subprocess.DEVNULL,
+        stderr=None,
+        timeout=recipe.timeout,
+        check=False,
+    )
+    return done.returncode
 
 
 def _first_line(text: str) -> str:

@@ -32,6 +32,11 @@ EXEMPT: dict[tuple[str, ...], str] = {
     ("buildx", "prune"): "prints the space it reclaimed, never read",
     ("save",): "writes an image archive (piped into docker load), not a view",
     ("load",): "no --format flag; --quiet, output unread (the image ID comes from buildx's metadata file)",
+    ("import",): "prints the new image's ID, never read (the stand-in helper's tag is the tool's own)",
+    ("create",): "prints the new container's ID, never read (the stand-in helper's name is the tool's own)",
+    ("start",): "--attach passes the recipe's own stderr through; stdout is discarded",
+    ("kill",): "prints the container's name, never read",
+    ("rm",): "prints the removed container's name, never read",
 }
 #: Subcommands whose first word groups a second one (`docker image inspect`, `docker buildx build`).
 GROUPS = {"image", "buildx", "container", "system", "builder", "network", "volume"}
