@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from unprivileged import unprivileged_home
+from unprivileged import unprivileged_user
 
-__all__ = ["unprivileged_home"]  # a fixture for any test that runs part of itself as a user who is not root
+__all__ = ["unprivileged_user"]  # a fixture for any test that runs part of itself as a user who is not root
 
 HERE = Path(__file__).resolve().parent
 NEEDS = {"engine": "engine", "integration": "engine", "deploy": "engine", "browser": "browser"}

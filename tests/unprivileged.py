@@ -1,8 +1,12 @@
-"""Running part of the suite as a user who is not root, with the docker group and nothing else.
+"""Running part of a test as a user who is not root, with the docker group and nothing else.
 
-When the suite runs as root, those tests drop to JOURNEY_TEST_USER (default ``nobody``) through
-``setpriv``; a user who cannot run this interpreter (a Python under /root is out of reach of most users)
-makes them skip, saying so. Not root already: they run as the caller.
+When the suite runs as root, such a test drops to JOURNEY_TEST_USER (default ``nobody``) through
+``setpriv``. That user must be able to run a Python with this one's libraries: this interpreter if the
+user may reach it, else JOURNEY_TEST_PYTHON, else the system's ``/usr/bin/python3.<minor>`` (the same
+minor version, so this interpreter's site-packages work there), given those site-packages and the tool's
+``scripts/`` on PYTHONPATH. A Python under /root (pyenv's, on CI) is out of a user's reach, which is why
+the system one is tried. When none can run, the test skips, saying why. Not root already: the test runs
+as the caller.
 """
 
 from __future__ import annotations
@@ -13,28 +17,19 @@ import pwd
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-#: Who the check runs as when the suite runs as root: JOURNEY_TEST_USER, else `nobody`. The user must be
-#: able to run this interpreter (a Python under /root is out of reach of most users: then it skips).
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REPO = Path(__file__).resolve().parents[1]
 TEST_USER = os.environ.get("JOURNEY_TEST_USER", "nobody")
-
-
-def unprivileged_ids() -> tuple[int, int]:
-    """The uid and gid of the test user, or skip when it is missing or cannot run this interpreter."""
-    try:
-        entry = pwd.getpwnam(TEST_USER)
-    except KeyError:
-        pytest.skip(f"no user {TEST_USER} (set JOURNEY_TEST_USER to a user who is not root)")
-    code = "import sys, journey; print(sys.version)"
-    probe = [*drop_to(entry.pw_uid, entry.pw_gid), sys.executable, "-c", code]
-    done = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False, cwd="/")
-    if done.returncode != 0 or done.stdout.strip() != sys.version:
-        pytest.skip(f"{TEST_USER} cannot run {sys.executable} (set JOURNEY_TEST_USER to a user who can)")
-    return entry.pw_uid, entry.pw_gid
 
 
 def drop_to(uid: int, gid: int) -> list[str]:
@@ -51,17 +46,89 @@ def drop_to(uid: int, gid: int) -> list[str]:
     ]
 
 
-@pytest.fixture
-def unprivileged_home():
-    """A home folder the unprivileged user owns (pytest's tmp_path sits under a folder only we can enter)."""
+def interpreters() -> list[str]:
+    """The Pythons to try, in order: JOURNEY_TEST_PYTHON, this one, the system's of the same minor."""
+    system = f"/usr/bin/python3.{sys.version_info.minor}"
+    named = os.environ.get("JOURNEY_TEST_PYTHON")
+    return list(dict.fromkeys(p for p in (named, sys.executable, system) if p))
+
+
+def user_env(home: Path) -> dict[str, str]:
+    """The user's environment: its home, this interpreter's libraries and the tool, the JOURNEY_ settings."""
+    paths = [str(REPO / "scripts"), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": ":".join(dict.fromkeys(paths)),
+    }
+    env |= {k: v for k, v in os.environ.items() if k.startswith("JOURNEY_") or k == "DOCKER_HOST"}
+    return env
+
+
+@dataclass(frozen=True)
+class User:
+    """A user who is not root: how to become it, the Python it runs, and a home folder it owns."""
+
+    prefix: list[str]
+    python: str
+    home: Path
+    #: whether that Python is this very interpreter (the venv's console scripts then run for the user too)
+    same_interpreter: bool = False
+
+    def python_argv(self, *args: str) -> list[str]:
+        """The argv that runs this Python with ``args`` as the user."""
+        return [*self.prefix, self.python, *args]
+
+    def run(self, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+        """Run this Python with ``args`` as the user, in its home; capture what it prints."""
+        return subprocess.run(
+            self.python_argv(*args),
+            env=user_env(self.home),
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def _prefix(home: Path) -> list[str]:
+    """setpriv's prefix when the suite is root (and the home handed to that user), else nothing."""
     try:
         grp.getgrnam("docker")
     except KeyError:
         pytest.skip("no docker group: the engine's socket is not shared with a group here")
-    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
         pytest.skip("root, and no setpriv to drop to an unprivileged user")
+    try:
+        entry = pwd.getpwnam(TEST_USER)
+    except KeyError:
+        pytest.skip(f"no user {TEST_USER} (set JOURNEY_TEST_USER to a user who is not root)")
+    shutil.chown(home, entry.pw_uid, entry.pw_gid)
+    return drop_to(entry.pw_uid, entry.pw_gid)
+
+
+@pytest.fixture
+def unprivileged_user() -> Iterator[User]:
+    """A user who is not root, able to run a Python with the tool; skip (saying why) when there is none."""
     home = Path(tempfile.mkdtemp(prefix="journey-test-home-"))
     try:
-        yield home
+        prefix = _prefix(home)
+        tried: list[str] = []
+        for python in interpreters():
+            user = User(prefix, python, home)
+            probe = user.run("-c", "import sys, journey, docker; print(sys.version)", timeout=120)
+            if probe.returncode == 0:
+                user = User(prefix, python, home, same_interpreter=probe.stdout.strip() == sys.version)
+                break
+            tried.append(f"{python}: {(probe.stderr.strip().splitlines() or ['?'])[-1]}")
+        else:
+            pytest.skip(
+                f"{TEST_USER} can run no Python with the tool ({'; '.join(tried)}); set JOURNEY_TEST_PYTHON"
+            )
+        yield user
     finally:
         shutil.rmtree(home, ignore_errors=True)

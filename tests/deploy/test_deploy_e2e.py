@@ -12,11 +12,10 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -35,7 +34,10 @@ from journey.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_imag
 from journey.errors import VerificationError
 from journey.manifest import Check
 from journey.session import RUN_LABEL, SNIPPET_LABEL
-from unprivileged import drop_to, unprivileged_ids
+from unprivileged import TEST_USER
+
+if TYPE_CHECKING:
+    from unprivileged import User
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("nothing_left")]
 #: moto's password for its default account: what must never show up in a recorded output.
@@ -226,22 +228,19 @@ finally:
 """
 
 
-def run_unprivileged(snippet: str, check: str, home: Path) -> dict:
+def run_unprivileged(user: User, snippet: str, check: str) -> dict:
     """Run the check in a process that is not root and has the docker group (and nothing else)."""
-    argv = [sys.executable, "-c", AS_USER, str(ROOT), str(SNIPPETS / snippet), f"vol1/{snippet}", check]
-    env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"}
-    if os.geteuid() == 0:
-        uid, gid = unprivileged_ids()
-        shutil.chown(home, uid, gid)
-        argv = [*drop_to(uid, gid), *argv]
-    done = subprocess.run(argv, env=env, cwd=home, capture_output=True, text=True, timeout=600, check=False)
+    if not user.same_interpreter:
+        # the deploy scripts run the venv's console scripts (aws, moto_server), whose interpreter is this one
+        pytest.skip(f"{TEST_USER} cannot run {sys.executable}, which the venv's aws and moto_server need")
+    done = user.run("-c", AS_USER, str(ROOT), str(SNIPPETS / snippet), f"vol1/{snippet}", check, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_2019_push_passes_as_a_user_who_is_not_root(unprivileged_home):
+def test_the_2019_push_passes_as_a_user_who_is_not_root(unprivileged_user):
     """The fixed ECR name and the CA need nothing of the host: no root, no /etc/hosts, no certs.d."""
-    outcome = run_unprivileged("deploy-2019", "push-2019", unprivileged_home)
+    outcome = run_unprivileged(unprivileged_user, "deploy-2019", "push-2019")
     out = outcome["output"]
     assert outcome["ok"] is True
     ref = "123456789012.dkr.ecr.us-east-1.amazonaws.com/journey-deploy-e2e:latest"
@@ -250,8 +249,8 @@ def test_the_2019_push_passes_as_a_user_who_is_not_root(unprivileged_home):
     assert MOTO_PASSWORD not in out
 
 
-def test_a_refused_login_is_the_registrys_own_401_as_a_user_who_is_not_root(unprivileged_home):
-    out = run_unprivileged("deploy", "refused-login", unprivileged_home)["output"]
+def test_a_refused_login_is_the_registrys_own_401_as_a_user_who_is_not_root(unprivileged_user):
+    out = run_unprivileged(unprivileged_user, "deploy", "refused-login")["output"]
     assert "login attempt to https://[::1]:<port>/v2/ failed with status: 401 Unauthorized" in out
     assert "ok   the registry holds no repository (none)" in out
     assert "http://" not in out

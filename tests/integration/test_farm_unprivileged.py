@@ -9,15 +9,13 @@ user cannot run this interpreter.
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from verify_helpers import REPO, need_image
 
 from journey import farm
-from unprivileged import drop_to, unprivileged_ids
 
 #: Starts a farm, builds a two-line Dockerfile on it, pushes it there and reads its manifest back.
 AS_USER = """
@@ -41,21 +39,15 @@ with farm.running(root, uuid.uuid4().hex[:12], (["debian:trixie"], [], None), pr
 """
 
 
-def test_a_user_who_is_not_root_builds_and_pushes_on_the_farm(unprivileged_home, client):
+def test_a_user_who_is_not_root_builds_and_pushes_on_the_farm(unprivileged_user, client):
     need_image(client, "debian:trixie")
     farm.buildkitd_binary(REPO, print)  # built once into the checkout's cache, which the user only reads
-    context = unprivileged_home / "context"
+    context = unprivileged_user.home / "context"
     context.mkdir()
     (context / "Dockerfile").write_text("FROM debian:trixie\nRUN echo built-by-the-farm > /farm.txt\n")
-    argv = [sys.executable, "-c", AS_USER, str(REPO), str(context)]
-    env = {"PATH": os.environ["PATH"], "HOME": str(unprivileged_home), "LANG": "C.UTF-8"}
-    if os.geteuid() == 0:
-        uid, gid = unprivileged_ids()
-        subprocess.run(["chown", "-R", f"{uid}:{gid}", str(unprivileged_home)], check=True)
-        argv = [*drop_to(uid, gid), *argv]
-    done = subprocess.run(
-        argv, env=env, cwd=unprivileged_home, capture_output=True, text=True, timeout=1200, check=False
-    )
+    shutil.chown(context, *_owner(unprivileged_user.home))
+    shutil.chown(context / "Dockerfile", *_owner(unprivileged_user.home))
+    done = unprivileged_user.run("-c", AS_USER, str(REPO), str(context))
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome["uid"] != 0
@@ -67,3 +59,8 @@ def test_a_user_who_is_not_root_builds_and_pushes_on_the_farm(unprivileged_home,
     gone = subprocess.run(["docker", "inspect", outcome["container"]], capture_output=True, check=False)
     assert gone.returncode != 0
     assert not Path(outcome["folder"]).exists()
+
+
+def _owner(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_uid, info.st_gid

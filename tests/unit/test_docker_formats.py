@@ -24,7 +24,6 @@ EXEMPT: dict[tuple[str, ...], str] = {
     ("pull",): "no --format flag; --quiet, stdout unread, only stderr's error line is shown",
     ("run",): "prints the container's own output (the recipe's dpkg-query, go env), or with --detach its ID",
     ("exec",): "prints its command's own output (curl, imagetools, in the farm's container)",
-    ("rm",): "prints the removed container's ID, never read",
     ("image", "rm"): "output (removed IDs) is never read",
     ("image", "tag"): "prints nothing",
     ("buildx", "create"): "prints the new builder's name, never read (the name is the tool's own)",
@@ -36,7 +35,7 @@ EXEMPT: dict[tuple[str, ...], str] = {
     ("create",): "prints the new container's ID, never read (the stand-in helper's name is the tool's own)",
     ("start",): "--attach passes the recipe's own stderr through; stdout is discarded",
     ("kill",): "prints the container's name, never read",
-    ("rm",): "prints the removed container's name, never read",
+    ("rm",): "prints the removed container's name or ID, never read",
 }
 #: Subcommands whose first word groups a second one (`docker image inspect`, `docker buildx build`).
 GROUPS = {"image", "buildx", "container", "system", "builder", "network", "volume"}
