@@ -18,20 +18,25 @@ declared ``ARG`` lines; the predefined proxy args are ignored by Go for loopback
 engine's host network, so whatever listens on that one address is what every build reaches. Giving
 each run its own port would mean a stand-in that names a host instead (mapped per build with
 ``--add-host``), a new stand-in identity and every Go result re-recorded: a decision for the lead.
-So two checkouts verifying at once take turns on the port: a run finding it held by another
-``journey`` process waits for it (saying which process, every 30 s, up to ``--timeout``), and
-anything else holding it is an error naming that process.
+So two checkouts verifying at once **share** the port: the second run leaves a *lease* (a file naming
+its module cache, in ``/tmp/journey-modproxy-<port>/``, locked by that run for as long as it lives) and
+the first run's server serves a file it lacks from any live lease's cache; the first run, when its own
+builds are done, keeps serving until no lease is live (saying for whom, every 30 s). A lease whose run
+died is unlocked by the kernel and ignored. Only a holder that serves no lease (an older journey) is
+waited for, up to ``--timeout``; anything else on the port is an error naming that process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import functools
 import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -130,14 +135,68 @@ class ModProxy:
     port: int
     directory: Path
     served: list[str] = field(default_factory=list)
-    #: True when another process already served this very cache on the port, and this run used it.
+    #: True when another process already served this cache on the port (itself, or through a lease).
     shared: bool = False
+    #: this run's lease on another run's server, held while the run uses it
+    lease: Lease | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, path: str) -> None:
         """Remember one served request path (called from the server's threads)."""
         with self._lock:
             self.served.append(path)
+
+
+def lease_dir(port: int) -> Path:
+    """Where the runs sharing ``port`` leave their leases (one machine-wide folder per port)."""
+    return Path(tempfile.gettempdir()) / f"journey-modproxy-{port}"
+
+
+@dataclass
+class Lease:
+    """A run's claim on another run's server: a file naming its cache, locked while the run lives."""
+
+    path: Path
+    fd: int
+
+    def release(self) -> None:
+        """Drop the claim: unlock (by closing) and remove the file."""
+        os.close(self.fd)
+        self.path.unlink(missing_ok=True)
+
+
+def take_lease(port: int, directory: Path) -> Lease:
+    """Leave a lease naming ``directory`` for the server on ``port``, locked while this process lives."""
+    folder = lease_dir(port)
+    folder.mkdir(exist_ok=True)
+    with contextlib.suppress(PermissionError):  # another user's folder: already shared (sticky, writable)
+        folder.chmod(0o1777)
+    path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.lease"
+    path.write_text(str(directory), encoding="utf-8")
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return Lease(path, fd)
+
+
+def live_leases(port: int) -> list[Path]:
+    """Return the caches named by the live leases on ``port`` (a lease nobody holds is removed)."""
+    caches: list[Path] = []
+    for path in sorted(lease_dir(port).glob("*.lease")):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its run holds it: live
+            with contextlib.suppress(OSError):
+                caches.append(Path(path.read_text(encoding="utf-8")))
+        else:  # its run has ended without removing it
+            with contextlib.suppress(OSError):
+                path.unlink()
+        finally:
+            os.close(fd)
+    return caches
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -153,6 +212,22 @@ class _Handler(SimpleHTTPRequestHandler):
         """Serve a module file (404 when the host has not downloaded it: go reports "not found")."""
         self.proxy.record(self.path)
         super().do_GET()
+
+    def translate_path(self, path: str) -> str:
+        """Find the file in this run's cache, else in the cache of a run that leases this server."""
+        own = super().translate_path(path)
+        if Path(own).exists():
+            return own
+        mine = self.directory
+        try:
+            for cache in live_leases(self.proxy.port):
+                self.directory = str(cache)
+                found = super().translate_path(path)
+                if Path(found).exists():
+                    return found
+        finally:
+            self.directory = mine
+        return own
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401
         """Stay quiet: build logs are what a reader needs, not one line per module file."""
@@ -255,6 +330,11 @@ def _wait_for_port(port: int, proxy: ModProxy, wait: float) -> ThreadingHTTPServ
     while (server := _bind(port, proxy)) is None:
         if serves_same_directory(proxy.url, proxy.directory):
             return None
+        lease = take_lease(port, proxy.directory)
+        if serves_same_directory(proxy.url, proxy.directory):  # the holder serves leases: share it
+            proxy.lease = lease
+            return None
+        lease.release()
         holder = port_holder(port)
         now = time.monotonic()
         if holder.gone and now - started < wait:
@@ -272,6 +352,20 @@ def _wait_for_port(port: int, proxy: ModProxy, wait: float) -> ThreadingHTTPServ
     return server
 
 
+def _serve_while_leased(port: int) -> None:
+    """Keep serving while another checkout's run leases this server (its builds need it); say so."""
+    reported = time.monotonic() - REPORT_SECONDS
+    while caches := live_leases(port):
+        now = time.monotonic()
+        if now - reported >= REPORT_SECONDS:
+            sys.stderr.write(
+                f"modproxy: {HOST}:{port} still serves another checkout's verify "
+                f"({', '.join(str(c) for c in caches)}); waiting for it to finish\n"
+            )
+            reported = now
+        time.sleep(RETRY_SECONDS)
+
+
 @contextlib.contextmanager
 def serve(gomodcache: Path, port: int = DEFAULT_PORT, wait: float = 0.0) -> Iterator[ModProxy]:
     """Serve ``<gomodcache>/cache/download`` on ``http://127.0.0.1:<port>`` until the block ends.
@@ -286,12 +380,17 @@ def serve(gomodcache: Path, port: int = DEFAULT_PORT, wait: float = 0.0) -> Iter
     server = _wait_for_port(port, proxy, wait)
     if server is None:
         proxy.shared = True
-        yield proxy
+        try:
+            yield proxy
+        finally:
+            if proxy.lease is not None:
+                proxy.lease.release()
         return
     thread = threading.Thread(target=server.serve_forever, name=f"modproxy:{port}", daemon=True)
     thread.start()
     try:
         yield proxy
+        _serve_while_leased(port)
     finally:
         server.shutdown()
         server.server_close()

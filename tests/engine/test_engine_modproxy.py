@@ -6,6 +6,8 @@ import os
 import re
 import socket
 import subprocess
+import threading
+import time
 
 import pytest
 from engine_helpers import FIXTURES, REPO
@@ -79,12 +81,74 @@ def test_a_second_run_on_the_same_cache_shares_the_proxy(tmp_path):
     with modproxy.serve(tmp_path, port) as first, modproxy.serve(tmp_path, port) as second:
         assert not first.shared
         assert second.shared
-    with (
-        pytest.raises(modproxy.ModProxyError, match="is held by pid"),
-        modproxy.serve(tmp_path / "a", port),
-        modproxy.serve(tmp_path / "b", port),
-    ):
-        pass
+        assert second.lease is None  # the same files: nothing to lease
+
+
+def _module_file(cache, text):
+    target = cache / "cache" / "download" / "example.com" / "m" / "@v"
+    target.mkdir(parents=True)
+    (target / "list").write_text(text)
+
+
+def _get(url):
+    argv = ["curl", "-s", "-w", " %{http_code}", url]
+    return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+
+
+def test_a_run_of_another_checkout_leases_the_proxy_and_gets_its_own_modules(tmp_path):
+    """Two checkouts, two caches, one port: the second's files come through the first's server."""
+    port = free_port()
+    _module_file(tmp_path / "b", "v2.0.0\n")
+    with modproxy.serve(tmp_path / "a", port) as first, modproxy.serve(tmp_path / "b", port) as second:
+        assert not first.shared
+        assert second.shared
+        assert second.lease is not None
+        assert modproxy.live_leases(port) == [tmp_path / "b" / "cache" / "download"]
+        assert _get(f"{first.url}/example.com/m/@v/list") == "v2.0.0\n 200"
+    # the lease went with the second run; the first one's files are no longer anyone's
+    assert modproxy.live_leases(port) == []
+    assert not list(modproxy.lease_dir(port).glob("*.lease"))
+
+
+def test_the_first_run_keeps_serving_until_the_lease_ends(tmp_path):
+    """The first checkout's verify finishes its own builds, then serves on while the second one builds."""
+    port = free_port()
+    _module_file(tmp_path / "b", "v3.0.0\n")
+    started, leased, release, first_ended = (threading.Event() for _ in range(4))
+
+    def first_run():
+        with modproxy.serve(tmp_path / "a", port):
+            started.set()
+            leased.wait(30)
+        first_ended.set()
+
+    def second_run():
+        with modproxy.serve(tmp_path / "b", port):
+            leased.set()
+            release.wait(30)
+
+    runs = [threading.Thread(target=first_run), threading.Thread(target=second_run)]
+    runs[0].start()
+    assert started.wait(30)
+    runs[1].start()
+    assert leased.wait(30)
+    time.sleep(2 * modproxy.RETRY_SECONDS)
+    assert not first_ended.is_set()  # its block is over, but the lease keeps its server up
+    assert _get(f"http://127.0.0.1:{port}/example.com/m/@v/list") == "v3.0.0\n 200"
+    release.set()
+    for run in runs:
+        run.join(30)
+    assert first_ended.is_set()
+
+
+def test_a_lease_whose_run_died_is_ignored(tmp_path):
+    port = free_port()
+    folder = modproxy.lease_dir(port)
+    folder.mkdir(exist_ok=True)
+    stale = folder / "999999-dead.lease"
+    stale.write_text(str(tmp_path))  # nobody holds its lock
+    assert modproxy.live_leases(port) == []
+    assert not stale.exists()
 
 
 def test_failed_download_names_the_module_folder(tmp_path):
