@@ -323,10 +323,24 @@ def port_holder(port: int) -> Holder:
     return Holder("a process this user cannot see (another user's)")
 
 
+class _Every:
+    """Say a line of a long wait at most every REPORT_SECONDS (so CI logs show the wait, not a flood)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic() - REPORT_SECONDS
+
+    def say(self, text: str) -> None:
+        """Write ``modproxy: <text>`` to stderr if the last line is old enough."""
+        now = time.monotonic()
+        if now - self.last >= REPORT_SECONDS:
+            sys.stderr.write(f"modproxy: {text}\n")
+            self.last = now
+
+
 def _wait_for_port(port: int, proxy: ModProxy, wait: float) -> ThreadingHTTPServer | None:
     """Bind the port, waiting while another journey run holds it; None when it serves this cache."""
     started = time.monotonic()
-    reported = started - REPORT_SECONDS
+    every = _Every()
     while (server := _bind(port, proxy)) is None:
         if serves_same_directory(proxy.url, proxy.directory):
             return None
@@ -342,27 +356,20 @@ def _wait_for_port(port: int, proxy: ModProxy, wait: float) -> ThreadingHTTPServ
             continue
         if not holder.is_journey or now - started >= wait:
             raise _port_taken(port, holder.what)
-        if now - reported >= REPORT_SECONDS:
-            sys.stderr.write(
-                f"modproxy: {HOST}:{port} is held by {holder.what}; waiting for it "
-                f"({now - started:.0f} s so far, up to {wait:.0f} s)\n"
-            )
-            reported = now
+        every.say(
+            f"{HOST}:{port} is held by {holder.what}; waiting for it "
+            f"({now - started:.0f} s so far, up to {wait:.0f} s)"
+        )
         time.sleep(RETRY_SECONDS)
     return server
 
 
 def _serve_while_leased(port: int) -> None:
     """Keep serving while another checkout's run leases this server (its builds need it); say so."""
-    reported = time.monotonic() - REPORT_SECONDS
+    every = _Every()
     while caches := live_leases(port):
-        now = time.monotonic()
-        if now - reported >= REPORT_SECONDS:
-            sys.stderr.write(
-                f"modproxy: {HOST}:{port} still serves another checkout's verify "
-                f"({', '.join(str(c) for c in caches)}); waiting for it to finish\n"
-            )
-            reported = now
+        shown = ", ".join(str(c) for c in caches)
+        every.say(f"{HOST}:{port} still serves another checkout's verify ({shown}); waiting for it to finish")
         time.sleep(RETRY_SECONDS)
 
 
