@@ -114,3 +114,14 @@ class PrivateEngine:
         )
         for point in points:
             subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+
+
+def image_inspect(ref: str, template: str) -> str:
+    """``docker image inspect --format TEMPLATE REF`` on the shared engine; a missing image fails the test."""
+    return subprocess.run(
+        ["docker", "image", "inspect", "--format", template, ref],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from engine_helpers import image_inspect
 
 from journey import bases
 from journey.images import STANDIN, base_identity
@@ -44,13 +45,7 @@ def as_user(unprivileged_user):
 
 
 def _image(ref: str) -> tuple[str, dict[str, str]]:
-    out = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{json .}}", ref],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    data = json.loads(out)
+    data = json.loads(image_inspect(ref, "{{json .}}"))
     return data["Id"], data["Config"]["Labels"] or {}
 
 

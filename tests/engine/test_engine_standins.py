@@ -6,7 +6,7 @@ import re
 import subprocess
 
 import pytest
-from engine_helpers import FIXTURES
+from engine_helpers import FIXTURES, image_inspect
 
 pytestmark = pytest.mark.engine
 
@@ -80,10 +80,5 @@ def test_buildx_multistage_go_build_to_scratch_runs(image_tags):
     out = run(tag)
     assert out.returncode == 0, out.stderr
     assert re.fullmatch(r"hello from scratch, built by go1\.26\.\d+\n", out.stdout)
-    size = subprocess.run(
-        ["docker", "image", "inspect", "--format", "{{.Size}}", tag],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    size = image_inspect(tag, "{{.Size}}")
     assert int(size) < 5_000_000, "only the static binary should be in the final image"
