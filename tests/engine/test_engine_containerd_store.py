@@ -13,6 +13,7 @@ measuring step's cross-check. Probes, checks, outputs and digests must be equal.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ from journey.record import SIZE_SLACK, SIZE_TOLERANCE
 from unprivileged import user_env
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 FIXTURES = REPO / "tests" / "fixtures" / "snippets"
@@ -186,6 +188,7 @@ def containerd_engine_in_netns(private_engine):
 
     The tool runs in that namespace too (nsenter): its module proxy on 127.0.0.1, the builds on the
     engine's host network and the ports it publishes are all in one namespace, nothing in the host's.
+    A masqueraded veth gives the namespace the way out a build's apt needs (``_way_out``).
     """
     config = private_engine.folder / "daemon.json"
     config.write_text(json.dumps({"features": {"containerd-snapshotter": True}}) + "\n", encoding="utf-8")
@@ -203,7 +206,59 @@ def containerd_engine_in_netns(private_engine):
     client_env = private_engine.client_env()
     _copy_images(client_env, vol1_bases(VOL1_SNIPPETS), timeout=600)
     pid = int(private_engine.pidfile.read_text().strip())
-    return private_engine, ["nsenter", f"--net=/proc/{pid}/ns/net", "--"]
+    with _way_out(pid):
+        yield private_engine, ["nsenter", f"--net=/proc/{pid}/ns/net", "--"]
+
+
+#: The namespace's way out: a veth pair on a /30 of its own, masqueraded by the host.
+WAY_OUT = ("10.231.77.1", "10.231.77.2", "10.231.77.0/30")
+
+
+@contextlib.contextmanager
+def _way_out(pid: int) -> Iterator[None]:
+    """A route from the namespace to the host's network, for plain-HTTP apt in a build (vol1/upx's).
+
+    The engine there has no iptables of its own; the host masquerades the namespace's /30, as a bridge
+    network's containers are. The module proxy still is the namespace's own loopback: nothing else is
+    reached that way. Removed afterwards (the peer goes with the host's end).
+    """
+    host_ip, ns_ip, subnet = WAY_OUT
+    name = f"jrn{pid % 100000}"
+    in_ns = ["nsenter", f"--net=/proc/{pid}/ns/net", "--"]
+    rules = [
+        ["-t", "nat", "POSTROUTING", "-s", subnet, "-j", "MASQUERADE"],
+        ["FORWARD", "-i", name, "-j", "ACCEPT"],
+        ["FORWARD", "-o", name, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+    ]
+    steps = [
+        ["ip", "link", "add", name, "type", "veth", "peer", "name", "eth0", "netns", str(pid)],
+        ["ip", "addr", "add", f"{host_ip}/30", "dev", name],
+        ["ip", "link", "set", name, "up"],
+        [*in_ns, "ip", "addr", "add", f"{ns_ip}/30", "dev", "eth0"],
+        [*in_ns, "ip", "link", "set", "eth0", "up"],
+        [*in_ns, "ip", "route", "add", "default", "via", host_ip],
+        *(["iptables", *_insert(rule)] for rule in rules),
+    ]
+    try:
+        for argv in steps:
+            subprocess.run(argv, check=True, capture_output=True, timeout=30)
+        yield
+    finally:
+        for rule in rules:
+            subprocess.run(["iptables", *_delete(rule)], check=False, capture_output=True, timeout=30)
+        subprocess.run(["ip", "link", "del", name], check=False, capture_output=True, timeout=30)
+
+
+def _insert(rule: list[str]) -> list[str]:
+    """iptables' argv inserting ``rule`` (``[-t table] CHAIN match...``) first in its chain."""
+    table, (chain, *match) = (rule[:2], rule[2:]) if rule[0] == "-t" else ([], rule)
+    return [*table, "-I", chain, *match]
+
+
+def _delete(rule: list[str]) -> list[str]:
+    """iptables' argv deleting ``rule``."""
+    table, (chain, *match) = (rule[:2], rule[2:]) if rule[0] == "-t" else ([], rule)
+    return [*table, "-D", chain, *match]
 
 
 def vol1_image_snippets() -> list[str]:
@@ -305,7 +360,7 @@ def test_vol1_image_snippets_agree_on_the_classic_and_the_containerd_store(
     base, classic_argv, classic_env = _classic_caller(tmp_path, request)
     classic_root = _tracked_copy(base / "classic")
     containerd_root = _tracked_copy(tmp_path / "containerd")
-    # One module cache: the classic run fills it on the host; the namespace has no way out, and needs none.
+    # One module cache: the classic run fills it on the host; the namespace's run reads it from there.
     gomod = base / "gomod"
     gomod.mkdir()
     for root in (classic_root, containerd_root):
