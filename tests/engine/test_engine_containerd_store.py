@@ -238,7 +238,7 @@ def _way_out(pid: int) -> Iterator[None]:
         [*in_ns, "ip", "addr", "add", f"{ns_ip}/30", "dev", "eth0"],
         [*in_ns, "ip", "link", "set", "eth0", "up"],
         [*in_ns, "ip", "route", "add", "default", "via", host_ip],
-        *(["iptables", *_insert(rule)] for rule in rules),
+        *(_iptables("-I", rule) for rule in rules),
     ]
     try:
         for argv in steps:
@@ -246,20 +246,14 @@ def _way_out(pid: int) -> Iterator[None]:
         yield
     finally:
         for rule in rules:
-            subprocess.run(["iptables", *_delete(rule)], check=False, capture_output=True, timeout=30)
+            subprocess.run(_iptables("-D", rule), check=False, capture_output=True, timeout=30)
         subprocess.run(["ip", "link", "del", name], check=False, capture_output=True, timeout=30)
 
 
-def _insert(rule: list[str]) -> list[str]:
-    """iptables' argv inserting ``rule`` (``[-t table] CHAIN match...``) first in its chain."""
+def _iptables(action: str, rule: list[str]) -> list[str]:
+    """iptables' argv for ``rule`` (``[-t table] CHAIN match...``): ``-I`` first in its chain, ``-D`` out."""
     table, (chain, *match) = (rule[:2], rule[2:]) if rule[0] == "-t" else ([], rule)
-    return [*table, "-I", chain, *match]
-
-
-def _delete(rule: list[str]) -> list[str]:
-    """iptables' argv deleting ``rule``."""
-    table, (chain, *match) = (rule[:2], rule[2:]) if rule[0] == "-t" else ([], rule)
-    return [*table, "-D", chain, *match]
+    return ["iptables", *table, action, chain, *match]
 
 
 def vol1_image_snippets() -> list[str]:
