@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journey import __version__
@@ -23,7 +24,21 @@ if TYPE_CHECKING:
 
 #: command -> (module, function, one-line help). The function takes the command's options object.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "verify": ("journey.verify", "run_verify", "build, run, probe, measure and record changed snippets"),
+    "verify": (
+        "journey.verify",
+        "run_verify",
+        "build, run, probe, measure and record snippets whose files changed (--all: every snippet)",
+    ),
+    "plan": (
+        "journey.schedule",
+        "run_plan",
+        "no engine: which results are trusted as recorded, what to verify, the fan-out's matrix and cost",
+    ),
+    "merge": (
+        "journey.merge",
+        "run_merge",
+        "lay the fan-out's per-snippet results over this checkout, with one drift report and timings",
+    ),
     "check": (
         "journey.check",
         "run_check",
@@ -43,6 +58,7 @@ EXIT_CODES_HELP = """exit codes:
   3    no Docker engine answers
   4    stale or missing results, or a coverage gap (journey check)
   5    a base image cannot be had (not present, not pullable, no stand-in recipe)
+  6    drift: a re-verification (--all --report, or merge --report) changed a recorded figure or output
   130  interrupted (Ctrl-C or SIGTERM): results untouched, containers and temp images removed"""
 
 
@@ -63,6 +79,17 @@ def _snippet_ids(parser: argparse.ArgumentParser, text: str) -> None:
 
 def _verify_flags(parser: argparse.ArgumentParser) -> None:
     _snippet_ids(parser, "snippet ids or volume names (default: all)")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="re-prove every selected snippet, not only those whose files changed (resumable: one this "
+        "machine already verified with the same inputs is skipped)",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="DIR",
+        help="with --all: write drift.md, drift.json and timings.json there; exit 6 when a figure moved",
+    )
     parser.add_argument("--force", action="store_true", help="verify even when the input digest is unchanged")
     parser.add_argument(
         "--jobs",
@@ -103,6 +130,12 @@ def _verify_flags(parser: argparse.ArgumentParser) -> None:
         help="build with this buildx builder (a remote BuildKit, a Kubernetes driver) instead of the "
         "engine's own; images are exported as docker tars and loaded into the engine to run and measure",
     )
+    parser.add_argument(
+        "--cache",
+        metavar="SPEC",
+        help="a BuildKit cache every build imports from and exports to (e.g. type=gha,scope=vol1-multistage "
+        "in CI); needs a --builder that can export caches",
+    )
     parser.add_argument("--json", action="store_true", help="the outcomes, with per-step seconds, as JSON")
 
 
@@ -130,6 +163,31 @@ def _render_flags(parser: argparse.ArgumentParser) -> None:
     _snippet_ids(parser, "snippet ids or volumes (default all)")
 
 
+def _plan_flags(parser: argparse.ArgumentParser) -> None:
+    _snippet_ids(parser, "snippet ids or volumes (default all)")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--json", action="store_true", help="every snippet, the matrix, estimate, critical path"
+    )
+    shown.add_argument("--stale", action="store_true", help="only the ids a trusting verify would verify")
+    shown.add_argument("--summary", action="store_true", help="the one line `make site` ends with")
+    shown.add_argument(
+        "--matrix", action="store_true", help="the fan-out's GitHub Actions matrix, on one line"
+    )
+    parser.add_argument(
+        "--reverified", type=int, default=0, metavar="N", help="with --summary: snippets verified by this run"
+    )
+
+
+def _merge_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "parts", nargs="+", metavar="PART", help="a fan-out entry's folder (results/, build/report/)"
+    )
+    parser.add_argument(
+        "--report", metavar="DIR", help="write the combined drift report there; exit 6 on drift"
+    )
+
+
 def _list_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="everything recorded, as JSON")
 
@@ -150,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         "new": _new_flags,
         "render": _render_flags,
         "list": _list_flags,
+        "plan": _plan_flags,
+        "merge": _merge_flags,
     }
     for command, (_module, _function, text) in COMMANDS.items():
         child = sub.add_parser(command, help=text, description=text)
@@ -159,43 +219,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _verify_options(args: argparse.Namespace, root: Path, ids: tuple[str, ...]) -> opts.VerifyOptions:
+    if args.no_cache and not args.force:
+        raise UsageError("--no-cache rebuilds only snippets that get verified: add --force for all of them")
+    if args.cache and not args.builder:
+        raise UsageError("--cache goes with --builder (a builder that exports caches, like the fan-out's)")
+    if args.report and not (args.all or args.force):
+        raise UsageError("--report describes a re-verification: add --all")
+    return opts.VerifyOptions(
+        root,
+        ids,
+        force=args.force,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        idle_timeout=args.idle_timeout,
+        build_jobs=args.build_jobs,
+        json=args.json,
+        no_cache=args.no_cache,
+        builder=args.builder,
+        all=args.all,
+        cache=args.cache,
+        report=Path(args.report).resolve() if args.report else None,
+    )
+
+
+def _bases_options(args: argparse.Namespace, root: Path, ids: tuple[str, ...]) -> opts.BasesOptions:
+    record = not args.no_record and not ids
+    return opts.BasesOptions(
+        root, ids, offline=args.offline, rebuild=tuple(args.rebuild), json=args.json, record=record
+    )
+
+
+def _plan_options(args: argparse.Namespace, root: Path, ids: tuple[str, ...]) -> opts.PlanOptions:
+    if args.reverified and not args.summary:
+        raise UsageError("--reverified only goes with --summary")
+    return opts.PlanOptions(
+        root,
+        ids,
+        json=args.json,
+        stale=args.stale,
+        summary=args.summary,
+        reverified=args.reverified,
+        matrix=args.matrix,
+    )
+
+
+def _merge_options(args: argparse.Namespace, root: Path, _ids: tuple[str, ...]) -> opts.MergeOptions:
+    parts = tuple(Path(p).resolve() for p in args.parts)
+    missing = [str(p) for p in parts if not p.is_dir()]
+    if missing:
+        raise UsageError(f"no such part folder: {', '.join(missing)}")
+    return opts.MergeOptions(root, parts, Path(args.report).resolve() if args.report else None)
+
+
+#: command -> how its flags become its options object (commands without flags of their own are inline)
+_OPTIONS: dict[str, Callable[[argparse.Namespace, Path, tuple[str, ...]], object]] = {
+    "verify": _verify_options,
+    "bases": _bases_options,
+    "plan": _plan_options,
+    "merge": _merge_options,
+    "new": lambda args, root, _ids: opts.NewOptions(root, args.kind, args.target, args.title),
+    "list": lambda args, root, _ids: opts.ListOptions(root, json=args.json),
+    "render": lambda _args, root, ids: opts.RenderOptions(root, ids),
+    "check": lambda _args, root, _ids: opts.CheckOptions(root),
+}
+
+
 def options_for(args: argparse.Namespace) -> Any:  # noqa: ANN401 - one of the journey.options classes
     """Turn parsed flags into the command's options object; every cross-check of options is here."""
-    root = root_from(args.root)
     ids = tuple(getattr(args, "snippets", ()) or ())
-    if args.command == "verify":
-        if args.no_cache and not args.force:
-            raise UsageError(
-                "--no-cache rebuilds only snippets that get verified: add --force for all of them"
-            )
-        return opts.VerifyOptions(
-            root,
-            ids,
-            force=args.force,
-            jobs=args.jobs,
-            timeout=args.timeout,
-            idle_timeout=args.idle_timeout,
-            build_jobs=args.build_jobs,
-            json=args.json,
-            no_cache=args.no_cache,
-            builder=args.builder,
-        )
-    if args.command == "bases":
-        return opts.BasesOptions(
-            root,
-            ids,
-            offline=args.offline,
-            rebuild=tuple(args.rebuild),
-            json=args.json,
-            record=not args.no_record and not ids,
-        )
-    if args.command == "new":
-        return opts.NewOptions(root, args.kind, args.target, args.title)
-    if args.command == "list":
-        return opts.ListOptions(root, json=args.json)
-    if args.command == "render":
-        return opts.RenderOptions(root, ids)
-    return opts.CheckOptions(root)
+    return _OPTIONS[args.command](args, root_from(args.root), ids)
 
 
 def run(command: str, options: object) -> int:

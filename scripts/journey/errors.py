@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     NO_ENGINE = 3
     STALE = 4
     BASE_UNAVAILABLE = 5
+    DRIFT = 6
     INTERRUPTED = 130
 
 

@@ -37,6 +37,18 @@ class VerifyOptions:
     no_cache: bool = False
     #: a buildx builder to build with instead of the engine's own (``None``: the engine's)
     builder: str | None = None
+    #: a BuildKit cache every build imports and exports (``type=gha,scope=vol1-multistage``)
+    cache: str | None = None
+    #: re-prove every selected snippet (resumable: one this machine verified with the same inputs is
+    #: skipped); without it a result whose source digest matches is trusted as recorded
+    all: bool = False
+    #: where ``--all`` writes its drift report (drift.md, drift.json, timings.json); ``None``: nowhere
+    report: Path | None = None
+
+    @property
+    def trusting(self) -> bool:
+        """Whether a result fresh by source digest is reused without an engine (the default)."""
+        return not (self.all or self.force)
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,29 @@ class BasesOptions:
     rebuild: tuple[str, ...] = ()
     json: bool = False
     record: bool = True
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """``journey plan``: at most one of ``json``, ``stale``, ``summary``, ``matrix`` (the CLI checks)."""
+
+    root: Path
+    ids: tuple[str, ...] = ()
+    json: bool = False
+    stale: bool = False
+    summary: bool = False
+    matrix: bool = False
+    #: for ``summary``: how many snippets this run re-verified (they are fresh by now)
+    reverified: int = 0
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """``journey merge PART...``: the fan-out's per-snippet parts laid over this checkout."""
+
+    root: Path
+    parts: tuple[Path, ...]
+    report: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class Outcome:
     """How one snippet's verification ended, for the summary and ``--json``."""
 
     snippet: str
-    status: str  # verified, not-verified, unchanged, failed, interrupted
+    status: str  # verified, not-verified, unchanged, reused (trusted by source digest), failed, interrupted
     changed: bool = False
     seconds: float = 0.0
     reason: str | None = None
@@ -147,7 +147,9 @@ class Reporter:
                     self.console.print(_indent(log_tail), markup=False)
 
     def summary(self, outcomes: list[Outcome]) -> None:
-        """Print the table of every snippet's outcome."""
+        """Print the table of every snippet's outcome (nothing when no snippet needed the engine)."""
+        if not outcomes:
+            return
         table = Table(title="journey verify", title_justify="left")
         for column in ("snippet", "status", "result file", "seconds"):
             table.add_column(column)

@@ -1,6 +1,8 @@
 """``journey verify``: what to verify, and the run that verifies it.
 
-Digests decide in the main thread what needs verifying (a no-op run stays at digests and image
+First the source digests, with no engine: a recorded result whose snippet files are as they were
+verified is trusted (``journey.schedule``), unless ``--all`` asks for the full proof. For the rest,
+input digests decide in the main thread what needs verifying (a no-op run stays at digests and image
 lookups: no worker, no module proxy); ``journey.runner`` runs the rest in parallel, one snippet at a
 time through ``journey.pipeline``; volume-wide fragments are re-rendered for volumes that changed.
 """
@@ -12,9 +14,10 @@ import dataclasses
 import json
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from journey import downloads, engine, farm, modproxy, record, render
+from journey import downloads, drift, engine, farm, modproxy, record, render, schedule
 from journey.errors import ExitCode
 from journey.manifest import discover, select
 from journey.measure import LayerCache
@@ -32,33 +35,88 @@ if TYPE_CHECKING:
 
 
 def run_verify(options: VerifyOptions) -> int:
-    """Verify the selected snippets; return the exit code (0 ok, 1 a snippet failed).
+    """Verify the selected snippets; return the exit code (0 ok, 1 a snippet failed, 6 drift reported).
 
-    Whole-run problems raise: UsageError/ManifestError (2), BusyError (2), EngineUnavailableError (3),
-    InterruptedRunError (130).
+    Without ``--all`` a result whose source digest matches is trusted as recorded, and a run with
+    nothing else to do needs no engine at all. Whole-run problems raise: UsageError/ManifestError (2),
+    BusyError (2), EngineUnavailableError (3), InterruptedRunError (130).
     """
     with verify_lock(options.root), signals_interrupt():
         volumes = discover(options.root)
         snippets = select(volumes, list(options.ids))
-        client = engine.connect()
-        session = Session(client)
+        reused = _trusted(options, snippets)
+        todo = [s for s in snippets if s.id not in reused]
+        before = {s.id: record.read_result_quietly(record.result_path(options.root, s.id)) for s in todo}
         with Reporter() as reporter:
-            ctx = Context(
-                options,
-                session,
-                engine.info(client),
-                reporter,
-                LayerCache(options.root / ".cache"),
-                threading.BoundedSemaphore(options.build_jobs),
-            )
-            outcomes = _verify_planned(ctx, snippets)
-            _render_volumes(options.root, volumes, outcomes)
+            if reused:
+                reporter.note(f"{len(reused)} results reused as recorded (their files are as verified)")
+            outcomes = _verify_engine(options, volumes, todo, reporter) if todo else []
         reporter.summary(outcomes)  # after the live view stopped, so it prints once, cleanly
+        _remember_durations(options.root, outcomes)
+    drifted = _report_drift(options, before, outcomes)
     failed = any(o.status == "failed" for o in outcomes)
     if options.json:
-        json.dump({"outcomes": [o.as_json() for o in outcomes]}, sys.stdout, indent=2)
+        everything = [*(Outcome(i, "reused") for i in reused), *outcomes]
+        json.dump({"outcomes": [o.as_json() for o in everything]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    return int(ExitCode.VERIFICATION_FAILED if failed else ExitCode.OK)
+    if failed:
+        return int(ExitCode.VERIFICATION_FAILED)
+    return int(ExitCode.DRIFT if drifted else ExitCode.OK)
+
+
+def _trusted(options: VerifyOptions, snippets: list[Snippet]) -> list[str]:
+    """Snippets whose recorded result is trusted as it is: fresh by source digest, and not ``--all``."""
+    if not options.trusting:
+        return []
+    return [e.snippet for e in schedule.entries(options.root, snippets) if e.state == "fresh"]
+
+
+def _verify_engine(
+    options: VerifyOptions, volumes: list[Volume], todo: list[Snippet], reporter: Reporter
+) -> list[Outcome]:
+    """Run the part that needs the engine: plan by input digest, verify, re-render the volumes."""
+    client = engine.connect()
+    if options.all:
+        planned = schedule.entries(options.root, todo)
+        reporter.note(f"re-proving {len(todo)} snippets: {schedule.estimate_text(planned)}")
+    ctx = Context(
+        options,
+        Session(client),
+        engine.info(client),
+        reporter,
+        LayerCache(options.root / ".cache"),
+        threading.BoundedSemaphore(options.build_jobs),
+    )
+    outcomes = _verify_planned(ctx, todo)
+    _render_volumes(options.root, volumes, outcomes)
+    return outcomes
+
+
+def _remember_durations(root: Path, outcomes: list[Outcome]) -> None:
+    """Keep how long each snippet took here: ``journey plan`` estimates the next full proof from it."""
+    timed = {o.snippet: o.seconds for o in outcomes if o.status in {"verified", "not-verified"}}
+    if timed:
+        schedule.write_durations(schedule.durations_paths(root)[0], timed)
+
+
+def _report_drift(
+    options: VerifyOptions, before: dict[str, record.Result | None], outcomes: list[Outcome]
+) -> bool:
+    """With ``--report``: compare each re-verified result with what was recorded; tell whether any moved."""
+    if options.report is None:
+        return False
+    verified = [o.snippet for o in outcomes if o.status in {"verified", "not-verified"}]
+    found = []
+    for snippet in verified:
+        new = record.read_result_quietly(record.result_path(options.root, snippet))
+        moved = drift.compare(snippet, before.get(snippet), new) if new is not None else None
+        if moved is not None:
+            found.append(moved)
+    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    drift.write_report(options.report, found, verified, when)
+    timings = {o.snippet: round(o.seconds, 1) for o in outcomes if o.snippet in verified}
+    schedule.write_durations(options.report / schedule.DURATIONS, timings)
+    return bool(found)
 
 
 def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:
