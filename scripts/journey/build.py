@@ -38,6 +38,9 @@ class BuildRequest:
     #: a buildx builder other than the engine's own (``journey verify --builder``); its image comes back
     #: as a docker tar, loaded into the engine
     builder: str | None = None
+    #: a BuildKit cache to import from and export to (``journey verify --cache``: ``type=gha,scope=…`` in
+    #: CI's fan-out, so each entry's warm layers outlive its runner); needs a builder that exports caches
+    cache: str | None = None
 
     @property
     def step(self) -> str:
@@ -141,6 +144,8 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path, tar: Path | Non
         argv += ["--target", request.target]
     if request.no_cache:
         argv.append("--no-cache")
+    if request.cache:
+        argv += ["--cache-from", request.cache, "--cache-to", f"{request.cache},mode=max"]
     for key, value in sorted(request.args.items()):
         argv += ["--build-arg", f"{key}={value}"]
     for name, image in sorted(request.replace_from.items()):

@@ -339,6 +339,7 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
             no_cache=ctx.options.no_cache,
             replace_from=spec.replace_from,
             builder=ctx.options.builder,
+            cache=ctx.options.cache,
         )
         step(f"queued ({request.step} waits for a build slot)")
         with ctx.compile_slot:
