@@ -1,4 +1,5 @@
-# Golang journey. Quick start: `make site` (the site, every snippet verified), `make test` (every test).
+# Golang journey. Quick start: `make site` (the site from the recorded results, verifying only snippets whose
+# files changed since), `make test` (every test). `make verify-all` re-proves every snippet on this machine.
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 PYTHON ?= python3
@@ -9,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1
 # Go tools the checks use, installed into the venv from the Go module proxy.
 ACTIONLINT := github.com/rhysd/actionlint/cmd/actionlint@v1.7.7
 
-.PHONY: help setup setup-test lock host-deps host-deps-test engine bases verify check render site serve test test-unit test-browser lint bench cold-bench clean
+.PHONY: drift-pr help setup setup-test lock host-deps host-deps-test engine bases test-bases verify verify-all verify-entry merge check render site serve test test-unit test-browser lint bench cold-bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -60,8 +61,32 @@ bases: setup engine host-deps ## every base image the snippets name: present, pu
 	@# Exit 5 (a base nobody can have offline) is reported and goes on: verify marks those snippets not verified.
 	$(JOURNEY) bases || [ $$? -eq 5 ]
 
-verify: bases ## build, run, measure and record every snippet whose inputs changed (SNIPPETS="vol1/x" to pick)
+# The bases the tests verify fixtures and Vol. 1-2 snippets on (no foreign-platform stand-in: no test verifies one).
+test-bases: setup engine host-deps
+	$(JOURNEY) bases --no-record vol1 vol2 || [ $$? -eq 5 ]
+
+verify: bases ## build, run, measure and record every snippet whose files changed (SNIPPETS="vol1/x" to pick)
 	$(JOURNEY) verify $(SNIPPETS)
+
+# REPORT: where the drift report goes (drift.md, drift.json, durations.json); exit 6 when a figure moved.
+REPORT ?= build/report
+verify-all: bases ## re-prove every snippet here (resumable; SNIPPETS to pick), drift report in build/report/
+	$(JOURNEY) verify --all --report $(REPORT) $(SNIPPETS)
+
+# One entry of CI's fan-out (site.yml): one snippet, only the bases it names, its drift report in build/report/.
+verify-entry: setup engine host-deps
+	@[ -n "$(SNIPPET)" ] || { echo "usage: make verify-entry SNIPPET=vol1/multistage" >&2; exit 2; }
+	$(JOURNEY) bases --no-record $(SNIPPET) || [ $$? -eq 5 ]
+	$(JOURNEY) verify --all --report $(REPORT) $(VERIFY_FLAGS) $(SNIPPET)
+
+# The fan-out's parts (PARTS: folders holding results/ and build/report/) laid over this checkout, then checked.
+PARTS ?= $(wildcard build/parts/*)
+merge: setup
+	$(JOURNEY) merge --report $(REPORT) $(PARTS)
+	$(JOURNEY) check
+
+drift-pr: setup ## CI's weekly run: merge the fan-out's parts; on drift, a branch and a pull request (gh)
+	bash scripts/drift-pr.sh
 
 check: setup ## no engine needed: recorded results fresh, includes resolve, every file shown or supporting
 	$(JOURNEY) check
@@ -69,16 +94,8 @@ check: setup ## no engine needed: recorded results fresh, includes resolve, ever
 render: setup ## re-make the page fragments from the recorded results
 	$(JOURNEY) render
 
-site: setup ## the site in site/, with every snippet verified (from recorded results, loudly, if no engine)
-	@if bash scripts/engine.sh; then \
-	  $(MAKE) --no-print-directory verify; \
-	else \
-	  printf '\n%s\n%s\n%s\n\n' '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' \
-	    '!! NO DOCKER ENGINE: building the site from the RECORDED results, nothing re-verified !!' \
-	    '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' >&2; \
-	fi
-	$(JOURNEY) check
-	$(BIN)/mkdocs build --strict
+site: setup ## the site in site/ from the recorded results; verifies (engine, bases) only snippets whose files changed
+	bash scripts/site.sh
 
 serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -94,7 +111,7 @@ lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and t
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
-test: bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
+test: test-bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
 	$(BIN)/pytest
 	$(JOURNEY) check
 
