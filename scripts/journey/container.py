@@ -266,12 +266,16 @@ class AttachedOutput:
 
     Reading on a thread keeps a chatty command from blocking on a full socket while ``wait`` runs.
     Stdout comes first, then stderr, as in ``logs``: the recorded text does not depend on timing.
+    No log replay (``logs=False``): the engine answers the attach before it joins the streams, so a
+    replay can overlap the live stream and record a line twice (seen: an ``expect_failure`` probe's
+    one line of stderr recorded twice, on a loaded engine). The stream may instead miss the start of
+    the output in that window, which is why :func:`complete_output` also reads the log.
     """
 
     def __init__(self, container: Any) -> None:  # noqa: ANN401 - docker's Container is untyped
         self._out: list[bytes] = []
         self._err: list[bytes] = []
-        self._stream = container.attach(stdout=True, stderr=True, stream=True, demux=True, logs=True)
+        self._stream = container.attach(stdout=True, stderr=True, stream=True, demux=True, logs=False)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -294,6 +298,18 @@ class AttachedOutput:
         self.close()
         data = b"".join(self._out) + b"".join(self._err)
         return data.decode("utf-8", errors="replace") if data else fallback()
+
+
+def complete_output(container: Any, reader: AttachedOutput) -> str:  # noqa: ANN401
+    """Return the fuller of the attached stream and the log of an exited container.
+
+    Each can only lose output, never add any: the stream its first lines (attached late), the log
+    everything (read back empty once on a loaded containerd-store engine). Both hold stdout then
+    stderr, so when neither lost anything they are the same text; the longer one is the whole output.
+    """
+    attached = reader.text(fallback=lambda: "")
+    recorded = logs(container)
+    return max(recorded, attached, key=len) or settled_logs(container)
 
 
 #: Seconds the attached stream may take to end after the command exited.

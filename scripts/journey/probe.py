@@ -18,6 +18,7 @@ import docker.errors
 
 from journey.container import (
     AttachedOutput,
+    complete_output,
     create_kwargs,
     explain,
     logs,
@@ -157,9 +158,9 @@ def _run_once(
 ) -> tuple[int, str]:
     """Return the exit code and output of a command; a start error counts as a failure (code -1).
 
-    The output is read as ``docker run`` reads it: attached before the start, to the end of the
-    stream. Asking for the log once ``wait`` returns can come back empty on a loaded engine
-    (CI saw it once on the containerd store), so the log is only the fallback.
+    The output is read as ``docker run`` reads it, attached before the start to the end of the
+    stream, and from the log once ``wait`` returns: each of the two can lose output on a loaded
+    engine (``container.complete_output`` keeps the fuller one).
     """
     budget, step = when
     session.raise_if_cancelled(snippet.id)
@@ -187,6 +188,6 @@ def _run_once(
                 step=step,
                 log_tail=tail(logs(container)),
             ) from exc
-        return code, reader.text(fallback=lambda: settled_logs(container))
+        return code, complete_output(container, reader)
     finally:
         remove(container)
