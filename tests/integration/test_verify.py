@@ -53,11 +53,14 @@ def test_second_verify_with_nothing_changed_rebuilds_nothing(tmp_path, client, c
     before = snapshot(root)
     mtime = (root / "results/engine/quick/result.json").stat().st_mtime_ns
 
-    again = verify(root, "--json")
+    again = verify(root, "--json")  # trusted by source digest: no engine work at all
+    proof = verify(root, "--all", "--json")  # the full proof: verified here with these inputs, so skipped
 
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["outcomes"][0]["status"] == "unchanged"
-    assert "engine/quick: build" not in again.stderr
+    assert json.loads(again.stdout)["outcomes"][0]["status"] == "reused"
+    assert proof.returncode == 0, proof.stderr
+    assert json.loads(proof.stdout)["outcomes"][0]["status"] == "unchanged"
+    assert "engine/quick: build" not in again.stderr + proof.stderr
     assert snapshot(root) == before
     assert (root / "results/engine/quick/result.json").stat().st_mtime_ns == mtime
 
