@@ -105,10 +105,17 @@ package_versions() {
     base-files libc6 dpkg apt tzdata | sed 's/ $//'
 }
 
+# Every installed package and its version, sorted, on one line: the identity covers all of them (not
+# only those that matter), so a package that moved makes a new identity and a drift report names it.
+package_list() {
+  dpkg-query --admindir="${ROOTFS}/var/lib/dpkg" -W -f '${Package}=${Version}\n' | LC_ALL=C sort | paste -sd' '
+}
+
 import_image() {
-  local built packages digest
+  local built packages digest all
   built=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   packages=$(package_versions)
+  all=$(package_list)
   digest=$(recipe_digest)
   say "docker import as ${TAG}"
   tar -C "$ROOTFS" --numeric-owner --sort=name --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
@@ -117,6 +124,7 @@ import_image() {
     --change "LABEL org.golangjourney.standin.recipe=\"scripts/bases/debian.sh ${SUITE}\"" \
     --change "LABEL org.golangjourney.standin.recipe-digest=\"${digest}\"" \
     --change "LABEL org.golangjourney.standin.packages=\"${packages}\"" \
+    --change "LABEL org.golangjourney.standin.package-list=\"${all}\"" \
     --change "LABEL org.golangjourney.standin.built=\"${built}\"" \
     --change "LABEL org.opencontainers.image.title=\"debian:${SUITE} (stand-in)\"" \
     --change "LABEL org.opencontainers.image.description=\"debootstrap --variant=minbase ${SUITE}, minimized like the official image\"" \

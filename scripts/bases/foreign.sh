@@ -103,10 +103,12 @@ minimize() {
 }
 
 import_debian() {
-  local built packages digest
+  local built packages digest all
   built=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   packages=$(dpkg-query --admindir="${ROOTFS}/var/lib/dpkg" -W -f '${Package}=${Version} ' \
              base-files libc6 dpkg apt tzdata | sed 's/ $//')
+  # every package, as in debian.sh: the identity covers all of them
+  all=$(dpkg-query --admindir="${ROOTFS}/var/lib/dpkg" -W -f '${Package}=${Version}\n' | LC_ALL=C sort | paste -sd' ')
   digest=$(recipe_digest)
   say "docker import --platform ${PLATFORM} as ${DEBIAN_TAG}"
   tar -C "$ROOTFS" --numeric-owner --sort=name --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
@@ -116,6 +118,7 @@ import_debian() {
     --change "LABEL org.golangjourney.standin.recipe=\"scripts/bases/foreign.sh ${ARCH} ${GO_MINOR} ${SUITE}\"" \
     --change "LABEL org.golangjourney.standin.recipe-digest=\"${digest}\"" \
     --change "LABEL org.golangjourney.standin.packages=\"${packages}\"" \
+    --change "LABEL org.golangjourney.standin.package-list=\"${all}\"" \
     --change "LABEL org.golangjourney.standin.built=\"${built}\"" \
     --change "LABEL org.opencontainers.image.title=\"debian:${SUITE} for ${PLATFORM} (stand-in)\"" \
     --change "LABEL org.opencontainers.image.description=\"debootstrap --arch=${ARCH} --variant=minbase ${SUITE}, minimized like the official image\"" \
@@ -143,9 +146,11 @@ build_golang() {
 }
 
 label_golang() {
-  local packages go_version built digest base_id
+  local packages go_version built digest base_id all
   packages=$(docker run --rm --platform "$PLATFORM" --network none "$TMP_TAG" \
              dpkg-query -W -f '${Package}=${Version} ' "${KEY_PACKAGES[@]}" | sed 's/ $//')
+  all=$(docker run --rm --platform "$PLATFORM" --network none "$TMP_TAG" \
+        dpkg-query -W -f '${Package}=${Version}\n' | LC_ALL=C sort | paste -sd' ')
   go_version=$(docker run --rm --platform "$PLATFORM" --network none "$TMP_TAG" go env GOVERSION)
   go_version=${go_version#go}
   [ -n "$go_version" ] || die "the built image has no working go"
@@ -159,6 +164,7 @@ label_golang() {
     --label "org.golangjourney.standin.recipe=scripts/bases/foreign.sh ${ARCH} ${GO_MINOR} ${SUITE}" \
     --label "org.golangjourney.standin.recipe-digest=${digest}" \
     --label "org.golangjourney.standin.packages=${packages}" \
+    --label "org.golangjourney.standin.package-list=${all}" \
     --label "org.golangjourney.standin.built=${built}" \
     --label "org.golangjourney.standin.goproxy=http://127.0.0.1:${PORT}" \
     --label "org.golangjourney.standin.base-id=${base_id}" \

@@ -48,9 +48,12 @@ build_recipe() {
 }
 
 finalize() {
-  local packages go_version built digest base_id
+  local packages go_version built digest base_id all
   packages=$(docker run --rm --network none "$TMP_TAG" \
              dpkg-query -W -f '${Package}=${Version} ' "${KEY_PACKAGES[@]}" | sed 's/ $//')
+  # Every installed package, sorted: the identity covers all of them, so one that moved is named in drift.
+  all=$(docker run --rm --network none "$TMP_TAG" \
+        dpkg-query -W -f '${Package}=${Version}\n' | LC_ALL=C sort | paste -sd' ')
   go_version=$(docker run --rm --network none "$TMP_TAG" go env GOVERSION)
   go_version=${go_version#go}
   [ -n "$go_version" ] || die "the built image has no working go"
@@ -62,6 +65,7 @@ finalize() {
     --label "org.golangjourney.standin.recipe=scripts/bases/golang.sh ${GO_MINOR} ${SUITE}" \
     --label "org.golangjourney.standin.recipe-digest=${digest}" \
     --label "org.golangjourney.standin.packages=${packages}" \
+    --label "org.golangjourney.standin.package-list=${all}" \
     --label "org.golangjourney.standin.built=${built}" \
     --label "org.golangjourney.standin.goproxy=http://127.0.0.1:${PORT}" \
     --label "org.golangjourney.standin.base-id=${base_id}" \

@@ -46,8 +46,9 @@ CONTEXT = 40
 IDENTITY = ("role", "name", "key", "ref", "path", "platform")
 #: What went into the build: reported as inputs, not figures.
 INPUT_KEYS = ("environment", "source_digest", "input_digest")
-#: A label holding ``name=version`` tokens (a stand-in's packages) moves package by package.
-PACKAGES_SUFFIX = ".packages"
+#: Labels holding ``name=version`` tokens (a stand-in's packages that matter, and every package it has)
+#: move package by package.
+PACKAGES_SUFFIX = (".packages", ".package-list")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 

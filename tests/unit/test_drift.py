@@ -151,6 +151,20 @@ def test_a_base_package_that_moved_is_named_as_an_input(old, new):
     )
 
 
+def test_a_package_that_only_the_full_list_holds_is_named(old, new):
+    """The stand-in's identity covers every installed package: one outside the named few is found too."""
+    listed = "org.golangjourney.standin.package-list"
+    _labels(old)[listed] = "adduser=3.152 libgcrypt20=1.11.0-7 zlib1g=1:1.3.dfsg+really1.3.1-1+b1"
+    _labels(new)[listed] = "adduser=3.152 libgcrypt20=1.11.0-7+deb13u1 zlib1g=1:1.3.dfsg+really1.3.1-1+b1"
+    _image(new, "stage:builder")["size"] += 9_400_000
+    moved = compare(SNIPPET, old, new)
+    assert moved is not None
+    assert moved.inputs == (
+        Change(f"bases[{BASE}].labels[{listed}][libgcrypt20]", "1.11.0-7", "1.11.0-7+deb13u1"),
+    )
+    assert [c.path for c in moved.figures] == ["images[stage:builder].size"]
+
+
 def test_a_base_digest_and_provenance_are_inputs(old, new):
     base = new["environment"]["bases"][0]
     base["digest"] = "sha256:cafe"
