@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from journey import downloads, drift, record, render, schedule
+from journey import downloads, drift, record, render, reverified, schedule
 from journey.errors import ExitCode, UsageError
 from journey.layout import RESULTS, results_dir
 from journey.manifest import all_snippets, discover
@@ -107,8 +107,10 @@ def run_merge(options: MergeOptions) -> int:
         timings = schedule.read_durations(part.report / schedule.DURATIONS)
         if timings:
             schedule.write_durations(root / RESULTS / schedule.DURATIONS, timings)
+    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    drifted = {d.snippet for d in drifts}
+    render.rerender(root, reverified.mark(root, [s for s in verified if s not in drifted], when[:10]))
     if options.report is not None:
-        when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
         drift.write_report(options.report, drifts, verified, when)
     count = sum(len(p.snippets) for p in parts)
     sys.stdout.write(f"merged {count} snippets' results from {len(parts)} parts; {len(drifts)} drifted\n")

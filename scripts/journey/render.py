@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 # The section grammar is pymdownx.snippets' own, so line numbers agree with what the page shows.
 from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
 
+from journey import reverified
 from journey.digest import source_roots
 from journey.downloads import archive_base, archive_path, link_to, snippet_downloads, write_downloads
 from journey.images import STANDIN
@@ -203,9 +204,25 @@ def _labels_block(base: Base) -> list[str]:
     """Return a collapsed note with every label of a stand-in, exactly as recorded."""
     if base_provenance(base) != "stand-in" or not base["labels"]:
         return []
-    rows = [f"    | `{_cell(k)}` | `{_cell(v)}` |" for k, v in sorted(base["labels"].items())]
+    labels = sorted(base["labels"].items())
+    rows = [f"    | `{_cell(k)}` | {_label_cell(k, v)} |" for k, v in labels]
     title = f"Every label of the {base['ref']} stand-in".replace('"', "'")
-    return [f'??? note "{title}"', "", "    | label | value |", "    | --- | --- |", *rows, ""]
+    block = [f'??? note "{title}"', "", "    | label | value |", "    | --- | --- |", *rows, ""]
+    listed = [v for k, v in labels if k.endswith(PACKAGE_LIST)]
+    if listed:
+        block += [f"    Every package: {' '.join(f'`{entry}`' for entry in listed[0].split())}", ""]
+    return block
+
+
+#: The label with every installed package of a stand-in: too long for a table cell, listed under it.
+PACKAGE_LIST = ".package-list"
+
+
+def _label_cell(key: str, value: str) -> str:
+    """Return a label's value as recorded; the full package list only counted (it follows the table)."""
+    if key.endswith(PACKAGE_LIST):
+        return f"{len(value.split())} packages, every one listed below"
+    return f"`{_cell(value)}`"
 
 
 #: What verifying did, in the words pages use (``done`` of a result; ``Snippet.done``).
@@ -226,7 +243,15 @@ def tools_text(result: Result) -> str:
     )
 
 
-def _environment_rows(result: Result) -> list[str]:
+def reverified_text(result: Result, reverified: str | None) -> str:
+    """Say when the full proof last found this record still true, or that it has not checked it yet."""
+    recorded = result["verified_on"][:10]
+    if reverified is None or reverified < recorded:
+        return "not yet: no full proof has re-verified it since it was recorded"
+    return f"{reverified}: every snippet re-verified, and no figure or output of this one moved"
+
+
+def _environment_rows(result: Result, reverified: str | None = None) -> list[str]:
     """Say when and with what a snippet was verified: an engine only where one took part."""
     env = result["environment"]
     done = result.get("done") or "built-and-run"
@@ -234,6 +259,7 @@ def _environment_rows(result: Result) -> list[str]:
         "| what | recorded |",
         "| --- | --- |",
         f"| verified on | {result['verified_on']} |",
+        f"| last re-verified | {_cell(reverified_text(result, reverified))} |",
         f"| what was done | {_cell(DONE_WORDS.get(done, done))} |",
     ]
     if env["engine"] is not None:
@@ -310,7 +336,7 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         if result.get("done") == "checked" and tools_text(result):
             lines += [f"Its files were checked all the same, with {tools_text(result)}.", ""]
     else:
-        lines += [*_environment_rows(result), ""]
+        lines += [*_environment_rows(result, reverified.read(root).get(snippet.id)), ""]
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
@@ -724,6 +750,16 @@ def write_snippet_fragments(root: Path, snippet: Snippet, result: Result) -> lis
     fragments = render_snippet(root, snippet, result)
     assert RESULT_NAME not in fragments  # noqa: S101 - a fragment must never overwrite the result
     return write_fragments(results_dir(root, snippet.id), fragments)
+
+
+def rerender(root: Path, ids: Sequence[str]) -> None:
+    """Write the fragments of these snippets again from their recorded results (a new re-verified date)."""
+    if not ids:
+        return
+    for snippet in select(discover(root), list(ids)):
+        result = read_result(result_path(root, snippet.id))
+        if result is not None:
+            write_snippet_fragments(root, snippet, result)
 
 
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:

@@ -17,7 +17,7 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from journey import downloads, drift, engine, farm, modproxy, record, render, schedule
+from journey import downloads, drift, engine, farm, modproxy, record, render, reverified, schedule
 from journey.errors import ExitCode
 from journey.manifest import discover, select
 from journey.measure import LayerCache
@@ -116,6 +116,9 @@ def _report_drift(
     drift.write_report(options.report, found, verified, when)
     timings = {o.snippet: round(o.seconds, 1) for o in outcomes if o.snippet in verified}
     schedule.write_durations(options.report / schedule.DURATIONS, timings)
+    drifted = {d.snippet for d in found}
+    still_true = reverified.mark(options.root, [s for s in verified if s not in drifted], when[:10])
+    render.rerender(options.root, still_true)
     return bool(found)
 
 

@@ -57,7 +57,11 @@ def test_no_drift_is_reported_as_none(recorded, tmp_path):
     done = verify(recorded, "--all", "--report", str(tmp_path / "report"))
     assert done.returncode == 0, done.stderr
     assert "re-proving 2 snippets" in done.stderr
-    assert snapshot(recorded) == before
+    after = snapshot(recorded)
+    assert {k for k in after if after[k] != before.get(k)} == {
+        "reverified.json",
+        *(f"{s}/provenance.md" for s in SNIPPETS),
+    }  # no result rewritten: only the date each was last found still true
     report = json.loads((tmp_path / "report/drift.json").read_text())
     assert (sorted(report["verified"]), report["drift"]) == (sorted(SNIPPETS), [])
     assert set(json.loads((tmp_path / "report/durations.json").read_text())) == set(SNIPPETS)
@@ -135,7 +139,8 @@ def test_each_entry_in_its_own_clone_merges_into_the_recorded_tree(recorded, tmp
     assert done.returncode == 0, done.stderr
     assert "merged 2 snippets' results from 2 parts; 0 drifted" in done.stdout
     after = snapshot(merged)
-    assert {k for k in after if after[k] != before.get(k)} == {"durations.json"}
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert changed == {"durations.json", "reverified.json", *(f"{s}/provenance.md" for s in SNIPPETS)}
     stale = subprocess.run(
         [*JOURNEY, "plan", "--root", str(merged), "--stale"], capture_output=True, text=True, check=True
     )

@@ -126,7 +126,15 @@ def test_merging_unchanged_parts_changes_no_result_and_passes_check(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "merged 2 snippets' results from 2 parts; 0 drifted" in done.stdout
     after = _tree(root / "results")
-    assert {k for k in after if after[k] != before.get(k)} == {"durations.json"}
+    changed = {k for k in after if after[k] != before.get(k)}
+    # no result rewritten: only the timings, and each snippet's date of its last re-verification
+    assert changed == {
+        "durations.json",
+        "reverified.json",
+        "vol1/multistage/provenance.md",
+        "vol2/logs/provenance.md",
+    }
+    assert "| last re-verified | 20" in (root / "results/vol2/logs/provenance.md").read_text()
     assert json.loads((root / "results/durations.json").read_text()) == {
         "vol1/multistage": 42.0,
         "vol2/logs": 42.0,

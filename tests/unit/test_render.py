@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from journey import reverified
 from journey.downloads import expected_downloads
 from journey.errors import ManifestError
 from journey.manifest import load_volume
@@ -28,6 +29,7 @@ from journey.render import (
     render_snippet,
     render_variant,
     render_volume,
+    reverified_text,
     shown_lines,
     slug,
     split_ref,
@@ -215,6 +217,7 @@ def test_a_checked_only_snippet_names_its_tools_and_no_engine(volume, result):
     table = provenance.partition("\n\n")[0]
     assert table.splitlines()[2:] == [
         "| verified on | 2026-11-28 |",
+        "| last re-verified | not yet: no full proof has re-verified it since it was recorded |",
         f"| what was done | {DONE_WORDS['checked']} |",
         "| tools | check-jsonschema 0.39.0, yamllint 1.38.0 |",
     ]
@@ -223,6 +226,23 @@ def test_a_checked_only_snippet_names_its_tools_and_no_engine(volume, result):
         "| Hello from scratch<br>`golden/hello` | checked | 2026-11-28 | - | - | - | - "
         "| check-jsonschema 0.39.0, yamllint 1.38.0 | none |"
     )
+
+
+def test_the_last_full_proof_without_drift_is_shown_once_it_postdates_the_record(volume, result, tmp_path):
+    snippet = volume.snippets[0]
+    assert reverified.mark(tmp_path, [snippet.id], "2026-12-07") == [snippet.id]
+    assert reverified.mark(tmp_path, [snippet.id], "2026-12-01") == []  # an older proof changes nothing
+    assert reverified.read(tmp_path) == {snippet.id: "2026-12-07"}
+    assert reverified_text(result, "2026-12-07").startswith("2026-12-07: every snippet re-verified")
+    assert reverified_text(result, "2026-11-01").startswith("not yet")  # older than the record itself
+
+
+def test_a_stand_ins_full_package_list_is_counted_in_the_table_and_listed_under_it(volume, result):
+    base = result["environment"]["bases"][0]
+    base["labels"]["org.golangjourney.standin.package-list"] = "adduser=3.152 zlib1g=1:1.3"
+    provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
+    assert "| `org.golangjourney.standin.package-list` | 2 packages, every one listed below |" in provenance
+    assert "    Every package: `adduser=3.152` `zlib1g=1:1.3`" in provenance
 
 
 def test_a_not_verified_snippet_says_what_was_still_checked(volume, result):
