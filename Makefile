@@ -71,7 +71,8 @@ verify: bases ## build, run, measure and record every snippet whose files change
 # REPORT: where the drift report goes (drift.md, drift.json, durations.json); exit 6 when a figure moved.
 REPORT ?= build/report
 verify-all: bases ## re-prove every snippet here (resumable; SNIPPETS to pick), drift report in build/report/
-	$(JOURNEY) verify --all --report $(REPORT) $(SNIPPETS)
+	rc=0; $(JOURNEY) verify --all --report $(REPORT) $(SNIPPETS) || rc=$$?; \
+	  $(JOURNEY) plan > $(REPORT)/plan.txt; tail -n 2 $(REPORT)/plan.txt; exit $$rc
 
 # One entry of CI's fan-out (site.yml): one snippet, only the bases it names, its drift report in build/report/.
 verify-entry: setup engine host-deps

@@ -8,8 +8,9 @@ belongs: ``journey verify --all`` on one machine, or fanned out one snippet per 
 this module also computes the fan-out's matrix, its time estimate and its critical path.
 
 Durations come from this machine's last verify of each snippet (``.cache/durations.json``) or, before
-it verified anything, from the fan-out's last run (``results/durations.json``, written by
-``journey merge``). A snippet with neither has no estimate, and the total says so.
+it verified anything, from the last full proof (``results/durations.json``, written by ``journey verify
+--all --report`` and by ``journey merge`` from the fan-out's jobs). Each is a snippet's own time, without
+its wait for a build slot. A snippet with neither has no estimate, and the total says so.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Entry:
 
 
 def durations_paths(root: Path) -> tuple[Path, Path]:
-    """Return the timing files: this machine's own, then the fan-out's committed one."""
+    """Return the timing files: this machine's own, then the last full proof's (committed)."""
     return cache_dir(root, DURATIONS), root / RESULTS / DURATIONS
 
 
@@ -102,7 +103,7 @@ def _timing(
     if snippet in local:
         return local[snippet], "this machine"
     if snippet in shared:
-        return shared[snippet], "the last fan-out"
+        return shared[snippet], "as recorded"
     return None, None
 
 
@@ -132,7 +133,7 @@ def estimate_text(planned: Sequence[Entry]) -> str:
     """``about 71 min on this machine`` (plus what has no timing), for the summary and verify --all."""
     total, untimed = estimate(planned)
     where = {e.timed for e in planned if e.timed}
-    source = "on this machine" if where == {"this machine"} else "as last timed"
+    source = "on this machine" if where == {"this machine"} else "as last recorded"
     text = f"{minutes(total)} {source}" if total else "time unknown"
     if untimed and total:
         text += f", plus {untimed} snippet{'s' * (untimed != 1)} never timed"

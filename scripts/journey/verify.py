@@ -92,9 +92,14 @@ def _verify_engine(
     return outcomes
 
 
+def own_seconds(outcome: Outcome) -> float:
+    """Return a snippet's time without its wait for a build slot: what it takes alone, as in a fan-out job."""
+    return max(0.0, outcome.seconds - outcome.steps.get("queued", 0.0))
+
+
 def _remember_durations(root: Path, outcomes: list[Outcome]) -> None:
     """Keep how long each snippet took here: ``journey plan`` estimates the next full proof from it."""
-    timed = {o.snippet: o.seconds for o in outcomes if o.status in {"verified", "not-verified"}}
+    timed = {o.snippet: own_seconds(o) for o in outcomes if o.status in {"verified", "not-verified"}}
     if timed:
         schedule.write_durations(schedule.durations_paths(root)[0], timed)
 
@@ -114,8 +119,9 @@ def _report_drift(
             found.append(moved)
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
     drift.write_report(options.report, found, verified, when)
-    timings = {o.snippet: round(o.seconds, 1) for o in outcomes if o.snippet in verified}
+    timings = {o.snippet: own_seconds(o) for o in outcomes if o.snippet in verified}
     schedule.write_durations(options.report / schedule.DURATIONS, timings)
+    schedule.write_durations(schedule.durations_paths(options.root)[1], timings)
     drifted = {d.snippet for d in found}
     still_true = reverified.mark(options.root, [s for s in verified if s not in drifted], when[:10])
     render.rerender(options.root, still_true)

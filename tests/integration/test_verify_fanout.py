@@ -59,6 +59,7 @@ def test_no_drift_is_reported_as_none(recorded, tmp_path):
     assert "re-proving 2 snippets" in done.stderr
     after = snapshot(recorded)
     assert {k for k in after if after[k] != before.get(k)} == {
+        "durations.json",
         "reverified.json",
         *(f"{s}/provenance.md" for s in SNIPPETS),
     }  # no result rewritten: only the date each was last found still true
