@@ -19,11 +19,23 @@ engine's host network, so whatever listens on that one address is what every bui
 each run its own port would mean a stand-in that names a host instead (mapped per build with
 ``--add-host``), a new stand-in identity and every Go result re-recorded: a decision for the lead.
 So two checkouts verifying at once **share** the port: the second run leaves a *lease* (a file naming
-its module cache, in ``/tmp/journey-modproxy-<port>/``, locked by that run for as long as it lives) and
-the first run's server serves a file it lacks from any live lease's cache; the first run, when its own
-builds are done, keeps serving until no lease is live (saying for whom, every 30 s). A lease whose run
-died is unlocked by the kernel and ignored. Only a holder that serves no lease (an older journey) is
-waited for, up to ``--timeout``; anything else on the port is an error naming that process.
+its module cache, locked by that run for as long as it lives, and touched every 30 s) and the first
+run's server serves a file it lacks from any live lease's cache; the first run, when its own builds are
+done, keeps serving until no lease is live (saying for whom, every 30 s). A lease whose run died is
+unlocked by the kernel and removed. Only a holder that serves no lease (an older journey) is waited
+for, up to ``--timeout``; anything else on the port is an error naming that process.
+
+A lease decides what the server reads, so only this user's own leases count, and only for module
+caches (``lease_dirs``, ``live_leases``):
+
+- leases live in a folder only this user may enter: ``$XDG_RUNTIME_DIR/journey-modproxy-<port>/`` when
+  that runtime folder is private, else ``<tmp>/journey-modproxy-<uid>-<port>/``, made 0700; one of
+  another owner, or open to others, is refused (``take_lease`` fails saying so; servers skip it);
+- a lease counts only as a regular file of this user (opened without following a link or waiting on a
+  FIFO), locked, touched within ``LEASE_STALE_SECONDS``, naming a ``<GOMODCACHE>/cache/download``
+  folder of this user; anything else is ignored and said once on stderr;
+- the server answers only with a regular file whose real path (links followed) is under its own cache
+  or a live lease's: no ``..``, no link out, no folder listing.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import fcntl
 import functools
 import os
 import secrets
+import stat
 import subprocess
 import sys
 import tempfile
@@ -41,10 +54,11 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import unquote, urlsplit
 
 from journey import engine, layout
 from journey.errors import JourneyError
@@ -64,6 +78,12 @@ DOWNLOAD_TIMEOUT = 600
 #: While another journey run holds the port: how often to try again, and to say who is waited for.
 RETRY_SECONDS = 1.0
 REPORT_SECONDS = 30.0
+#: A lease's run touches it this often; one not touched for LEASE_STALE_SECONDS is ignored (a stuck or
+#: forged lock must not keep a server up, or serving, for ever).
+LEASE_RENEW_SECONDS = 30.0
+LEASE_STALE_SECONDS = 300.0
+#: The most a lease file holds (one path); anything longer is no lease.
+LEASE_MAX_BYTES = 4096
 _LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
 
@@ -147,60 +167,248 @@ class ModProxy:
             self.served.append(path)
 
 
+def _me() -> int:
+    """Return the user whose leases, lease folders and module caches count (a seam for the tests)."""
+    return os.geteuid()
+
+
+def _not_private(folder: Path) -> str | None:
+    """Say why ``folder`` is no private folder of this user (a link, another owner, open to others)."""
+    try:
+        info = folder.lstat()
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror})"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a folder (a link or a file)"
+    if info.st_uid != _me():
+        return f"is owned by uid {info.st_uid}, not by you (uid {_me()})"
+    if info.st_mode & 0o077:
+        return f"has mode {stat.S_IMODE(info.st_mode):04o}, open to other users (it must be 0700)"
+    return None
+
+
+def lease_dirs(port: int) -> list[Path]:
+    """Return the folders leases on ``port`` may be in, the one this run writes first.
+
+    ``$XDG_RUNTIME_DIR/journey-modproxy-<port>`` when that runtime folder is a private one of this user,
+    then ``<tmp>/journey-modproxy-<uid>-<port>``. Both are read, so two runs of one user started with
+    different environments still meet.
+    """
+    found: list[Path] = []
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime.startswith("/") and _not_private(Path(runtime)) is None:
+        found.append(Path(runtime) / f"journey-modproxy-{port}")
+    found.append(Path(tempfile.gettempdir()) / f"journey-modproxy-{_me()}-{port}")
+    return found
+
+
 def lease_dir(port: int) -> Path:
-    """Where the runs sharing ``port`` leave their leases (one machine-wide folder per port)."""
-    return Path(tempfile.gettempdir()) / f"journey-modproxy-{port}"
+    """Return the folder this run leaves its leases on ``port`` in, made (0700) when missing.
+
+    Only this user may write there: a lease names a folder the server reads from, so a folder another
+    user made, or may write in, is refused rather than used.
+    """
+    folder = lease_dirs(port)[0]
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        folder.chmod(0o700)  # whatever the umask
+    if why := _not_private(folder):
+        cause = (
+            f"the lease folder {folder} {why}; leases name the folders the shared module proxy serves, "
+            "so only you may write there: remove it (or fix it) and run again"
+        )
+        raise ModProxyError(cause, step="modproxy")
+    return folder
 
 
 @dataclass
 class Lease:
-    """A run's claim on another run's server: a file naming its cache, locked while the run lives."""
+    """A run's claim on another run's server: a file naming its cache, locked and renewed while it lives."""
 
     path: Path
     fd: int
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _renewer: threading.Thread | None = field(default=None, repr=False)
+
+    def keep_renewed(self) -> None:
+        """Touch the file every LEASE_RENEW_SECONDS, so the server can tell a live run from a stuck lock."""
+        self._renewer = threading.Thread(target=self._renew, name=f"lease:{self.path.name}", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(LEASE_RENEW_SECONDS):
+            with contextlib.suppress(OSError):
+                os.utime(self.fd)
 
     def release(self) -> None:
-        """Drop the claim: unlock (by closing) and remove the file."""
+        """Drop the claim: stop renewing, unlock (by closing) and remove the file."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=10)
         os.close(self.fd)
         self.path.unlink(missing_ok=True)
 
 
 def take_lease(port: int, directory: Path) -> Lease:
-    """Leave a lease naming ``directory`` for the server on ``port``, locked while this process lives."""
+    """Leave a lease naming ``directory`` for the server on ``port``, locked while this process lives.
+
+    It is written under another name, locked, then renamed: a server never sees an unlocked or half-written
+    lease (it would remove the one, and refuse the other).
+    """
     folder = lease_dir(port)
-    folder.mkdir(exist_ok=True)
-    with contextlib.suppress(PermissionError):  # another user's folder: already shared (sticky, writable)
-        folder.chmod(0o1777)
-    path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.lease"
-    path.write_text(str(directory), encoding="utf-8")
-    fd = os.open(path, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return Lease(path, fd)
+    name = f"{os.getpid()}-{secrets.token_hex(4)}"
+    staged = folder / f"{name}.new"
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, str(directory.resolve()).encode())
+        path = staged.rename(folder / f"{name}.lease")
+    except OSError:
+        os.close(fd)
+        staged.unlink(missing_ok=True)
+        raise
+    lease = Lease(path, fd)
+    lease.keep_renewed()
+    return lease
+
+
+_REPORTED: set[tuple[str, str]] = set()
+_REPORTED_LOCK = threading.Lock()
+
+
+def _report_once(path: Path, kind: str, text: str) -> None:
+    """Say on stderr why a lease (or lease folder) is ignored, once per run: servers look every second."""
+    with _REPORTED_LOCK:
+        if (str(path), kind) in _REPORTED:
+            return
+        _REPORTED.add((str(path), kind))
+    sys.stderr.write(f"modproxy: ignoring {path}: {text}\n")
+
+
+def _not_a_module_cache(path: Path) -> str | None:
+    """Say why ``path`` is not a module cache's download folder of this user, the only thing a lease names.
+
+    It must be written as itself (absolute, no link on the way), end in ``cache/download`` (what
+    ``serve`` serves), and be a folder of this user.
+    """
+    if "\0" in str(path) or not path.is_absolute() or path.parts[-2:] != ("cache", "download"):
+        return f"it names {str(path)!r}, not a module cache's <GOMODCACHE>/cache/download folder"
+    if Path(os.path.realpath(path)) != path:
+        return f"it names {path}, which goes through a symlink"
+    if _not_own_folder(path):
+        return f"it names {path}, which is not a folder of yours"
+    return None
+
+
+def _not_own_folder(path: Path) -> bool:
+    """Tell whether ``path`` is anything but a folder (not a link) of this user."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return True
+    return not stat.S_ISDIR(info.st_mode) or info.st_uid != _me()
+
+
+def _lease_cache(path: Path) -> Path | None:
+    """Return the cache a live lease file names; None for a dead (then removed), stale or bad one.
+
+    Opened without following a link or waiting (a FIFO answers at once, and is refused as no regular
+    file); only a regular file of this user, locked by its run and renewed within LEASE_STALE_SECONDS,
+    counts.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:  # its run released it meanwhile
+        return None
+    except OSError as exc:
+        _report_once(path, "open", f"cannot be opened as a lease ({exc.strerror})")
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != _me():
+            _report_once(path, "kind", "not a regular file of yours")
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its run holds it: live, if it is renewed and names a module cache
+            return _checked_cache(path, fd, info.st_mtime)
+        path.unlink(missing_ok=True)  # its run has ended without removing it
+        return None
+    finally:
+        os.close(fd)
+
+
+def _checked_cache(path: Path, fd: int, renewed: float) -> Path | None:
+    """Return the cache a locked lease names, if it was renewed lately and names a module cache."""
+    age = time.time() - renewed
+    if abs(age) > LEASE_STALE_SECONDS:
+        held = f"locked but not renewed for {age:.0f} s (more than {LEASE_STALE_SECONDS:.0f} s)"
+        _report_once(path, "stale", f"{held}: its run is stuck, or it is no journey lease")
+        return None
+    raw = os.read(fd, LEASE_MAX_BYTES + 1)
+    text = raw.decode("utf-8", "replace")
+    why = "it is longer than a path" if len(raw) > LEASE_MAX_BYTES else _not_a_module_cache(Path(text))
+    if why is not None:
+        _report_once(path, "cache", why)
+        return None
+    return Path(text)
 
 
 def live_leases(port: int) -> list[Path]:
-    """Return the caches named by the live leases on ``port`` (a lease nobody holds is removed)."""
+    """Return the caches named by the live leases on ``port`` (a lease nobody holds is removed).
+
+    A lease folder that is not private to this user is not read at all (said once).
+    """
     caches: list[Path] = []
-    for path in sorted(lease_dir(port).glob("*.lease")):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+    for folder in lease_dirs(port):
+        if not folder.exists() and not folder.is_symlink():
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # its run holds it: live
-            with contextlib.suppress(OSError):
-                caches.append(Path(path.read_text(encoding="utf-8")))
-        else:  # its run has ended without removing it
-            with contextlib.suppress(OSError):
-                path.unlink()
-        finally:
-            os.close(fd)
+        if why := _not_private(folder):
+            _report_once(folder, "folder", f"a lease folder that {why}")
+            continue
+        for path in sorted(folder.glob("*.lease")):
+            cache = _lease_cache(path)
+            if cache is not None and cache not in caches:
+                caches.append(cache)
     return caches
 
 
+def _request_words(target: str) -> list[str] | None:
+    """Split a request path into words; None for ``.``, ``..``, a NUL or bad UTF-8 (never a module file)."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    try:
+        words = [word for word in unquote(path, errors="strict").split("/") if word]
+    except UnicodeDecodeError:
+        return None
+    if any(word in (".", "..") or "\0" in word for word in words):
+        return None
+    return words
+
+
+def _open_under(root: Path, words: list[str]) -> tuple[BinaryIO, os.stat_result] | None:
+    """Open the regular file ``root/words`` if, with every link followed, it is still under ``root``."""
+    try:
+        real = root.joinpath(*words).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(root):
+        return None
+    try:
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb"), info
+
+
 class _Handler(SimpleHTTPRequestHandler):
-    """GET/HEAD of files under the download cache; quiet, and every request recorded."""
+    """GET/HEAD of regular files in the download cache, or a live lease's; quiet, every request recorded."""
 
     proxy: ModProxy
 
@@ -213,21 +421,35 @@ class _Handler(SimpleHTTPRequestHandler):
         self.proxy.record(self.path)
         super().do_GET()
 
-    def translate_path(self, path: str) -> str:
-        """Find the file in this run's cache, else in the cache of a run that leases this server."""
-        own = super().translate_path(path)
-        if Path(own).exists():
-            return own
-        mine = self.directory
-        try:
-            for cache in live_leases(self.proxy.port):
-                self.directory = str(cache)
-                found = super().translate_path(path)
-                if Path(found).exists():
-                    return found
-        finally:
-            self.directory = mine
-        return own
+    def _find(self) -> tuple[BinaryIO, os.stat_result] | None:
+        """Open the file in this run's cache, else in the cache of a run that leases this server.
+
+        Only a regular file whose real path is under one of those caches: no ``..``, no link out, no
+        folder listing, no FIFO to wait on.
+        """
+        words = _request_words(self.path)
+        if words is None:
+            return None
+        if found := _open_under(self.proxy.directory.resolve(), words):
+            return found
+        for cache in live_leases(self.proxy.port):
+            if found := _open_under(cache, words):
+                return found
+        return None
+
+    def send_head(self) -> BinaryIO | None:
+        """Send the status and headers of a module file (404 for anything else); return it to copy."""
+        found = self._find()
+        if found is None:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        handle, info = found
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", self.guess_type(self.path.split("?", 1)[0]))
+        self.send_header("Content-Length", str(info.st_size))
+        self.send_header("Last-Modified", self.date_time_string(int(info.st_mtime)))
+        self.end_headers()
+        return handle
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ANN401
         """Stay quiet: build logs are what a reader needs, not one line per module file."""
