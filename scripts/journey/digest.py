@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from typing import TYPE_CHECKING
 
 from journey.record import RESULTS_VERSION
@@ -37,9 +38,17 @@ def tree_files(root: Path) -> list[Path]:
 
 
 def _hash_file(path: Path, digest: hashlib._Hash) -> None:
-    """Feed a file's kind, executable bit and bytes (or link target): each can change a build."""
-    if path.is_symlink():
+    """Feed a file's kind, executable bit and bytes (or link target): each can change a build.
+
+    A link is hashed as its target's name, never followed; a FIFO, socket or device (which loading the
+    manifests refuses) only as its kind, never opened: opening a FIFO would wait for a writer forever.
+    """
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
         digest.update(b"L" + str(path.readlink()).encode() + b"\0")
+        return
+    if not stat.S_ISREG(mode):
+        digest.update(b"S\0")
         return
     digest.update(b"X" if os.access(path, os.X_OK) else b"F")
     with path.open("rb") as handle:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from journey.digest import source_roots, tree_files
+from journey.errors import ManifestError
 from journey.layout import DOCS, DOWNLOADS, SNIPPETS, write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -41,12 +42,25 @@ class Download:
     name: str
 
 
+def in_snippets(root: Path, path: Path) -> Path:
+    """Return the file a snippet path is, links followed, refusing one that leads out of ``snippets/``.
+
+    Loading the manifests refuses such a link already; this keeps a file elsewhere on the machine (one
+    linked in after loading) out of the published downloads and archives all the same.
+    """
+    target = path.resolve()
+    if not target.is_relative_to((root / SNIPPETS).resolve()):
+        cause = f"leads outside {SNIPPETS}/ (to {target}): not published; keep only files under {SNIPPETS}/"
+        raise ManifestError(str(path), "", cause)
+    return target
+
+
 def served_path(root: Path, path: Path) -> str:
     """Return where the site serves a snippet file (``downloads/vol1/multistage/Dockerfile``).
 
     The mirror keeps ``snippets/``'s folders, so a build context shared by many snippets is served once.
     """
-    rel = path.resolve().relative_to((root / SNIPPETS).resolve()).as_posix()
+    rel = in_snippets(root, path).relative_to((root / SNIPPETS).resolve()).as_posix()
     served = f"{DOWNLOADS}/{rel}"
     return served + ".txt" if served.lower().endswith(PAGE_SUFFIXES) else served
 
@@ -86,7 +100,7 @@ def archive_members(root: Path, snippet: Snippet) -> list[tuple[str, Path]]:
     ``service/``), and ``docker build -f multistage/Dockerfile service`` works as it does in the repository.
     """
     base = archive_base(root, snippet)
-    return [(path.resolve().relative_to(base).as_posix(), path) for path in snippet_sources(snippet)]
+    return [(in_snippets(root, path).relative_to(base).as_posix(), path) for path in snippet_sources(snippet)]
 
 
 def archive_bytes(root: Path, snippet: Snippet) -> bytes:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import posixpath
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -594,12 +597,20 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
 
 
 def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:
-    """Load ``<directory>/snippet.yml``; the id defaults to ``<parent folder>/<folder>``."""
+    """Load ``<directory>/snippet.yml``; the id defaults to ``<parent folder>/<folder>``.
+
+    Every path it names, and every link in its folders, must stay in the ``snippets/`` tree it sits in
+    (``snippets_tree``), checked before any file it names is read.
+    """
     sid = snippet_id or f"{directory.resolve().parent.name}/{directory.resolve().name}"
     path = directory / MANIFEST_NAME
+    tree = snippets_tree(directory)
+    _check_manifest_inside(path, tree, sid)
     snippet = snippet_from_dict(_load_yaml(path, sid), directory, sid, path)
+    _check_paths_inside(snippet, tree)
     _check_paths_exist(snippet)
     _check_files_exist(snippet)
+    _check_strays(snippet, tree)
     _check_companion_images(snippet)
     return snippet
 
@@ -658,6 +669,138 @@ def _check_files_exist(snippet: Snippet) -> None:
             raise ManifestError(path, f"checks[{index}].dir", cause, snippet=snippet.id)
 
 
+# --- paths stay in snippets/ ----------------------------------------------------------------------
+
+
+def snippets_tree(directory: Path) -> Path:
+    """Return the ``snippets/`` folder a snippet folder sits in (``snippets/<volume>/<snippet>``), resolved.
+
+    It bounds every path a manifest names: Vol. 3 builds Vol. 1's service (``../../vol1/service``), but
+    nothing a manifest names may reach past it, so a copied-in manifest cannot make the tool read, hash,
+    publish or write a file elsewhere on the machine.
+    """
+    return absolute(directory).parent.parent.resolve()
+
+
+def absolute(path: Path) -> Path:
+    """Return ``path`` made absolute and ``..`` removed as written, without following any link."""
+    return Path(os.path.normpath(Path.cwd() / path))
+
+
+def resolved(path: Path) -> Path:
+    """Return ``path`` with every link followed (a missing tail kept as written, a loop left as is)."""
+    return Path(os.path.realpath(path))
+
+
+def _outside(name: str, target: Path, bound: Path, what: str = "") -> str:
+    """Say that ``name`` leads out of ``bound`` (the tree, or ``what`` it is) and where it really goes."""
+    return f"{name!r} leads outside {what}{_as_written(bound)}/ (to {target})"
+
+
+def _check_manifest_inside(path: Path, tree: Path, snippet: str | None = None) -> None:
+    """Refuse a manifest (or its folder) that links out of ``tree``, or is no regular file, before reading.
+
+    Reading one would parse someone else's file, and a YAML error quotes the line it failed on; a FIFO
+    would never answer.
+    """
+    where = _as_written(path)
+    for name, item in ((path.parent.name, path.parent), (path.name, path)):
+        target = resolved(item)
+        if not target.is_relative_to(tree):
+            raise ManifestError(where, "", f"{_outside(name, target, tree)}: a link", snippet=snippet)
+    if path.exists() and not path.is_file():
+        raise ManifestError(where, "", "not a regular file", snippet=snippet)
+
+
+def _as_written(path: Path) -> str:
+    """Like ``shown``, without following links: a link out of the tree is named where it is."""
+    full, here = absolute(path), Path.cwd()
+    return str(full.relative_to(here) if full.is_relative_to(here) else full)
+
+
+def _named_paths(snippet: Snippet) -> list[tuple[str, str]]:
+    """Every (key, path) of the manifest that names a file or folder relative to the snippet folder."""
+    named: list[tuple[str, str]] = []
+    if snippet.build is not None:
+        named += [("build.context", snippet.build.context), ("build.dockerfile", snippet.build.dockerfile)]
+    for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
+        if push.dockerfile is not None:
+            named.append((f"ship.pushes[{index}].dockerfile", push.dockerfile))
+    for index, check in enumerate(snippet.checks):
+        named += [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
+        script = check.extra.get("script")
+        if isinstance(script, str):
+            named.append((f"checks[{index}].script", script))
+        if check.dir is not None:
+            named.append((f"checks[{index}].dir", check.dir))
+    return named
+
+
+def _check_paths_inside(snippet: Snippet, tree: Path) -> None:
+    """Refuse a path that leaves ``snippets/`` once links are followed, naming its key.
+
+    ``supporting:`` globs are only matched, never opened, so they are held to the tree as written.
+    ``touch:`` files are written into a copy of the build context, so they must stay in the context.
+    """
+    where = shown(snippet.manifest_path)
+    for key, name in _named_paths(snippet):
+        target = resolved(snippet.dir / name)
+        if not target.is_relative_to(tree):
+            raise ManifestError(where, key, _outside(name, target, tree), snippet=snippet.id)
+    for index, glob in enumerate(snippet.supporting):
+        if not Path(os.path.normpath(snippet.dir / glob)).is_relative_to(tree):
+            cause = f"{glob!r} is outside snippets/ (globs match files of the snippet folders only)"
+            raise ManifestError(where, f"supporting[{index}]", cause, snippet=snippet.id)
+    if snippet.context_dir is not None:
+        _check_touch_inside(snippet, snippet.context_dir, where)
+
+
+def _check_touch_inside(snippet: Snippet, context: Path, where: str) -> None:
+    """Refuse a ``touch:`` file outside the build context: it is planted in a copy of the context."""
+    for index, item in enumerate(snippet.measure):
+        for number, name in enumerate(item.touch):
+            target = resolved(context / name)
+            if not target.is_relative_to(context):
+                cause = _outside(name, target, context, "the build context ")
+                raise ManifestError(where, f"measure[{index}].touch[{number}]", cause, snippet=snippet.id)
+
+
+def strays(folder: Path, tree: Path) -> list[str]:
+    """Say what under ``folder`` the tool must not read: a symlink leading out of ``tree``, a special file.
+
+    Links to folders are looked at, not walked into: ``shutil.copytree`` and the downloads would follow
+    one, and a link to ``/`` would copy or publish the machine. A FIFO, socket or device is no snippet
+    file, and opening a FIFO to hash it would wait forever.
+    """
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(dirpath, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode) and not (target := resolved(path)).is_relative_to(tree):
+                found.append(f"symlink {_as_written(path)} leads outside {_as_written(tree)}/ (to {target})")
+            elif not (stat.S_ISLNK(mode) or stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                found.append(f"{_as_written(path)} is not a regular file (a FIFO, socket or device)")
+    return found
+
+
+def _stray_error(where: str, key: str, found: list[str], snippet: str | None) -> ManifestError:
+    cause = f"{found[0]}; snippet files are read, hashed, copied and published: keep only files here"
+    return ManifestError(where, key, cause, snippet=snippet)
+
+
+def _check_strays(snippet: Snippet, tree: Path) -> None:
+    """Refuse a stray (``strays``) in the snippet folder, or in its build context (named by that key)."""
+    where = shown(snippet.manifest_path)
+    if found := strays(snippet.dir, tree):
+        raise _stray_error(where, "", found, snippet.id)
+    context = snippet.context_dir
+    if context is None or context.is_relative_to(snippet.dir):  # none, or scanned with the folder
+        return
+    if found := strays(context, tree):
+        raise _stray_error(where, "build.context", found, snippet.id)
+
+
 # --- volumes and discovery -----------------------------------------------------------------------
 
 
@@ -669,6 +812,8 @@ def _natural_key(name: str) -> list[int | str]:
 def load_volume(directory: Path) -> Volume:
     """Load ``volume.yml`` and its snippets, refusing snippet folders the volume does not list."""
     path = directory / VOLUME_NAME
+    tree = absolute(directory).parent.resolve()
+    _check_manifest_inside(path, tree)
     raw = _load_yaml(path, None)
     _validate(raw, "volume.schema.json", path, None)
     assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
@@ -681,9 +826,21 @@ def load_volume(directory: Path) -> Volume:
     _refuse_unlisted(directory, listed, snippets, path)
     seed = _seed(raw.get("seed"), directory, path)
     pages = tuple(raw.get("pages", ()))
+    _check_pages(pages, path)
+    if found := strays(directory, tree):
+        raise _stray_error(shown(path), "", found, None)
     snippets = _place(_check_variants(snippets), pages)
     references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
     return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references)
+
+
+def _check_pages(pages: tuple[str, ...], path: Path) -> None:
+    """Refuse a page that is not under ``docs/`` as written (pages are relative to it)."""
+    for index, page in enumerate(pages):
+        normal = posixpath.normpath(page)
+        if posixpath.isabs(normal) or normal.split("/", 1)[0] == "..":
+            cause = f"{page!r} is outside docs/ (pages are relative to it)"
+            raise ManifestError(shown(path), f"pages[{index}]", cause)
 
 
 def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | None:
@@ -691,7 +848,12 @@ def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | Non
     if raw is None:
         return None
     files = tuple(SeedFile(str(f["file"]), str(f["first"]), str(f["last"])) for f in raw["files"])
+    tree = absolute(directory).parent.resolve()
     for index, entry in enumerate(files):
+        target = resolved(directory / entry.file)
+        if not target.is_relative_to(tree):
+            cause = _outside(entry.file, target, tree)
+            raise ManifestError(shown(path), f"seed.files[{index}].file", cause)
         if not (directory / entry.file).is_file():
             raise ManifestError(
                 shown(path), f"seed.files[{index}].file", f"{entry.file} is not in the volume"
@@ -756,6 +918,9 @@ def discover(root: Path) -> list[Volume]:
         if not (child / VOLUME_NAME).is_file():
             raise ManifestError(shown(child / VOLUME_NAME), "", "missing (every volume folder needs one)")
         volumes.append(load_volume(child))
+    # a link beside the volumes counts too: `journey check` reads every file under snippets/
+    if found := strays(base, base.resolve()):
+        raise _stray_error(shown(base), "", found, None)
     return volumes
 
 

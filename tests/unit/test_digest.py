@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -80,3 +81,11 @@ def test_input_digest_depends_on_every_input():
     ]
     assert base not in variants
     assert len(set(variants)) == 4
+
+
+def test_a_fifo_is_hashed_as_its_kind_and_never_opened(snippet_dir):
+    """Loading refuses a FIFO; one made after loading must not hang the digest waiting for a writer."""
+    snippet = load_snippet(snippet_dir)
+    before = source_digest(snippet)
+    os.mkfifo(snippet_dir / "pipe")
+    assert source_digest(snippet) != before  # returns at once, and the new entry counts

@@ -19,7 +19,8 @@ from journey.downloads import (
     snippet_downloads,
     write_downloads,
 )
-from journey.manifest import discover
+from journey.errors import ManifestError
+from journey.manifest import Snippet, Volume, discover
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -120,3 +121,19 @@ def test_write_downloads_mirrors_snippets_once_and_removes_what_no_snippet_has(r
     removed = write_downloads(repo, discover(repo))
     assert {p.name for p in removed} == {"variant.zip", "Dockerfile", "snippet.yml"}
     assert not (repo / "docs/downloads/vol1/variant.zip").exists()
+
+
+def test_a_link_out_of_snippets_made_after_loading_is_never_published(repo: Path, tmp_path: Path) -> None:
+    """Loading refuses such a link; one linked in after that still stops the downloads, not a traceback."""
+    loaded = snippet(repo, "app")
+    (tmp_path / "secret").write_text("not for the site\n")
+    (repo / "snippets/vol1/app/leak").symlink_to(tmp_path / "secret")
+    with pytest.raises(ManifestError, match=r"leads outside snippets/ \(to .*secret\): not published"):
+        expected_downloads(repo, [discover_unchecked(repo, loaded)])
+    with pytest.raises(ManifestError, match="not published"):
+        archive_bytes(repo, loaded)
+
+
+def discover_unchecked(repo: Path, loaded: Snippet) -> Volume:
+    """The volume as loaded before the link was made (loading it again would refuse the link)."""
+    return Volume("vol1", (repo / "snippets/vol1").resolve(), "T", ("vol1/index.md",), (loaded,))
