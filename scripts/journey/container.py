@@ -113,8 +113,18 @@ def host_port(container: Any, snippet: Snippet) -> int | None:  # noqa: ANN401
     return int(bindings[0]["HostPort"]) if bindings else None
 
 
-def wait_ready(container: Any, snippet: Snippet, port: int | None, budget: Deadline) -> None:  # noqa: ANN401
-    """Poll until the service answers (or logs its ready line); fail fast if it exits."""
+def wait_ready(
+    session: Session,
+    container: Any,  # noqa: ANN401 - docker's Container is untyped
+    snippet: Snippet,
+    port: int | None,
+    budget: Deadline,
+) -> None:
+    """Poll until the service answers (or logs its ready line); fail fast if it exits, stop on an interrupt.
+
+    The container may have been made just after the interrupt's cleanup looked (the worker was inside
+    ``create``): the cleanup missed it, so this loop must not sit out the budget on it.
+    """
     ready = snippet.run.ready if snippet.run else None
     while True:
         container.reload()
@@ -131,7 +141,7 @@ def wait_ready(container: Any, snippet: Snippet, port: int | None, budget: Deadl
         if budget.expired():
             cause = f"not ready ({_describe(ready)}) after {budget.seconds:g} s (run.timeout)"
             raise VerificationError(cause, snippet=snippet.id, step="run", log_tail=tail(logs(container)))
-        time.sleep(POLL)
+        session.pause(POLL, snippet.id)
 
 
 def _describe(ready: Ready | None) -> str:
@@ -254,7 +264,7 @@ def running_service(
     container = start_service(session, snippet, image_id, extra)
     try:
         port = host_port(container, snippet)
-        wait_ready(container, snippet, port, budget)
+        wait_ready(session, container, snippet, port, budget)
     except BaseException:
         remove(container)
         raise

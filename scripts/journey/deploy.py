@@ -40,6 +40,7 @@ import base64
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import http.client
 import io
 import ipaddress
@@ -74,7 +75,7 @@ from journey.normalise import normalise
 from journey.session import kill_group
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from journey.manifest import Check
     from journey.session import Deadline
@@ -470,11 +471,12 @@ def credential_left(home: Path, registry: Registry) -> bool:
 
 
 @contextlib.contextmanager
-def machine_lock(deadline: Deadline) -> Iterator[None]:
+def machine_lock(deadline: Deadline, pause: Callable[[float], None] = time.sleep) -> Iterator[None]:
     """One deploy-e2e at a time on this machine: each starts a private dockerd (the first builds its image).
 
     The lock file may belong to another user (root's run, then a user's): it is opened read-only,
-    which is all ``flock`` needs.
+    which is all ``flock`` needs. ``pause`` sleeps between tries: the run's ``Session.pause``, so an
+    interrupt does not wait out the snippet's whole budget here.
     """
     fd = os.open(LOCK_PATH, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
@@ -485,7 +487,7 @@ def machine_lock(deadline: Deadline) -> Iterator[None]:
             except BlockingIOError:
                 if deadline.expired():
                     raise OSError(f"another deploy-e2e run holds {LOCK_PATH}") from None
-                time.sleep(0.5)
+                pause(0.5)
         yield
     finally:
         os.close(fd)
@@ -672,7 +674,8 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run the snippet's deploy script end to end on loopback and prove what it pushed."""
     spec = spec_from_check(ctx, check)
     try:
-        with machine_lock(ctx.deadline), tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp:
+        pause = functools.partial(ctx.session.pause, snippet=ctx.snippet.id)
+        with machine_lock(ctx.deadline, pause), tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp:
             if spec.missing:
                 return _run_missing(ctx, check, spec, Path(tmp))
             return _run(ctx, check, spec, Path(tmp))

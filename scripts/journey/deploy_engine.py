@@ -26,6 +26,7 @@ the tag) and carries the versions of dockerd and the registry in its labels, whi
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import ipaddress
 import shutil
@@ -67,6 +68,8 @@ REGISTRY_SOCK = "registry.sock"
 START_TIMEOUT = 60.0
 #: Serialises image builds on one machine (two deploy snippets verified side by side).
 BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-deploy-engine.lock"
+#: Seconds the built image's ``dockerd --version && docker-registry --version`` may take (it is instant).
+VERSIONS_TIMEOUT = 60.0
 
 
 def recipe_digest(folder: Path = RECIPE) -> str:
@@ -207,7 +210,7 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
         return tag
     if not _present(client, BASE):
         raise _fail(what, f"the deploy engine's base {BASE} is not present (run `make bases`)")
-    with tool_image.build_lock(BUILD_LOCK):
+    with tool_image.build_lock(BUILD_LOCK, functools.partial(session.pause, snippet=what.snippet)):
         if _present(client, tag):
             return tag
         temp = session.temp_tag("deploy-engine")
@@ -216,13 +219,7 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
             for name in RECIPE_FILES:
                 shutil.copy2(RECIPE / name, context / name)
             _buildx(session, what, idle, ["-t", temp, str(context)])
-            versions = session.client.containers.run(
-                temp,
-                entrypoint=["sh", "-c", "dockerd --version && docker-registry --version"],
-                network_mode="none",
-                labels=session.labels_for(what.snippet),
-                remove=True,
-            ).decode(errors="replace")
+            versions = _versions(session, what, temp)
             dockerd, registry = [*versions.strip().splitlines(), "", ""][:2]
             (context / "Final.Dockerfile").write_text(f"FROM {temp}\n", encoding="utf-8")
             labels = {LABEL_RECIPE: recipe_digest(), LABEL_DOCKERD: dockerd, LABEL_REGISTRY: registry}
@@ -231,6 +228,34 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
         with contextlib.suppress(docker.errors.DockerException):
             client.images.remove(temp, noprune=True)
     return tag
+
+
+def _versions(session: Session, what: VerificationError, image: str) -> str:
+    """Return what the image's dockerd and registry print as their versions (a container, then removed).
+
+    Not ``containers.run`` without ``detach``: that waits for the exit with no limit, which no interrupt
+    ends, and this runs holding the machine's build lock.
+    """
+    container = session.client.containers.create(
+        image,
+        entrypoint=["sh", "-c", "dockerd --version && docker-registry --version"],
+        network_mode="none",
+        labels=session.labels_for(what.snippet),
+    )
+    try:
+        container.start()
+        try:
+            code = session.wait_exit(container, snippet=what.snippet, timeout=VERSIONS_TIMEOUT)
+        except TimeoutError as exc:
+            cause = f"the deploy engine's versions did not print within {VERSIONS_TIMEOUT:g} s"
+            raise _fail(what, cause) from exc
+        output = bytes(container.logs(stdout=True, stderr=False)).decode(errors="replace")
+        if code != 0:
+            raise _fail(what, f"the deploy engine's versions command exited {code}", log_tail=tail(output))
+        return output
+    finally:
+        with contextlib.suppress(docker.errors.DockerException):
+            container.remove(force=True)
 
 
 def _present(client: Any, ref: str) -> bool:  # noqa: ANN401  (docker.DockerClient is untyped)

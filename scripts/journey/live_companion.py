@@ -72,8 +72,8 @@ def _companion(
         except docker.errors.APIError as exc:
             return -1, explain(exc)
         try:
-            code = int(companion.wait(timeout=max(budget.remaining(), 1))["StatusCode"])
-        except Exception as exc:  # requests' timeout types vary by version
+            code = session.wait_exit(companion, snippet=snippet.id, timeout=max(budget.remaining(), 1))
+        except TimeoutError as exc:
             cause = f"{' '.join(argv)}: did not exit within {budget.seconds:g} s"
             raise VerificationError(
                 cause, snippet=snippet.id, step="companion", log_tail=tail(logs(companion))

@@ -9,6 +9,7 @@ The check's times are left out (they differ on every run); the states and the wo
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ from journey.errors import VerificationError
 from journey.session import Deadline, tail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from journey.manifest import Snippet
     from journey.runspec import HealthProbe, HealthStep
     from journey.session import Session
@@ -45,8 +48,10 @@ def last_check(log: list[dict[str, Any]]) -> str:
 class _Watch:
     """The states one container's health went through, as seen by polling."""
 
-    def __init__(self, container: Any) -> None:  # noqa: ANN401 - docker's Container is untyped
+    def __init__(self, container: Any, pause: Callable[[float], None] = time.sleep) -> None:  # noqa: ANN401 - docker's Container is untyped
         self.container = container
+        #: sleeps between polls; the run's ``Session.pause``, so an interrupt ends a wait of minutes
+        self.pause = pause
         self.seen: list[str] = []
         self.log: list[dict[str, Any]] = []
 
@@ -66,7 +71,7 @@ class _Watch:
                 return True
             if self.container.status in {"exited", "dead"}:
                 return False
-            time.sleep(POLL)
+            self.pause(POLL)
         return False
 
 
@@ -76,7 +81,7 @@ def run(session: Session, snippet: Snippet, image_id: str, name: str, spec: Heal
     budget = Deadline(float(snippet.run.timeout if snippet.run else 30))
     container, port = running_service(session, snippet, image_id, budget, spec.options)
     try:
-        watch = _Watch(container)
+        watch = _Watch(container, functools.partial(session.pause, snippet=snippet.id))
         if watch.poll() is None:
             raise VerificationError(
                 "the image has no HEALTHCHECK (docker inspect shows no State.Health)",

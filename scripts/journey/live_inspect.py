@@ -57,7 +57,7 @@ def run(
             text, measured = take_numbers(spec.request, text)
             lines += [f"{spec.request.line}:", text.rstrip(), ""]
         if spec.wait_exit:
-            _wait_exit(container, budget, (snippet.id, step))
+            _wait_exit(session, container, budget, (snippet.id, step))
         container.reload()
         values = {key: field_value(container.attrs, key) for key in spec.fields}
         lines += [f"{key}: {_shown(value)}" for key, value in values.items()]
@@ -74,11 +74,11 @@ def run(
         remove(container)
 
 
-def _wait_exit(container: Any, budget: Deadline, names: tuple[str, str]) -> None:  # noqa: ANN401
+def _wait_exit(session: Session, container: Any, budget: Deadline, names: tuple[str, str]) -> None:  # noqa: ANN401
     """Wait for the container to stop by itself; raise when it is still running at the deadline."""
     try:
-        container.wait(timeout=max(budget.remaining(), 1))
-    except Exception as exc:  # requests' timeout types vary by version
+        session.wait_exit(container, snippet=names[0], timeout=max(budget.remaining(), 1))
+    except TimeoutError as exc:
         cause = f"the container was still running after {budget.seconds:g} s (wait_exit)"
         raise VerificationError(
             cause, snippet=names[0], step=names[1], log_tail=tail(logs(container))

@@ -58,7 +58,7 @@ def _one_stop(
         flight = None
         if spec.request is not None and port is not None:
             flight = _InFlight(port, spec.request, spec.grace + CLIENT_SLACK)
-            time.sleep(spec.delay)
+            session.pause(spec.delay, snippet.id)
         started = time.monotonic()
         container.stop(timeout=spec.grace)
         seconds = time.monotonic() - started

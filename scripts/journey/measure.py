@@ -191,7 +191,7 @@ def _layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:  # 
     if history is None or any(cache.get(d) is None for d in diff_ids):
         # One scan at a time: parallel snippets share bases, and two threads gzipping the same
         # 800 MB at once would only double the work; the second finds the cache filled.
-        with _SCAN_LOCK:
+        with session.hold(_SCAN_LOCK):  # in slices: a scan waited for can take minutes
             history = cache.history(image.id) or _history_from_sizes(api, len(diff_ids))
             missing = {d for d in diff_ids if cache.get(d) is None}
             if missing or history is None:
@@ -375,7 +375,7 @@ def _oci_layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:
     diff_ids: list[str] = list(image.attrs.get("RootFS", {}).get("Layers") or [])
     entries = cache.history(image.id)
     if entries is None or any("GzipSize" not in e for e in entries):
-        with _SCAN_LOCK:
+        with session.hold(_SCAN_LOCK):
             entries = cache.history(image.id)
             if entries is None or any("GzipSize" not in e for e in entries):
                 entries = _scan_oci(session, image, diff_ids, cache)

@@ -147,6 +147,7 @@ def _first_answer(
     port, path = where
     polls = 0
     while time.monotonic() - began < target.timeout:
+        target.session.raise_if_cancelled(target.snippet.id)  # a plain sleep below: it is what is timed
         if _answers(port, path):
             return
         polls += 1
@@ -242,7 +243,7 @@ def compile_times(target: Target, item: Measurement) -> Recorded:
         raise _error(target, item, str(exc)) from exc
     phases = {}
     for phase in ("cold", "warm"):
-        with target.compile_slot:
+        with target.session.hold(target.compile_slot, target.snippet.id):
             phases[phase] = spread(
                 [ms / 1000 for ms in _timed_builds(target, item, command, phase)], digits=2
             )
@@ -289,7 +290,7 @@ def _timed_builds(target: Target, item: Measurement, command: str, phase: str) -
     )
     try:
         container.start()
-        code = int(container.wait()["StatusCode"])
+        code = session.wait_exit(container, snippet=snippet.id)  # a compile has no time limit, only Ctrl-C
         log = _logs(container)
         if code != 0:
             raise _error(target, item, f"`{command}` failed ({phase} Go build cache, exit {code})", log)
@@ -488,7 +489,7 @@ def _context_variant(target: Target, item: Measurement, folder: Path, ignore: st
             snippet.build.args,
             replace_from=snippet.build.replace_from,
         )
-        with target.compile_slot:
+        with target.session.hold(target.compile_slot, snippet.id):
             built = build(target.session, request, target.idle)
         logs.append(built.log)
         with contextlib.suppress(docker.errors.DockerException):

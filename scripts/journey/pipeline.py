@@ -283,7 +283,7 @@ def _check_context(
         deadline or Deadline(ctx.options.timeout),
         ctx.options.idle_timeout,
         image_id,
-        compile_slot=ctx.compile_slot,
+        compile_slot=ctx.session.hold(ctx.compile_slot, snippet.id),
     )
 
 
@@ -342,7 +342,7 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
             cache=ctx.options.cache,
         )
         step(f"queued ({request.step} waits for a build slot)")
-        with ctx.compile_slot:
+        with ctx.session.hold(ctx.compile_slot, snippet.id):
             step(request.step)
             built.append(build(ctx.session, request, ctx.options.idle_timeout))
     return built

@@ -179,8 +179,8 @@ def _run_once(
             reader.close()
             return -1, explain(exc)
         try:
-            code = int(container.wait(timeout=max(budget.remaining(), 1))["StatusCode"])
-        except Exception as exc:  # requests' timeout types vary by version
+            code = session.wait_exit(container, snippet=snippet.id, timeout=max(budget.remaining(), 1))
+        except TimeoutError as exc:
             reader.close()
             raise VerificationError(
                 f"the command did not exit within {budget.seconds:g} s",

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
     from journey.manifest import Snippet
     from journey.pipeline import Context, Plan
     from journey.progress import Outcome
+
+
+#: Seconds between two sweeps while interrupted workers stop: each sweep signals the children and removes
+#: the containers a worker started after the last one (it was already creating them when the signal came).
+SWEEP_SECONDS = 1.0
+#: After this long, say which snippets are still stopping: a silent wait looks like a hang.
+SLOW_STOP_SECONDS = 10.0
 
 
 class BusyError(UsageError):
@@ -57,11 +65,12 @@ def run_all(ctx: Context, snippets: list[Plan], work: Callable[[Context, Plan], 
     """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
     pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
     finished: dict[str, Outcome] = {}
+    futures: dict[Future[Outcome], Snippet] = {}
     try:
-        futures = {pool.submit(work, ctx, p): p.snippet for p in snippets}
+        futures.update((pool.submit(work, ctx, p), p.snippet) for p in snippets)
         _collect(ctx, futures, finished)
     except KeyboardInterrupt:
-        _stop(ctx, pool)
+        _stop(ctx, pool, futures)
         raise InterruptedRunError(
             "interrupted: containers and temporary images of this run removed, results untouched",
             step="verify",
@@ -100,11 +109,27 @@ def _collect(ctx: Context, futures: dict[Future[Outcome], Snippet], finished: di
             ctx.reporter.done(outcome)
 
 
-def _stop(ctx: Context, pool: ThreadPoolExecutor) -> None:
-    """Stop workers and remove what they made; further signals are ignored until cleanup is done."""
+def _stop(ctx: Context, pool: ThreadPoolExecutor, futures: dict[Future[Outcome], Snippet]) -> None:
+    """Stop workers and remove what they made; further signals are ignored until cleanup is done.
+
+    One cleanup is not enough: a worker that was inside ``containers.create`` when the signal came makes
+    its container after that cleanup looked, and would wait on it. So until every worker has returned,
+    each sweep cancels again (children started since) and removes the run's containers again, which
+    also ends any engine call waiting on one of them.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     ctx.reporter.warn("interrupted: stopping builds and containers")
     ctx.session.cancel()
-    ctx.session.cleanup()  # unblocks workers waiting on a container
-    pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=False, cancel_futures=True)  # snippets not started yet never start
+    pending = {future for future in futures if not future.done()}
+    started, warned = time.monotonic(), False
+    while pending:
+        ctx.session.cleanup()
+        _, pending = wait(pending, timeout=SWEEP_SECONDS)
+        ctx.session.cancel()  # again: a child started since the last sweep
+        if pending and not warned and time.monotonic() - started >= SLOW_STOP_SECONDS:
+            names = ", ".join(sorted(futures[future].id for future in pending))
+            ctx.reporter.warn(f"interrupted: still stopping {names}")
+            warned = True
+    pool.shutdown(wait=True)

@@ -18,11 +18,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import docker.errors
 
 from journey.errors import InterruptedRunError, VerificationError
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 RUN_LABEL = "org.golangjourney.run"
 #: Which snippet a container belongs to, so a test (or a person) can find exactly its leftovers.
@@ -31,6 +34,8 @@ SNIPPET_LABEL = "org.golangjourney.snippet"
 TEMP_REPO = "journey-run"
 #: Seconds a killed process gets to exit before SIGKILL.
 KILL_GRACE = 5
+#: Longest a worker's wait goes without looking at the interrupt (a slice of a container wait, a lock).
+CANCEL_POLL = 0.5
 
 
 class CancelledError(InterruptedRunError):
@@ -90,6 +95,42 @@ class Session:
         if self._cancel.is_set():
             raise CancelledError(snippet)
 
+    def pause(self, seconds: float, snippet: str | None = None) -> None:
+        """Sleep ``seconds`` between two polls, but raise CancelledError as soon as the run is interrupted.
+
+        A worker's poll loop sleeps through this, never ``time.sleep``: a loop that looks only at its own
+        budget (a service's ``run.timeout``, two minutes in a test) keeps the interrupted run from exiting.
+        """
+        if self._cancel.wait(seconds):
+            raise CancelledError(snippet)
+
+    def hold(self, lock: Lockable, snippet: str | None = None) -> Held:
+        """Return ``with``-able access to a shared lock or semaphore that stops waiting on an interrupt."""
+        return Held(self, lock, snippet)
+
+    def wait_exit(self, container: Any, *, snippet: str | None, timeout: float | None = None) -> int:  # noqa: ANN401 - docker's Container is untyped
+        """Return a container's exit code once it stopped, waiting in slices of CANCEL_POLL seconds.
+
+        The engine's ``wait`` blocks until the container stops, forever without a timeout: an interrupt
+        must not wait for a compile or a hung command. Raises CancelledError on interrupt (also when
+        the run's cleanup removed the container under the wait), TimeoutError after ``timeout`` seconds.
+        """
+        limit = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.raise_if_cancelled(snippet)
+            left = CANCEL_POLL if limit is None else min(CANCEL_POLL, limit - time.monotonic())
+            if left <= 0:
+                raise TimeoutError(f"the container did not exit within {timeout:g} s")
+            began = time.monotonic()
+            try:
+                return int(container.wait(timeout=left)["StatusCode"])
+            except docker.errors.APIError:
+                self.raise_if_cancelled(snippet)
+                raise
+            except OSError:  # the slice ran out: requests' read timeouts are OSErrors, of varying types
+                if time.monotonic() - began < left / 2:
+                    raise  # failed at once: not a slice that ran out, but an engine that does not answer
+
     def temp_tag(self, slug: str) -> str:
         """Name a tag unique to this run, so cleanup finds it whatever happens."""
         return f"{TEMP_REPO}/{slug}:{self.run_id}"
@@ -145,12 +186,17 @@ class Session:
         return ProcessResult(proc.returncode, output, time.monotonic() - start)
 
     def cancel(self) -> None:
-        """Ask every worker to stop and kill every child process now."""
+        """Ask every worker to stop and SIGTERM every child's process group now, without waiting.
+
+        The worker watching each child (``Activity.wait``) sees the request within POLL_SECONDS and
+        escalates to SIGKILL if the child lingers: children stop side by side, not one after the other.
+        """
         self._cancel.set()
         with self._lock:
             procs = list(self._procs)
         for proc in procs:
-            kill_group(proc)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGTERM)
 
     def cleanup(self) -> list[str]:
         """Remove every container (with its anonymous volumes), network and temporary image tag of this run.
@@ -175,6 +221,41 @@ class Session:
         ref = f"{TEMP_REPO}/*:{self.run_id}"
         images = _quiet(lambda: self.client.images.list(filters={"reference": ref}))
         return sorted(t for image in images for t in image.tags if t.endswith(f":{self.run_id}"))
+
+
+class Lockable(Protocol):
+    """A ``threading.Lock`` or ``Semaphore``: what ``Session.hold`` takes in slices."""
+
+    def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool:
+        """Take it, waiting at most ``timeout`` seconds; tell whether it was taken."""
+        ...
+
+    def release(self) -> None:
+        """Give it back."""
+        ...
+
+
+class Held:
+    """A shared lock or semaphore (the compile slot) taken in slices: a queued worker stops on an interrupt.
+
+    A worker blocked in ``acquire()`` waits for the holder whatever happened, then starts its build or its
+    compile after the run was interrupted. Reusable: each ``with`` takes it once.
+    """
+
+    def __init__(self, session: Session, lock: Lockable, snippet: str | None) -> None:
+        self._session, self._lock, self._snippet = session, lock, snippet
+
+    def __enter__(self) -> None:
+        while not self._lock.acquire(timeout=CANCEL_POLL):
+            self._session.raise_if_cancelled(self._snippet)
+        if self._session.cancelled:
+            self._lock.release()
+            raise CancelledError(self._snippet)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
 
 
 def tail(text: str, lines: int = 25) -> str:

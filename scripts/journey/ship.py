@@ -115,7 +115,7 @@ def _one(
     digests: list[str] = []
     seconds: list[float] = []
     for _ in range(times):
-        with slot:
+        with session.hold(slot, snippet.id):
             digest, took = _build(farm, session, snippet, push, dockerfile, repo=repo, idle=idle)
         digests.append(digest)
         seconds.append(round(took, 1))
@@ -148,7 +148,7 @@ def _one(
     if push.pulls:
         volatile["pull_seconds"] = pull_times(farm, f"{REGISTRY}/{repo}@{digests[-1]}", push.pulls)
     if push.load:
-        with slot:
+        with session.hold(slot, snippet.id):
             entry["loaded"] = _loaded(farm, session, snippet, push, dockerfile, idle=idle)
     entry["volatile"] = volatile
     return entry

@@ -12,11 +12,12 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 #: Where the recipes are: ``scripts/<name>/``, each a Dockerfile and its entrypoint.
 RECIPES = Path(__file__).resolve().parents[1]
@@ -40,12 +41,25 @@ def image_tag(repo: str, folder: Path, files: Iterable[str]) -> str:
     return f"{repo}:{recipe_digest(folder, files).removeprefix('sha256:')[:12]}"
 
 
+#: Seconds between two tries of a build lock another checkout holds (its build takes minutes).
+LOCK_POLL = 0.5
+
+
 @contextlib.contextmanager
-def build_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``; the file may be another user's (so it is opened read-only)."""
+def build_lock(path: Path, pause: Callable[[float], None] = time.sleep) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; the file may be another user's (so it is opened read-only).
+
+    Tried without blocking, with ``pause`` between tries: a worker thread blocked in ``flock`` would not
+    see an interrupt (signals reach the main thread only), so a worker passes ``Session.pause``.
+    """
     fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pause(LOCK_POLL)
         yield
     finally:
         os.close(fd)
