@@ -215,14 +215,20 @@ def test_interrupt_while_a_container_runs_removes_it(tmp_path, debian):
     manifest = root / "snippets/faults/hangs/snippet.yml"
     manifest.write_text(manifest.read_text().replace("timeout: 3", "timeout: 120"))
     before = snapshot(root)
+    label = {"label": "org.golangjourney.snippet=faults/hangs", "status": "running"}
+    # another run's leftover must not pass for this run's container (it would signal a run still importing)
+    earlier = {c.id for c in debian.containers.list(all=True, filters={"label": label["label"]})}
     proc = subprocess.Popen(
         [*JOURNEY, "verify", "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    label = {"label": "org.golangjourney.snippet=faults/hangs", "status": "running"}
+
+    def started() -> bool:
+        return any(c.id not in earlier for c in debian.containers.list(filters=label))
+
     deadline = time.monotonic() + 120
-    while not debian.containers.list(filters=label) and time.monotonic() < deadline:
+    while not started() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert debian.containers.list(filters=label), "the service container never started"
+    assert started(), "the service container never started"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
