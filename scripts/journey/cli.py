@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +62,7 @@ EXIT_CODES_HELP = """exit codes:
   4    stale or missing results, or a coverage gap (journey check)
   5    a base image cannot be had (not present, not pullable, no stand-in recipe)
   6    drift: a re-verification (--all --report, or merge --report) changed a recorded figure or output
+  70   a bug in journey: the traceback is in a log file the message names (please report it)
   130  interrupted (Ctrl-C or SIGTERM): results untouched, containers and temp images removed"""
 
 
@@ -322,3 +326,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("journey: interrupted; results left as they were\n")
         return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - the edge: any other exception is a bug of ours, said as one
+        return _internal_error(args.command, exc)
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """Keep the traceback in a file and say plainly that this is the tool's fault, not the snippet's.
+
+    Exit 1 means "a snippet failed": a crash of the tool must not look like that to CI or a script.
+    """
+    handle, name = tempfile.mkstemp(prefix=f"journey-{command}-crash-", suffix=".log")
+    with os.fdopen(handle, "w", encoding="utf-8") as log:
+        log.write("".join(traceback.format_exception(exc)))
+    sys.stderr.write(
+        f"journey: a bug in journey {command}: {type(exc).__name__}: {exc}\n"
+        f"journey: the traceback is in {name}; please report it with that file\n"
+    )
+    return int(ExitCode.INTERNAL)

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     STALE = 4
     BASE_UNAVAILABLE = 5
     DRIFT = 6
+    INTERNAL = 70
     INTERRUPTED = 130
 
 
