@@ -16,6 +16,8 @@ import uuid
 import pytest
 from verify_helpers import JOURNEY, leftovers, make_repo, need_image, snapshot, verify
 
+from journey.session import engine_build_cpu_seconds
+
 pytestmark = pytest.mark.engine
 
 
@@ -73,10 +75,27 @@ def test_container_that_hangs_hits_the_timeout(tmp_path, debian):
     assert leftovers(debian, ["faults/hangs"]) == []
 
 
+def _engine_builds_quiet(within: float = 90.0) -> None:
+    """Wait until no build on the engine uses CPU: the hang watchdog counts every BuildKit step's CPU.
+
+    In a cold `make test` this test once ran while something else's build steps still used CPU, and the
+    watchdog rightly saw progress. The precondition makes that visible instead of a puzzling failure.
+    """
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        before = engine_build_cpu_seconds()
+        time.sleep(2)
+        after = engine_build_cpu_seconds()
+        if before is None or after is None or after - before < 0.05:
+            return
+    pytest.fail(f"builds on the engine kept using CPU for {within:g} s: the hang watchdog cannot be tested")
+
+
 def test_build_that_stops_producing_output_is_stopped_as_hung(tmp_path, debian):
     # The slow fixture prints one line, then sleeps: no output and no CPU, so it is hung.
     root = make_repo(tmp_path, "faults", ["slow"])
     _fresh_nonce(root)
+    _engine_builds_quiet()
     started = time.monotonic()
     done = _fails(root, "--idle-timeout", "5")
     assert "faults/slow: build: hung: no output and no CPU progress for 5 s (--idle-timeout)" in done.stderr
