@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from journey import downloads, drift, record, render, reverified, schedule
+from journey import drift, record, render, reverified, schedule
 from journey.errors import ExitCode, UsageError
 from journey.layout import RESULTS, results_dir
 from journey.manifest import all_snippets, discover
 
 if TYPE_CHECKING:
-    from journey.manifest import Snippet, Volume
+    from journey.manifest import Snippet
     from journey.options import MergeOptions
 
 #: Where an entry writes its report (``journey verify --all --report build/report``).
@@ -75,17 +75,6 @@ def _replace(source: Path, target: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _rerender(root: Path, volumes: list[Volume], touched: set[str]) -> None:
-    """Volume-wide fragments (the size ladder) read several snippets' results: make them from the merge."""
-    for volume in volumes:
-        if volume.name in touched:
-            results = {
-                s.id: record.read_result_quietly(record.result_path(root, s.id)) for s in volume.snippets
-            }
-            render.write_volume_fragments(root, volume, results)
-    downloads.write_downloads(root, volumes)
-
-
 def run_merge(options: MergeOptions) -> int:
     """Check every part, then lay them over ``results/``; exit 6 when a part reported drift."""
     root = options.root
@@ -98,7 +87,7 @@ def run_merge(options: MergeOptions) -> int:
     for part in parts:
         for snippet in part.snippets:
             _replace(part.path / RESULTS / snippet, results_dir(root, snippet))
-    _rerender(root, volumes, {s.split("/", 1)[0] for p in parts for s in p.snippets})
+    render.rerender_volumes(root, volumes, {s.split("/", 1)[0] for p in parts for s in p.snippets})
     drifts, verified = [], []
     for part in parts:
         found, checked = drift.read_report(part.report / drift.JSON_NAME)

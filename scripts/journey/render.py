@@ -25,7 +25,7 @@ from journey.downloads import archive_base, archive_path, link_to, snippet_downl
 from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
-from journey.record import RESULT_NAME, read_result, result_path
+from journey.record import RESULT_NAME, read_result, read_result_quietly, result_path
 from journey.render_measurements import render_compared, render_measurements
 from journey.seed import render_seed_diffs
 from journey.ship_render import render_ship
@@ -760,6 +760,20 @@ def rerender(root: Path, ids: Sequence[str]) -> None:
         result = read_result(result_path(root, snippet.id))
         if result is not None:
             write_snippet_fragments(root, snippet, result)
+
+
+def rerender_volumes(root: Path, volumes: Sequence[Volume], touched: set[str]) -> None:
+    """Re-make the touched volumes' volume-wide fragments (size ladder) from their results, and downloads.
+
+    A volume fragment reads several snippets' results, so whoever changed one (a verify, a merge of the
+    fan-out's parts) re-makes it. Downloads follow the snippet files, not the results, and ``journey
+    check`` wants each served copy to match them.
+    """
+    for volume in volumes:
+        if volume.name in touched:
+            results = {s.id: read_result_quietly(result_path(root, s.id)) for s in volume.snippets}
+            write_volume_fragments(root, volume, results)
+    write_downloads(root, list(volumes))
 
 
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:

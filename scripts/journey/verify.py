@@ -17,7 +17,7 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from journey import downloads, drift, engine, farm, modproxy, record, render, reverified, schedule
+from journey import drift, engine, farm, modproxy, record, render, reverified, schedule
 from journey.errors import ExitCode
 from journey.manifest import discover, select
 from journey.measure import LayerCache
@@ -170,16 +170,5 @@ def _farm_for(ctx: Context, todo: list[Plan]) -> Iterator[Context]:
 
 
 def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) -> None:
-    """Re-render the volume-wide fragments (size ladder) of volumes whose results changed, and downloads.
-
-    Downloads follow the snippet files, not the results: a verified change is a changed file, and
-    ``journey check`` wants its served copy to match.
-    """
-    touched = {o.snippet.split("/", 1)[0] for o in outcomes if o.changed}
-    for volume in volumes:
-        if volume.name in touched:
-            results = {
-                s.id: record.read_result_quietly(record.result_path(root, s.id)) for s in volume.snippets
-            }
-            render.write_volume_fragments(root, volume, results)
-    downloads.write_downloads(root, volumes)
+    """Re-render the volume-wide fragments of volumes whose results changed, and the downloads."""
+    render.rerender_volumes(root, volumes, {o.snippet.split("/", 1)[0] for o in outcomes if o.changed})
