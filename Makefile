@@ -75,10 +75,11 @@ verify-all: bases ## re-prove every snippet here (resumable; SNIPPETS to pick), 
 	  $(JOURNEY) plan > $(REPORT)/plan.txt; tail -n 2 $(REPORT)/plan.txt; exit $$rc
 
 # One entry of CI's fan-out (site.yml): one snippet, only the bases it names, its drift report in build/report/.
+# Drift (exit 6) is the merge's to judge, over every entry: here it only goes into the report and the part.
 verify-entry: setup engine host-deps
 	@[ -n "$(SNIPPET)" ] || { echo "usage: make verify-entry SNIPPET=vol1/multistage" >&2; exit 2; }
 	$(JOURNEY) bases --no-record $(SNIPPET) || [ $$? -eq 5 ]
-	$(JOURNEY) verify --all --report $(REPORT) $(VERIFY_FLAGS) $(SNIPPET)
+	$(JOURNEY) verify --all --report $(REPORT) $(VERIFY_FLAGS) $(SNIPPET) || [ $$? -eq 6 ]
 
 # The fan-out's parts (PARTS: folders holding results/ and build/report/) laid over this checkout, then checked.
 PARTS ?= $(wildcard build/parts/*)

@@ -78,7 +78,8 @@ def _verify_engine(
     client = engine.connect()
     if options.all:
         planned = schedule.entries(options.root, todo)
-        reporter.note(f"re-proving {len(todo)} snippets: {schedule.estimate_text(planned)}")
+        count = f"{len(todo)} snippet{'s' * (len(todo) != 1)}"
+        reporter.note(f"re-proving {count}: {schedule.estimate_text(planned)}")
     ctx = Context(
         options,
         Session(client),
