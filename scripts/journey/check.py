@@ -25,6 +25,7 @@ from journey.downloads import committed_downloads, expected_downloads
 from journey.errors import StaleError
 from journey.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
+from journey.prose_numbers import Report, check_pages
 from journey.record import RESULT_NAME, RESULTS_DIR, read_result, result_path
 from journey.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
 from journey.seed import stale_diffs
@@ -693,8 +694,11 @@ def _pages(docs: Path) -> list[Path]:
     return sorted(p for p in docs.rglob("*.md") if not VCS_JUNK.intersection(p.parts))
 
 
-def find_problems(root: Path) -> list[Problem]:
-    """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``)."""
+def find_problems(root: Path, prose: Report | None = None) -> list[Problem]:
+    """Return every gap in the repository at ``root`` (manifest errors raise ``ManifestError``).
+
+    ``prose`` is the prose check's report when the caller made it already (``prose_figures``).
+    """
     root = root.resolve()
     volumes = discover(root)
     includes = [include for page in _pages(root / DOCS_DIR) for include in page_includes(root, page)]
@@ -710,19 +714,34 @@ def find_problems(root: Path) -> list[Problem]:
     problems += check_links(root, root / DOCS_DIR)
     problems += check_fragment_links(root, root / DOCS_DIR, includes)
     problems += check_downloads(root, volumes)
+    prose = check_pages(root, _pages(root / DOCS_DIR), includes) if prose is None else prose
+    problems += [Problem(*gap) for gap in prose.gaps]
     return sorted(set(problems))
 
 
-def check(root: Path) -> None:
+def prose_figures(root: Path) -> Report:
+    """Return what ``journey check`` accepts in prose without a fragment: reviewed comments, quotations."""
+    root = root.resolve()
+    pages = _pages(root / DOCS_DIR)
+    return check_pages(root, pages, [include for page in pages for include in page_includes(root, page)])
+
+
+def check(root: Path, prose: Report | None = None) -> None:
     """Raise ``StaleError`` (exit 4) listing every gap; return quietly when there is none."""
-    problems = find_problems(root)
+    problems = find_problems(root, prose)
     if problems:
         noun = "gap" if len(problems) == 1 else "gaps"
         raise StaleError(f"{len(problems)} {noun} found", problems=tuple(str(p) for p in problems))
 
 
 def run_check(options: CheckOptions) -> int:
-    """``journey check``: each gap goes to stdout as ``path:line: problem (hint: …)``, then exit 4."""
-    check(options.root)
+    """``journey check``: each gap goes to stdout as ``path:line: problem (hint: …)``, then exit 4.
+
+    Every figure accepted in prose by a reviewed comment or as a quotation is listed on stderr first,
+    pass or fail, so none of them hides.
+    """
+    prose = prose_figures(options.root)
+    sys.stderr.write(prose.summary())
+    check(options.root, prose)
     sys.stderr.write("journey check: ok\n")
     return 0

@@ -689,3 +689,22 @@ def test_a_file_carried_in_a_data_url_is_a_gap(repo):
         page.write('\n<a href="data:application/octet-stream;base64,aGkK" download="hi">hi</a>\n')
     (problem,) = problems(repo)
     assert "carries a file in a `data:` URL" in problem
+
+
+def test_a_number_typed_into_prose_is_a_gap_until_a_fragment_or_a_review_accounts_for_it(repo, capsys):
+    """The page's sizes.md accounts for 7.12 MB; a rounded 7 MB is a typed figure (journey.prose_numbers)."""
+    page = repo / "docs/vol1.md"
+    edit(page, "stays literal text.\n", "stays literal text. The image weighs 7.12 MB, about 7 MB.\n")
+    assert main(["check", "--root", str(repo)]) == ExitCode.STALE
+    out, err = capsys.readouterr()
+    assert out.startswith(
+        "docs/vol1.md:3: states '7 MB', and no included fragment, quotation or cited source"
+    )
+    assert "add `<!-- number 7 MB: why -->` to this line" in out
+    assert "journey: check: 1 gap found" in err
+    edit(page, "about 7 MB.", "about 7 MB. <!-- number 7 MB: 7.12 MB rounded, sizes.md below -->")
+    assert main(["check", "--root", str(repo)]) == ExitCode.OK
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "1 figure in prose accepted by a reviewed" in err
+    assert "docs/vol1.md:3: 7 MB (7.12 MB rounded, sizes.md below)" in err
