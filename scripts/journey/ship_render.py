@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+#: The sentence after the summary table, when the pushes compare like with like (``reading``).
+READING = "ship-reading.md"
 CHART = "ship-sizes.svg"
 
 
@@ -27,6 +29,8 @@ def render_ship(ship: dict[str, Any], format_size: Callable[[int], str], subject
     """
     pushes: list[dict[str, Any]] = ship.get("pushes", [])
     fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size, subject)}
+    if comparable(pushes):
+        fragments[READING] = reading(pushes, format_size)
     by_name = {push["name"]: push for push in pushes}
     for push in pushes:
         name = push["name"]
@@ -42,6 +46,64 @@ def render_ship(ship: dict[str, Any], format_size: Callable[[int], str], subject
         if push.get("loaded"):
             fragments[f"ship-{name}-loaded.md"] = _json_block(push["loaded"])
     return fragments
+
+
+def comparable(pushes: list[dict[str, Any]]) -> bool:
+    """Whether the pushes are one image exported several ways and pulled: two or more, same platforms.
+
+    Only then does "smallest" or "fastest pull" compare like with like. Pushes that were never pulled
+    (Vol. 3's reproducibility and emulation checks compare digests and build times instead) and pushes of
+    different platforms get no reading.
+    """
+    platforms = {tuple(sorted(push["platforms"])) for push in pushes}
+    return len(pushes) > 1 and len(platforms) == 1 and all(_pull(push) for push in pushes)
+
+
+def _compressed(push: dict[str, Any]) -> int:
+    return sum(m["compressed_size"] for m in push.get("manifests", []))
+
+
+def _pull(push: dict[str, Any]) -> dict[str, float] | None:
+    pull: dict[str, float] | None = push.get("volatile", {}).get("pull_seconds")
+    return pull or None
+
+
+def reading(pushes: list[dict[str, Any]], format_size: Callable[[int], str]) -> str:
+    """Say what the summary table shows, in figures taken from it: the sentence a page puts after it.
+
+    Computed, never typed, so a re-recorded result changes the reading with the table (issue 27: each
+    table is followed by what it shows; a comparative comes from a fragment or goes). Measured against
+    the first push, the manifest's baseline. A pull order whose ranges overlap is called uncertain.
+    """
+    first = pushes[0]
+    base = _compressed(first)
+    small = min(pushes, key=_compressed)
+    large = max(pushes, key=_compressed)
+    if small is first:
+        sizes = f"the first, **{first['name']}**, is the smallest in the registry ({format_size(base)})"
+    else:
+        saved = 100 * (base - _compressed(small)) / base if base else 0.0
+        sizes = (
+            f"the smallest in the registry is **{small['name']}**, {format_size(_compressed(small))}: "
+            f"{saved:.0f} % less than {first['name']}'s {format_size(base)}"
+        )
+    sizes += f"; the largest is **{large['name']}**, {format_size(_compressed(large))}"
+    return f"Read against the first push: {sizes}. {_pull_sentence(pushes)}\n"
+
+
+def _pull_sentence(pushes: list[dict[str, Any]]) -> str:
+    """Name the fastest pull, its median against the first push's, and whether their ranges overlap."""
+    timed = [(push, pull) for push in pushes if (pull := _pull(push)) is not None]
+    fast, fast_pull = min(timed, key=lambda item: item[1]["median"])
+    first, first_pull = timed[0]
+    if fast is first:
+        return f"The fastest pull is **{first['name']}**'s own ({first_pull['median']:.2f} s, median)."
+    overlap = fast_pull["max"] >= first_pull["min"]
+    caveat = "; their ranges overlap, so the order is not certain" if overlap else ""
+    return (
+        f"The fastest pull is **{fast['name']}**'s, {fast_pull['median']:.2f} s against {first['name']}'s "
+        f"{first_pull['median']:.2f} s (medians{caveat})."
+    )
 
 
 def _json_block(value: object) -> str:

@@ -108,3 +108,43 @@ def test_sizes_under_ship_allow_only_the_bytes_two_builds_of_the_same_inputs_dif
     assert materially_equal(big, moved)  # type: ignore[arg-type]
     moved["ship"]["pushes"][0]["manifests"][0]["compressed_size"] = 307_020_000
     assert not materially_equal(big, moved)  # type: ignore[arg-type]
+
+
+def _push(name: str, compressed: int, median: float, low: float, high: float) -> dict[str, object]:
+    manifest = {**MANIFEST, "platform": "linux/amd64", "compressed_size": compressed}
+    pull = {"median": median, "min": low, "max": high, "runs": 5}
+    return {
+        "name": name,
+        "exporter": "type=image",
+        "platforms": ["linux/amd64"],
+        "manifests": [manifest],
+        "volatile": {"build_seconds": [40.0], "pull_seconds": pull},
+    }
+
+
+def test_pushes_of_one_image_get_a_reading_computed_from_their_figures():
+    pushes = [
+        _push("gzip", 6_000_000, 0.30, 0.28, 0.31),
+        _push("zstd", 4_500_000, 0.20, 0.18, 0.21),
+        _push("estargz", 6_200_000, 0.32, 0.30, 0.35),
+    ]
+    reading = render_ship({"pushes": pushes}, format_size, "t")["ship-reading.md"]
+    assert "smallest in the registry is **zstd**, 4.5 MB: 25 % less than gzip's 6 MB" in reading
+    assert "the largest is **estargz**, 6.2 MB" in reading
+    assert "fastest pull is **zstd**'s, 0.20 s against gzip's 0.30 s (medians)" in reading
+
+
+def test_a_fastest_pull_within_the_first_ones_range_is_called_uncertain():
+    pushes = [_push("gzip", 6_000_000, 0.30, 0.25, 0.35), _push("zstd", 5_000_000, 0.28, 0.26, 0.33)]
+    reading = render_ship({"pushes": pushes}, format_size, "t")["ship-reading.md"]
+    assert "their ranges overlap, so the order is not certain" in reading
+
+
+def test_pushes_never_pulled_or_of_other_platforms_get_no_reading():
+    unpulled = [{**_push("a", 1, 0.1, 0.1, 0.1), "volatile": {}}, _push("b", 2, 0.1, 0.1, 0.1)]
+    other = {**_push("c", 3, 0.1, 0.1, 0.1), "platforms": ["linux/arm64"]}
+    assert "ship-reading.md" not in render_ship({"pushes": unpulled}, format_size, "t")
+    assert "ship-reading.md" not in render_ship(
+        {"pushes": [_push("b", 2, 0.1, 0.1, 0.1), other]}, format_size, "t"
+    )
+    assert "ship-reading.md" not in render_ship(SHIP, format_size, "t")
