@@ -99,6 +99,14 @@ RECIPES: dict[str, Recipe] = {
         ("distroless.sh", "distroless.Dockerfile"),
         needs=("debian:trixie",),
     ),
+    # distroless base (glibc, libssl) is the static image plus four packages' data, as its recipe builds
+    # it; its base-id label is the static stand-in's ID (built on debian:trixie, so that change reaches it).
+    "gcr.io/distroless/base-debian13:nonroot": Recipe(
+        "distroless-base.sh",
+        ("trixie", "13"),
+        ("distroless-base.sh", "distroless-base.Dockerfile"),
+        needs=("gcr.io/distroless/static-debian13:nonroot",),
+    ),
 }
 
 OFFICIAL: dict[str, Official] = {

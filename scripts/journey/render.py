@@ -27,6 +27,7 @@ from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, read_result_quietly, result_path
 from journey.render_measurements import render_compared, render_measurements
+from journey.render_recipe import CHOOSE_MD, RECIPE_MD, RECIPES_VOLUME, render_choose, render_recipe
 from journey.seed import render_seed_diffs
 from journey.ship_render import render_ship
 from journey.siteconfig import source_tree_url
@@ -417,6 +418,10 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
     fragments.update(render_outcomes(snippet, result))
     fragments.update(render_outputs(result))
     fragments.update(render_measurements(result))
+    if snippet.build is not None:  # the figures a recipe is picked by (the Recipes page)
+        verified = result["status"] == "verified"
+        reason = result["reason"] or "no reason recorded"
+        fragments[RECIPE_MD] = render_recipe(result) if verified else not_verified_note(reason)
     if result.get("ship"):
         fragments.update(render_ship(result["ship"], format_size, snippet.title))
     return fragments
@@ -723,6 +728,8 @@ def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str
     }
     if has_stop_probes(volume):
         fragments[STOP_SVG] = render_stop_svg(volume, results)
+    if volume.name == RECIPES_VOLUME:  # the decision table reads other volumes' results from the checkout
+        fragments[CHOOSE_MD] = render_choose(volume.dir.parent.parent)
     return fragments
 
 
@@ -770,7 +777,8 @@ def rerender_volumes(root: Path, volumes: Sequence[Volume], touched: set[str]) -
     check`` wants each served copy to match them.
     """
     for volume in volumes:
-        if volume.name in touched:
+        # The Recipes table shows results of every volume: re-made whenever any of them changed.
+        if volume.name in touched or (touched and volume.name == RECIPES_VOLUME):
             results = {s.id: read_result_quietly(result_path(root, s.id)) for s in volume.snippets}
             write_volume_fragments(root, volume, results)
     write_downloads(root, list(volumes))

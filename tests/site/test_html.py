@@ -25,6 +25,7 @@ import yaml
 
 from journey.check import nav_pages
 from journey.render import output_fragment, render_outputs, role_label
+from journey.render_recipe import CASES
 from journey.siteconfig import load_mkdocs, source_tree_url
 from journey.units import format_size
 from shown import shown_text
@@ -394,3 +395,23 @@ def test_every_download_the_pages_link_is_in_the_site_with_the_files_bytes(built
                 assert target.read_bytes() == source.read_bytes(), href
             linked += 1
     assert linked > 0
+
+
+# --- the Recipes page -------------------------------------------------------------------------------
+
+
+def test_the_recipes_decision_table_gives_each_case_its_recorded_sizes(site, results):
+    """The first table of the Recipes page: a row per case, its recipe, and the final image's sizes."""
+    page = site[html_of("recipes/index.md")]
+    table = page.tables[0]
+    assert table[0][0] == "your service"
+    expected = [[c.case, f"{c.title} ({c.snippet})", *final_sizes(results[c.snippet])] for c in CASES]
+    assert table[1:] == expected
+
+
+def test_every_link_of_the_recipes_page_to_a_section_finds_it(built):
+    text = (built / html_of("recipes/index.md")).read_text(encoding="utf-8")
+    anchors = set(re.findall(r'href="#([^"]+)"', text))
+    assert {c.anchor for c in CASES} <= anchors
+    missing = sorted(a for a in anchors if f'id="{a}"' not in text)
+    assert missing == [], f"the Recipes page links to sections it does not have: {missing}"

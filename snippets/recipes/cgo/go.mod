@@ -1,0 +1,3 @@
+module golang-journey.example.org/recipes/cgo
+
+go 1.26
