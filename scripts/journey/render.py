@@ -26,12 +26,13 @@ from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, read_result_quietly, result_path
+from journey.render_headline import HEADLINE_MD, render_headline, stop_headline
 from journey.render_measurements import render_compared, render_measurements
 from journey.render_recipe import CHOOSE_MD, RECIPE_MD, RECIPES_VOLUME, render_choose, render_recipe
 from journey.seed import render_seed_diffs
-from journey.ship_render import render_ship
+from journey.ship_render import comparable, reading, render_ship
 from journey.siteconfig import source_tree_url
-from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg
+from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg, stop_rows
 from journey.units import format_size
 
 if TYPE_CHECKING:
@@ -718,12 +719,33 @@ def render_volume_provenance(volume: Volume, results: dict[str, Result | None]) 
     return "\n".join(rows) + "\n"
 
 
+def _final_sizes(volume: Volume, results: dict[str, Result | None]) -> list[tuple[str, int]]:
+    """Return ``(title, size)`` of each verified final image, in reading order: the ladder's figures."""
+    finals = ((snippet.title, _final(results.get(snippet.id))) for snippet in _imaged(volume))
+    return [(title, image["size"]) for title, image in finals if image is not None]
+
+
+def _headline(volume: Volume, results: dict[str, Result | None]) -> str:
+    """Return the volume's ``headline.md`` by the first rule of ``journey.render_headline`` that applies."""
+    if volume.references:
+        return render_headline(_final_sizes(volume, results))
+    if has_stop_probes(volume):
+        return stop_headline(stop_rows(volume, results))
+    for snippet in volume.snippets:
+        result = results.get(snippet.id)
+        pushes = result.get("ship", {}).get("pushes", []) if result and result["status"] == "verified" else []
+        if comparable(pushes):
+            return f"Measured here, the pushes of *{snippet.title}*. " + reading(pushes, format_size)
+    return render_headline(_final_sizes(volume, results))
+
+
 def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str, str]:
     """Return the volume-wide fragments by file name (relative to ``results/<volume>``)."""
     fragments = {
         LADDER_SVG: render_ladder_svg(volume, results),
         LADDER_MD: render_ladder_md(volume, results),
         VOLUME_PROVENANCE: render_volume_provenance(volume, results),
+        HEADLINE_MD: _headline(volume, results),
         **render_compared(volume, results),
     }
     if has_stop_probes(volume):

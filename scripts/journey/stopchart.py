@@ -41,7 +41,7 @@ def _label(snippet: Snippet, probe: str) -> str:
     return f"{snippet.name} ({probe})" if several else snippet.name
 
 
-def _summary(outcome: dict[str, Any]) -> str:
+def summarise(outcome: dict[str, Any]) -> str:
     """Say what the runs showed: median seconds, exit code, the request in flight."""
     timing = outcome.get("measured", {}).get("stop_seconds", {})
     parts = [f"{timing.get('median', 0):.2f} s"]
@@ -65,7 +65,7 @@ def _row(index: int, label: str, outcome: dict[str, Any] | None, scale: float) -
         f'<line x1="{x[1]}" y1="{y + 9}" x2="{x[2]}" y2="{y + 9}" stroke="currentColor" stroke-width="1.5"/>',
         f'<line x1="{x[1]}" y1="{y + 4}" x2="{x[1]}" y2="{y + 14}" stroke="currentColor"/>',
         f'<line x1="{x[2]}" y1="{y + 4}" x2="{x[2]}" y2="{y + 14}" stroke="currentColor"/>',
-        _text(max(x[0], x[2]) + 8, y + 13, _summary(outcome)),
+        _text(max(x[0], x[2]) + 8, y + 13, summarise(outcome)),
     ]
     return parts
 
