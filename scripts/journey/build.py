@@ -9,11 +9,11 @@ proxy the tool serves on 127.0.0.1 (ARCHITECTURE.md, "Base images without a regi
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
 from typing import TYPE_CHECKING
 
+from journey import sweep
 from journey.errors import VerificationError
 from journey.layout import cache_dir, write_if_changed
 from journey.session import Session, tail
@@ -66,9 +66,9 @@ def build(session: Session, request: BuildRequest, idle: float) -> Built:
     Raises VerificationError naming the snippet, the step and the last log lines on failure.
     """
     tag = session.temp_tag(request.slug)
-    with tempfile.TemporaryDirectory(prefix="journey-build-") as tmp:
-        metadata = Path(tmp) / "metadata.json"
-        tar = Path(tmp) / "image.tar" if request.builder else None
+    with sweep.marked_temporary_directory("journey-build-") as tmp:
+        metadata = tmp / "metadata.json"
+        tar = tmp / "image.tar" if request.builder else None
         result = session.run_process(
             buildx_argv(request, tag, metadata, tar),
             idle=idle,

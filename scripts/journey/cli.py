@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import signal
 import sys
-import tempfile
+import textwrap
+import threading
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journey import __version__
 from journey import options as opts
-from journey.errors import ExitCode, JourneyError, StaleError, UsageError, VerificationError
-from journey.layout import root_from
+from journey.errors import MEANINGS, ExitCode, JourneyError, StaleError, UsageError, VerificationError
+from journey.layout import crash_log, root_from
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -51,19 +52,25 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "render": ("journey.render", "run_render", "re-make the page fragments from the recorded results"),
     "bases": ("journey.bases", "run_bases", "every base image the snippets name: present, pulled, or built"),
     "new": ("journey.new", "run_new", "scaffold a volume or a snippet"),
+    "clean": (
+        "journey.sweep",
+        "run_clean",
+        "remove what killed runs left (containers, temp images, builders, /tmp folders); never a live run's",
+    ),
 }
 
-#: Shown under ``journey --help``: scripts and CI branch on these (ARCHITECTURE.md has the same table).
-EXIT_CODES_HELP = """exit codes:
-  0    ok
-  1    a snippet failed verification
-  2    usage or manifest error (also: another journey verify holds the lock)
-  3    no Docker engine answers
-  4    stale or missing results, or a coverage gap (journey check)
-  5    a base image cannot be had (not present, not pullable, no stand-in recipe)
-  6    drift: a re-verification (--all --report, or merge --report) changed a recorded figure or output
-  70   a bug in journey: the traceback is in a log file the message names (please report it)
-  130  interrupted (Ctrl-C or SIGTERM): results untouched, containers and temp images removed"""
+
+def exit_codes_help() -> str:
+    """Return the exit code table every ``--help`` ends with, from ``errors.MEANINGS`` (the one place)."""
+    lines = ["exit codes:"]
+    for code in ExitCode:
+        text = MEANINGS[code].replace("`", "")
+        lines += textwrap.wrap(text, width=100, initial_indent=f"  {int(code):<5}", subsequent_indent=" " * 7)
+    return "\n".join(lines)
+
+
+#: Shown under ``journey --help`` and each command's: scripts and CI branch on these.
+EXIT_CODES_HELP = exit_codes_help()
 
 
 def _at_least_one(text: str) -> int:
@@ -196,6 +203,10 @@ def _list_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="everything recorded, as JSON")
 
 
+def _clean_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Declare every command and option of ``journey``."""
     parser = argparse.ArgumentParser(
@@ -214,9 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
         "list": _list_flags,
         "plan": _plan_flags,
         "merge": _merge_flags,
+        "clean": _clean_flags,
     }
     for command, (_module, _function, text) in COMMANDS.items():
-        child = sub.add_parser(command, help=text, description=text)
+        child = sub.add_parser(
+            command,
+            help=text,
+            description=text,
+            epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         child.add_argument("--root", help="repository root (default: found from the working folder up)")
         if command in flags:
             flags[command](child)
@@ -286,6 +304,7 @@ _OPTIONS: dict[str, Callable[[argparse.Namespace, Path, tuple[str, ...]], object
     "list": lambda args, root, _ids: opts.ListOptions(root, json=args.json),
     "render": lambda _args, root, ids: opts.RenderOptions(root, ids),
     "check": lambda _args, root, _ids: opts.CheckOptions(root),
+    "clean": lambda args, root, _ids: opts.CleanOptions(root, dry_run=args.dry_run),
 }
 
 
@@ -316,18 +335,39 @@ def report(error: JourneyError) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the journey command line and return its exit code."""
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    """Run the journey command line and return its exit code.
+
+    SIGTERM takes Ctrl-C's path from the first thing ``main`` does (exit 130, never the -15 of a process
+    killed by the signal's default action); ``verify`` keeps it so for its whole run
+    (``runner.signals_interrupt``). The handler set before is put back on the way out.
+    """
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("journey: interrupted; results left as they were\n")
+        return int(ExitCode.INTERRUPTED)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; map the tool's errors to their codes and anything else to a bug (exit 70)."""
     try:
         return run(args.command, options_for(args))
     except JourneyError as error:
         report(error)
         return int(error.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("journey: interrupted; results left as they were\n")
-        return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the edge: any other exception is a bug of ours, said as one
         return _internal_error(args.command, exc)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into the path Ctrl-C takes (``KeyboardInterrupt``)."""
+    raise KeyboardInterrupt
 
 
 def _internal_error(command: str, exc: Exception) -> int:
@@ -335,9 +375,7 @@ def _internal_error(command: str, exc: Exception) -> int:
 
     Exit 1 means "a snippet failed": a crash of the tool must not look like that to CI or a script.
     """
-    handle, name = tempfile.mkstemp(prefix=f"journey-{command}-crash-", suffix=".log")
-    with os.fdopen(handle, "w", encoding="utf-8") as log:
-        log.write("".join(traceback.format_exception(exc)))
+    name = crash_log(command, "".join(traceback.format_exception(exc)))
     sys.stderr.write(
         f"journey: a bug in journey {command}: {type(exc).__name__}: {exc}\n"
         f"journey: the traceback is in {name}; please report it with that file\n"

@@ -19,8 +19,12 @@ base) with:
 The script itself runs on the host as before, with the real AWS CLI against moto on the host's loopback
 and the real Docker CLI, ``DOCKER_HOST`` pointing at the inner socket. The container is labelled with
 the run (``Session.labels_for``) and the tool (:data:`TOOL_LABEL`), removed by its ID when the check
-ends and by the run's cleanup after an interrupt. The image is built once per recipe (its digest is in
-the tag) and carries the versions of dockerd and the registry in its labels, which results record.
+ends and by the run's cleanup after an interrupt, or by a later run's sweep after a SIGKILL (its owner
+label). The image is built once per recipe (its digest is in the tag) and carries the versions of
+dockerd and the registry in its labels, which results record.
+
+An engine that cannot be built, started or reached is this machine's failure, not the snippet's:
+:class:`DeployEngineError` exits 8.
 """
 
 from __future__ import annotations
@@ -31,18 +35,17 @@ import http.client
 import ipaddress
 import shutil
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
 from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
 from docker.types import Mount
 
-from journey import tool_image
-from journey.errors import VerificationError
+from journey import layout, sweep, tool_image
+from journey.errors import MachineError, VerificationError
 from journey.session import tail
 
 if TYPE_CHECKING:
@@ -66,8 +69,9 @@ DOCKER_SOCK = "docker.sock"
 REGISTRY_SOCK = "registry.sock"
 #: Seconds the inner dockerd and the registry get to answer after the container started.
 START_TIMEOUT = 60.0
-#: Serialises image builds on one machine (two deploy snippets verified side by side).
-BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-deploy-engine.lock"
+#: Serialises this user's image builds (two deploy snippets verified side by side): the name of its lock
+#: in the runtime folder (``layout.lock_path``).
+BUILD_LOCK = "deploy-engine-image"
 #: Seconds the built image's ``dockerd --version && docker-registry --version`` may take (it is instant).
 VERSIONS_TIMEOUT = 60.0
 
@@ -195,8 +199,16 @@ def https_get(
 # --- the image ------------------------------------------------------------------------------------
 
 
-def _fail(what: VerificationError, cause: str, log_tail: str = "") -> VerificationError:
-    return VerificationError(cause, snippet=what.snippet, step=what.step, log_tail=log_tail)
+class DeployEngineError(MachineError, VerificationError):
+    """The private engine could not be built, started or reached (exit 8, the machine's failure).
+
+    Still a VerificationError of the check that needed it (its snippet, step and log tail), so a caller
+    that catches those sees it; its exit code is the machine's.
+    """
+
+
+def _fail(what: VerificationError, cause: str, log_tail: str = "") -> DeployEngineError:
+    return DeployEngineError(cause, snippet=what.snippet, step=what.step, log_tail=log_tail)
 
 
 def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
@@ -210,24 +222,37 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
         return tag
     if not _present(client, BASE):
         raise _fail(what, f"the deploy engine's base {BASE} is not present (run `make bases`)")
-    with tool_image.build_lock(BUILD_LOCK, functools.partial(session.pause, snippet=what.snippet)):
-        if _present(client, tag):
-            return tag
-        temp = session.temp_tag("deploy-engine")
-        with tempfile.TemporaryDirectory(prefix="journey-deploy-engine-") as tmp:
-            context = Path(tmp)
-            for name in RECIPE_FILES:
-                shutil.copy2(RECIPE / name, context / name)
-            _buildx(session, what, idle, ["-t", temp, str(context)])
-            versions = _versions(session, what, temp)
-            dockerd, registry = [*versions.strip().splitlines(), "", ""][:2]
-            (context / "Final.Dockerfile").write_text(f"FROM {temp}\n", encoding="utf-8")
-            labels = {LABEL_RECIPE: recipe_digest(), LABEL_DOCKERD: dockerd, LABEL_REGISTRY: registry}
-            flags = [f"--label={key}={value}" for key, value in labels.items()]
-            _buildx(session, what, idle, [*flags, "-f", str(context / "Final.Dockerfile"), "-t", tag, tmp])
-        with contextlib.suppress(docker.errors.DockerException):
-            client.images.remove(temp, noprune=True)
+    pause = functools.partial(session.pause, snippet=what.snippet)
+    lock = tool_image.build_lock(layout.lock_path(BUILD_LOCK), pause, purpose=f"building the image {tag}")
+    try:
+        with lock:
+            _build_image(session, what, idle, tag)
+    except tool_image.LockHeldError as exc:
+        raise _fail(what, exc.cause) from exc
     return tag
+
+
+def _build_image(session: Session, what: VerificationError, idle: float, tag: str) -> None:
+    """Build the image, holding the build lock, unless the holder before built it meanwhile."""
+    client = session.client
+    if _present(client, tag):
+        return
+    temp = session.temp_tag("deploy-engine")
+    with sweep.marked_temporary_directory("journey-deploy-engine-") as folder:
+        context = folder / "context"  # the marker stays out of the build context
+        context.mkdir()
+        for name in RECIPE_FILES:
+            shutil.copy2(RECIPE / name, context / name)
+        _buildx(session, what, idle, ["-t", temp, str(context)])
+        versions = _versions(session, what, temp)
+        dockerd, registry = [*versions.strip().splitlines(), "", ""][:2]
+        (context / "Final.Dockerfile").write_text(f"FROM {temp}\n", encoding="utf-8")
+        labels = {LABEL_RECIPE: recipe_digest(), LABEL_DOCKERD: dockerd, LABEL_REGISTRY: registry}
+        flags = [f"--label={key}={value}" for key, value in labels.items()]
+        final = ["-f", str(context / "Final.Dockerfile"), "-t", tag, str(context)]
+        _buildx(session, what, idle, [*flags, *final])
+    with contextlib.suppress(docker.errors.DockerException):
+        client.images.remove(temp, noprune=True)
 
 
 def _versions(session: Session, what: VerificationError, image: str) -> str:
@@ -310,7 +335,10 @@ def running(
     registry_ready: Callable[[], bool],
 ) -> Iterator[PrivateEngine]:
     """Start the private engine, wait until dockerd and the registry answer, and always remove it."""
-    container = client.containers.run(**container_kwargs(spec))
+    try:
+        container = client.containers.run(**container_kwargs(spec))
+    except docker.errors.DockerException as exc:
+        raise _fail(what, f"cannot start the private engine: {exc}") from exc
     engine = PrivateEngine(container, None, spec)
     try:
         _wait_ready(engine, what, registry_ready)

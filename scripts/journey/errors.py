@@ -7,10 +7,14 @@ caller (a test, the benchmark) can catch them and look at the snippet, step and 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class ExitCode(IntEnum):
-    """Exit codes of ``journey`` (the table in ARCHITECTURE.md)."""
+    """Exit codes of ``journey``; what each means is :data:`MEANINGS`, which ``--help`` prints."""
 
     OK = 0
     VERIFICATION_FAILED = 1
@@ -19,8 +23,45 @@ class ExitCode(IntEnum):
     STALE = 4
     BASE_UNAVAILABLE = 5
     DRIFT = 6
+    MACHINE = 8
     INTERNAL = 70
     INTERRUPTED = 130
+
+
+#: The one statement of what each exit code means. ``journey --help`` and every command's ``--help`` print
+#: it (``cli.exit_codes_help``), and the tables of ARCHITECTURE.md and docs/contributing.md must say the
+#: same, word for word (a unit test compares them), so scripts and CI can branch on a code whose meaning
+#: is written once.
+MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "ok",
+    ExitCode.VERIFICATION_FAILED: "a snippet failed verification",
+    ExitCode.USAGE: "usage or manifest error (also a refused `journey new`, and a second `journey verify` "
+    "while one holds `.cache/verify.lock`)",
+    ExitCode.NO_ENGINE: "no engine (also `scripts/engine.sh`'s code when it cannot provide one)",
+    ExitCode.STALE: "stale or missing results, or a coverage gap (`journey check`)",
+    ExitCode.BASE_UNAVAILABLE: "a base image cannot be had (not pulled, no stand-in recipe)",
+    ExitCode.DRIFT: "drift: a full proof (`verify --all --report`, `merge`) found a recorded figure "
+    "or output that moved",
+    ExitCode.MACHINE: "this machine failed, not the snippet: the build farm, the module proxy or a private "
+    "engine did not start or answer, or a lock was held too long (the message names the holder)",
+    ExitCode.INTERNAL: "a bug in journey: any exception that is not the tool's own; the traceback goes to a "
+    "`journey-<command>-crash-*.log` in the temp folder, which the message names",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); results untouched, containers and temp images "
+    "removed",
+}
+
+
+def worst(codes: Iterable[int]) -> int:
+    """Return the exit code a run with these failures ends with: the one a reader must act on first.
+
+    A bug of the tool (70) before this machine's failure (8) before anything else (a snippet that failed: 1):
+    a crash or a broken farm must never pass for a snippet that failed. Nothing failed: 0.
+    """
+    found = {int(code) for code in codes if code}
+    for first in (ExitCode.INTERNAL, ExitCode.MACHINE):
+        if first in found:
+            return int(first)
+    return max(found, default=int(ExitCode.OK))
 
 
 class JourneyError(Exception):
@@ -113,3 +154,39 @@ class InterruptedRunError(JourneyError):
     """The run was interrupted (Ctrl-C); results untouched, resources removed (exit 130)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class MachineError(JourneyError):
+    """The machine failed, not the snippet (exit 8): the farm, the module proxy or a private engine.
+
+    Raised when one of the tool's own helpers does not start or answer, or a machine-wide lock stays held
+    past its bound. A snippet that fails because of it is not a failed snippet: a re-run on a healthy
+    machine may well pass, so CI and scripts must be able to tell the two apart.
+    """
+
+    exit_code = ExitCode.MACHINE
+
+
+class InternalError(JourneyError):
+    """A bug in journey met inside a worker (exit 70): ``original`` is the exception, ``log`` its traceback.
+
+    The command line turns any unexpected exception of the main thread into exit 70 itself; a worker
+    catches it to keep the other snippets going, and carries it in this, so the run still ends with 70.
+    """
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(
+        self,
+        original: BaseException,
+        *,
+        snippet: str | None = None,
+        step: str | None = None,
+        log: str | None = None,
+    ) -> None:
+        self.original = original
+        self.log = log
+        said = f"a bug in journey: {type(original).__name__}: {original}"
+        if log is not None:
+            said += f" (the traceback is in {log}; please report it with that file)"
+        super().__init__(said, snippet=snippet, step=step)

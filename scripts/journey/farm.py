@@ -20,7 +20,11 @@ Why a container and not a namespace on the host: a user in the ``docker`` group 
 the farm needs no root (``unshare --net`` did), and removing it removes everything the servers stored
 (its ``/farm`` volume). The two unix sockets the host talks to (dockerd's, buildkitd's) are made in a
 temporary folder of the calling user, owned by that user's group. The container carries the run's
-labels, so the run's cleanup removes it after an interrupt too.
+labels (its owner among them), so the run's cleanup removes it after an interrupt, and a later run's
+sweep after a SIGKILL; the folder is marked (``sweep.marked_tempdir``) and the builder noted in the
+run's record, for the same sweep.
+
+Every failure to start or answer is this machine's, not a snippet's: :class:`FarmError` exits 8.
 """
 
 from __future__ import annotations
@@ -30,15 +34,14 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
 from typing import TYPE_CHECKING
 
-from journey import layout, modproxy, tool_image
-from journey.errors import JourneyError
+from journey import layout, modproxy, sweep, tool_image
+from journey.errors import MachineError
 from journey.manifest import foreign_of
 
 if TYPE_CHECKING:
@@ -58,12 +61,13 @@ IMAGE_REPO = "journey-tools/farm"
 LABEL_RECIPE = "org.golangjourney.farm.recipe-digest"
 TOOL_LABEL = tool_image.TOOL_LABEL
 TOOL_NAME = "build-farm"
-#: Serialises builds of the farm image on one machine (two checkouts starting a farm at once).
-BUILD_LOCK = Path(tempfile.gettempdir()) / "journey-farm.lock"
+#: Serialises this user's builds of the farm image (two checkouts starting a farm at once): the name of
+#: its lock in the runtime folder (``layout.lock_path``).
+BUILD_LOCK = "farm-image"
 
 
-class FarmError(JourneyError):
-    """The build farm could not be started (exit 1): names the part and its log's last lines."""
+class FarmError(MachineError):
+    """The build farm could not be started or did not answer (exit 8): names the part and its log's tail."""
 
 
 @dataclass(frozen=True)
@@ -210,25 +214,35 @@ def ensure_image(say: Callable[[str], None]) -> str:
     """Return the farm image's tag, building it on the shared engine first if this recipe is new here.
 
     Built from ``debian:trixie`` (the stand-in, or the real image where a registry has it) with apt
-    from Debian's archive, once per recipe; one build at a time on a machine (a lock file in /tmp).
+    from Debian's archive, once per recipe; one build at a time for this user (a lock in the runtime
+    folder, waited for at most ``tool_image.LOCK_TIMEOUT`` seconds, then an error naming its holder).
     """
     tag = image_tag()
     if _present(tag):
         return tag
     if not _present(IMAGE_BASE):
         raise FarmError(f"the farm image's base {IMAGE_BASE} is not present (run `make bases`)", step="farm")
-    with tool_image.build_lock(BUILD_LOCK):
-        if _present(tag):
-            return tag
-        say(f"farm: building its image {tag} (Debian's dockerd, registry and buildx; once per recipe)")
-        argv = [
-            "docker", "buildx", "build", "--builder", "default", "--progress=plain", "--load",
-            f"--label={LABEL_RECIPE}={recipe_digest()}", "-t", tag, str(RECIPE),
-        ]  # fmt: skip
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
-        if done.returncode != 0:
-            raise FarmError(f"building the farm image failed: {done.stderr.strip()[-600:]}", step="farm")
+    try:
+        lock = tool_image.build_lock(layout.lock_path(BUILD_LOCK), purpose=f"building the farm image {tag}")
+        with lock:
+            _build_image(tag, say)
+    except tool_image.LockHeldError as exc:
+        raise FarmError(exc.cause, step="farm") from exc
     return tag
+
+
+def _build_image(tag: str, say: Callable[[str], None]) -> None:
+    """Build the farm image, holding the build lock, unless the holder before built it meanwhile."""
+    if _present(tag):
+        return
+    say(f"farm: building its image {tag} (Debian's dockerd, registry and buildx; once per recipe)")
+    argv = [
+        "docker", "buildx", "build", "--builder", "default", "--progress=plain", "--load",
+        f"--label={LABEL_RECIPE}={recipe_digest()}", "-t", tag, str(RECIPE),
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise FarmError(f"building the farm image failed: {done.stderr.strip()[-600:]}", step="farm")
 
 
 def write_configs(farm: Farm) -> None:
@@ -439,30 +453,38 @@ def running(
         labels=dict(labels or {}),
     )
     image = ensure_image(say)
-    folder = Path(tempfile.mkdtemp(prefix="journey-farm-"))
+    folder = sweep.marked_tempdir("journey-farm-")
     farm = Farm(folder, builder=f"journey-farm-{run_id}", buildkit=f"buildkitd {BUILDKIT_VERSION}")
     say(f"farm: starting buildkitd {BUILDKIT_VERSION}, a registry and a private engine in a container")
     try:
         write_configs(farm)
         _start_container(farm, image, spec)
         _push_bases(farm, bases)
+        sweep.note_builder(run_id, farm.builder)  # before it exists: a kill in between leaves nothing unnamed
         _start_builder(farm)
         yield farm
     finally:
-        stop(farm)
+        stop(farm, run_id)
 
 
-def stop(farm: Farm) -> None:
+def stop(farm: Farm, run_id: str | None = None) -> None:
     """Remove the run's buildx builder and the farm's container with its volume, then the folder.
 
     Never raises: it runs on the way out of errors and interrupts. Removing the container stops every
     server in it and deletes what they stored; the folder holds only files and sockets, which the
-    calling user may delete even where the container's root made them.
+    calling user may delete even where the container's root made them. The builder's note leaves the
+    run's record (``run_id``) once the builder is gone.
     """
-    subprocess.run(["docker", "buildx", "rm", farm.builder], capture_output=True, timeout=60, check=False)
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(
+            ["docker", "buildx", "rm", farm.builder], capture_output=True, timeout=60, check=False
+        )
+        if run_id is not None and (done.returncode == 0 or b"no builder" in done.stderr):
+            sweep.forget_builder(run_id, farm.builder)
     if farm.container:
-        subprocess.run(
-            ["docker", "rm", "--force", "--volumes", farm.container],
-            capture_output=True, timeout=120, check=False,
-        )  # fmt: skip
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                ["docker", "rm", "--force", "--volumes", farm.container],
+                capture_output=True, timeout=120, check=False,
+            )  # fmt: skip
     shutil.rmtree(farm.folder, ignore_errors=True)

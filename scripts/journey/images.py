@@ -17,6 +17,17 @@ if TYPE_CHECKING:
 
 #: Every label the project sets starts with this.
 LABEL_PREFIX = "org.golangjourney."
+#: On every container (and network) a run creates: the run's id, so its cleanup finds them all.
+RUN_LABEL = LABEL_PREFIX + "run"
+#: Which snippet a container belongs to, so a test (or a person) can find exactly its leftovers.
+SNIPPET_LABEL = LABEL_PREFIX + "snippet"
+#: The process that made it (``sweep.Owner``: pid, start time, uid, host, boot), so a later run can tell
+#: what a run that was killed left behind from what a live run is using.
+OWNER_LABEL = LABEL_PREFIX + "owner"
+#: Which of the tool's helpers a container is (``build-farm``, ``deploy-e2e-engine``, ``standin-helper``).
+TOOL_LABEL = LABEL_PREFIX + "tool"
+#: Repository prefix of every temporary image tag a run makes and removes again (``<repo>/<slug>:<run id>``).
+TEMP_REPO = "journey-run"
 #: A stand-in base's labels: what it stands in for, its recipe, the packages that matter…
 STANDIN = LABEL_PREFIX + "standin."
 GOPROXY_LABEL = STANDIN + "goproxy"

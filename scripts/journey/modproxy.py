@@ -49,7 +49,6 @@ import secrets
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -61,7 +60,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from journey import engine, layout
-from journey.errors import JourneyError
+from journey.errors import MachineError
 from journey.images import GOPROXY_LABEL, Image, lookup
 from journey.manifest import base_refs
 
@@ -84,11 +83,13 @@ LEASE_RENEW_SECONDS = 30.0
 LEASE_STALE_SECONDS = 300.0
 #: The most a lease file holds (one path); anything longer is no lease.
 LEASE_MAX_BYTES = 4096
+#: How often a run makes the lease folder again when it vanished as empty under it.
+LEASE_FOLDER_TRIES = 5
 _LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp
 
 
-class ModProxyError(JourneyError):
-    """The module proxy cannot be provided: download failed, or its port is taken (exit 1)."""
+class ModProxyError(MachineError):
+    """The module proxy cannot be provided: download failed, or its port is taken (exit 8: the machine's)."""
 
 
 def cache_dir(root: Path) -> Path:
@@ -198,7 +199,7 @@ def lease_dirs(port: int) -> list[Path]:
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime.startswith("/") and _not_private(Path(runtime)) is None:
         found.append(Path(runtime) / f"journey-modproxy-{port}")
-    found.append(Path(tempfile.gettempdir()) / f"journey-modproxy-{_me()}-{port}")
+    found.append(layout.system_tmp() / f"journey-modproxy-{_me()}-{port}")
     return found
 
 
@@ -244,12 +245,18 @@ class Lease:
                 os.utime(self.fd)
 
     def release(self) -> None:
-        """Drop the claim: stop renewing, unlock (by closing) and remove the file."""
+        """Drop the claim: stop renewing, unlock (by closing), remove the file, and its folder if now empty.
+
+        The folder is one per port; a run that finds it gone while it leaves a lease makes it again
+        (``take_lease``), so removing an empty one races with nobody.
+        """
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join(timeout=10)
         os.close(self.fd)
         self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # another run's lease is still in it
+            self.path.parent.rmdir()
 
 
 def take_lease(port: int, directory: Path) -> Lease:
@@ -258,10 +265,17 @@ def take_lease(port: int, directory: Path) -> Lease:
     It is written under another name, locked, then renamed: a server never sees an unlocked or half-written
     lease (it would remove the one, and refuse the other).
     """
-    folder = lease_dir(port)
     name = f"{os.getpid()}-{secrets.token_hex(4)}"
-    staged = folder / f"{name}.new"
-    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for attempt in range(LEASE_FOLDER_TRIES):
+        folder = lease_dir(port)
+        staged = folder / f"{name}.new"
+        try:
+            fd = os.open(staged, flags, 0o600)
+            break
+        except FileNotFoundError:  # the folder was removed as empty (a lease released, a sweep) meanwhile
+            if attempt == LEASE_FOLDER_TRIES - 1:
+                raise
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, str(directory.resolve()).encode())
@@ -374,6 +388,62 @@ def live_leases(port: int) -> list[Path]:
             if cache is not None and cache not in caches:
                 caches.append(cache)
     return caches
+
+
+def _is_dead_lease(path: Path) -> bool:
+    """Whether ``path`` is a lease (or a staged one) of this user that no live run holds locked.
+
+    A staged lease (``.new``) is unlocked for a moment after ``take_lease`` made it and before it locked
+    it, so one counts as dead only once it is older than a lease may go unrenewed.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != _me():
+            return False
+        if path.suffix == ".new" and time.time() - info.st_mtime < LEASE_STALE_SECONDS:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # its run holds it: live
+        return True
+    finally:
+        os.close(fd)
+
+
+def sweep_lease_folders(*, dry_run: bool = False) -> list[Path]:
+    """Remove this user's lease folders (any port) that hold no live lease; return those removed.
+
+    Each run of a test picks its own port, and each port its own folder: without this they pile up in
+    the temporary folder. A dead lease (its run's lock went with its process) is removed first; a
+    folder with anything else in it stays. ``dry_run`` removes nothing and returns what it would.
+    """
+    removed: list[Path] = []
+    places = [(layout.system_tmp(), f"journey-modproxy-{_me()}-*")]
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime.startswith("/"):
+        places.append((Path(runtime), "journey-modproxy-*"))
+    for parent, pattern in places:
+        with contextlib.suppress(OSError):
+            for folder in sorted(parent.glob(pattern)):
+                if not folder.name.rsplit("-", 1)[-1].isdigit() or _not_private(folder) is not None:
+                    continue
+                entries = list(folder.iterdir())
+                if not all(e.suffix in {".lease", ".new"} and _is_dead_lease(e) for e in entries):
+                    continue
+                if not dry_run:
+                    for entry in entries:
+                        entry.unlink(missing_ok=True)
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        continue  # a run left a lease meanwhile
+                removed.append(folder)
+    return removed
 
 
 def _request_words(target: str) -> list[str] | None:

@@ -45,6 +45,9 @@ RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bUp (?:Less than a second|About an? (?:minute|hour)|\d+ \w+)", "Up <time>"),
         # host ports the engine or the tool picked (Linux ephemeral range 32768-60999)
         (rf"(?<![\w.])({_HOST}):{_EPHEMERAL}\b", r"\1:<port>"),
+        # a verify run's scratch folder (layout.SCRATCH_PREFIX, tempfile.mkdtemp's 8 characters) holds every
+        # temporary folder of the run: a path in one reads as the folder alone did before (/tmp/<tmp>/…)
+        (r"(?<![\w/])(/tmp)/journey-run-[a-z0-9_]{8}(?=/)", r"\1"),
         (r"(?<![\w/])/tmp/[\w.+-]+", _TMP),
         # Docker's default address pools: 172.17-31.0.0/16 and 192.168.0.0/16 (moby's ipamutils); a
         # container's or gateway's address there depends on which networks the machine made before.

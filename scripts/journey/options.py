@@ -117,3 +117,11 @@ class NewOptions:
     kind: str
     target: str
     title: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """``journey clean``: remove what runs that were killed left behind (``dry_run``: only say it)."""
+
+    root: Path
+    dry_run: bool = False

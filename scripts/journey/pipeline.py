@@ -12,6 +12,7 @@ import contextlib
 import os
 import subprocess
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +25,9 @@ from journey.bases import RECIPES
 from journey.build import BuildRequest, Built, build, stage_dockerfile
 from journey.checks import CheckContext
 from journey.digest import input_digest, source_digest
-from journey.errors import JourneyError, VerificationError
+from journey.errors import InternalError, JourneyError, MachineError, VerificationError
 from journey.images import Image, lookup
+from journey.layout import crash_log
 from journey.manifest import base_refs
 from journey.measure import LayerCache, containerd_store, measure_image
 from journey.measurements import Target, measure_all
@@ -150,16 +152,25 @@ def verify_snippet(ctx: Context, item: Plan) -> Outcome:
     except JourneyError as exc:
         error = _named(exc, snippet, step)
         outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
-    except Exception as exc:  # noqa: BLE001 - engine, OS or tool surprises fail this snippet only
-        error = VerificationError(f"{type(exc).__name__}: {exc}", snippet=snippet.id, step=step.name)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours fails this snippet only; the run then exits 70
+        log = crash_log("verify", "".join(traceback.format_exception(exc)))
+        error = InternalError(exc, snippet=snippet.id, step=step.name, log=str(log))
         outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
     outcome.steps = step.timings()
     return outcome
 
 
 def _named(exc: JourneyError, snippet: Snippet, step: _Step) -> JourneyError:
-    """Make sure an error names its snippet and step, whoever raised it."""
+    """Make sure an error names its snippet and step, whoever raised it.
+
+    The machine's failures (exit 8) and the tool's bugs (exit 70) keep their kind, so the run's exit
+    code still says whose fault it was; any other error becomes the snippet's failure (exit 1).
+    """
     if exc.snippet and exc.step:
+        return exc
+    if isinstance(exc, (MachineError, InternalError)):
+        exc.snippet, exc.step = exc.snippet or snippet.id, exc.step or step.name
+        exc.args = (exc.message,)
         return exc
     tail = getattr(exc, "log_tail", "")
     return VerificationError(

@@ -25,10 +25,16 @@ path would make every recorded result stale. So all of the wrapping is here, aro
 - ``scripts/standin-helper/enter.sh`` is its first process: it mounts binfmt_misc and passes a stop
   signal to the recipe's whole process group, so the recipe's own EXIT trap cleans up as on the host.
 
-The container and the image carry ``org.golangjourney.tool=standin-helper`` and the build's id under
-``org.golangjourney.run`` (the labels ``deploy_engine`` and ``session`` use), and both are removed on
-success, failure, timeout, Ctrl-C and SIGTERM. As root, none of this runs: ``bases`` runs the recipe
-on the host exactly as before. The engine must be this machine's (the bind mounts are its paths).
+The container and the image carry ``org.golangjourney.tool=standin-helper``, the build's id under
+``org.golangjourney.run`` (the labels ``deploy_engine`` and ``session`` use) and this process under
+``org.golangjourney.owner``, and both are removed on success, failure, timeout, Ctrl-C and SIGTERM; after
+a SIGKILL, by a later run's sweep (``journey.sweep``; the build's record names it). As root, none of
+this runs: ``bases`` runs the recipe on the host exactly as before. The engine must be this machine's
+(the bind mounts are its paths).
+
+The caller's proxies may hold credentials (``http://user:secret@proxy:3128``): they reach the container
+by name only (``--env=http_proxy``, the value taken from the docker CLI's own environment), never on a
+command line, where any user's ``ps`` would show them.
 """
 
 from __future__ import annotations
@@ -45,8 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from journey import sweep
 from journey.errors import EngineUnavailableError
-from journey.session import RUN_LABEL
+from journey.images import OWNER_LABEL, RUN_LABEL
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -135,6 +142,8 @@ class HelperSpec:
     docker_host: str | None = None
     environ: Mapping[str, str] = field(default_factory=dict)
     build_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    #: the process that made the helper (``sweep.Owner``), so a later sweep knows when it has ended
+    owner: str = field(default_factory=lambda: str(sweep.current()))
 
     @property
     def image(self) -> str:
@@ -148,8 +157,8 @@ class HelperSpec:
 
     @property
     def labels(self) -> dict[str, str]:
-        """Labels of the image and the container: what made them, and this build's id."""
-        return {TOOL_LABEL: TOOL_NAME, RUN_LABEL: self.build_id}
+        """Labels of the image and the container: what made them, this build's id and its owner."""
+        return {TOOL_LABEL: TOOL_NAME, RUN_LABEL: self.build_id, OWNER_LABEL: self.owner}
 
 
 def import_argv(spec: HelperSpec) -> list[str]:
@@ -175,8 +184,10 @@ def create_argv(spec: HelperSpec) -> list[str]:
     if socket is not None:
         argv.append(f"--mount=type=bind,source={socket},target={SOCKET_IN_CONTAINER}")
     argv += ["--tmpfs=/tmp:mode=1777", "--tmpfs=/run:mode=0755"]
-    env = {"DOCKER_HOST": inner_host, "HOME": "/root", **passed_environment(spec.environ)}
-    argv += [f"--env={key}={value}" for key, value in sorted(env.items())]
+    own = {"DOCKER_HOST": inner_host, "HOME": "/root"}
+    passed = passed_environment(spec.environ)
+    env = {**{key: f"{key}={value}" for key, value in own.items()}, **{key: key for key in passed}}
+    argv += [f"--env={entry}" for _key, entry in sorted(env.items())]
     return [*argv, spec.image, "bash", str(ENTRY), str(spec.script), *spec.args]
 
 
@@ -185,6 +196,15 @@ def passed_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {
         key: value for key, value in environ.items() if key.startswith(PASSED_PREFIX) or key in PASSED_NAMES
     }
+
+
+def create_environment(spec: HelperSpec) -> dict[str, str]:
+    """Return the environment of the ``docker create`` call: where the passed variables' values come from.
+
+    ``create_argv`` names them without values (``--env=http_proxy``), so a proxy's credentials are never
+    on a command line; the docker CLI reads each value from its own environment, this one.
+    """
+    return {**os.environ, **passed_environment(spec.environ)}
 
 
 def run_recipe(ref: str, script: Path, args: Sequence[str], *, timeout: float) -> int:
@@ -197,12 +217,14 @@ def run_recipe(ref: str, script: Path, args: Sequence[str], *, timeout: float) -
     """
     spec = HelperSpec(ref, script, tuple(args), os.environ.get("DOCKER_HOST"), dict(os.environ))
     with _sigterm_as_interrupt():
+        record = sweep.open_record(spec.build_id)  # a later sweep finds what a SIGKILL leaves
         try:
             _cli(spec, "make the helper image", import_argv(spec), stdin=skeleton_tar())
-            _cli(spec, "create the helper container", create_argv(spec))
+            _cli(spec, "create the helper container", create_argv(spec), env=create_environment(spec))
             return _attach(spec, timeout)
         finally:
-            _remove(spec)
+            sweep.mark_clean(record, _remove(spec))
+            sweep.drop_if_finished(record)
 
 
 def _attach(spec: HelperSpec, timeout: float) -> int:
@@ -240,24 +262,39 @@ def _stop(spec: HelperSpec, proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def _remove(spec: HelperSpec) -> None:
+def _remove(spec: HelperSpec) -> bool:
     """Remove the container (with its writable layer: the recipe's files) and the helper image.
 
-    Never raises: it runs on the way out of errors and interrupts. What it cannot remove carries the
-    labels, so ``docker ps -a --filter label=org.golangjourney.tool=standin-helper`` finds it.
+    Never raises: it runs on the way out of errors and interrupts. Tells whether both are gone. What it
+    cannot remove carries the labels, so ``docker ps -a --filter label=org.golangjourney.tool=standin-helper``
+    finds it, and so does a later sweep (through the owner label and the build's record).
     """
+    gone = True
     for argv in (
         ["docker", "rm", "--force", "--volumes", spec.container],
         ["docker", "image", "rm", spec.image],
     ):
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        except (OSError, subprocess.SubprocessError):
+            gone = False
+            continue
+        gone = gone and (done.returncode == 0 or b"No such" in done.stderr)
+    return gone
 
 
-def _cli(spec: HelperSpec, step: str, argv: list[str], stdin: bytes | None = None) -> str:
+def _cli(
+    spec: HelperSpec,
+    step: str,
+    argv: list[str],
+    stdin: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """Run one docker CLI call around the recipe; a failure names the base and the step."""
     try:
-        done = subprocess.run(argv, input=stdin, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        done = subprocess.run(
+            argv, input=stdin, env=env, capture_output=True, timeout=CLI_TIMEOUT, check=False
+        )
     except FileNotFoundError as exc:
         cause = f"{spec.ref}: cannot {step}: the docker CLI is not installed; run `make engine`"
         raise EngineUnavailableError(cause, step="bases") from exc

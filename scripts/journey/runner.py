@@ -2,7 +2,8 @@
 
 One run holds a file lock (``.cache/verify.lock``) so two runs never race on results; each snippet
 is verified in a worker thread (bounded by ``--jobs``). Ctrl-C or SIGTERM stops everything, removes
-what the run created, and leaves results untouched.
+what the run created, and leaves results untouched. What a run killed outright (SIGKILL, out of
+memory) left is removed by the sweep at the start of the next one (``journey.sweep``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import contextlib
 import fcntl
 import os
 import signal
+import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
+from journey import sweep
 from journey.errors import InterruptedRunError, UsageError
 from journey.layout import cache_dir
 
@@ -40,7 +43,14 @@ class BusyError(UsageError):
 
 @contextlib.contextmanager
 def verify_lock(root: Path) -> Iterator[None]:
-    """Hold ``.cache/verify.lock`` for the run; refuse at once (exit 2) if another run holds it."""
+    """Hold ``.cache/verify.lock`` for the run, sweep what ended runs left, and give the run a scratch folder.
+
+    Refuses at once (exit 2) if another run holds the lock. Then, before the run creates anything, the
+    sweep removes what runs killed outright left (``sweep.at_start``: never a live run's), and every
+    temporary folder of this run goes into one marked scratch folder (``sweep.scratch``), removed at the
+    end, or by a later sweep if this run is killed. This process's run records are dropped at the end
+    when their runs cleaned up after themselves.
+    """
     path = cache_dir(root, "verify.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -56,13 +66,33 @@ def verify_lock(root: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        sweep.at_start(_say)
+        try:
+            with sweep.scratch():
+                yield
+        finally:
+            sweep.drop_finished()  # after an interrupt too: the run's cleanup marked its record clean
     finally:
         os.close(fd)  # closing releases the lock
 
 
+def _say(line: str) -> None:
+    """Tell what the sweep did, before the run's own progress view starts."""
+    sys.stderr.write(f"journey: {line}\n")
+
+
 def run_all(ctx: Context, snippets: list[Plan], work: Callable[[Context, Plan], Outcome]) -> list[Outcome]:
-    """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError."""
+    """Verify snippets in parallel; on Ctrl-C/SIGTERM stop, clean up and raise InterruptedRunError.
+
+    First the engine is swept too (``sweep.sweep``): a run that works on the engine removes what ended
+    runs left there, even when no record of theirs was waiting (it looked for those at the start).
+    """
+    if ctx.session.client is not None:
+        swept = sweep.sweep(ctx.session.client)
+        for line in swept.removed:
+            ctx.reporter.note(f"sweep: removed {line}")
+        for line in swept.problems:
+            ctx.reporter.warn(f"sweep: could not remove {line}")
     pool = ThreadPoolExecutor(max_workers=ctx.options.jobs, thread_name_prefix="verify")
     finished: dict[str, Outcome] = {}
     futures: dict[Future[Outcome], Snippet] = {}

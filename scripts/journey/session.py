@@ -5,6 +5,11 @@ and every temporary image tag carries the run id, so cleanup after success, fail
 Ctrl-C or SIGTERM can find them all, even ones created by a worker thread a moment before the
 interrupt. Images get the id in their tag, not a label: a label would change the image ID on
 every run, defeating the per-image measurement cache and churning recorded IDs.
+
+A run killed with SIGKILL (or for memory) cleans up nothing, so the run also says who it is: its
+containers carry ``org.golangjourney.owner`` (this process, ``sweep.Owner``), and its record in the
+runtime folder (``sweep.open_record``) names the process and the child process groups it runs, so a
+later run's sweep can remove what it left, and only once this process is gone.
 """
 
 from __future__ import annotations
@@ -22,17 +27,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import docker.errors
 
+from journey import images, sweep
 from journey.errors import InterruptedRunError, VerificationError
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-RUN_LABEL = "org.golangjourney.run"
-#: Which snippet a container belongs to, so a test (or a person) can find exactly its leftovers.
-SNIPPET_LABEL = "org.golangjourney.snippet"
-#: Repository prefix of every image tag a run creates and removes again.
-TEMP_REPO = "journey-run"
-#: Seconds a killed process gets to exit before SIGKILL.
+#: The labels and the temporary repository (named in ``images``, with every label of the project).
+RUN_LABEL = images.RUN_LABEL
+SNIPPET_LABEL = images.SNIPPET_LABEL
+OWNER_LABEL = images.OWNER_LABEL
+TEMP_REPO = images.TEMP_REPO
+
+#: Seconds a killed process gets to exit before SIGKILL, and its group's other processes after it.
 KILL_GRACE = 5
 #: Longest a worker's wait goes without looking at the interrupt (a slice of a container wait, a lock).
 CANCEL_POLL = 0.5
@@ -76,10 +83,24 @@ class Session:
     def __init__(self, client: Any) -> None:  # noqa: ANN401  (docker.DockerClient is untyped)
         self.client = client
         self.run_id = uuid.uuid4().hex[:12]
-        self.labels = {RUN_LABEL: self.run_id}
+        self.labels = {RUN_LABEL: self.run_id, OWNER_LABEL: str(sweep.current())}
         self._cancel = threading.Event()
         self._lock = threading.Lock()
         self._procs: set[subprocess.Popen[str]] = set()
+        self._record: Path | None = None
+
+    @property
+    def record(self) -> Path | None:
+        """The run's record in the runtime folder, made the first time the run may leave something behind.
+
+        None for a session without an engine (the unit tests'): nothing of it can outlive it there.
+        """
+        if self.client is None:
+            return None
+        with self._lock:
+            if self._record is None:
+                self._record = sweep.open_record(self.run_id)
+            return self._record
 
     @property
     def cancelled(self) -> bool:
@@ -87,7 +108,11 @@ class Session:
         return self._cancel.is_set()
 
     def labels_for(self, snippet: str | None) -> dict[str, str]:
-        """Return the labels of a container made for ``snippet``: the run id and the snippet id."""
+        """Return the labels of a container made for ``snippet``: the run id, its owner and the snippet id.
+
+        Asked just before something is created with them, so the run's record exists by then.
+        """
+        _ = self.record
         return {**self.labels, SNIPPET_LABEL: snippet} if snippet else dict(self.labels)
 
     def raise_if_cancelled(self, snippet: str | None = None) -> None:
@@ -132,7 +157,8 @@ class Session:
                     raise  # failed at once: not a slice that ran out, but an engine that does not answer
 
     def temp_tag(self, slug: str) -> str:
-        """Name a tag unique to this run, so cleanup finds it whatever happens."""
+        """Name a tag unique to this run, so cleanup (or a later run's sweep, through the record) finds it."""
+        _ = self.record
         return f"{TEMP_REPO}/{slug}:{self.run_id}"
 
     def run_process(
@@ -173,12 +199,15 @@ class Session:
         )
         with self._lock:
             self._procs.add(proc)
+        record = self.record
+        noted = sweep.child_started(record, proc.pid) if record is not None else None
         watch = Activity(proc, engine_cpu=engine_cpu, cpu_of=cpu_of)
         try:
             stopped = watch.wait(idle=idle, deadline=deadline, cancelled=self._cancel)
         finally:
             with self._lock:
                 self._procs.discard(proc)
+            sweep.child_ended(noted)
         output = watch.output()
         self.raise_if_cancelled(what.snippet)
         if stopped is not None:
@@ -214,6 +243,8 @@ class Session:
             _remove(problems, f"network {network.name}", network.remove)
         for tag in self.temp_tags():
             _remove(problems, f"image {tag}", lambda t=tag: self.client.images.remove(t, noprune=False))
+        if self._record is not None:
+            sweep.mark_clean(self._record, not problems)
         return problems
 
     def temp_tags(self) -> list[str]:
@@ -415,15 +446,47 @@ _MAX_DEPTH = 64
 
 
 def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:
-    """SIGTERM the child's whole group (buildx, go test's children, a server), then SIGKILL if it lingers."""
+    """SIGTERM the child's whole group (buildx, go test's children, a server), then SIGKILL if it lingers.
+
+    The group ends when every process in it has, not only its leader: a ``go test`` binary or a server
+    the leader started may outlive it. Each signal gets ``grace`` seconds for the whole group; the wait is
+    bounded even for a process that ignores SIGKILL (stuck in the kernel), which is left behind.
+    """
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)
+        limit = time.monotonic() + grace
         try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             continue
-        return
+        while group_members(proc.pid) and time.monotonic() < limit:
+            time.sleep(GROUP_POLL)
+        if not group_members(proc.pid):
+            return
+
+
+#: How often ``kill_group`` looks whether a group's last processes have exited.
+GROUP_POLL = 0.05
+
+
+def group_members(pgid: int) -> list[int]:
+    """Return the live processes of process group ``pgid`` (zombies have ended: they wait to be reaped)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return []
+    except PermissionError:
+        pass  # some member is another user's: look in /proc
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if len(fields) > _PGRP and int(fields[_PGRP]) == pgid and fields[0] not in {"Z", "X", "x"}:
+            members.append(int(stat.parent.name))
+    return members
 
 
 def _quiet(fetch: Any) -> list[Any]:  # noqa: ANN401

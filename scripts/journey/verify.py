@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from journey import drift, engine, farm, modproxy, record, render, reverified, schedule
-from journey.errors import ExitCode
+from journey.errors import ExitCode, worst
 from journey.manifest import discover, select
 from journey.measure import LayerCache
 from journey.pipeline import Context, Plan, plan, verify_snippet
@@ -37,9 +37,10 @@ if TYPE_CHECKING:
 def run_verify(options: VerifyOptions) -> int:
     """Verify the selected snippets; return the exit code (0 ok, 1 a snippet failed, 6 drift reported).
 
-    Without ``--all`` a result whose source digest matches is trusted as recorded, and a run with
-    nothing else to do needs no engine at all. Whole-run problems raise: UsageError/ManifestError (2),
-    BusyError (2), EngineUnavailableError (3), InterruptedRunError (130).
+    A snippet that failed because this machine did, or because of a bug in journey, makes it 8 or 70
+    (``exit_code``). Without ``--all`` a result whose source digest matches is trusted as recorded, and a
+    run with nothing else to do needs no engine at all. Whole-run problems raise: UsageError/ManifestError
+    (2), BusyError (2), EngineUnavailableError (3), the machine's errors (8), InterruptedRunError (130).
     """
     with verify_lock(options.root), signals_interrupt():
         volumes = discover(options.root)
@@ -54,14 +55,24 @@ def run_verify(options: VerifyOptions) -> int:
         reporter.summary(outcomes)  # after the live view stopped, so it prints once, cleanly
         _remember_durations(options.root, outcomes)
     drifted = _report_drift(options, before, outcomes)
-    failed = any(o.status == "failed" for o in outcomes)
     if options.json:
         everything = [*(Outcome(i, "reused") for i in reused), *outcomes]
         json.dump({"outcomes": [o.as_json() for o in everything]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    if failed:
-        return int(ExitCode.VERIFICATION_FAILED)
-    return int(ExitCode.DRIFT if drifted else ExitCode.OK)
+    failed = exit_code(outcomes)
+    return failed or int(ExitCode.DRIFT if drifted else ExitCode.OK)
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """Return the code the run's failures give (0: none), 1 for a failed snippet.
+
+    A worker that met a bug of the tool (70) or a failure of this machine (8) makes that the run's code
+    (``errors.worst``): neither is the snippet's fault, and CI must not read it as one.
+    """
+    kept = {ExitCode.INTERNAL, ExitCode.MACHINE}
+    failed = [o.error.exit_code if o.error is not None else None for o in outcomes if o.status == "failed"]
+    codes = [code if code in kept else ExitCode.VERIFICATION_FAILED for code in failed]
+    return worst(codes)
 
 
 def _trusted(options: VerifyOptions, snippets: list[Snippet]) -> list[str]:

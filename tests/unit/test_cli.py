@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from journey import cli
+from journey import cli, verify
 
 
 def _raising(exc: BaseException):
@@ -40,3 +44,49 @@ def test_the_tools_own_errors_keep_their_codes(monkeypatch, capsys, tmp_path, ex
     monkeypatch.setattr(cli, "run", _raising(exc))
     assert cli.main(["list", "--root", str(tmp_path)]) == code
     assert "a bug in journey" not in capsys.readouterr().err
+
+
+def test_sigterm_from_the_first_line_of_main_exits_130_not_minus_15(monkeypatch, capsys, tmp_path):
+    build = cli.build_parser
+
+    def terminated_while_parsing():
+        os.kill(os.getpid(), signal.SIGTERM)  # before any command's own handler exists
+        return build()
+
+    monkeypatch.setattr(cli, "build_parser", terminated_while_parsing)
+    before = signal.getsignal(signal.SIGTERM)
+    assert cli.main(["list", "--root", str(tmp_path)]) == cli.ExitCode.INTERRUPTED
+    assert "interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is before  # put back on the way out
+
+
+def test_a_journey_process_terminated_at_start_exits_130(tmp_path):
+    code = (
+        "import os, signal, sys\n"
+        "from journey import cli\n"
+        "build = cli.build_parser\n"
+        "cli.build_parser = lambda: (os.kill(os.getpid(), signal.SIGTERM), build())[1]\n"
+        f"raise SystemExit(cli.main(['list', '--root', {str(tmp_path)!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 130, done.stderr
+
+
+def test_journey_clean_takes_a_dry_run(tmp_path):
+    args = cli.build_parser().parse_args(["clean", "--root", str(tmp_path), "--dry-run"])
+    options = cli.options_for(args)
+    assert options.dry_run is True
+    assert cli.COMMANDS["clean"][:2] == ("journey.sweep", "run_clean")
+
+
+def test_an_unexpected_exception_in_verify_exits_70_never_1(monkeypatch, capsys, tmp_path):
+    def broken(_options: object) -> int:
+        raise AttributeError("'NoneType' object has no attribute 'id'")
+
+    monkeypatch.setattr(verify, "run_verify", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
+    assert cli.main(["verify", "--root", str(tmp_path)]) == cli.ExitCode.INTERNAL
+    assert "a bug in journey verify: AttributeError" in capsys.readouterr().err

@@ -7,6 +7,8 @@ after its own budget (a service's ``run.timeout``, a compile, a lock holder).
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +21,15 @@ import pytest
 from rich.console import Console
 
 from journey import session as session_module
+from journey import sweep
 from journey.container import wait_ready
+from journey.errors import VerificationError
+from journey.images import OWNER_LABEL, RUN_LABEL
 from journey.live_health import _Watch
 from journey.manifest import Ready, Run, Snippet
 from journey.progress import Reporter
 from journey.runner import _stop, signals_interrupt
-from journey.session import CancelledError, Deadline, Session
+from journey.session import CancelledError, Deadline, Session, group_members, kill_group
 
 #: Longest any of these waits may take once interrupted (each polls at most every CANCEL_POLL seconds).
 PROMPT = 3.0
@@ -210,3 +215,51 @@ def test_an_interrupt_removes_a_container_made_after_its_first_cleanup():
     assert future.result(timeout=0) == "stopped"
     assert time.monotonic() - started < 10
     assert all(c.removed.is_set() for c in engine.made)
+
+
+def test_stopping_a_group_waits_for_every_process_in_it_not_only_its_leader():
+    # The leader exits at SIGTERM; the process it started ignores SIGTERM and would outlive it.
+    script = 'trap "" TERM; sleep 60 & echo $!; exec sleep 60'
+    proc = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout is not None
+    member = int(proc.stdout.readline())
+    started = time.monotonic()
+    kill_group(proc, grace=1)
+    assert time.monotonic() - started < 5  # bounded: SIGTERM's grace, then SIGKILL's
+    assert group_members(proc.pid) == []
+    assert sweep.process_start(member) is None
+
+
+def test_stopping_a_group_that_outlives_sigkill_gives_up_within_its_bound(monkeypatch):
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    monkeypatch.setattr(
+        session_module, "group_members", lambda _pgid: [4242]
+    )  # a process stuck in the kernel
+    started = time.monotonic()
+    kill_group(proc, grace=0.3)
+    assert time.monotonic() - started < 3
+    assert proc.wait(timeout=5) is not None
+
+
+def test_a_sessions_containers_name_their_owner_and_its_record_its_children():
+    session = Session(client=SimpleNamespace())
+    labels = session.labels_for("vol1/x")
+    assert labels[OWNER_LABEL] == str(sweep.current())
+    assert labels[RUN_LABEL] == session.run_id
+    record = session.record
+    assert record is not None
+    assert sweep.read_owner(record / sweep.OWNER_FILE, os.geteuid()) == sweep.current()
+    children = record / sweep.CHILDREN
+    # The child waits until its note is there and prints it: what a later sweep would read while it runs.
+    script = 'until [ -n "$(ls "$1" 2>/dev/null)" ]; do sleep 0.05; done; ls "$1"'
+    what = VerificationError("", snippet="vol1/x", step="check")
+    done = session.run_process(["sh", "-c", script, "sh", str(children)], what=what, idle=30)
+    assert done.returncode == 0
+    pid, _, start = done.output.strip().partition("-")
+    assert int(start) > 0
+    assert int(pid) != os.getpid()  # the child's own group, noted by its leader's pid and start time
+    assert list(children.iterdir()) == []  # and dropped once it exited
+
+
+def test_a_session_without_an_engine_keeps_no_record():
+    assert Session(client=None).record is None

@@ -85,3 +85,13 @@ golang            1.26       abcdef123456   About an hour ago   874MB"""
 def test_module_has_no_hidden_state():
     text = Path(__file__).read_text(encoding="utf-8")
     assert normalise(text) == normalise(text)
+
+
+def test_a_path_in_a_runs_scratch_folder_reads_as_the_folder_alone_did():
+    # deploy's HOME was /tmp/journey-deploy-*/home before temporary folders moved into the scratch folder
+    said = "WARNING! Your credentials are stored unencrypted in '{}/home/.docker/config.json'."
+    inner = said.format("/tmp/journey-run-ab_9xyz0/journey-deploy-k2j3h4")
+    before = said.format("/tmp/journey-deploy-k2j3h4")
+    assert normalise(inner) == normalise(before)
+    assert "'/tmp/<tmp>/home/.docker/config.json'" in normalise(inner)
+    assert normalise("open /tmp/journey-run-ab_9xyz0: gone") == "open /tmp/<tmp>: gone\n"

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey import bases, rootless_build
+from journey import bases, rootless_build, sweep
 from journey.errors import EngineUnavailableError
+from journey.images import OWNER_LABEL
 from journey.rootless_build import (
     ENTRY,
     SOCKET_IN_CONTAINER,
@@ -87,34 +88,59 @@ def test_the_container_runs_the_recipe_as_root_privileged_on_the_hosts_programs(
     assert argv[-5:] == [image, "bash", str(ENTRY), str(SCRIPT), "trixie"]
 
 
-def test_container_and_image_carry_the_tool_and_the_build_id():
+def test_container_and_image_carry_the_tool_the_build_id_and_the_owner():
+    owner = str(sweep.current())
     assert f"--label={TOOL_LABEL}={TOOL_NAME}" in create_argv(spec())
     assert f"--label={RUN_LABEL}=0123456789ab" in create_argv(spec())
+    assert f"--label={OWNER_LABEL}={owner}" in create_argv(spec())
     assert import_argv(spec()) == [
         "docker",
         "import",
         f"--change=LABEL {TOOL_LABEL}={TOOL_NAME}",
         f"--change=LABEL {RUN_LABEL}=0123456789ab",
+        f"--change=LABEL {OWNER_LABEL}={owner}",
         "-",
         "journey-tools/standin-helper:0123456789ab",
     ]
+    assert " " not in owner  # one word of a Dockerfile LABEL line, unquoted
 
 
-def test_the_recipes_variables_and_the_proxies_are_passed_and_nothing_else():
+def test_the_recipes_variables_and_the_proxies_are_passed_by_name_and_nothing_else():
     environ = {
         "JOURNEY_DEBIAN_MIRROR": "http://mirror.example/debian",
-        "http_proxy": "http://proxy:3128",
+        "http_proxy": "http://user:s3cret@proxy:3128",
         "HOME": "/home/someone",
         "DOCKER_CONFIG": "/home/someone/.docker",
         "SECRET_TOKEN": "x",
     }
-    envs = [a for a in create_argv(spec(environ=environ)) if a.startswith("--env=")]
+    argv = create_argv(spec(environ=environ))
+    envs = [a for a in argv if a.startswith("--env=")]
     assert envs == [
         f"--env=DOCKER_HOST=unix://{SOCKET_IN_CONTAINER}",
         "--env=HOME=/root",
-        "--env=JOURNEY_DEBIAN_MIRROR=http://mirror.example/debian",
-        "--env=http_proxy=http://proxy:3128",
+        "--env=JOURNEY_DEBIAN_MIRROR",
+        "--env=http_proxy",
     ]
+    assert not [a for a in argv if "s3cret" in a or "mirror.example" in a]  # values never on argv
+    env = rootless_build.create_environment(spec(environ=environ))
+    assert env["http_proxy"] == "http://user:s3cret@proxy:3128"  # the CLI reads them from here
+    assert env["JOURNEY_DEBIAN_MIRROR"] == "http://mirror.example/debian"
+    assert env.get("SECRET_TOKEN") != "x"
+
+
+@pytest.mark.usefixtures("fake_docker")
+def test_a_proxy_with_credentials_never_reaches_the_docker_cli_command_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("https_proxy", "http://user:s3cret@proxy:3128")
+    assert run() == 0
+    log = (tmp_path / "docker.log").read_text(encoding="utf-8")
+    assert "s3cret" not in log
+    assert "--env=https_proxy" in log
+
+
+@pytest.mark.usefixtures("fake_docker")
+def test_a_recipe_run_leaves_no_record_once_it_cleaned_up():
+    assert run() == 0
+    assert list(sweep.records_dir().iterdir()) == []
 
 
 def test_a_tcp_engine_is_passed_on_and_no_socket_is_mounted():
