@@ -453,9 +453,24 @@ def pushed(registry: Registry, repo: str, tag: str) -> tuple[str, str] | None:
 
 
 def catalog(registry: Registry) -> list[str]:
-    """Every repository the registry holds."""
+    """Every repository the registry holds, as its catalog lists them.
+
+    An empty registry answers 200 with an empty list. Anything else says nothing of what it holds: a
+    404 (no catalog there) or an answer without a list of repositories is an error, never "empty",
+    or ``refuse_login`` would pass on a registry it could not read.
+    """
     answer = registry_get(registry, "/v2/_catalog")
-    return list(json.loads(answer[1])["repositories"] or []) if answer else []
+    if answer is None:
+        raise OSError("the registry answered 404 to GET /v2/_catalog: what it holds cannot be read")
+    not_a_list = f"the registry's catalog is not a list of repositories: {answer[1][:200]!r}"
+    try:
+        repositories = json.loads(answer[1])["repositories"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise OSError(not_a_list) from exc
+    repositories = [] if repositories is None else repositories  # the key is there: nothing is held
+    if not isinstance(repositories, list) or not all(isinstance(r, str) for r in repositories):
+        raise OSError(not_a_list)
+    return list(repositories)
 
 
 def credential_left(home: Path, registry: Registry) -> bool:

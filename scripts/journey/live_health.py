@@ -13,7 +13,7 @@ import functools
 import time
 from typing import TYPE_CHECKING, Any
 
-from journey.answer import judge
+from journey.answer import judge_answer
 from journey.container import remove, running_service, send
 from journey.errors import VerificationError
 from journey.session import Deadline, tail
@@ -79,7 +79,7 @@ def run(session: Session, snippet: Snippet, image_id: str, name: str, spec: Heal
     """Walk the steps; raise naming the state waited for, the states seen and the last check."""
     step = f"probe {name}"
     budget = Deadline(float(snippet.run.timeout if snippet.run else 30))
-    container, port = running_service(session, snippet, image_id, budget, spec.options)
+    container, port = running_service(session, snippet, image_id, budget, spec.options, step=step)
     try:
         watch = _Watch(container, functools.partial(session.pause, snippet=snippet.id))
         if watch.poll() is None:
@@ -113,8 +113,8 @@ def _step(
         return
     assert item.request is not None  # noqa: S101 - the manifest guarantees a wait or a request
     assert port is not None  # noqa: S101 - and a port for a request (manifest._live_needs_run)
-    status, text = send(port, item.request)
-    why = judge(item.request, status, text)
+    answer = send(port, item.request)
+    why = judge_answer(item.request, answer)
     if why:
-        raise VerificationError(why, snippet=snippet_id, step=step, log_tail=tail(text))
-    lines.append(f"{item.request.line}: {text.splitlines()[0] if text else ''}")
+        raise VerificationError(why, snippet=snippet_id, step=step, log_tail=tail(answer.text))
+    lines.append(f"{item.request.line}: {answer.text.splitlines()[0] if answer.text else ''}")

@@ -3,6 +3,8 @@
 What a reader would check by hand after a crash (``State.OOMKilled``, ``State.ExitCode``) is read from
 the engine's own record of the container, after an optional request (the load that kills it) and an
 optional wait for the container to stop. Values are compared as JSON values (``true``, ``137``).
+The request's answer may be whole or cut (the kill is often the point); no answer by the deadline, a
+refused connection or an answer past the size cap fails the probe (``answer.judge_answer``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from journey.answer import judge, take_numbers
-from journey.container import logs, remove, running_service, send
+from journey.answer import judge_answer, take_numbers
+from journey.container import log_tail, remove, running_service, send
 from journey.errors import VerificationError
 from journey.session import Deadline, tail
 
@@ -45,16 +47,16 @@ def run(
     """Run the probe; raise naming the first field whose value is not the expected one."""
     name, spec = named
     step = f"probe {name}"
-    container, port = running_service(session, snippet, image_id, budget, spec.options)
+    container, port = running_service(session, snippet, image_id, budget, spec.options, step=step)
     try:
         lines: list[str] = []
         measured: dict[str, Any] = {}
         if spec.request is not None and port is not None:
-            status, text = send(port, spec.request, timeout=max(budget.remaining(), 1))
-            why = judge(spec.request, status, text)
+            answer = send(port, spec.request, timeout=max(budget.remaining(), 1))
+            why = judge_answer(spec.request, answer)
             if why:
-                raise VerificationError(why, snippet=snippet.id, step=step, log_tail=tail(logs(container)))
-            text, measured = take_numbers(spec.request, text)
+                raise VerificationError(why, snippet=snippet.id, step=step, log_tail=log_tail(container))
+            text, measured = take_numbers(spec.request, answer.text)
             lines += [f"{spec.request.line}:", text.rstrip(), ""]
         if spec.wait_exit:
             _wait_exit(session, container, budget, (snippet.id, step))
@@ -80,6 +82,4 @@ def _wait_exit(session: Session, container: Any, budget: Deadline, names: tuple[
         session.wait_exit(container, snippet=names[0], timeout=max(budget.remaining(), 1))
     except TimeoutError as exc:
         cause = f"the container was still running after {budget.seconds:g} s (wait_exit)"
-        raise VerificationError(
-            cause, snippet=names[0], step=names[1], log_tail=tail(logs(container))
-        ) from exc
+        raise VerificationError(cause, snippet=names[0], step=names[1], log_tail=log_tail(container)) from exc

@@ -4,6 +4,12 @@ Each run starts a fresh service, sends the slow request (if any) from a thread, 
 seconds so the request is surely being answered, then stops the container with the engine's
 ``stop`` (SIGTERM, SIGKILL after ``grace`` seconds: what ``docker stop`` does) and times it.
 Repeated ``runs`` times (at least five), recorded as a median with its spread: one stop is an anecdote.
+
+The request in flight ends ``completed`` (answered as ``request`` expects) or ``cut`` (the server
+closed or reset the connection before a whole answer). Any other end is its own outcome and fails
+the probe whatever ``expect`` says: ``unanswered`` (no answer, and no cut, by the client's deadline),
+``refused`` (the request never reached the service), ``answered wrongly`` (an answer ``request`` does
+not accept), ``too large`` (an answer past the size cap), ``failed`` (a broken exchange).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from journey.answer import judge, take_numbers
+from journey.answer import Answer, judge, take_numbers
 from journey.container import logs, remove, running_service, send
 from journey.errors import VerificationError
 from journey.session import Deadline, tail
@@ -27,33 +33,44 @@ if TYPE_CHECKING:
 
 #: Seconds a client waits for the slow answer beyond the stop's own grace.
 CLIENT_SLACK = 10.0
+#: The ends of a request in flight that are outcomes; ``expect.in_flight`` picks one of them.
+OUTCOMES = ("completed", "cut")
 
 
 class _InFlight:
-    """A request sent from a thread; ``outcome`` is ``(completed, text)`` once it has its answer."""
+    """A request sent from a thread; ``answer`` is what it got, ``None`` while it is still waiting."""
 
     def __init__(self, port: int, spec: Request, wait: float) -> None:
-        self.spec, self.outcome = spec, (False, "")
+        self.spec, self.wait = spec, wait
+        self.answer: Answer | None = None
         self._thread = threading.Thread(target=self._send, args=(port, wait), daemon=True)
         self._thread.start()
 
     def _send(self, port: int, wait: float) -> None:
-        status, text = send(port, self.spec, timeout=wait)
-        completed = status is not None and judge(self.spec, status, text) is None
-        self.outcome = (completed, text)
+        self.answer = send(port, self.spec, timeout=wait)
 
-    def result(self, wait: float) -> tuple[bool, str]:
-        """Wait for the answer (or the cut) and return it."""
+    def result(self, wait: float) -> tuple[str, str]:
+        """Wait for the answer (or the cut); return its outcome (see the module) and its text."""
         self._thread.join(wait)
-        return self.outcome
+        answer = self.answer
+        if answer is None:
+            return "unanswered", f"no answer: still waiting {wait:g} s after the stop"
+        return outcome(self.spec, answer), answer.text
+
+
+def outcome(spec: Request, answer: Answer) -> str:
+    """Name how a request in flight ended: ``completed``, ``cut`` or one of the failing ends."""
+    if answer.fate == "answered":
+        return "completed" if judge(spec, answer.status, answer.text) is None else "answered wrongly"
+    return answer.fate
 
 
 def _one_stop(
-    session: Session, snippet: Snippet, image_id: str, spec: StopProbe
-) -> tuple[float, int, tuple[bool, str] | None, str]:
+    session: Session, snippet: Snippet, image_id: str, spec: StopProbe, step: str
+) -> tuple[float, int, tuple[str, str] | None, str]:
     """Start, hold a request, stop; return seconds, exit code, the request's outcome and the log."""
     budget = Deadline(float(snippet.run.timeout if snippet.run else 30))
-    container, port = running_service(session, snippet, image_id, budget, spec.options)
+    container, port = running_service(session, snippet, image_id, budget, spec.options, step=step)
     try:
         flight = None
         if spec.request is not None and port is not None:
@@ -65,7 +82,7 @@ def _one_stop(
         container.reload()
         code = int(container.attrs["State"]["ExitCode"])
         answer = flight.result(CLIENT_SLACK) if flight is not None else None
-        return seconds, code, answer, logs(container)
+        return seconds, code, answer, logs(container, (snippet.id, step))
     finally:
         remove(container)
 
@@ -82,7 +99,7 @@ def run(session: Session, snippet: Snippet, image_id: str, name: str, spec: Stop
     stops = []
     for _ in range(spec.runs):
         session.raise_if_cancelled(snippet.id)
-        stops.append(_one_stop(session, snippet, image_id, spec))
+        stops.append(_one_stop(session, snippet, image_id, spec, step))
     seconds, codes = [s[0] for s in stops], [s[1] for s in stops]
     timing = spread(seconds)
     lines = [f"docker stop --time {spec.grace}, {spec.runs} runs", f"exit code: {_counted(codes)}"]
@@ -90,7 +107,7 @@ def run(session: Session, snippet: Snippet, image_id: str, name: str, spec: Stop
     answers = [s[2] for s in stops if s[2] is not None]
     if spec.request is not None:
         lines.insert(1, f"in flight: {spec.request.line}, sent {spec.delay:g} s before the stop")
-        lines.append(f"request in flight: {_counted(['completed' if a[0] else 'cut' for a in answers])}")
+        lines.append(f"request in flight: {_counted([a[0] for a in answers])}")
         text, numbers = take_numbers(spec.request, answers[-1][1] if answers else "")
         lines += ["", "its answer (last run):", text.rstrip()]
         measured.update(numbers)
@@ -103,14 +120,23 @@ def run(session: Session, snippet: Snippet, image_id: str, name: str, spec: Stop
     return {"name": name, "ok": True, "output": output, "measured": measured}
 
 
-def _wrong(spec: StopProbe, codes: list[int], answers: list[tuple[bool, str]], timing: Spread) -> str | None:
-    """Return the first way the runs differ from ``expect``, in words, or ``None``."""
+def _wrong(spec: StopProbe, codes: list[int], answers: list[tuple[str, str]], timing: Spread) -> str | None:
+    """Return the first way the runs differ from ``expect``, in words, or ``None``.
+
+    A request in flight that ended neither ``completed`` nor ``cut`` fails first, whatever ``expect``
+    says: it is no outcome of the stop, and counting it as one would let a failure pass.
+    """
+    seen = [a[0] for a in answers]
+    strays = [(end, text) for end, text in answers if end not in OUTCOMES]
+    if strays:
+        return (
+            f"request in flight: {_counted(seen)}: {strays[0][0]} is no outcome of the stop "
+            f"(only {' or '.join(OUTCOMES)} are): {strays[0][1]}"
+        )
     if spec.exit_code is not None and any(code != spec.exit_code for code in codes):
         return f"docker stop: exit code {_counted(codes)}, expected {spec.exit_code}"
-    if spec.in_flight is not None:
-        seen = ["completed" if a[0] else "cut" for a in answers]
-        if len(seen) != len(codes) or any(s != spec.in_flight for s in seen):
-            return f"request in flight: {_counted(seen) or 'never sent'}, expected {spec.in_flight}"
+    if spec.in_flight is not None and (len(seen) != len(codes) or any(s != spec.in_flight for s in seen)):
+        return f"request in flight: {_counted(seen) or 'never sent'}, expected {spec.in_flight}"
     median = float(timing["median"])
     if spec.max_seconds is not None and median >= spec.max_seconds:
         return (

@@ -122,11 +122,18 @@ class HttpProbe:
 
 @dataclass(frozen=True)
 class ExecProbe:
-    """A command in a fresh container from the image and a regex its output must match."""
+    """A command in a fresh container from the image and a regex its output must match.
+
+    An ``exec`` probe passes only on exit code 0. An ``expect_failure`` probe needs ``output`` or
+    ``exit_code`` (the schema says so): without either, any failure, even the engine's refusal to
+    start the container, would pass for the one it expects.
+    """
 
     command: tuple[str, ...]
     output: str | None = None
     options: RunOptions = field(default_factory=RunOptions)
+    #: the exit code an ``expect_failure`` command must end with (never met by a container that did not start)
+    exit_code: int | None = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +362,28 @@ def _tool_of(data: object, parts: list[str | int]) -> str | None:
     return tool if isinstance(tool, str) else None
 
 
+def _alternative_keys(branches: object) -> list[str] | None:
+    """Return ``[a, b]`` for ``anyOf: [{required: [a]}, {required: [b]}]`` (or ``oneOf``), else ``None``."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    keys = []
+    for branch in branches:
+        required = branch.get("required") if isinstance(branch, dict) and len(branch) == 1 else None
+        if not (isinstance(required, list) and len(required) == 1):
+            return None
+        keys.append(str(required[0]))
+    return keys
+
+
+def _needs(exactly_one: bool, keys: list[str], instance: dict[str, Any], schema: dict[str, Any]) -> str:
+    """Say which keys an object needs: a probe exactly one kind (``oneOf``), an expect_failure a judge."""
+    if exactly_one:
+        found = [key for key in keys if key in instance]
+        return f"needs exactly one of {', '.join(keys)} (found {len(found)})"
+    why = f": {schema['$comment']}" if "$comment" in schema else ""  # the reason the keys are needed
+    return f"needs {' or '.join(f'`{key}`' for key in keys)}{why}"
+
+
 def _describe(error: ValidationError, data: object) -> tuple[str, str]:
     """Return the key path and a short cause for one schema error, naming the key it is about.
 
@@ -379,6 +408,9 @@ def _describe(error: ValidationError, data: object) -> tuple[str, str]:
         missing = next(key for key in choices if key not in instance)
         tool = _tool_of(data, parts)
         return key_path([*parts, missing]), error.message + (f" of a {tool} check" if tool else "")
+    alternatives = _alternative_keys(listed) if error.validator in {"oneOf", "anyOf"} else None
+    if alternatives and isinstance(instance, dict):
+        return key_path(parts), _needs(error.validator == "oneOf", alternatives, instance, schema)
     if error.validator == "enum":
         near = _closest(str(instance), choices)
         return key_path(parts), f"{instance!r} is not one of {', '.join(choices)}{near}"
@@ -443,7 +475,10 @@ def _run(raw: dict[str, Any]) -> Run:
 
 def _exec(raw: dict[str, Any]) -> ExecProbe:
     return ExecProbe(
-        command=tuple(raw["command"]), output=raw.get("output"), options=run_options(raw.get("options"))
+        command=tuple(raw["command"]),
+        output=raw.get("output"),
+        options=run_options(raw.get("options")),
+        exit_code=raw.get("exit_code"),
     )
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 
 from journey.build import TOOL_FILES, BuildRequest, build
+from journey.container import LOG_CAP, read_log, size_words
 from journey.errors import VerificationError
 from journey.manifest import dockerfile_instructions
 from journey.stats import int_spread, spread
@@ -544,10 +545,9 @@ KINDS: dict[str, Callable[[Target, Measurement], Recorded]] = {
 
 
 def _logs(container: Any) -> str:  # noqa: ANN401
-    try:
-        return bytes(container.logs(stdout=True, stderr=True)).decode("utf-8", errors="replace")
-    except docker.errors.DockerException:
-        return ""
+    """Return the log (stdout, then stderr), at most ``LOG_CAP`` bytes of it: a flood is cut, and says so."""
+    text, over = read_log(container)
+    return text + (f"\n(the log goes on past {size_words(LOG_CAP)}: the rest was not read)" if over else "")
 
 
 def _remove(container: Any) -> None:  # noqa: ANN401

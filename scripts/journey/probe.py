@@ -5,6 +5,8 @@ HTTP probes ask the one service container; command probes each run a fresh conta
 because each changes it (stops it, makes it sick, kills it). Containers are made and removed by
 ``journey.container``. Outputs are recorded as a reader would see them: the HTTP answer, the
 command's output, or the engine's error for a container that cannot even start (``unable to find user``).
+That error passes only an ``expect_failure`` probe whose ``output`` names it; anywhere else it fails the
+probe, in the engine's words (``judge_command``).
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from typing import TYPE_CHECKING, Any
 import docker.errors
 
 from journey.container import (
+    AnswerTooLargeError,
     AttachedOutput,
+    client_error,
     complete_output,
     create_kwargs,
     explain,
-    logs,
+    log_tail,
     options_for,
     remove,
     request,
     running_service,
     settled_logs,
+    too_much,
 )
 from journey.errors import VerificationError
 from journey.live import run_live_probe
@@ -88,7 +93,7 @@ def _with_service(
     container, port = running_service(session, snippet, image_id, budget)
     try:
         results = [_http_probe(container, snippet, probe, port) for probe in probes]
-        return results, settled_logs(container)
+        return results, settled_logs(container, (snippet.id, "run"))
     finally:
         remove(container)
 
@@ -102,12 +107,15 @@ def _http_probe(container: Any, snippet: Snippet, probe: Probe, port: int | None
         raise VerificationError("http probe but no published port (run.port)", snippet=snippet.id, step=step)
     try:
         status, output = request(port, spec.method, spec.path)
+    except AnswerTooLargeError as exc:
+        raise VerificationError(f"{spec.method} {spec.path}: {exc}", snippet=snippet.id, step=step) from exc
     except (OSError, http.client.HTTPException) as exc:
+        fate, words = client_error(exc)
         raise VerificationError(
-            f"{spec.method} {spec.path} failed: {exc}",
+            f"{spec.method} {spec.path} failed: {words}" + (f" ({exc})" if fate == "failed" else ""),
             snippet=snippet.id,
             step=step,
-            log_tail=tail(logs(container)),
+            log_tail=log_tail(container),
         ) from exc
     if status != spec.status:
         raise VerificationError(
@@ -134,60 +142,109 @@ def _fresh_container_probe(
     assert spec is not None  # noqa: S101 - the manifest guarantees one kind
     step = f"probe {probe.name}"
     code, output = _run_once(session, snippet, image_id, spec, (budget, step))
-    expect_failure = probe.expect_failure is not None
-    if expect_failure and code == 0:
-        raise VerificationError(
-            "expected a failure, but the command succeeded",
-            snippet=snippet.id,
-            step=step,
-            log_tail=tail(output),
-        )
-    if not expect_failure and code != 0:
-        raise VerificationError(
-            f"the command exited {code}", snippet=snippet.id, step=step, log_tail=tail(output)
-        )
-    if spec.output and re.search(spec.output, output) is None:
-        raise VerificationError(
-            f"output does not match /{spec.output}/", snippet=snippet.id, step=step, log_tail=tail(output)
-        )
+    why = judge_command(spec, code, output, expect_failure=probe.expect_failure is not None)
+    if why:
+        raise VerificationError(why, snippet=snippet.id, step=step, log_tail=tail(output))
     return {"name": probe.name, "ok": True, "output": output}
+
+
+def judge_command(spec: ExecProbe, code: int | None, output: str, *, expect_failure: bool) -> str | None:
+    """Return why a command's outcome fails its probe, in words (``None`` when it passes).
+
+    ``code`` is ``None`` when the engine could not even start the container; ``output`` is then the
+    engine's words. That fails an ``exec`` probe, and an ``expect_failure`` probe too unless the
+    probe's ``output`` names exactly that refusal (``unable to find user``): a failure to start is
+    never taken for the failure a probe expects on its own. An ``exit_code`` is never met by it.
+    """
+    if code is None:
+        if expect_failure and spec.exit_code is None and _matches(spec.output, output):
+            return None  # the refusal is the failure this probe expects, in the engine's words
+        return f"the engine could not start the container: {output.strip()}{_expected(spec, expect_failure)}"
+    why = None
+    if not expect_failure and code != 0:
+        why = f"the command exited {code}"
+    elif expect_failure and code == 0:
+        why = "expected a failure, but the command succeeded"
+    elif expect_failure and spec.exit_code is not None and code != spec.exit_code:
+        why = f"the command exited {code}, expected {spec.exit_code}"
+    elif spec.output and not _matches(spec.output, output):
+        why = f"output does not match /{spec.output}/"
+    return why
+
+
+def _expected(spec: ExecProbe, expect_failure: bool) -> str:
+    """Say what an expect_failure probe waited for instead of the engine's refusal."""
+    if not expect_failure:
+        return ""
+    if spec.exit_code is not None:
+        return f" (expected the command to exit {spec.exit_code})"
+    return f" (expected a failure whose output matches /{spec.output}/)"
+
+
+def _matches(pattern: str | None, text: str) -> bool:
+    return bool(pattern) and re.search(str(pattern), text) is not None
 
 
 def _run_once(
     session: Session, snippet: Snippet, image_id: str, spec: ExecProbe, when: tuple[Deadline, str]
-) -> tuple[int, str]:
-    """Return the exit code and output of a command; a start error counts as a failure (code -1).
+) -> tuple[int | None, str]:
+    """Return the exit code and output of a command; ``None`` and the engine's words when it cannot start.
 
     The output is read as ``docker run`` reads it, attached before the start to the end of the
     stream, and from the log once ``wait`` returns: each of the two can lose output on a loaded
-    engine (``container.complete_output`` keeps the fuller one).
+    engine (``container.complete_output`` keeps the fuller one). An engine that cannot create the
+    container fails the probe at once: nothing ran.
     """
     budget, step = when
     session.raise_if_cancelled(snippet.id)
-    container = session.client.containers.create(
-        image_id,
-        command=list(spec.command),
-        labels=session.labels_for(snippet.id),
-        detach=True,
-        **create_kwargs(options_for(snippet, spec.options)),
-    )
+    try:
+        container = session.client.containers.create(
+            image_id,
+            command=list(spec.command),
+            labels=session.labels_for(snippet.id),
+            detach=True,
+            **create_kwargs(options_for(snippet, spec.options)),
+        )
+    except docker.errors.APIError as exc:
+        cause = f"the engine could not create the container: {explain(exc)}"
+        raise VerificationError(cause, snippet=snippet.id, step=step) from exc
     try:
         reader = AttachedOutput(container)
         try:
             container.start()
         except docker.errors.APIError as exc:
             reader.close()
-            return -1, explain(exc)
-        try:
-            code = session.wait_exit(container, snippet=snippet.id, timeout=max(budget.remaining(), 1))
-        except TimeoutError as exc:
-            reader.close()
-            raise VerificationError(
-                f"the command did not exit within {budget.seconds:g} s",
-                snippet=snippet.id,
-                step=step,
-                log_tail=tail(logs(container)),
-            ) from exc
-        return code, complete_output(container, reader)
+            return None, explain(exc)
+        code = _wait_exit(session, container, reader, (snippet.id, step), budget)
+        return code, complete_output(container, reader, (snippet.id, step))
     finally:
         remove(container)
+
+
+def _wait_exit(
+    session: Session,
+    container: Any,  # noqa: ANN401 - docker's Container is untyped
+    reader: AttachedOutput,
+    names: tuple[str, str],
+    budget: Deadline,
+) -> int:
+    """Wait for the command to exit; fail at the budget, or as soon as its output went past the cap.
+
+    A command that prints for ever (``yes``) is stopped by the cap, not by the budget: its output
+    is not read further, and it is not waited for.
+    """
+    limit = Deadline(max(budget.remaining(), 1))  # a command started late still gets a second
+    while True:
+        try:
+            return session.wait_exit(container, snippet=names[0], timeout=min(max(limit.remaining(), 0.1), 1))
+        except TimeoutError as exc:
+            if reader.over:
+                raise too_much(names, "the command's output", "") from exc
+            if limit.expired():
+                reader.close()
+                raise VerificationError(
+                    f"the command did not exit within {budget.seconds:g} s",
+                    snippet=names[0],
+                    step=names[1],
+                    log_tail=log_tail(container),
+                ) from exc

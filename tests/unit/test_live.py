@@ -173,11 +173,31 @@ def test_the_stop_chart_has_a_row_per_stop_probe_with_median_spread_and_outcome(
         (
             {"in_flight": "completed"},
             [0] * 5,
-            [(True, "")] * 4 + [(False, "")],
+            [("completed", "")] * 4 + [("cut", "")],
             0.2,
             "request in flight: completed in 4 of 5 runs; cut in 1 of 5 runs, expected completed",
         ),
         ({"in_flight": "cut"}, [2] * 5, [], 0.2, "request in flight: never sent, expected cut"),
+        (
+            {"in_flight": "cut"},
+            [2] * 5,
+            [("cut", "")] * 4 + [("unanswered", "no answer: still waiting 10 s after the stop")],
+            0.2,
+            (
+                "request in flight: cut in 4 of 5 runs; unanswered in 1 of 5 runs: unanswered is no outcome "
+                "of the stop (only completed or cut are): no answer: still waiting 10 s after the stop"
+            ),
+        ),
+        (
+            {"exit_code": 0},  # no in_flight expected: a stray end fails all the same
+            [0] * 5,
+            [("completed", "")] * 4 + [("refused", "no answer: connection refused")],
+            0.2,
+            (
+                "request in flight: completed in 4 of 5 runs; refused in 1 of 5 runs: refused is no outcome "
+                "of the stop (only completed or cut are): no answer: connection refused"
+            ),
+        ),
         ({"max_seconds": 5}, [0] * 5, [], 10.1, "docker stop took 10.1 s (median of 5), expected under 5 s"),
         (
             {"min_seconds": 9.5},

@@ -5,36 +5,62 @@ The service log is read once it is complete: a line written just after the last 
 
 from __future__ import annotations
 
+import threading
 import time
 
 from journey.container import AttachedOutput, complete_output
 from journey.probe import settled_logs
 
 
+class _Stream:
+    """A followed log stream: its pieces, each after its delay, then open (as a running container's is)
+    until closed, or at its end (as a stopped container's is) with ``ends``."""
+
+    def __init__(self, pieces: list[tuple[float, bytes]], ends: bool = False) -> None:
+        self.pieces, self.ends, self.closed = pieces, ends, threading.Event()
+
+    def __iter__(self):
+        for delay, piece in self.pieces:
+            if self.closed.wait(delay):
+                return
+            yield piece
+        if not self.ends:
+            self.closed.wait()
+
+    def close(self) -> None:
+        self.closed.set()
+
+
 class _LateLine:
     """A container whose access-log line for the last request lands 0.3 s after the answer."""
 
-    def __init__(self) -> None:
-        self.start = time.monotonic()
-
-    def logs(self, *, stdout: bool, stderr: bool) -> bytes:  # noqa: ARG002 - the SDK signature
+    def logs(self, *, stdout: bool, stderr: bool, stream: bool, follow: bool) -> _Stream:  # noqa: ARG002 - the SDK signature
         if stderr:
-            return b""
-        late = b'[GIN] 200 GET "/v1/projects/1"\n' if time.monotonic() - self.start > 0.3 else b""
-        return b'[GIN] 200 GET "/v1/location"\n' + late
+            return _Stream([])
+        return _Stream([(0, b'[GIN] 200 GET "/v1/location"\n'), (0.3, b'[GIN] 200 GET "/v1/projects/1"\n')])
 
 
 def test_a_line_written_after_the_answer_is_waited_for():
-    assert settled_logs(_LateLine(), quiet=0.5, bound=5).count("[GIN]") == 2
+    assert settled_logs(_LateLine(), ("v/x", "run"), quiet=0.5, bound=5).count("[GIN]") == 2
 
 
 def test_a_log_that_never_settles_is_returned_at_the_bound():
     class Chatty:
-        def logs(self, *, stdout: bool, stderr: bool) -> bytes:  # noqa: ARG002  # noqa: ARG002 - the SDK signature
-            return b"" if stderr else str(time.monotonic()).encode()
+        def logs(self, *, stdout: bool, stderr: bool, stream: bool, follow: bool) -> _Stream:  # noqa: ARG002 - the SDK signature
+            return _Stream([] if stderr else [(0.05, b"more\n")] * 1000)
 
     started = time.monotonic()
-    settled_logs(Chatty(), quiet=0.5, bound=1)
+    settled_logs(Chatty(), ("v/x", "run"), quiet=0.5, bound=1)
+    assert time.monotonic() - started < 2
+
+
+def test_a_stopped_containers_log_is_read_to_its_end_without_waiting_for_quiet():
+    class Stopped:
+        def logs(self, *, stdout: bool, stderr: bool, stream: bool, follow: bool) -> _Stream:  # noqa: ARG002 - the SDK signature
+            return _Stream([(0, b"err\n" if stderr else b"out\n")], ends=True)
+
+    started = time.monotonic()
+    assert settled_logs(Stopped(), ("v/x", "run"), quiet=3, bound=5) == "out\nerr\n"
     assert time.monotonic() - started < 2
 
 
@@ -68,6 +94,9 @@ def test_an_empty_stream_falls_back_to_the_log():
     assert AttachedOutput(_Attached([])).text(fallback=lambda: "from the log\n") == "from the log\n"
 
 
+NAMES = ("v/x", "probe p")
+
+
 class _Exited(_Attached):
     """An exited container: its attach stream and its log, each possibly missing part of the output."""
 
@@ -75,19 +104,20 @@ class _Exited(_Attached):
         super().__init__(frames)
         self.out, self.err = out, err
 
-    def logs(self, *, stdout: bool, stderr: bool) -> bytes:  # noqa: ARG002 - the SDK signature
-        return self.out if stdout else self.err
+    def logs(self, *, stdout: bool, stderr: bool, stream: bool, follow: bool) -> _Stream:  # noqa: ARG002 - the SDK signature
+        return _Stream([(0, self.out if stdout else self.err)], ends=True)
 
 
 def test_the_log_fills_in_what_a_late_attach_missed():
     container = _Exited([(None, b"line 2\n")], b"", b"line 1\nline 2\n")
-    assert complete_output(container, AttachedOutput(container)) == "line 1\nline 2\n"
+    assert complete_output(container, AttachedOutput(container), NAMES) == "line 1\nline 2\n"
 
 
 def test_an_empty_log_leaves_the_attached_output_and_a_line_is_never_doubled():
     container = _Exited([(None, b"cat: /srv/nope: No such file or directory\n")], b"", b"")
     assert (
-        complete_output(container, AttachedOutput(container)) == "cat: /srv/nope: No such file or directory\n"
+        complete_output(container, AttachedOutput(container), NAMES)
+        == "cat: /srv/nope: No such file or directory\n"
     )
     both = _Exited([(None, b"once\n")], b"", b"once\n")
-    assert complete_output(both, AttachedOutput(both)) == "once\n"
+    assert complete_output(both, AttachedOutput(both), NAMES) == "once\n"
