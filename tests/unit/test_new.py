@@ -72,7 +72,8 @@ def test_new_volume_creates_manifest_page_and_one_nav_line(repo: Path) -> None:
     assert added_lines(before, after) == ['  - "Vol. 1: Tiny images: part two": vol1/index.md\n']
     assert 'site_url: !ENV [JOURNEY_SITE_URL, "' in after  # a tagged line, edited as text, stays as written
     fragments = {
-        repo / "results/vol1" / name for name in ("provenance.md", "size-ladder.md", "size-ladder.svg")
+        repo / "results/vol1" / name
+        for name in ("headline.md", "provenance.md", "size-ladder.md", "size-ladder.svg")
     }
     assert set(done.created) == {repo / "snippets/vol1/volume.yml", repo / "docs/vol1/index.md", *fragments}
     assert done.edited == (repo / "mkdocs.yml",)
