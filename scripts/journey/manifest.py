@@ -425,18 +425,37 @@ def _validate(data: object, schema_file: str, path: Path, snippet: str | None) -
         raise ManifestError(shown(path), where, cause, snippet=snippet)
 
 
-def _load_yaml(path: Path, snippet: str | None) -> object:
-    """Parse one YAML file; a missing file or a syntax error becomes a ``ManifestError``."""
+def _load_yaml(path: Path, snippet: str | None) -> dict[str, Any]:
+    """Parse one manifest: a YAML mapping, or a ``ManifestError`` that says what the file holds instead.
+
+    Every manifest (``snippet.yml``, ``volume.yml``) is a mapping of keys. A file that is not UTF-8, not
+    YAML, empty or another kind of value is a contributor's mistake (exit 2, naming the file), not a
+    crash in the tool and not a schema message about ``None``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ManifestError(shown(path), "", f"cannot read: {exc.strerror}", snippet=snippet) from exc
+    except UnicodeDecodeError as exc:
+        cause = f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        raise ManifestError(shown(path), "", cause, snippet=snippet) from exc
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         raise ManifestError(shown(path), where, f"not valid YAML: {exc}", snippet=snippet) from exc
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a YAML {_yaml_kind(data)}"
+        cause = f"expected a mapping of keys (such as `title: ...`), found {found}"
+        raise ManifestError(shown(path), "", cause, snippet=snippet)
+    return data
+
+
+def _yaml_kind(value: object) -> str:
+    """Name a parsed YAML value's kind the way a contributor wrote it: a list, a string, a number."""
+    kinds = {list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), type(value).__name__)
 
 
 # --- snippet manifests ---------------------------------------------------------------------------
@@ -851,7 +870,6 @@ def load_volume(directory: Path) -> Volume:
     _check_manifest_inside(path, tree)
     raw = _load_yaml(path, None)
     _validate(raw, "volume.schema.json", path, None)
-    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
     listed: list[str] = raw["snippets"]
     for index, name in enumerate(listed):
         if not (directory / name / MANIFEST_NAME).is_file():

@@ -124,6 +124,26 @@ def test_invalid_yaml_names_the_line(tmp_path):
     assert caught.value.snippet == "vol/x"
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\xdf\x01\xff random bytes", "not UTF-8 text (byte 0xdf at offset 0)"),
+        (b"", "expected a mapping of keys (such as `title: ...`), found an empty file"),
+        (b"- a\n- b\n", "found a YAML list"),
+        (b"just words\n", "found a YAML string"),
+        (b"42\n", "found a YAML number"),
+    ],
+)
+def test_a_manifest_that_is_not_a_mapping_says_what_it_holds(tmp_path, content, says):
+    folder = write_snippet(tmp_path / "vol" / "x", "")
+    (folder / "snippet.yml").write_bytes(content)
+    with pytest.raises(ManifestError) as caught:
+        load_snippet(folder)
+    assert says in caught.value.message
+    assert caught.value.snippet == "vol/x"
+    assert caught.value.exit_code == ExitCode.USAGE  # a contributor's mistake (2), not a crash (70)
+
+
 def test_missing_dockerfile_is_a_manifest_error(tmp_path):
     folder = write_snippet(tmp_path / "vol" / "x", "title: t\nbuild: {dockerfile: Nope}\n", files={})
     with pytest.raises(ManifestError) as caught:
