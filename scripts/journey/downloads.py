@@ -21,6 +21,7 @@ from journey.errors import ManifestError
 from journey.layout import DOCS, DOWNLOADS, SNIPPETS, write_bytes_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from pathlib import Path
 
     from journey.manifest import Snippet, Volume
@@ -141,20 +142,33 @@ def committed_downloads(root: Path) -> list[str]:
     )
 
 
-def write_downloads(root: Path, volumes: list[Volume]) -> list[Path]:
-    """Write the downloads whose bytes changed and remove those no snippet has any more; return them."""
+def write_downloads(root: Path, volumes: list[Volume], keep: Collection[str] = ()) -> list[Path]:
+    """Write the downloads whose bytes changed and remove those no snippet has any more; return them.
+
+    ``keep`` names snippets whose verification failed: every download of theirs (their files, their
+    zip, anything under their own folder) stays exactly as it was, so a broken snippet never publishes
+    its new files, and the site goes on serving what was last verified.
+    """
     expected = expected_downloads(root, volumes)
+    frozen, folders = _kept(root, volumes, keep)
     changed: list[Path] = []
     for served, (data, mode) in sorted(expected.items()):
         path = root / DOCS / served
-        if not path.is_file() or path.read_bytes() != data:
+        if served not in frozen and (not path.is_file() or path.read_bytes() != data):
             write_bytes_atomic(path, data, mode)
             changed.append(path)
     for served in committed_downloads(root):
-        if served not in expected:
+        if served not in expected and served not in frozen and not served.startswith(folders):
             (root / DOCS / served).unlink()
             changed.append(root / DOCS / served)
     return changed
+
+
+def _kept(root: Path, volumes: list[Volume], keep: Collection[str]) -> tuple[set[str], tuple[str, ...]]:
+    """Return the served paths of the ``keep`` snippets' files and zips, and their own download folders."""
+    kept = [s for v in volumes for s in v.snippets if s.id in keep]
+    paths = {d.served for s in kept for d in snippet_downloads(root, s)} | {archive_path(s) for s in kept}
+    return paths, tuple(f"{DOWNLOADS}/{s.volume}/{s.name}/" for s in kept)
 
 
 def link_to(page: str, served: str) -> str:

@@ -36,7 +36,7 @@ from journey.stopchart import STOP_SVG, has_stop_probes, render_stop_svg, stop_r
 from journey.units import format_size
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from pathlib import Path
 
     from journey.downloads import Download
@@ -791,19 +791,21 @@ def rerender(root: Path, ids: Sequence[str]) -> None:
             write_snippet_fragments(root, snippet, result)
 
 
-def rerender_volumes(root: Path, volumes: Sequence[Volume], touched: set[str]) -> None:
+def rerender_volumes(
+    root: Path, volumes: Sequence[Volume], touched: set[str], failed: Collection[str] = ()
+) -> None:
     """Re-make the touched volumes' volume-wide fragments (size ladder) from their results, and downloads.
 
     A volume fragment reads several snippets' results, so whoever changed one (a verify, a merge of the
     fan-out's parts) re-makes it. Downloads follow the snippet files, not the results, and ``journey
-    check`` wants each served copy to match them.
+    check`` wants each served copy to match them; a ``failed`` snippet's downloads stay as they were.
     """
     for volume in volumes:
         # The Recipes table shows results of every volume: re-made whenever any of them changed.
         if volume.name in touched or (touched and volume.name == RECIPES_VOLUME):
             results = {s.id: read_result_quietly(result_path(root, s.id)) for s in volume.snippets}
             write_volume_fragments(root, volume, results)
-    write_downloads(root, list(volumes))
+    write_downloads(root, list(volumes), keep=failed)
 
 
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:

@@ -183,4 +183,6 @@ def _farm_for(ctx: Context, todo: list[Plan]) -> Iterator[Context]:
 
 def _render_volumes(root: Path, volumes: list[Volume], outcomes: list[Outcome]) -> None:
     """Re-render the volume-wide fragments of volumes whose results changed, and the downloads."""
-    render.rerender_volumes(root, volumes, {o.snippet.split("/", 1)[0] for o in outcomes if o.changed})
+    touched = {o.snippet.split("/", 1)[0] for o in outcomes if o.changed}
+    failed = {o.snippet for o in outcomes if o.status == "failed"}
+    render.rerender_volumes(root, volumes, touched, failed)

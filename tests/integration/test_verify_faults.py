@@ -14,7 +14,7 @@ import time
 import uuid
 
 import pytest
-from verify_helpers import JOURNEY, leftovers, make_repo, need_image, snapshot, verify
+from verify_helpers import JOURNEY, leftovers, make_repo, need_image, published, snapshot, verify
 
 from journey.session import engine_build_cpu_seconds
 
@@ -22,11 +22,11 @@ pytestmark = pytest.mark.engine
 
 
 def _fails(root, *args: str, code: int = 1):
-    """Run verify on a seeded repo; assert the exit code and that results/ did not change."""
-    before = snapshot(root)
+    """Run verify on a seeded repo; assert the exit code and that results/ and downloads did not change."""
+    before = (snapshot(root), published(root))
     done = verify(root, *args)
     assert done.returncode == code, done.stderr
-    assert snapshot(root) == before
+    assert (snapshot(root), published(root)) == before
     return done
 
 
@@ -38,7 +38,15 @@ def debian(client):
 
 def test_dockerfile_that_fails_to_build(tmp_path, debian):
     root = make_repo(tmp_path, "faults", ["buildfail"])
-    done = _fails(root)
+    rendered = subprocess.run(
+        [*JOURNEY, "render", "--root", str(root)], capture_output=True, text=True, check=False
+    )
+    assert rendered.returncode == 0, rendered.stderr  # the downloads as a checkout has them
+    served = root / "docs/downloads/faults/buildfail/Dockerfile"
+    assert served.is_file()
+    with (root / "snippets/faults/buildfail/Dockerfile").open("a", encoding="utf-8") as dockerfile:
+        dockerfile.write("# an edit that still fails: the site must go on serving the last verified bytes\n")
+    done = _fails(root)  # results and every download, the edited Dockerfile's among them, as they were
     assert "faults/buildfail: build: docker buildx build exited 1" in done.stderr
     assert "did not complete successfully" in done.stderr  # BuildKit's own cause
     assert "fixture: this step fails on purpose" in done.stderr  # the log tail

@@ -107,6 +107,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
 
 
+def published(root: Path) -> dict[str, bytes]:
+    """Every file under docs/downloads/ with its bytes: what the site serves, which a failed run keeps."""
+    base = root / "docs" / "downloads"
+    if not base.is_dir():
+        return {}
+    return {p.relative_to(base).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+
+
 def verify(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600):
     """Run the real `journey verify` as a reader would, and return the finished process."""
     argv = [*JOURNEY, "verify", "--root", str(root), *args]

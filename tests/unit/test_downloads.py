@@ -137,3 +137,19 @@ def test_a_link_out_of_snippets_made_after_loading_is_never_published(repo: Path
 def discover_unchecked(repo: Path, loaded: Snippet) -> Volume:
     """The volume as loaded before the link was made (loading it again would refuse the link)."""
     return Volume("vol1", (repo / "snippets/vol1").resolve(), "T", ("vol1/index.md",), (loaded,))
+
+
+def test_a_failed_snippets_downloads_stay_exactly_as_they_were(repo: Path) -> None:
+    write_downloads(repo, discover(repo))
+    served = repo / "docs/downloads/vol1/variant/Dockerfile"
+    archive = repo / "docs" / archive_path(snippet(repo, "variant"))
+    before = (served.read_bytes(), archive.read_bytes())
+    (repo / "snippets/vol1/variant/Dockerfile").write_text("FROM scratch\nBROKEN\n", encoding="utf-8")
+    (repo / "snippets/vol1/variant/extra.txt").write_text("new\n", encoding="utf-8")
+    (repo / "snippets/vol1/app/run.sh").write_text("#!/bin/sh\necho changed\n", encoding="utf-8")
+    changed = write_downloads(repo, discover(repo), keep={"vol1/variant"})
+    assert (served.read_bytes(), archive.read_bytes()) == before  # the failed one publishes nothing new
+    assert not (repo / "docs/downloads/vol1/variant/extra.txt").exists()
+    # a file the failed snippet shares with another (its build context is app/) stays too
+    assert b"echo hi" in (repo / "docs/downloads/vol1/app/run.sh").read_bytes()
+    assert repo / "docs" / archive_path(snippet(repo, "app")) in changed  # app's own zip moves on
