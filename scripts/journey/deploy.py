@@ -39,7 +39,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
-import fcntl
 import functools
 import http.client
 import io
@@ -53,10 +52,9 @@ import socket
 import ssl
 import subprocess
 import tarfile
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
 from typing import TYPE_CHECKING, Any
 
 import bcrypt
@@ -67,7 +65,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from journey import deploy_engine
+from journey import deploy_engine, layout, sweep, tool_image
 from journey.checks import CheckContext, venv_bin
 from journey.deploy_engine import PrivateEngine, https_get
 from journey.errors import VerificationError
@@ -80,8 +78,9 @@ if TYPE_CHECKING:
     from journey.manifest import Check
     from journey.session import Deadline
 
-#: Serialises deploy-e2e runs on one machine: each starts a dockerd of its own (a small machine's cores).
-LOCK_PATH = Path(tempfile.gettempdir()) / "journey-deploy-e2e.lock"
+#: Serialises this user's deploy-e2e runs: each starts a dockerd of its own (a small machine's cores). The
+#: name of its lock in the runtime folder (``layout.lock_path``).
+LOCK_NAME = "deploy-e2e"
 #: The registry's address: loopback, but outside the 127.0.0.0/8 that dockerd always counts as insecure.
 REGISTRY_HOST = "::1"
 #: Ports of the registry in today's mode: any of the Linux ephemeral range (outputs normalise them);
@@ -487,25 +486,18 @@ def credential_left(home: Path, registry: Registry) -> bool:
 
 @contextlib.contextmanager
 def machine_lock(deadline: Deadline, pause: Callable[[float], None] = time.sleep) -> Iterator[None]:
-    """One deploy-e2e at a time on this machine: each starts a private dockerd (the first builds its image).
+    """One deploy-e2e at a time for this user: each starts a private dockerd (the first builds its image).
 
-    The lock file may belong to another user (root's run, then a user's): it is opened read-only,
-    which is all ``flock`` needs. ``pause`` sleeps between tries: the run's ``Session.pause``, so an
-    interrupt does not wait out the snippet's whole budget here.
+    The one lock helper (``tool_image.build_lock``) on a file of this user's runtime folder, so another
+    user can neither hold it nor make it wait; bounded by the check's own deadline, after which the error
+    names the holder. ``pause`` sleeps between tries: the run's ``Session.pause``, so an interrupt does not
+    wait out the snippet's whole budget here.
     """
-    fd = os.open(LOCK_PATH, os.O_RDONLY | os.O_CREAT, 0o644)
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline.expired():
-                    raise OSError(f"another deploy-e2e run holds {LOCK_PATH}") from None
-                pause(0.5)
+    timeout = max(0.0, deadline.remaining())
+    with tool_image.build_lock(
+        layout.lock_path(LOCK_NAME), pause, timeout=timeout, purpose="a deploy-e2e check"
+    ):
         yield
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -690,10 +682,10 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
     spec = spec_from_check(ctx, check)
     try:
         pause = functools.partial(ctx.session.pause, snippet=ctx.snippet.id)
-        with machine_lock(ctx.deadline, pause), tempfile.TemporaryDirectory(prefix="journey-deploy-") as tmp:
+        with machine_lock(ctx.deadline, pause), sweep.marked_temporary_directory("journey-deploy-") as tmp:
             if spec.missing:
-                return _run_missing(ctx, check, spec, Path(tmp))
-            return _run(ctx, check, spec, Path(tmp))
+                return _run_missing(ctx, check, spec, tmp)
+            return _run(ctx, check, spec, tmp)
     except (
         OSError,
         subprocess.SubprocessError,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import fcntl
+import os
 
 import pytest
 from cryptography import x509
 
-from journey.deploy import SCRUBBED, leaked, require_secure_loopback, scrub, tls_files
+from journey.deploy import SCRUBBED, leaked, machine_lock, require_secure_loopback, scrub, tls_files
+from journey.session import Deadline
+from journey.tool_image import LockHeldError
 
 
 def test_every_secret_is_replaced_longest_first():
@@ -50,3 +54,24 @@ def test_the_registry_certificate_is_signed_by_a_separate_ca_for_ipv6_loopback(t
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {"::1", "127.0.0.1"}
     assert files.key.stat().st_mode & 0o077 == 0
+
+
+def test_the_deploy_lock_is_this_users_and_a_second_holder_waits_only_its_deadline(tmp_path, monkeypatch):
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    with machine_lock(Deadline(5.0)):
+        lock = runtime / "journey" / "deploy-e2e.lock"
+        assert lock.is_file()
+        assert lock.stat().st_mode & 0o777 == 0o600  # not a world-writable file in /tmp
+        fd = os.open(lock, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while the check runs
+        finally:
+            os.close(fd)
+        with (
+            pytest.raises(LockHeldError, match="a deploy-e2e check"),
+            machine_lock(Deadline(0.0), lambda _: None),
+        ):
+            pass  # a second check gives up at its deadline, naming the holder
