@@ -651,7 +651,7 @@ def render_ladder_svg(volume: Volume, results: dict[str, Result | None]) -> str:
         f'<rect x="0" y="4" width="12" height="12" fill="{_COLOURS["size"]}"/>',
         '<text x="18" y="14" fill="currentColor">uncompressed (docker images)</text>',
         f'<rect x="230" y="4" width="12" height="12" fill="{_COLOURS["compressed_size"]}"/>',
-        '<text x="248" y="14" fill="currentColor">compressed (what a pull moves)</text>',
+        '<text x="248" y="14" fill="currentColor">compressed (gzip estimate of what a pull moves)</text>',
     ]
     rows = [part for index, (t, image) in enumerate(finals) for part in _svg_row(index, t, image, scale)]
     references = [part for r in volume.references for part in _svg_reference(r, scale, bottom)]
