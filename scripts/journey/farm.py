@@ -38,7 +38,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from journey import layout, modproxy, sweep, tool_image
 from journey.errors import MachineError
@@ -64,6 +64,8 @@ TOOL_NAME = "build-farm"
 #: Serialises this user's builds of the farm image (two checkouts starting a farm at once): the name of
 #: its lock in the runtime folder (``layout.lock_path``).
 BUILD_LOCK = "farm-image"
+#: Longest a streamed registry read (one layer blob, over loopback) may take.
+STREAM_SECONDS = 900
 
 
 class FarmError(MachineError):
@@ -149,6 +151,35 @@ class Farm:
                 f"registry GET {path}: {done.stderr.decode(errors='replace').strip()}", step="registry"
             )
         return done.stdout
+
+    @contextlib.contextmanager
+    def registry_stream(self, path: str) -> Iterator[IO[bytes]]:
+        """Stream the body of ``GET <path>`` from the registry (a layer blob): never held whole in memory.
+
+        A layer of Vol. 1's naive image is hundreds of megabytes, its tar over a gigabyte: read by
+        ``registry_get`` and decompressed in memory, one push's measure held both at once. The stream
+        is curl's stdout; curl's own ``--max-time`` bounds it, and its failure (after the body was read,
+        or not) is a :class:`FarmError` naming the path.
+        """
+        argv = [*self.netns(), "curl", "-sSf", "--max-time", str(STREAM_SECONDS), f"http://{REGISTRY}{path}"]
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout = process.stdout
+        if stdout is None:  # never: stdout=PIPE gives a stream
+            raise FarmError(f"registry GET {path}: curl gave no stream", step="registry")
+        try:
+            yield stdout
+        finally:
+            stdout.close()
+            try:
+                process.wait(timeout=STREAM_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process.returncode != 0:
+            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+            raise FarmError(
+                f"registry GET {path}: {error or f'curl exited {process.returncode}'}", step="registry"
+            )
 
 
 def buildkitd_binary(root: Path, say: Callable[[str], None]) -> Path:

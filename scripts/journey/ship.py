@@ -25,7 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from journey.errors import VerificationError
 from journey.farm import REGISTRY, Farm, FarmError
@@ -303,16 +303,18 @@ def _platform(item: dict[str, Any]) -> str:
 
 
 def _measure(farm: Farm, repo: str, item: dict[str, Any], push: Push) -> dict[str, Any]:
-    """One platform's manifest: layer media types and sizes, and what the layers hold decompressed."""
+    """One platform's manifest: layer media types and sizes, and what the layers hold decompressed.
+
+    Each layer is streamed from the registry through its decompressor (``measure_layer``): a layer of
+    the naive image is hundreds of megabytes, and neither it nor its tar is ever held whole.
+    """
     layers = []
     files: dict[str, int] = {}
     for layer in item["manifest"]["layers"]:
-        blob = farm.registry_get(f"/v2/{repo}/blobs/{layer['digest']}")
-        tar = decompress(blob, layer["mediaType"])
-        layers.append(
-            {"media_type": layer["mediaType"], "compressed_size": int(layer["size"]), "size": len(tar)}
-        )
-        files.update(file_sizes(tar, push.files))
+        with farm.registry_stream(f"/v2/{repo}/blobs/{layer['digest']}") as blob:
+            size, found = measure_layer(blob, layer["mediaType"], push.files)
+        layers.append({"media_type": layer["mediaType"], "compressed_size": int(layer["size"]), "size": size})
+        files.update(found)
     return {
         "platform": _platform(item),
         "compressed_size": sum(layer["compressed_size"] for layer in layers),
@@ -322,30 +324,73 @@ def _measure(farm: Farm, repo: str, item: dict[str, Any], push: Push) -> dict[st
     }
 
 
-def decompress(blob: bytes, media_type: str) -> bytes:
-    """Return a layer's tar, decompressed by Debian's ``zstd`` or ``gzip`` (eStargz is gzip too).
+#: How much of a layer's tar is read at a time (memory stays at this, whatever the layer's size).
+CHUNK = 1 << 20
 
-    Not Python's ``gzip``: an eStargz layer is one gzip member per file chunk, and ``gzip.decompress``
-    copies the rest of the input for each member (quadratic: it never finished on a 900 MB image).
+
+def measure_layer(blob: IO[bytes], media_type: str, wanted: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """Return a layer's decompressed size and the sizes of the ``wanted`` files in it, from a stream.
+
+    Decompressed by Debian's ``zstd`` or ``gzip`` (eStargz is gzip too), not Python's ``gzip``: an
+    eStargz layer is one gzip member per file chunk, and ``gzip.decompress`` copies the rest of the
+    input for each member (quadratic: it never finished on a 900 MB image). ``blob`` must have a file
+    descriptor (a pipe or a file): the decompressor reads it directly.
     """
     program = "zstd" if "zstd" in media_type else "gzip" if "gzip" in media_type else None
     if program is None:
-        return blob
-    done = subprocess.run([program, "-dc"], input=blob, capture_output=True, check=True, timeout=900)
-    return done.stdout
+        return tar_sizes(blob, wanted)
+    process = subprocess.Popen([program, "-dc"], stdin=blob, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout = _piped(process)
+    try:
+        measured = tar_sizes(stdout, wanted)
+    finally:
+        stdout.close()
+        process.wait(timeout=DECOMPRESS_SECONDS)
+    if process.returncode != 0:
+        error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+        raise subprocess.CalledProcessError(process.returncode, [program, "-dc"], stderr=error)
+    return measured
 
 
-def file_sizes(tar: bytes, wanted: tuple[str, ...]) -> dict[str, int]:
-    """Sizes of the ``wanted`` files (absolute paths) found in one layer tar."""
-    if not wanted:
-        return {}
+def _piped(process: subprocess.Popen[bytes]) -> IO[bytes]:
+    """Return a process's piped stdout (always there with ``stdout=PIPE``; checked, not assumed)."""
+    if process.stdout is None:
+        raise subprocess.SubprocessError("the decompressor has no stdout pipe")
+    return process.stdout
+
+
+#: Longest a decompressor may take to exit once its output has been read to the end.
+DECOMPRESS_SECONDS = 60
+
+
+def tar_sizes(stream: IO[bytes], wanted: tuple[str, ...]) -> tuple[int, dict[str, int]]:
+    """Read a tar stream to its end: its length in bytes, and the sizes of the ``wanted`` files in it."""
+    counting = _Counting(stream)
     found: dict[str, int] = {}
-    with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
-        for member in archive.getmembers():
+    with tarfile.open(fileobj=counting, mode="r|") as archive:
+        for member in archive:
             path = "/" + member.name.lstrip("./")
             if path in wanted and member.isfile():
                 found[path] = member.size
-    return found
+    while counting.read(CHUNK):  # the end-of-archive blocks and padding count too
+        pass
+    return counting.count, found
+
+
+class _Counting(io.RawIOBase):
+    """A read-only stream that counts the bytes read through it (``tarfile``'s stream mode reads it)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size if size is not None and size >= 0 else CHUNK)
+        self.count += len(data)
+        return data
 
 
 def attestation(farm: Farm, repo: str, item: dict[str, Any]) -> dict[str, Any]:

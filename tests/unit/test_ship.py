@@ -16,8 +16,7 @@ from journey.errors import VerificationError
 from journey.ship import (
     buildx_argv,
     compare_digests,
-    decompress,
-    file_sizes,
+    measure_layer,
     normalise_statement,
     qemu_registered,
     summary,
@@ -95,15 +94,43 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-def test_layers_are_decompressed_by_media_type_and_files_measured():
+def _stream(tmp_path, name: str, data: bytes):
+    """A blob as the farm hands it over: a stream with a file descriptor (here a file, there a pipe)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path.open("rb")
+
+
+def test_layers_are_streamed_through_their_decompressor_and_files_measured(tmp_path):
     tar = _tar({"opt/server": b"x" * 1000, "etc/ssl/certs/ca.crt": b"y" * 10})
     gz = gzip.compress(tar)
     zst = subprocess.run(["zstd", "-q", "-c"], input=tar, capture_output=True, check=True).stdout
-    assert decompress(gz, "application/vnd.oci.image.layer.v1.tar+gzip") == tar
-    assert decompress(zst, "application/vnd.oci.image.layer.v1.tar+zstd") == tar
-    assert decompress(tar, "application/vnd.oci.image.layer.v1.tar") == tar
-    assert file_sizes(tar, ("/opt/server",)) == {"/opt/server": 1000}
-    assert file_sizes(tar, ()) == {}
+    for name, blob, media in [
+        ("gz", gz, "application/vnd.oci.image.layer.v1.tar+gzip"),
+        ("zst", zst, "application/vnd.oci.image.layer.v1.tar+zstd"),
+        ("tar", tar, "application/vnd.oci.image.layer.v1.tar"),
+    ]:
+        with _stream(tmp_path, name, blob) as stream:
+            assert measure_layer(stream, media, ("/opt/server",)) == (len(tar), {"/opt/server": 1000})
+    with _stream(tmp_path, "again", gz) as stream:
+        assert measure_layer(stream, "application/vnd.oci.image.layer.v1.tar+gzip", ()) == (len(tar), {})
+
+
+def test_an_estargz_layer_of_many_gzip_members_is_measured_whole(tmp_path):
+    tar = _tar({f"f{i}": bytes([i]) * 5000 for i in range(20)})
+    members = b"".join(gzip.compress(tar[i : i + 4096]) for i in range(0, len(tar), 4096))
+    with _stream(tmp_path, "estargz", members) as stream:
+        size, _ = measure_layer(stream, "application/vnd.oci.image.layer.v1.tar+gzip", ())
+    assert size == len(tar)
+
+
+def test_a_truncated_layer_fails_instead_of_measuring_part_of_it(tmp_path):
+    gz = gzip.compress(_tar({"opt/server": b"x" * 100_000}))
+    with (
+        _stream(tmp_path, "cut", gz[: len(gz) // 2]) as stream,
+        pytest.raises((subprocess.SubprocessError, tarfile.TarError)),
+    ):
+        measure_layer(stream, "application/vnd.oci.image.layer.v1.tar+gzip", ())
 
 
 def test_provenance_keeps_what_it_reveals_and_drops_what_churns():
