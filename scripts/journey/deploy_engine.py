@@ -67,6 +67,8 @@ LABEL_REGISTRY = "org.golangjourney.deploy-engine.registry"
 #: Where the inner engine and the registry put their unix sockets, in the shared folder.
 DOCKER_SOCK = "docker.sock"
 REGISTRY_SOCK = "registry.sock"
+#: Most bytes of a registry answer ``https_get`` reads (a catalog or a manifest is kilobytes).
+ANSWER_CAP = 1 << 20
 #: Seconds the inner dockerd and the registry get to answer after the container started.
 START_TIMEOUT = 60.0
 #: Serialises this user's image builds (two deploy snippets verified side by side): the name of its lock
@@ -186,12 +188,17 @@ class UnixHTTPSConnection(http.client.HTTPSConnection):
 def https_get(
     path: Path, server_name: str, context: ssl.SSLContext, target: str, headers: dict[str, str]
 ) -> tuple[int, dict[str, str], bytes]:
-    """GET ``target`` over the unix socket; return the status, headers and body."""
+    """GET ``target`` over the unix socket; return the status, headers and at most ``ANSWER_CAP`` of body.
+
+    The registry's answers here are a catalog and a few manifests (kilobytes); one longer than the cap is
+    not read on (the caller's JSON of it fails, naming the path), so a registry that streams for ever
+    cannot hold the check. The socket's own timeout bounds each read.
+    """
     conn = UnixHTTPSConnection(path, server_name, context)
     try:
         conn.request("GET", target, headers=headers)
         answer = conn.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
+        return answer.status, dict(answer.getheaders()), answer.read(ANSWER_CAP)
     finally:
         conn.close()
 
