@@ -99,15 +99,20 @@ def _files(ctx: CheckContext, check: Check) -> list[str]:
     return list(check.files)
 
 
-def _workdir(ctx: CheckContext, check: Check) -> Path:
+def go_workdir(ctx: CheckContext, check: Check) -> Path:
     """Return where a Go check runs: ``dir:`` (relative to the snippet), else the build context."""
     if check.dir:
         return (ctx.snippet.dir / check.dir).resolve()
     return ctx.snippet.context_dir or ctx.snippet.dir
 
 
-def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tuple[int, str]:
-    """Run one tool from the venv (or PATH); return its exit code and normalised output."""
+def execute(
+    ctx: CheckContext, check: Check, argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run one tool from the venv (or PATH); return its exit code and normalised output.
+
+    ``env`` adds to (or overrides) the tools' environment (``tool_env``): a pinned ``GOTOOLCHAIN``.
+    """
     step = f"check {check.name}"
     try:
         argv = [tool_path(argv[0]), *argv[1:]]
@@ -119,7 +124,7 @@ def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tup
         argv,
         idle=ctx.idle,
         cwd=str(cwd),
-        env=tool_env(ctx.root),
+        env={**tool_env(ctx.root), **(env or {})},
         what=VerificationError("", snippet=ctx.snippet.id, step=step),
     )
     return result.returncode, normalise(result.output, root=ctx.root)
@@ -127,7 +132,7 @@ def _execute(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> tup
 
 def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dict[str, Any]:
     """Run one tool; exit 0 is a pass, anything else fails the snippet with the tool's output."""
-    returncode, output = _execute(ctx, check, argv, cwd)
+    returncode, output = execute(ctx, check, argv, cwd)
     if returncode != 0:
         raise VerificationError(
             f"{check.tool} exited {returncode}",
@@ -178,7 +183,7 @@ def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
     """
     if not check.expect:
         return run_tool(ctx, check, argv, ctx.snippet.dir)
-    returncode, output = _execute(ctx, check, argv, ctx.snippet.dir)
+    returncode, output = execute(ctx, check, argv, ctx.snippet.dir)
     gap = expectation_gap(check.expect, finding_codes(check.tool, output))
     if returncode not in (0, 1) or gap:
         raise VerificationError(
@@ -228,10 +233,10 @@ def actionlint(ctx: CheckContext, check: Check) -> dict[str, Any]:
 
 def go_vet(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run ``go vet ./...`` in the Go module the snippet builds (it compiles: the table says so)."""
-    return run_tool(ctx, check, ["go", "vet", "./..."], _workdir(ctx, check))
+    return run_tool(ctx, check, ["go", "vet", "./..."], go_workdir(ctx, check))
 
 
 def go_test(ctx: CheckContext, check: Check) -> dict[str, Any]:
     """Run ``go test`` (``-race``, ``-cover`` as asked) the way the 2019 pipeline did, on today's Go."""
     argv = ["go", "test", *(["-race"] if check.race else []), *(["-cover"] if check.cover else []), "./..."]
-    return run_tool(ctx, check, argv, _workdir(ctx, check))
+    return run_tool(ctx, check, argv, go_workdir(ctx, check))

@@ -26,7 +26,7 @@ from journey.images import STANDIN
 from journey.layout import results_dir, write_text_atomic
 from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, read_result_quietly, result_path
-from journey.render_headline import HEADLINE_MD, render_headline, stop_headline
+from journey.render_headline import HEADLINE_MD, render_headline, stop_headline, vuln_headline
 from journey.render_measurements import render_compared, render_measurements
 from journey.render_recipe import CHOOSE_MD, RECIPE_MD, RECIPES_VOLUME, render_choose, render_recipe
 from journey.seed import render_seed_diffs
@@ -725,12 +725,26 @@ def _final_sizes(volume: Volume, results: dict[str, Result | None]) -> list[tupl
     return [(title, image["size"]) for title, image in finals if image is not None]
 
 
+def _scans(volume: Volume, results: dict[str, Result | None]) -> list[tuple[str, str]]:
+    """Return ``(check name, output)`` of every recorded govulncheck scan of the volume, in order."""
+    scans = []
+    for snippet in volume.snippets:
+        result = results.get(snippet.id)
+        outputs = {c["name"]: c["output"] for c in result["checks"]} if result else {}
+        names = [c.name for c in snippet.checks if c.tool == "govulncheck"]
+        scans += [(name, outputs[name]) for name in names if name in outputs]
+    return scans
+
+
 def _headline(volume: Volume, results: dict[str, Result | None]) -> str:
     """Return the volume's ``headline.md`` by the first rule of ``journey.render_headline`` that applies."""
     if volume.references:
         return render_headline(_final_sizes(volume, results))
     if has_stop_probes(volume):
         return stop_headline(stop_rows(volume, results))
+    scans = _scans(volume, results)
+    if scans:
+        return vuln_headline(scans)
     for snippet in volume.snippets:
         result = results.get(snippet.id)
         pushes = result.get("ship", {}).get("pushes", []) if result and result["status"] == "verified" else []

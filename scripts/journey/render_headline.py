@@ -10,6 +10,7 @@ re-recorded result changes it. Which sentence depends on what the volume measure
    its stop chart says it (``stopchart.summarise``);
 2. pushes of one image exported several ways (Vol. 3's compressions): that table's reading
    (``ship_render.reading``);
+2a. govulncheck scans (Vol. 4): how many known vulnerabilities each scan reports as called;
 3. otherwise (Vol. 1) the range of its final images: the largest and the smallest, as ``docker images``
    showed them, and how many times smaller the second is.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from journey.stopchart import summarise
 from journey.units import format_size
+from journey.vulndb import found
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -62,3 +64,11 @@ def stop_headline(rows: Sequence[tuple[str, dict[str, Any] | None]]) -> str:
         + "; ".join(clauses)
         + ".\n"
     )
+
+
+def vuln_headline(scans: Sequence[tuple[str, str]]) -> str:
+    """Return ``headline.md`` from govulncheck scans, ``(check name, recorded output)`` in manifest order."""
+    if not scans:
+        return "Measured here: no vulnerability scan of this volume is verified yet.\n"
+    counts = "; ".join(f"{name}: {len(found(output)) or 'none'}" for name, output in scans)
+    return f"Measured here, known vulnerabilities each govulncheck scan reports as called: {counts}.\n"

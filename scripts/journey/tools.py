@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from journey import checks, deploy, deploy_engine
+from journey import checks, deploy, deploy_engine, vulncheck
 from journey.errors import VerificationError
 
 if TYPE_CHECKING:
@@ -96,6 +96,8 @@ TOOLS: dict[str, Tool] = {
     ),
     "go-vet": Tool(checks.go_vet, compiles=True, versions=(GO,)),
     "go-test": Tool(checks.go_test, compiles=True, versions=(GO,)),
+    # the host's Go: a source scan judges the standard library of the Go that runs it
+    "govulncheck": Tool(vulncheck.govulncheck, compiles=True, versions=(GO,)),
     "deploy-e2e": Tool(
         deploy.deploy_e2e,
         uses_engine=True,

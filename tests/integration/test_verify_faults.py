@@ -61,6 +61,14 @@ def test_go_code_that_fails_go_test(tmp_path, client):
     assert leftovers(client, ["faults/gotestfail"]) == []
 
 
+def test_a_vulnerability_scan_that_misses_what_it_expects_fails_naming_it(tmp_path, client):
+    root = make_repo(tmp_path, "faults", ["vulnexpected"])
+    done = _fails(root)
+    assert "faults/vulnexpected: check govulncheck: expected but not reported: GO-2026-5676" in done.stderr
+    assert "No vulnerabilities found." in done.stderr  # the scan's own words, in the log tail
+    assert leftovers(client, ["faults/vulnexpected"]) == []
+
+
 def test_probe_that_gets_the_wrong_answer(tmp_path, debian):
     root = make_repo(tmp_path, "faults", ["wrongprobe"])
     done = _fails(root)

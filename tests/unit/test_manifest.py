@@ -261,7 +261,7 @@ DEPLOY_ENV = "env: {AWS_REGION: us-east-1, IMAGE_NAME: demo}"
             "  - {tool: go-tset}\n",
             "checks[0].tool",
             "'go-tset' is not one of hadolint, shellcheck, yamllint, jsonschema, actionlint, go-vet, go-test,"
-            " deploy-e2e (did you mean 'go-test'?)",
+            " deploy-e2e, govulncheck (did you mean 'go-test'?)",
             id="unknown tool",
         ),
         pytest.param(
@@ -505,3 +505,36 @@ def test_measurements_need_a_build_and_unique_names():
     )
     twice = [{"name": "b", "kind": "binary", "path": "/a"}] * 2
     assert error_of({"title": "t", "build": {}, "measure": twice}).key == "measure[1]"
+
+
+DB = "db: v0.0.0-20261105234957-e22db6528018"
+
+
+@pytest.mark.parametrize(
+    ("check", "says"),
+    [
+        ("{tool: govulncheck, go: 1.26.11}", "'db' is a required property"),
+        ("{tool: govulncheck, db: v1.0.0, go: 1.26.11}", "does not match"),
+        (f"{{tool: govulncheck, {DB}}}", "'go' is a required property"),
+        (f"{{tool: govulncheck, {DB}, mode: binary}}", "'path' is a required"),
+        (f"{{tool: govulncheck, {DB}, mode: binary, path: /s, go: 1.26.11}}", "should not be valid"),
+        (f"{{tool: govulncheck, {DB}, go: 1.26.11, path: /server}}", "should not be valid"),
+        (f"{{tool: govulncheck, {DB}, go: 1.26.11, expect: [CVE-1]}}", "does not match"),
+    ],
+)
+def test_a_govulncheck_check_must_pin_its_database_and_say_what_it_scans(tmp_path, check, says):
+    folder = write_snippet(tmp_path / "vol" / "x", f"title: t\nbuild: {{}}\nchecks:\n  - {check}\n")
+    with pytest.raises(ManifestError) as caught:
+        load_snippet(folder)
+    assert says in caught.value.message
+
+
+def test_a_govulncheck_check_keeps_its_own_keys(tmp_path):
+    line = f"{{tool: govulncheck, {DB}, mode: binary, path: /opt/server}}"
+    folder = write_snippet(tmp_path / "vol" / "x", f"title: t\nbuild: {{}}\nchecks:\n  - {line}\n")
+    (check,) = load_snippet(folder).checks
+    assert check.extra == {
+        "db": "v0.0.0-20261105234957-e22db6528018",
+        "mode": "binary",
+        "path": "/opt/server",
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey.render_headline import render_headline, stop_headline
+from journey.render_headline import render_headline, stop_headline, vuln_headline
 
 
 def test_the_headline_names_the_largest_and_the_smallest_image_and_their_ratio():
@@ -29,3 +29,12 @@ def test_a_stop_headline_says_each_probes_median_exit_code_and_request():
     assert "stop-graceful: 1.72 s · exit 0 · request completed." in text
     assert "never-run" not in text  # a probe with no recorded outcome is not stated
     assert "no stop probe" in stop_headline([("never-run", None)])
+
+
+def test_a_scan_headline_counts_what_each_scan_reports_as_called():
+    called = (
+        "govulncheck v1.10.0, database …\n\nVulnerability #1: GO-2026-0001\nVulnerability #2: GO-2026-0002\n"
+    )
+    text = vuln_headline([("gin-source", called), ("stdlib-source", "No vulnerabilities found.\n")])
+    assert "gin-source: 2; stdlib-source: none." in text
+    assert "no vulnerability scan" in vuln_headline([])
