@@ -131,7 +131,7 @@ def test_lock_is_refused_across_processes(tmp_path):
 
 def test_check_table_holds_every_tool_including_other_modules():
     linters = {"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"}
-    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e"}
+    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e", "govulncheck"}
 
 
 def test_go_tools_use_the_checkouts_module_cache_and_the_local_toolchain(tmp_path):
