@@ -151,6 +151,21 @@ def private_folder_problem(folder: Path, uid: int | None = None) -> str | None:
     return None
 
 
+def make_private_folder(folder: Path, uid: int | None = None) -> str | None:
+    """Make ``folder`` (mode 0700, whatever the umask) unless it exists; say why it is not private, if so.
+
+    One folder another user made, or may write in, must be refused by the caller rather than used: what
+    it holds (locks, run records, leases) says which processes own what. ``OSError`` if it cannot be made.
+    """
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        folder.chmod(0o700)
+    return private_folder_problem(folder, uid)
+
+
 def runtime_dir() -> Path:
     """Return this user's private folder for locks and run records, made (mode 0700) when missing.
 
@@ -164,16 +179,12 @@ def runtime_dir() -> Path:
     else:
         folder = system_tmp() / f"{RUNTIME}-{os.geteuid()}"
     try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
+        why = make_private_folder(folder)
     except OSError as exc:
         raise MachineError(
             f"cannot make the runtime folder {folder}: {exc.strerror}", step="runtime"
         ) from exc
-    else:
-        folder.chmod(0o700)  # whatever the umask
-    if why := private_folder_problem(folder):
+    if why:
         cause = (
             f"the runtime folder {folder} {why}; it holds journey's locks and run records: "
             "remove it and run again"

@@ -173,21 +173,6 @@ def _me() -> int:
     return os.geteuid()
 
 
-def _not_private(folder: Path) -> str | None:
-    """Say why ``folder`` is no private folder of this user (a link, another owner, open to others)."""
-    try:
-        info = folder.lstat()
-    except OSError as exc:
-        return f"cannot be looked at ({exc.strerror})"
-    if not stat.S_ISDIR(info.st_mode):
-        return "is not a folder (a link or a file)"
-    if info.st_uid != _me():
-        return f"is owned by uid {info.st_uid}, not by you (uid {_me()})"
-    if info.st_mode & 0o077:
-        return f"has mode {stat.S_IMODE(info.st_mode):04o}, open to other users (it must be 0700)"
-    return None
-
-
 def lease_dirs(port: int) -> list[Path]:
     """Return the folders leases on ``port`` may be in, the one this run writes first.
 
@@ -197,7 +182,7 @@ def lease_dirs(port: int) -> list[Path]:
     """
     found: list[Path] = []
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime.startswith("/") and _not_private(Path(runtime)) is None:
+    if runtime.startswith("/") and layout.private_folder_problem(Path(runtime), _me()) is None:
         found.append(Path(runtime) / f"journey-modproxy-{port}")
     found.append(layout.system_tmp() / f"journey-modproxy-{_me()}-{port}")
     return found
@@ -210,13 +195,7 @@ def lease_dir(port: int) -> Path:
     user made, or may write in, is refused rather than used.
     """
     folder = lease_dirs(port)[0]
-    try:
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        pass
-    else:
-        folder.chmod(0o700)  # whatever the umask
-    if why := _not_private(folder):
+    if why := layout.make_private_folder(folder, _me()):
         cause = (
             f"the lease folder {folder} {why}; leases name the folders the shared module proxy serves, "
             "so only you may write there: remove it (or fix it) and run again"
@@ -380,7 +359,7 @@ def live_leases(port: int) -> list[Path]:
     for folder in lease_dirs(port):
         if not folder.exists() and not folder.is_symlink():
             continue
-        if why := _not_private(folder):
+        if why := layout.private_folder_problem(folder, _me()):
             _report_once(folder, "folder", f"a lease folder that {why}")
             continue
         for path in sorted(folder.glob("*.lease")):
@@ -430,7 +409,10 @@ def sweep_lease_folders(*, dry_run: bool = False) -> list[Path]:
     for parent, pattern in places:
         with contextlib.suppress(OSError):
             for folder in sorted(parent.glob(pattern)):
-                if not folder.name.rsplit("-", 1)[-1].isdigit() or _not_private(folder) is not None:
+                if (
+                    not folder.name.rsplit("-", 1)[-1].isdigit()
+                    or layout.private_folder_problem(folder, _me()) is not None
+                ):
                     continue
                 entries = list(folder.iterdir())
                 if not all(e.suffix in {".lease", ".new"} and _is_dead_lease(e) for e in entries):
