@@ -705,15 +705,17 @@ def _check_paths_exist(snippet: Snippet) -> None:
 def _check_files_exist(snippet: Snippet) -> None:
     """Report a file or folder a check names that is not there, before any tool or engine runs.
 
-    ``files:``, deploy-e2e's ``script:`` and the Go checks' ``dir:`` are relative to the snippet
-    folder. Checked at load time, so ``journey check`` catches a typo as well as ``journey verify``.
+    ``files:``, deploy-e2e's ``script:``, govulncheck's ``modfile:`` and the Go checks' ``dir:`` are
+    relative to the snippet folder. Checked at load time, so ``journey check`` catches a typo as well as
+    ``journey verify``.
     """
     path = shown(snippet.manifest_path)
     for index, check in enumerate(snippet.checks):
         files = [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
-        script = check.extra.get("script")
-        if isinstance(script, str):
-            files.append((f"checks[{index}].script", script))
+        for key in ("script", "modfile"):
+            value = check.extra.get(key)
+            if isinstance(value, str):
+                files.append((f"checks[{index}].{key}", value))
         for key, name in files:
             if not (snippet.dir / name).is_file():
                 cause = f"no such file in the snippet folder: {snippet.dir / name}"
@@ -782,9 +784,10 @@ def _named_paths(snippet: Snippet) -> list[tuple[str, str]]:
             named.append((f"ship.pushes[{index}].dockerfile", push.dockerfile))
     for index, check in enumerate(snippet.checks):
         named += [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
-        script = check.extra.get("script")
-        if isinstance(script, str):
-            named.append((f"checks[{index}].script", script))
+        for key in ("script", "modfile"):  # deploy-e2e's script, govulncheck's go.mod
+            value = check.extra.get(key)
+            if isinstance(value, str):
+                named.append((f"checks[{index}].{key}", value))
         if check.dir is not None:
             named.append((f"checks[{index}].dir", check.dir))
     return named

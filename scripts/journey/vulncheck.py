@@ -51,6 +51,7 @@ def govulncheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
         argv = [str(scanner), "-db", database.url, *args]
         returncode, output = execute(ctx, check, argv, cwd, _toolchain(check))
     judged = f", the standard library of go{check.extra['go']}" if "go" in check.extra else ""
+    judged += f", requirements from {check.extra['modfile']}" if "modfile" in check.extra else ""
     header = f"govulncheck {vulndb.GOVULNCHECK_VERSION}, database {database.describe()}{judged}\n\n"
     if returncode not in SCANNED:
         raise VerificationError(
@@ -69,13 +70,35 @@ def _toolchain(check: Check) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _target(ctx: CheckContext, check: Check, step: str) -> Iterator[tuple[list[str], Path]]:
-    """Yield govulncheck's arguments and working folder: the module's ``./...``, or the binary's copy."""
-    if check.extra.get("mode", "source") == "source":
+    """Yield govulncheck's arguments and folder: the module (or its copy with ``modfile:``), or the binary."""
+    binary = check.extra.get("mode") == "binary"
+    if not binary and "modfile" not in check.extra:
         yield ["./..."], go_workdir(ctx, check)
         return
     with tempfile.TemporaryDirectory(prefix="journey-vulncheck-") as tmp:
-        binary = _copy_out(ctx, str(check.extra["path"]), Path(tmp), step)
-        yield ["-mode", "binary", binary.name], Path(tmp)
+        if binary:
+            program = _copy_out(ctx, str(check.extra["path"]), Path(tmp), step)
+            yield ["-mode", "binary", program.name], Path(tmp)
+        else:
+            modfile = ctx.snippet.dir / str(check.extra["modfile"])
+            yield ["./..."], _with_modfile(go_workdir(ctx, check), modfile, Path(tmp))
+
+
+def _with_modfile(module: Path, modfile: Path, folder: Path) -> Path:
+    """Copy the module's files into ``folder`` with ``modfile`` (and its ``.sum``) as its go.mod and go.sum.
+
+    The same code with other requirements: what a ``go get`` would leave. A copy rather than go's
+    ``-modfile`` flag, which govulncheck passes to go commands it runs outside the module, where go
+    refuses it. Only regular files of the module's own folder are copied (no links, no subfolders).
+    """
+    copy = folder / module.name
+    copy.mkdir()
+    for item in module.iterdir():
+        if item.is_file() and not item.is_symlink():
+            shutil.copyfile(item, copy / item.name)
+    shutil.copyfile(modfile, copy / "go.mod")
+    shutil.copyfile(modfile.with_suffix(".sum"), copy / "go.sum")
+    return copy
 
 
 def _copy_out(ctx: CheckContext, path: str, folder: Path, step: str) -> Path:

@@ -538,3 +538,20 @@ def test_a_govulncheck_check_keeps_its_own_keys(tmp_path):
         "mode": "binary",
         "path": "/opt/server",
     }
+
+
+def test_a_govulncheck_modfile_must_exist_and_stay_in_snippets(tmp_path):
+    snippets = tmp_path / "snippets"
+    line = f"{{tool: govulncheck, {DB}, go: 1.26.11, dir: ., modfile: MODFILE}}"
+    folder = write_snippet(
+        snippets / "vol" / "x", f"title: t\nchecks:\n  - {line.replace('MODFILE', 'nope.mod')}\n", {}
+    )
+    with pytest.raises(ManifestError, match="no such file"):
+        load_snippet(folder)
+    (tmp_path / "outside.mod").write_text("module x\n")
+    (folder / "snippet.yml").write_text(
+        f"title: t\nchecks:\n  - {line.replace('MODFILE', '../../../outside.mod')}\n"
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_snippet(folder)
+    assert caught.value.key == "checks[0].modfile"
