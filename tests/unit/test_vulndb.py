@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey.vulncheck import _extract
+from journey.vulncheck import _extract, _with_modfile
 from journey.vulndb import VULNDB_MODULE, VulnDBError, commit_time, found, lay_out
 
 if TYPE_CHECKING:
@@ -97,3 +97,22 @@ def test_a_copied_out_binary_is_written_by_content_only(tmp_path):
     link.linkname = "/etc/passwd"
     with pytest.raises(ValueError, match="refused"):
         _extract(_tar(tmp_path, "l.tar", link), tmp_path / "other", "refused")
+
+
+def test_a_modfile_scan_copies_the_module_with_the_other_requirements(tmp_path):
+    module = tmp_path / "service"
+    module.mkdir()
+    (module / "go.mod").write_text("module m\nrequire x v1\n")
+    (module / "go.sum").write_text("x v1 h1:old\n")
+    (module / "main.go").write_text("package main\n")
+    (module / "sub").mkdir()
+    (module / "link.go").symlink_to("/etc/hostname")
+    modfile = tmp_path / "updated.mod"
+    modfile.write_text("module m\nrequire x v2\n")
+    (tmp_path / "updated.sum").write_text("x v2 h1:new\n")
+    (tmp_path / "out").mkdir()
+    copy = _with_modfile(module, modfile, tmp_path / "out")
+    assert sorted(p.name for p in copy.iterdir()) == ["go.mod", "go.sum", "main.go"]  # no link, no subfolder
+    assert (copy / "go.mod").read_text() == "module m\nrequire x v2\n"
+    assert (copy / "go.sum").read_text() == "x v2 h1:new\n"
+    assert (module / "go.mod").read_text() == "module m\nrequire x v1\n"  # the snippet's own files untouched
