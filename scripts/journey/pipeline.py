@@ -580,11 +580,17 @@ def _result(
 
 
 def _record(ctx: Context, snippet: Snippet, result: record.Result) -> bool:
-    """Write the result (only if materially changed) and its fragments; nothing after an interrupt."""
+    """Write the result (only if materially changed) and its fragments; nothing after an interrupt.
+
+    The check for an interrupt comes before the first write; once writing began, the result and its
+    fragments are written whole (the session notes it), so the tree is never half a record.
+    """
     ctx.session.raise_if_cancelled(snippet.id)
     path = record.result_path(ctx.options.root, snippet.id)
     changed = record.write_result(path, result)
     recorded = record.read_result(path) or result
     render.write_snippet_fragments(ctx.options.root, snippet, recorded)
+    if changed:
+        ctx.session.note_recorded(snippet.id)
     machine.remember(ctx.options.root, ctx.session, snippet, result["input_digest"])
     return changed

@@ -88,6 +88,7 @@ class Session:
         self._lock = threading.Lock()
         self._procs: set[subprocess.Popen[str]] = set()
         self._record: Path | None = None
+        self._recorded: list[str] = []
 
     @property
     def record(self) -> Path | None:
@@ -101,6 +102,21 @@ class Session:
             if self._record is None:
                 self._record = sweep.open_record(self.run_id)
             return self._record
+
+    def note_recorded(self, snippet: str) -> None:
+        """Remember that a worker wrote ``snippet``'s result and fragments (called after writing)."""
+        with self._lock:
+            self._recorded.append(snippet)
+
+    @property
+    def recorded(self) -> list[str]:
+        """The snippets whose results this run wrote, in the order they were written.
+
+        An interrupt that lands while a worker writes cannot undo the write: the run's last message names
+        these, rather than claim that nothing was written.
+        """
+        with self._lock:
+            return list(self._recorded)
 
     @property
     def cancelled(self) -> bool:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from journey import drift, engine, farm, modproxy, record, render, reverified, schedule
-from journey.errors import ExitCode, worst
+from journey.errors import ExitCode, InterruptedRunError, worst
 from journey.manifest import discover, select
 from journey.measure import LayerCache
 from journey.pipeline import Context, Plan, plan, verify_snippet
@@ -99,9 +99,32 @@ def _verify_engine(
         LayerCache(options.root / ".cache"),
         threading.BoundedSemaphore(options.build_jobs),
     )
-    outcomes = _verify_planned(ctx, todo)
+    try:
+        outcomes = _verify_planned(ctx, todo)
+    except InterruptedRunError as exc:
+        raise _interrupted(options.root, volumes, ctx.session.recorded, exc) from None
     _render_volumes(options.root, volumes, outcomes)
     return outcomes
+
+
+def _interrupted(
+    root: Path, volumes: list[Volume], recorded: list[str], exc: InterruptedRunError
+) -> InterruptedRunError:
+    """Return the interrupt as it really ended: untouched, or with the results written before it named.
+
+    A signal that lands while a worker writes a result cannot undo the write. The record stays whole:
+    its volume's fragments and the downloads are brought up to it here (as a finished run would), and
+    the message names it instead of claiming that nothing was written.
+    """
+    if not recorded:
+        return exc
+    render.rerender_volumes(root, volumes, {snippet.split("/", 1)[0] for snippet in recorded})
+    names = ", ".join(recorded)
+    cause = (
+        f"interrupted: containers and temporary images of this run removed; {names} had been recorded "
+        "when the signal came (result, fragments and volume pages complete); nothing else written"
+    )
+    return InterruptedRunError(cause, step=exc.step)
 
 
 def own_seconds(outcome: Outcome) -> float:
