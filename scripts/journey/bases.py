@@ -107,6 +107,19 @@ RECIPES: dict[str, Recipe] = {
         ("distroless-base.sh", "distroless-base.Dockerfile"),
         needs=("gcr.io/distroless/static-debian13:nonroot",),
     ),
+    # distroless's :debug variants are the image plus busybox under /busybox; the stand-in takes Debian's
+    # busybox-static for the binary, on the static stand-in (its ID is the base-id label).
+    "gcr.io/distroless/static-debian13:debug-nonroot": Recipe(
+        "distroless-debug.sh",
+        ("trixie", "13"),
+        ("distroless-debug.sh", "distroless-debug.Dockerfile"),
+        needs=("gcr.io/distroless/static-debian13:nonroot",),
+    ),
+    # The official slim image is debian:<suite> put through debuerreotype-slimify (no docs, man pages or
+    # translations); the stand-in does the same to the debian:trixie stand-in.
+    "debian:trixie-slim": Recipe(
+        "debian-slim.sh", ("trixie",), ("debian-slim.sh", "debian-slim.Dockerfile"), needs=("debian:trixie",)
+    ),
 }
 
 OFFICIAL: dict[str, Official] = {

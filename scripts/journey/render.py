@@ -28,7 +28,7 @@ from journey.manifest import discover, select
 from journey.record import RESULT_NAME, read_result, read_result_quietly, result_path
 from journey.render_headline import HEADLINE_MD, render_headline, stop_headline, vuln_headline
 from journey.render_measurements import render_compared, render_measurements
-from journey.render_recipe import CHOOSE_MD, RECIPE_MD, RECIPES_VOLUME, render_choose, render_recipe
+from journey.render_recipe import RECIPE_MD, RECIPES_VOLUME, recipes_fragments, render_recipe
 from journey.seed import render_seed_diffs
 from journey.ship_render import comparable, reading, render_ship
 from journey.siteconfig import source_tree_url
@@ -765,7 +765,7 @@ def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str
     if has_stop_probes(volume):
         fragments[STOP_SVG] = render_stop_svg(volume, results)
     if volume.name == RECIPES_VOLUME:  # the decision table reads other volumes' results from the checkout
-        fragments[CHOOSE_MD] = render_choose(volume.dir.parent.parent)
+        fragments.update(recipes_fragments(volume.dir.parent.parent, results))
     return fragments
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from journey.check import nav_pages
 from journey.render import output_fragment, render_outputs, role_label
-from journey.render_recipe import CASES
+from journey.render_recipe import BASE_ROWS, CASES, render_bases_table
 from journey.siteconfig import load_mkdocs, source_tree_url
 from journey.units import format_size
 from shown import shown_text
@@ -34,6 +34,8 @@ from sitebuild import BUILDERS, SiteBuildError, build
 ROOT = Path(__file__).resolve().parents[2]
 #: The figures of the 2019 article's `docker images` table, quoted as history on Volume 1.
 HISTORY_2019 = frozenset({"21.2MB", "567MB", "350MB"})
+#: Sizes of bases this site cannot build, quoted with their source in the Recipes page's separate table.
+PUBLISHED_BASES = frozenset({"8.42MB"})
 SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:B|kB|MB|GB|TB)(?![\w])")
 FINAL_TAG = re.compile(r"journey/(?P<volume>[a-z0-9]+)-(?P<name>[a-z0-9][a-z0-9._-]*):verified")
 #: The final image's row of a `docker images` table: repository and tag are separate columns there.
@@ -268,8 +270,10 @@ def generated_size_tokens() -> set[str]:
 
 
 def test_no_page_shows_a_size_that_was_not_recorded(site):
-    allowed = generated_size_tokens() | HISTORY_2019
-    assert len(allowed) > len(HISTORY_2019), "no size in any generated fragment: nothing recorded?"
+    allowed = generated_size_tokens() | HISTORY_2019 | PUBLISHED_BASES
+    assert len(allowed) > len(HISTORY_2019 | PUBLISHED_BASES), (
+        "no size in any generated fragment: nothing recorded?"
+    )
     for page_name, page in site.items():
         typed = {t for t in SIZE.findall(" ".join(page.prose)) if t.replace(" ", "") not in allowed}
         assert not typed, f"{page_name}: sizes not from any recorded result: {sorted(typed)}"
@@ -415,3 +419,36 @@ def test_every_link_of_the_recipes_page_to_a_section_finds_it(built):
     assert {c.anchor for c in CASES} <= anchors
     missing = sorted(a for a in anchors if f'id="{a}"' not in text)
     assert missing == [], f"the Recipes page links to sections it does not have: {missing}"
+
+
+#: The first header cells of the Recipes page's two base-image tables: measured here, and published.
+RECORDED_BASES = "base (the final stage's FROM)"
+PUBLISHED_HEADER = ["base", "size (as published)"]
+
+
+def markdown_cells(line: str) -> list[str]:
+    """A rendered Markdown table row's cells as the HTML shows them (no backticks, no escapes)."""
+    cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+    return [c.strip().replace("`", "").replace("\\|", "|") for c in cells]
+
+
+def test_the_recipes_base_table_is_the_one_rendered_from_the_recorded_results(site, results):
+    page = site[html_of("recipes/index.md")]
+    recorded = [t for t in page.tables if t and t[0][0] == RECORDED_BASES]
+    assert len(recorded) == 1, "the Recipes page needs exactly one recorded base-image table"
+    rows = render_bases_table({r.snippet: results.get(r.snippet) for r in BASE_ROWS})
+    assert recorded[0][1:] == [markdown_cells(line) for line in rows.splitlines()[2:]]
+
+
+def test_published_base_figures_stay_in_their_own_table_apart_from_the_recorded_one(site):
+    page = site[html_of("recipes/index.md")]
+    recorded = next(t for t in page.tables if t and t[0][0] == RECORDED_BASES)
+    published = [t for t in page.tables if t and t[0][:2] == PUBLISHED_HEADER]
+    assert len(published) == 1, "the published figures need a table of their own"
+    assert {r[0] for r in published[0][1:]}.isdisjoint(r[0] for r in recorded[1:])
+    cells = " ".join(c for r in published[0][1:] for c in r)
+    assert {t.replace(" ", "") for t in SIZE.findall(cells)} == PUBLISHED_BASES
+    for name, other in site.items():
+        shown = [t for t in other.tables if t is not published[0]]
+        tokens = {t.replace(" ", "") for table in shown for row in table for t in SIZE.findall(" ".join(row))}
+        assert tokens.isdisjoint(PUBLISHED_BASES), f"{name}: a published base figure outside its table"
