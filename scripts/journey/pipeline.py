@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import time
 import traceback
@@ -427,7 +428,7 @@ def _listing(
     if not containerd_store(ctx.session):
         argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
         out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
-        return normalise_table(in_listing_order(out, listing_order(snippet, bases)))
+        return normalise_table(hide_image_ids(in_listing_order(out, listing_order(snippet, bases))))
     repo = snippet.image_tag.rsplit(":", 1)[0]
     sizes = {snippet.image_tag: measured[0]["size"]}
     sizes.update(
@@ -447,7 +448,9 @@ def _listing(
         if ref in sizes:
             cells[-1] = docker_size(sizes[ref])
         rows.append("\t".join(cells))
-    return normalise_table(in_listing_order("\n".join(rows) + "\n", listing_order(snippet, bases)))
+    return normalise_table(
+        hide_image_ids(in_listing_order("\n".join(rows) + "\n", listing_order(snippet, bases)))
+    )
 
 
 def listing_order(snippet: Snippet, bases: list[Image]) -> list[str]:
@@ -471,6 +474,27 @@ def in_listing_order(table: str, order: list[str]) -> str:
         return rank.get(f"{repository}:{tag}", len(order))
 
     return "\n".join([header, *sorted(rows, key=key)]) + "\n"
+
+
+def hide_image_ids(table: str) -> str:
+    """Put ``<id>`` in the IMAGE ID column of a ``docker images`` table (header first), whatever the ID.
+
+    The general rule (``normalise``) takes a 12-digit hex word for an ID only if it has a letter, so as
+    not to hide a number; an image ID of decimal digits only (one in a few hundred) was then recorded as
+    it came, and two runs of one snippet differed. In this column every value is an ID.
+    """
+    header, *rows = table.splitlines()
+    hidden = [header]
+    for row in rows:
+        cells = re.split(r"\t| {2,}", row.strip())
+        if len(cells) > _ID_COLUMN and re.fullmatch(r"[0-9a-f]{12}", cells[_ID_COLUMN]):
+            cells[_ID_COLUMN] = "<id>"
+        hidden.append("\t".join(cells))
+    return "\n".join(hidden) + "\n"
+
+
+#: The IMAGE ID column of ``DOCKER_IMAGES_FORMAT``.
+_ID_COLUMN = 2
 
 
 def docker_size(size: int) -> str:

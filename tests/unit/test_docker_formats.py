@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.pipeline import docker_size, in_listing_order
+from journey.normalise import normalise_table
+from journey.pipeline import docker_size, hide_image_ids, in_listing_order
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
@@ -203,3 +204,14 @@ def test_docker_images_rows_come_in_the_articles_order_whatever_the_engine_print
     # A space-aligned table (the classic store's `table` format) is read the same way.
     aligned = printed.replace("\t", "   ")
     assert in_listing_order(aligned, order).splitlines()[1].startswith("journey/vol1-x   verified")
+
+
+def test_every_image_id_of_a_listing_is_hidden_even_one_of_decimal_digits_only():
+    table = (
+        "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\n"
+        "journey/engine-quick\tverified\t030259811876\t2 seconds ago\t120MB\n"
+        "debian\ttrixie\t6730ba5a66f5\t3 hours ago\t120MB\n"
+    )
+    rows = normalise_table(hide_image_ids(table)).splitlines()
+    assert [row.split()[2] for row in rows[1:]] == ["<id>", "<id>"]
+    assert rows[1].split()[-1] == "120MB"  # the other columns as they were
