@@ -11,7 +11,7 @@ set -euo pipefail
 # program-on-PATH:debian-package
 readonly SITE=(
   debootstrap:debootstrap         # stand-in debian:<suite> bases (scripts/bases/debian.sh)
-  qemu-aarch64-static:qemu-user-static  # Vol. 3 runs arm64/riscv64 images under QEMU (journey.farm)
+  qemu-aarch64-static:qemu-user-static  # Vol. 3 runs arm64/riscv64 images under QEMU (journey.helpers.farm)
   update-binfmts:binfmt-support   # registers QEMU with the kernel's binfmt_misc
   zstd:zstd                       # Vol. 3 measures zstd layers read back from the registry
 )

@@ -1,7 +1,7 @@
 """The ``journey`` command line: every option declared here, and the only place errors become exit codes.
 
 Each command is a plain function in its own module taking one typed options object
-(``journey.options``); this module builds that object from the flags, with every cross-check in
+(``journey.core.options``); this module builds that object from the flags, with every cross-check in
 :func:`options_for`, and imports a command's module only when that command runs (``COMMANDS``), so
 ``journey --help`` and ``journey check`` do not pay for the Docker SDK. No command imports this module.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journey import __version__
-from journey import options as opts
-from journey.errors import MEANINGS, ExitCode, JourneyError, StaleError, UsageError, VerificationError
-from journey.layout import crash_log, root_from
+from journey.core import options as opts
+from journey.core.errors import MEANINGS, ExitCode, JourneyError, StaleError, UsageError, VerificationError
+from journey.core.layout import crash_log, root_from
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,31 +29,43 @@ if TYPE_CHECKING:
 #: command -> (module, function, one-line help). The function takes the command's options object.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "verify": (
-        "journey.verify",
+        "journey.commands.verify",
         "run_verify",
         "build, run, probe, measure and record snippets whose files changed (--all: every snippet)",
     ),
     "plan": (
-        "journey.schedule",
+        "journey.commands.plan",
         "run_plan",
         "no engine: which results are trusted as recorded, what to verify, the fan-out's matrix and cost",
     ),
     "merge": (
-        "journey.merge",
+        "journey.commands.merge",
         "run_merge",
         "lay the fan-out's per-snippet results over this checkout, with one drift report and timings",
     ),
     "check": (
-        "journey.check",
+        "journey.commands.check",
         "run_check",
         "no engine: results fresh, fragments current, includes resolve, every file shown, nav complete",
     ),
-    "list": ("journey.listing", "run_list", "every snippet with its recorded measurements and provenance"),
-    "render": ("journey.render", "run_render", "re-make the page fragments from the recorded results"),
-    "bases": ("journey.bases", "run_bases", "every base image the snippets name: present, pulled, or built"),
-    "new": ("journey.new", "run_new", "scaffold a volume or a snippet"),
+    "list": (
+        "journey.commands.listing",
+        "run_list",
+        "every snippet with its recorded measurements and provenance",
+    ),
+    "render": (
+        "journey.commands.render",
+        "run_render",
+        "re-make the page fragments from the recorded results",
+    ),
+    "bases": (
+        "journey.commands.bases",
+        "run_bases",
+        "every base image the snippets name: present, pulled, or built",
+    ),
+    "new": ("journey.commands.new", "run_new", "scaffold a volume or a snippet"),
     "clean": (
-        "journey.sweep",
+        "journey.commands.clean",
         "run_clean",
         "remove what killed runs left (containers, temp images, builders, /tmp folders); never a live run's",
     ),
@@ -308,7 +320,7 @@ _OPTIONS: dict[str, Callable[[argparse.Namespace, Path, tuple[str, ...]], object
 }
 
 
-def options_for(args: argparse.Namespace) -> Any:  # noqa: ANN401 - one of the journey.options classes
+def options_for(args: argparse.Namespace) -> Any:  # noqa: ANN401 - one of the journey.core.options classes
     """Turn parsed flags into the command's options object; every cross-check of options is here."""
     ids = tuple(getattr(args, "snippets", ()) or ())
     return _OPTIONS[args.command](args, root_from(args.root), ids)

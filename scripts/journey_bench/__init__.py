@@ -42,17 +42,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journey import engine
-from journey.build import BuildRequest, buildx_argv
-from journey.images import image_id
-from journey.layout import find_root
-from journey.manifest import base_refs, discover, select
-from journey.modproxy import cache_dir, serving_for
+from journey.core.layout import find_root
+from journey.engine import daemon
+from journey.engine.build import BuildRequest, buildx_argv
+from journey.engine.images import image_id
+from journey.helpers.modproxy import cache_dir, serving_for
+from journey.model.manifest import base_refs, discover, select
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from journey.manifest import Snippet
+    from journey.model.manifest import Snippet
 
 #: Folders never copied into the benchmark's repository (caches, the venv, the built site, git).
 SKIPPED = (
@@ -208,7 +208,7 @@ def plain_buildx(work: Path, snippets: Sequence[Snippet], *, no_cache: bool) -> 
 
 def _image_id(ref: str) -> str | None:
     """Return the ID of the image a reference names, or None when there is none."""
-    return image_id(engine.connect(), ref)
+    return image_id(daemon.connect(), ref)
 
 
 @contextlib.contextmanager

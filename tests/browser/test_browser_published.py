@@ -19,8 +19,8 @@ import pytest
 from browser_page import PageErrors, open_page, reveal
 from browser_site import SITE_PATH, VOL1, markdown_page_url, serve_at
 
-from journey.check import nav_pages
-from journey.siteconfig import load_mkdocs
+from journey.site.check import nav_pages
+from journey.site.siteconfig import load_mkdocs
 from sitebuild import SiteBuildError, build, site_dir
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ def _snippet_folders(repo_root: Path, volume: str, archive: bytes) -> list[str]:
     """Unpack a snippet's zip in memory; check every entry is its repository file; return the folders.
 
     Names are relative to ``snippets/<volume>/``, or to ``snippets/`` for a snippet whose build context
-    is in another volume (journey.downloads.archive_base): then a folder is ``<volume>/<name>``.
+    is in another volume (journey.site.downloads.archive_base): then a folder is ``<volume>/<name>``.
     """
     with zipfile.ZipFile(io.BytesIO(archive)) as unpacked:
         names = unpacked.namelist()

@@ -6,7 +6,7 @@ import pytest
 from browser_page import copy_block, open_page, titled_code_blocks
 from browser_snippets import copy_difference
 
-from journey.render_recipe import CASES
+from journey.site.render_recipe import CASES
 from shown import shown_text
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ from browser_page import open_page, reveal
 from browser_site import SCREENSHOTS, VOL1, markdown_page_url, page_file
 from browser_snippets import copy_differences, fenced_snippet_includes
 
-from journey.manifest import discover
-from journey.render import changed_lines, format_size, shown_lines
+from journey.model.manifest import discover
+from journey.site.render import changed_lines, format_size, shown_lines
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from journey.checks import CheckContext
-from journey.deploy_engine import TOOL_LABEL, TOOL_NAME
-from journey.engine import connect
-from journey.manifest import Check, Snippet, load_snippet
-from journey.session import Deadline, Session
+from journey.engine.daemon import connect
+from journey.engine.session import Deadline, Session
+from journey.helpers.deploy_engine import TOOL_LABEL, TOOL_NAME
+from journey.model.manifest import Check, Snippet, load_snippet
+from journey.verify.checks import CheckContext
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets" / "vol1"

@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conftest import FIXTURES, IMAGE, ROOT, SNIPPETS, check_named, private_engines
-from journey.deploy import (
+from journey.core.errors import VerificationError
+from journey.engine.session import RUN_LABEL, SNIPPET_LABEL
+from journey.helpers.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_image, running
+from journey.model.manifest import Check
+from journey.verify.deploy import (
     DeploySpec,
     deploy_e2e,
     import_image,
@@ -30,10 +34,6 @@ from journey.deploy import (
     spec_from_check,
     stack,
 )
-from journey.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_image, running
-from journey.errors import VerificationError
-from journey.manifest import Check
-from journey.session import RUN_LABEL, SNIPPET_LABEL
 from unprivileged import TEST_USER
 
 if TYPE_CHECKING:
@@ -212,11 +212,11 @@ def test_missing_variable_check_fails_a_script_that_acts_first(context):
 AS_USER = """
 import json, sys
 from pathlib import Path
-from journey.checks import CheckContext
-from journey.deploy import deploy_e2e
-from journey.engine import connect
-from journey.manifest import load_snippet
-from journey.session import Deadline, Session
+from journey.verify.checks import CheckContext
+from journey.verify.deploy import deploy_e2e
+from journey.engine.daemon import connect
+from journey.model.manifest import load_snippet
+from journey.engine.session import Deadline, Session
 root, folder, snippet_id, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 snippet = load_snippet(folder, snippet_id)
 session = Session(connect())

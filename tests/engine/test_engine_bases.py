@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from journey import bases
-from journey.manifest import discover
-from journey.units import format_size
+from journey.model.manifest import discover
+from journey.model.units import format_size
+from journey.verify import bases
 
 pytestmark = pytest.mark.engine
 

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from engine_helpers import ENGINE_SH, REPO, run_engine_sh
 
-from journey import drift, record
-from journey.record import SIZE_SLACK, SIZE_TOLERANCE
+from journey.model import record
+from journey.model.record import SIZE_SLACK, SIZE_TOLERANCE
+from journey.verify import drift
 from unprivileged import user_env
 
 if TYPE_CHECKING:

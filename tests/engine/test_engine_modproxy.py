@@ -1,4 +1,4 @@
-"""journey.modproxy: modules fetched on the host reach a Go build inside the stand-in, over loopback."""
+"""helpers.modproxy: modules fetched on the host reach a Go build inside the stand-in, over loopback."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import time
 import pytest
 from engine_helpers import FIXTURES, REPO
 
-from journey import bases, modproxy
-from journey.manifest import discover
+from journey.helpers import modproxy
+from journey.model.manifest import discover
+from journey.verify import bases
 
 MODULES = FIXTURES / "modules"
 

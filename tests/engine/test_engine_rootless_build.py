@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from engine_helpers import image_inspect
 
-from journey import bases
-from journey.images import STANDIN, base_identity
-from journey.rootless_build import HELPER_REPO, TOOL_LABEL, TOOL_NAME
+from journey.engine.images import STANDIN, base_identity
+from journey.helpers.rootless_build import HELPER_REPO, TOOL_LABEL, TOOL_NAME
+from journey.verify import bases
 
 pytestmark = pytest.mark.engine
 
@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 BUILD = """
 import os, sys
-from journey import bases, rootless_build
+from journey.verify import bases
+from journey.helpers import rootless_build
 ref, tag = sys.argv[1], sys.argv[2]
 assert rootless_build.needed(), f"euid {os.geteuid()} is root"
 recipe = bases.RECIPES[ref]

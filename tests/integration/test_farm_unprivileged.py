@@ -15,13 +15,13 @@ from pathlib import Path
 
 from verify_helpers import REPO, need_image
 
-from journey import farm
+from journey.helpers import farm
 
 #: Starts a farm, builds a two-line Dockerfile on it, pushes it there and reads its manifest back.
 AS_USER = """
 import json, os, subprocess, sys, tempfile, uuid
 from pathlib import Path
-from journey import farm
+from journey.helpers import farm
 root, context = Path(sys.argv[1]), Path(sys.argv[2])
 with farm.running(root, uuid.uuid4().hex[:12], (["debian:trixie"], [], None), print) as running:
     ref = f"{farm.REGISTRY}/journey-test/unprivileged:1"

@@ -8,7 +8,7 @@ import docker
 import pytest
 from verify_helpers import leftovers, make_repo, need_image, snapshot, verify
 
-from journey.images import stable_labels
+from journey.engine.images import stable_labels
 
 pytestmark = pytest.mark.engine
 

@@ -1,5 +1,5 @@
 """``journey verify --builder``: the same snippet built by a standalone buildkitd (a buildx ``remote``
-builder, listening on a unix socket, started here by journey.farm) records the same result as the
+builder, listening on a unix socket, started here by journey.helpers.farm) records the same result as the
 engine's own builder: sizes, probes, checks and outputs.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from verify_helpers import REPO, make_repo, need_image, verify
 
-from journey import farm
-from journey.record import materially_equal
+from journey.helpers import farm
+from journey.model.record import materially_equal
 
 pytestmark = pytest.mark.engine
 

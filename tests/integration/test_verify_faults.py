@@ -16,7 +16,7 @@ import uuid
 import pytest
 from verify_helpers import JOURNEY, leftovers, make_repo, need_image, published, snapshot, verify
 
-from journey.session import engine_build_cpu_seconds
+from journey.engine.session import engine_build_cpu_seconds
 
 pytestmark = pytest.mark.engine
 

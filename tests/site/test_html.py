@@ -5,7 +5,7 @@ from the same mkdocs.yml), each into a temporary folder, and every check below r
 project's promises are checked on what a reader gets, not on the Markdown:
 
 - a code block titled with a `snippets/…` path holds exactly that file's text;
-- every size on any page comes from a recorded result: the sizes tables equal what `journey.render` makes
+- every size on any page comes from a recorded result: the sizes tables equal what `journey.site.render` makes
   from `result.json`, every `docker images` block is the listing `docker images` printed (captured as
   `outputs.docker_images`), and any other size token on a page appears in a fragment
   generated from the results (the 2019 figures, quoted as history, are the only exception);
@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journey.check import nav_pages
-from journey.render import output_fragment, render_outputs, role_label
-from journey.render_recipe import BASE_ROWS, CASES, render_bases_table
-from journey.siteconfig import load_mkdocs, source_tree_url
-from journey.units import format_size
+from journey.model.units import format_size
+from journey.site.check import nav_pages
+from journey.site.render import output_fragment, render_outputs, role_label
+from journey.site.render_recipe import BASE_ROWS, CASES, render_bases_table
+from journey.site.siteconfig import load_mkdocs, source_tree_url
 from shown import shown_text
 from sitebuild import BUILDERS, SiteBuildError, build
 

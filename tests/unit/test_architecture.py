@@ -10,15 +10,28 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
-MODULES = {info.name for info in pkgutil.iter_modules([str(REPO / "scripts" / "journey")])}
-#: `a.b` or `journey.a.b` (optionally `a.b.c`, or called: `a.b()`) in backticks.
-REFERENCE = re.compile(r"`(?:journey\.)?([a-z_]+)\.([A-Za-z_]\w*)((?:\.\w+)*)(?:\(\))?`")
+PACKAGE = REPO / "scripts" / "journey"
+#: Every module and package of the tool, as written from the package down: `cli`, `site`, `site.render`.
+QUALIFIED = {
+    info.name.removeprefix("journey.")
+    for info in pkgutil.walk_packages([str(PACKAGE)], prefix="journey.")
+    if not info.name.endswith("__main__")
+}
+_LEAVES = Counter(name.rsplit(".", 1)[-1] for name in QUALIFIED)
+#: How the document may write a module: qualified (`site.render`), or by its own name where that is unique
+#: among the modules and packages (`manifest`); `render` is both `site.render` and `commands.render`.
+WRITTEN = {name: name for name in QUALIFIED} | {
+    name.rsplit(".", 1)[-1]: name for name in QUALIFIED if _LEAVES[name.rsplit(".", 1)[-1]] == 1
+}
+#: A dotted name in backticks, `journey.` optional, optionally called: `a.b`, `site.render.x`, `a.b()`.
+REFERENCE = re.compile(r"`(?:journey\.)?([a-z_]\w*(?:\.\w+)+)(?:\(\))?`")
 #: Dotted names that are keys of a manifest or a result, not Python: they share a module's name.
 KEYS = {"build.stages", "ship.builder"}
 #: File names written in backticks (`manifest.py`, `ship.schema.json`), not references.
@@ -26,12 +39,28 @@ FILE_SUFFIXES = {"py", "md", "json", "yml", "txt", "svg", "sh"}
 
 
 def references() -> list[tuple[str, list[str]]]:
+    """Each reference as (the module's qualified name, the attribute path under it)."""
     found = []
-    for module, name, rest in REFERENCE.findall(TEXT):
-        written = f"{module}.{name}{rest}"
-        if module in MODULES and written.rsplit(".", 1)[-1] not in FILE_SUFFIXES and written not in KEYS:
-            found.append((module, [name, *filter(None, rest.split("."))]))
+    for written in REFERENCE.findall(TEXT):
+        parts = written.split(".")
+        if parts[-1] in FILE_SUFFIXES or written in KEYS:
+            continue
+        # The longest leading part that names a module: `site.render.x` is site.render's x, not site's.
+        for cut in range(len(parts) - 1, 0, -1):
+            module = WRITTEN.get(".".join(parts[:cut]))
+            if module is not None:
+                found.append((module, parts[cut:]))
+                break
     return found
+
+
+def test_a_module_two_packages_share_is_written_with_its_package():
+    """`render.x` could be site.render's or commands.render's: the document says which."""
+    shared = {leaf for leaf, count in _LEAVES.items() if count > 1} - QUALIFIED
+    names = [w for w in REFERENCE.findall(TEXT) if w not in KEYS]
+    written = [w for w in names if w.rsplit(".", 1)[-1] not in FILE_SUFFIXES]
+    bare = sorted({w for w in written if w.split(".")[0] in shared})
+    assert not bare, f"write these with their package (`site.render.x`, not `render.x`): {bare}"
 
 
 def test_the_document_names_some_of_the_tool():

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from journey.build import BuildRequest, buildx_argv, stage_dockerfile
 from journey.cli import build_parser, options_for
-from journey.errors import UsageError
-from journey.options import VerifyOptions
+from journey.core.errors import UsageError
+from journey.core.options import VerifyOptions
+from journey.engine.build import BuildRequest, buildx_argv, stage_dockerfile
 
 CONTEXT = Path("/repo/snippets/vol1/multistage")
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from journey import cli
-from journey.check import check, find_problems
 from journey.cli import main
-from journey.digest import source_digest
-from journey.downloads import write_downloads
-from journey.errors import ExitCode, StaleError
-from journey.manifest import discover
-from journey.record import result_path, write_result
-from journey.render import render_bases, write_snippet_fragments, write_volume_fragments
+from journey.core.errors import ExitCode, StaleError
+from journey.model.digest import source_digest
+from journey.model.manifest import discover
+from journey.model.record import result_path, write_result
+from journey.site.check import check, find_problems
+from journey.site.downloads import write_downloads
+from journey.site.render import render_bases, write_snippet_fragments, write_volume_fragments
 
 #: The repository's real bases record, as `journey bases` wrote it.
 REAL_BASES = Path(__file__).resolve().parents[2] / "results/bases/bases.json"
@@ -692,7 +692,7 @@ def test_a_file_carried_in_a_data_url_is_a_gap(repo):
 
 
 def test_a_number_typed_into_prose_is_a_gap_until_a_fragment_or_a_review_accounts_for_it(repo, capsys):
-    """The page's sizes.md accounts for 7.12 MB; a rounded 7 MB is a typed figure (journey.prose_numbers)."""
+    """The page's sizes.md accounts for 7.12 MB; a rounded 7 MB is a typed figure (site.prose_numbers)."""
     page = repo / "docs/vol1.md"
     edit(page, "stays literal text.\n", "stays literal text. The image weighs 7.12 MB, about 7 MB.\n")
     assert main(["check", "--root", str(repo)]) == ExitCode.STALE

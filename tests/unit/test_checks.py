@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey.checks import expectation_gap, finding_codes
+from journey.verify.checks import expectation_gap, finding_codes
 
 HADOLINT = (
     "Dockerfile:3 DL3018 warning: Pin versions in apk add.\n"

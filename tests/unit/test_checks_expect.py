@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from journey.checks import CheckContext, hadolint, shellcheck
-from journey.errors import VerificationError
-from journey.manifest import Check, Snippet, load_snippet
-from journey.session import Deadline, Session
+from journey.core.errors import VerificationError
+from journey.engine.session import Deadline, Session
+from journey.model.manifest import Check, Snippet, load_snippet
+from journey.verify.checks import CheckContext, hadolint, shellcheck
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets" / "vol1"

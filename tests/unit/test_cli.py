@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from journey import cli, verify
+from journey import cli
+from journey.commands import verify
 
 
 def _raising(exc: BaseException):
@@ -78,7 +79,7 @@ def test_journey_clean_takes_a_dry_run(tmp_path):
     args = cli.build_parser().parse_args(["clean", "--root", str(tmp_path), "--dry-run"])
     options = cli.options_for(args)
     assert options.dry_run is True
-    assert cli.COMMANDS["clean"][:2] == ("journey.sweep", "run_clean")
+    assert cli.COMMANDS["clean"][:2] == ("journey.commands.clean", "run_clean")
 
 
 def test_an_unexpected_exception_in_verify_exits_70_never_1(monkeypatch, capsys, tmp_path):

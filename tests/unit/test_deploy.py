@@ -9,9 +9,9 @@ import os
 import pytest
 from cryptography import x509
 
-from journey.deploy import SCRUBBED, leaked, machine_lock, require_secure_loopback, scrub, tls_files
-from journey.session import Deadline
-from journey.tool_image import LockHeldError
+from journey.engine.session import Deadline
+from journey.helpers.tool_image import LockHeldError
+from journey.verify.deploy import SCRUBBED, leaked, machine_lock, require_secure_loopback, scrub, tls_files
 
 
 def test_every_secret_is_replaced_longest_first():

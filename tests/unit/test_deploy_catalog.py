@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from journey import deploy
-from journey.deploy import DeploySpec, Registry, ScriptRun, Stack, catalog, verdict
+from journey.verify import deploy
+from journey.verify.deploy import DeploySpec, Registry, ScriptRun, Stack, catalog, verdict
 
 REGISTRY = Registry("[::1]:5000", Path("/nowhere/registry.sock"), "::1", ssl.create_default_context(), "pw")
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey import deploy_engine
-from journey.deploy import EPHEMERAL_PORTS, DeploySpec, registry_port, tls_files
-from journey.deploy_engine import (
+from journey.engine.session import RUN_LABEL, SNIPPET_LABEL
+from journey.helpers import deploy_engine
+from journey.helpers.deploy_engine import (
     TOOL_LABEL,
     TOOL_NAME,
     EngineSpec,
@@ -25,7 +25,7 @@ from journey.deploy_engine import (
     recipe_digest,
     resolved_addresses,
 )
-from journey.session import RUN_LABEL, SNIPPET_LABEL
+from journey.verify.deploy import EPHEMERAL_PORTS, DeploySpec, registry_port, tls_files
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.digest import input_digest, source_digest, tree_files
-from journey.manifest import load_snippet
+from journey.model.digest import input_digest, source_digest, tree_files
+from journey.model.manifest import load_snippet
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "snippets" / "golden" / "hello"
 

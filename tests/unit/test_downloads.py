@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey.downloads import (
+from journey.core.errors import ManifestError
+from journey.model.manifest import Snippet, Volume, discover
+from journey.site.downloads import (
     archive_bytes,
     archive_path,
     expected_downloads,
@@ -19,8 +21,6 @@ from journey.downloads import (
     snippet_downloads,
     write_downloads,
 )
-from journey.errors import ManifestError
-from journey.manifest import Snippet, Volume, discover
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from journey import drift
-from journey.drift import Change, compare, read_report, report_json, report_markdown, write_report
-from journey.errors import UsageError
-from journey.record import SHIP_SIZE_SLACK, SIZE_SLACK
+from journey.core.errors import UsageError
+from journey.model.record import SHIP_SIZE_SLACK, SIZE_SLACK
+from journey.verify import drift
+from journey.verify.drift import Change, compare, read_report, report_json, report_markdown, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT = json.loads((ROOT / "results" / "vol1" / "multistage" / "result.json").read_text(encoding="utf-8"))

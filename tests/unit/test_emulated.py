@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journey import farm
-from journey.bases import RECIPES, Resolver
-from journey.digest import source_digest, source_roots
-from journey.errors import ManifestError
-from journey.farm import Farm, FarmError
-from journey.manifest import (
+from journey.core.errors import ManifestError
+from journey.engine.session import tree_cpu_seconds
+from journey.helpers import farm
+from journey.helpers.farm import Farm, FarmError
+from journey.model.digest import source_digest, source_roots
+from journey.model.manifest import (
     base_refs,
     emulated_bases,
     foreign_of,
@@ -26,9 +26,9 @@ from journey.manifest import (
     snippet_from_dict,
     unpinned_bases,
 )
-from journey.session import tree_cpu_seconds
-from journey.ship import _platform, manifest_tree
-from journey.ship_render import compare_builds, render_ship
+from journey.site.ship_render import compare_builds, render_ship
+from journey.verify.bases import RECIPES, Resolver
+from journey.verify.ship import _platform, manifest_tree
 
 CROSS = "FROM --platform=$BUILDPLATFORM golang:1.26-trixie AS builder\nRUN go build\nFROM scratch AS final\n"
 EMULATED = (
@@ -86,7 +86,7 @@ def test_a_foreign_stand_in_tag_says_what_and_for_which_platform():
 def test_a_foreign_stand_in_is_never_pulled(monkeypatch):
     """Its tag is a local name: docker.io has no journey-standin/…, so the recipe is the only way."""
     resolver = Resolver(client=object())
-    monkeypatch.setattr("journey.bases.inspect", lambda _ref, _client=None: None)
+    monkeypatch.setattr("journey.verify.bases.inspect", lambda _ref, _client=None: None)
     monkeypatch.setattr(Resolver, "_pull", lambda *_: pytest.fail("pulled a local name"))
     monkeypatch.setattr(Resolver, "_build", lambda *_a, **_k: None)
     tag = foreign_standin("golang:1.26-trixie", "linux/arm64")

@@ -8,8 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from journey import cli, deploy_engine, farm, layout, modproxy, pipeline, tool_image, verify
-from journey.errors import (
+from journey import cli
+from journey.commands import verify
+from journey.core import layout
+from journey.core.errors import (
     MEANINGS,
     ExitCode,
     InternalError,
@@ -18,7 +20,9 @@ from journey.errors import (
     VerificationError,
     worst,
 )
-from journey.progress import Outcome
+from journey.core.progress import Outcome
+from journey.helpers import deploy_engine, farm, modproxy, tool_image
+from journey.verify import pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""journey.farm without starting anything: names, the buildkitd build's failure, a stop that never raises."""
+"""helpers.farm without starting anything: names, the buildkitd build's failure, a stop that never raises."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from journey import farm
-from journey.farm import Farm, FarmError
+from journey.helpers import farm
+from journey.helpers.farm import Farm, FarmError
 
 
 def test_short_names_are_docker_hub_library_paths():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey.images import MACHINE_LABELS, base_identity, stable_labels
+from journey.engine.images import MACHINE_LABELS, base_identity, stable_labels
 
 STANDIN = {
     "org.golangjourney.standin.for": "docker.io/library/golang:1.26-trixie",

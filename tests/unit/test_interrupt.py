@@ -20,16 +20,16 @@ import docker.errors
 import pytest
 from rich.console import Console
 
-from journey import session as session_module
-from journey import sweep
-from journey.container import wait_ready
-from journey.errors import VerificationError
-from journey.images import OWNER_LABEL, RUN_LABEL
-from journey.live_health import _Watch
-from journey.manifest import Ready, Run, Snippet
-from journey.progress import Reporter
-from journey.runner import _stop, signals_interrupt
-from journey.session import CancelledError, Deadline, Session, group_members, kill_group
+from journey.core.errors import VerificationError
+from journey.core.progress import Reporter
+from journey.engine import session as session_module
+from journey.engine import sweep
+from journey.engine.container import wait_ready
+from journey.engine.images import OWNER_LABEL, RUN_LABEL
+from journey.engine.session import CancelledError, Deadline, Session, group_members, kill_group
+from journey.model.manifest import Ready, Run, Snippet
+from journey.verify.live_health import _Watch
+from journey.verify.runner import _stop, signals_interrupt
 
 #: Longest any of these waits may take once interrupted (each polls at most every CANCEL_POLL seconds).
 PROMPT = 3.0

@@ -7,8 +7,8 @@ import tempfile
 
 import pytest
 
-from journey import layout
-from journey.errors import ExitCode, MachineError
+from journey.core import layout
+from journey.core.errors import ExitCode, MachineError
 
 
 def test_the_runtime_folder_is_under_a_private_xdg_runtime_dir(tmp_path, monkeypatch):

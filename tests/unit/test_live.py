@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from journey.answer import judge, take_numbers
-from journey.container import create_kwargs
-from journey.live_companion import command_line
-from journey.live_health import _Watch, health_of, last_check
-from journey.live_inspect import MISSING, field_value
-from journey.live_stop import _wrong
-from journey.manifest import Volume, snippet_from_dict
-from journey.record import materially_equal
-from journey.render import measured_text, render_volume
-from journey.runspec import CompanionProbe, CompanionStep, Request, RunOptions, stop_probe
-from journey.stats import spread
-from journey.stopchart import STOP_SVG, render_stop_svg
+from journey.engine.container import create_kwargs
+from journey.model.answer import judge, take_numbers
+from journey.model.manifest import Volume, snippet_from_dict
+from journey.model.record import materially_equal
+from journey.model.runspec import CompanionProbe, CompanionStep, Request, RunOptions, stop_probe
+from journey.model.stats import spread
+from journey.site.render import measured_text, render_volume
+from journey.site.stopchart import STOP_SVG, render_stop_svg
+from journey.verify.live_companion import command_line
+from journey.verify.live_health import _Watch, health_of, last_check
+from journey.verify.live_inspect import MISSING, field_value
+from journey.verify.live_stop import _wrong
 
 ANSWER = 'HTTP/1.1 200 OK\nContent-Type: application/json\n\n{"allocated_mb":400,"gc_cycles":37}'
 

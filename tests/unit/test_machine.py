@@ -8,8 +8,8 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from journey.machine import remember, verified_here
-from journey.manifest import load_volume
+from journey.engine.machine import remember, verified_here
+from journey.model.manifest import load_volume
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "snippets"
 

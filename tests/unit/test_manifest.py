@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.errors import ExitCode, ManifestError
-from journey.manifest import (
+from journey.core.errors import ExitCode, ManifestError
+from journey.model.manifest import (
     base_refs,
     base_refs_from_text,
     discover,

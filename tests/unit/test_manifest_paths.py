@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from journey.manifest import discover
+from journey.model.manifest import discover
 
 REPO = Path(__file__).resolve().parents[2]
 MARK = "NEVER-PRINTED-LINE"

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from journey.errors import VerificationError
-from journey.measure import _manifest, gzip_size, read_layer_blob
+from journey.core.errors import VerificationError
+from journey.engine.measure import _manifest, gzip_size, read_layer_blob
 
 
 def _layer_tar() -> bytes:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.measurements import (
+from journey.model.stats import int_spread, spread
+from journey.verify.measurements import (
     KINDS,
     count_modules,
     go_build_command,
@@ -14,7 +15,6 @@ from journey.measurements import (
     resident_bytes,
     target_platform,
 )
-from journey.stats import int_spread, spread
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "measurements"

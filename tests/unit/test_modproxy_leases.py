@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from journey import modproxy
+from journey.helpers import modproxy
 
 NOBODY = 65534
 MODULE = "/example.com/m/@v/list"

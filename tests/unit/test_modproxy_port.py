@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from journey import modproxy
+from journey.helpers import modproxy
 
 #: Listens on a free loopback port, prints it and holds it for the given seconds.
 HOLD = """

@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journey import check, manifest
 from journey.cli import main
-from journey.errors import ExitCode, UsageError
-from journey.new import append_to_block_list, new_snippet, new_volume, next_volume, run_new
-from journey.options import NewOptions
+from journey.commands.new import run_new
+from journey.core.errors import ExitCode, UsageError
+from journey.core.options import NewOptions
+from journey.model import manifest
+from journey.site import check
+from journey.site.new import append_to_block_list, new_snippet, new_volume, next_volume
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from journey.normalise import normalise, normalise_table
+from journey.verify.normalise import normalise, normalise_table
 
 HEX64 = "0123456789abcdef" * 4
 

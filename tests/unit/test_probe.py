@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
-from journey.container import AttachedOutput, complete_output
-from journey.probe import settled_logs
+from journey.engine.container import AttachedOutput, complete_output
+from journey.verify.probe import settled_logs
 
 
 class _Stream:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from journey.container import (
+from journey.core.errors import VerificationError
+from journey.engine.container import (
     BODY_CAP,
     LOG_CAP,
     AnswerTooLargeError,
@@ -30,11 +31,10 @@ from journey.container import (
     send,
     wait_ready,
 )
-from journey.errors import VerificationError
-from journey.manifest import Ready, Run, Snippet, snippet_from_dict
-from journey.probe import run_probes
-from journey.runspec import Request
-from journey.session import Deadline, Session
+from journey.engine.session import Deadline, Session
+from journey.model.manifest import Ready, Run, Snippet, snippet_from_dict
+from journey.model.runspec import Request
+from journey.verify.probe import run_probes
 
 NAMES = ("v/x", "probe p")
 

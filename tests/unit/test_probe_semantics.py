@@ -16,15 +16,15 @@ from typing import Any
 import docker.errors
 import pytest
 
-from journey import live_companion
-from journey.answer import Answer, judge_answer
-from journey.errors import ManifestError, VerificationError
-from journey.live_companion import _exec
-from journey.live_stop import _InFlight, outcome
-from journey.manifest import ExecProbe, snippet_from_dict
-from journey.probe import judge_command, run_probes
-from journey.runspec import CompanionProbe, CompanionStep, Request
-from journey.session import Deadline, Session
+from journey.core.errors import ManifestError, VerificationError
+from journey.engine.session import Deadline, Session
+from journey.model.answer import Answer, judge_answer
+from journey.model.manifest import ExecProbe, snippet_from_dict
+from journey.model.runspec import CompanionProbe, CompanionStep, Request
+from journey.verify import live_companion
+from journey.verify.live_companion import _exec
+from journey.verify.live_stop import _InFlight, outcome
+from journey.verify.probe import judge_command, run_probes
 
 REFUSAL = (
     "failed to create task for container: failed to create shim task: OCI runtime create failed: "

@@ -7,7 +7,7 @@ import time
 
 from rich.console import Console
 
-from journey.progress import Outcome, Reporter, _clock
+from journey.core.progress import Outcome, Reporter, _clock
 
 
 def test_a_long_step_gets_still_lines_with_its_elapsed_time_until_it_ends():

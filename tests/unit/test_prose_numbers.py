@@ -1,4 +1,4 @@
-"""A number or a comparison stated in a page's prose must be accounted for (journey.prose_numbers).
+"""A number or a comparison stated in a page's prose must be accounted for (journey.site.prose_numbers).
 
 Each test writes a small page (and the fragment it includes) into a temp folder and runs the check on it.
 """
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journey import prose_numbers
-from journey.check import page_includes
-from journey.prose_numbers import Report, check_pages, value_of
+from journey.site import prose_numbers
+from journey.site.check import page_includes
+from journey.site.prose_numbers import Report, check_pages, value_of
 
 REPO = Path(__file__).resolve().parents[2]
 TIMES = "\N{MULTIPLICATION SIGN}"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.errors import ExitCode, StaleError
-from journey.record import (
+from journey.core.errors import ExitCode, StaleError
+from journey.model.record import (
     SIZE_SLACK,
     SIZE_TOLERANCE,
     dumps_result,

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from journey import reverified
-from journey.downloads import expected_downloads
-from journey.errors import ManifestError
-from journey.manifest import load_volume
-from journey.render import (
+from journey.core.errors import ManifestError
+from journey.model import reverified
+from journey.model.manifest import load_volume
+from journey.model.units import format_size
+from journey.site.downloads import expected_downloads
+from journey.site.render import (
     DONE_WORDS,
     VARIANT_MD,
     LogScale,
@@ -37,8 +38,7 @@ from journey.render import (
     unified_diff,
     write_fragments,
 )
-from journey.siteconfig import source_tree_url
-from journey.units import format_size
+from journey.site.siteconfig import source_tree_url
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -73,7 +73,7 @@ def not_verified(result):
 def repository(monkeypatch):
     """Give the fixture repository (which has no mkdocs.yml) a web address, as the real site has."""
     tree = "https://github.com/example/journey/tree/main/"
-    monkeypatch.setattr("journey.render.source_tree_url", lambda _root: tree)
+    monkeypatch.setattr("journey.site.render.source_tree_url", lambda _root: tree)
     return tree
 
 

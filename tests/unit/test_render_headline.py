@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from journey.render_headline import render_headline, stop_headline, vuln_headline
+from journey.site.render_headline import render_headline, stop_headline, vuln_headline
 
 
 def test_the_headline_names_the_largest_and_the_smallest_image_and_their_ratio():

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from journey.manifest import load_volume
-from journey.render import render_snippet, render_volume, write_fragments
-from journey.render_measurements import FILES_MD, MEASUREMENTS_MD, measure_fragment, render_measurements
+from journey.model.manifest import load_volume
+from journey.site.render import render_snippet, render_volume, write_fragments
+from journey.site.render_measurements import FILES_MD, MEASUREMENTS_MD, measure_fragment, render_measurements
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from journey.manifest import Volume, base_refs, discover, load_volume
-from journey.record import dumps_result, result_path
-from journey.render import render_volume, rerender_volumes
-from journey.render_recipe import (
+from journey.model.manifest import Volume, base_refs, discover, load_volume
+from journey.model.record import dumps_result, result_path
+from journey.model.units import format_size
+from journey.site.render import render_volume, rerender_volumes
+from journey.site.render_recipe import (
     BASE_ROWS,
     BASES_HEADER,
     BASES_MD,
@@ -26,7 +27,6 @@ from journey.render_recipe import (
     render_choose,
     render_recipe,
 )
-from journey.units import format_size
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "render"

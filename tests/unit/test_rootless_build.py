@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey import bases, rootless_build, sweep
-from journey.errors import EngineUnavailableError
-from journey.images import OWNER_LABEL
-from journey.rootless_build import (
+from journey.core.errors import EngineUnavailableError
+from journey.engine import sweep
+from journey.engine.images import OWNER_LABEL
+from journey.engine.session import RUN_LABEL
+from journey.helpers import rootless_build
+from journey.helpers.rootless_build import (
     ENTRY,
     SOCKET_IN_CONTAINER,
     TOOL_LABEL,
@@ -24,7 +26,7 @@ from journey.rootless_build import (
     import_argv,
     skeleton_tar,
 )
-from journey.session import RUN_LABEL
+from journey.verify import bases
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from test_manifest import error_of, write_snippet
 
-from journey.errors import ManifestError
-from journey.manifest import load_snippet, snippet_from_dict
-from journey.runspec import RunOptions
+from journey.core.errors import ManifestError
+from journey.model.manifest import load_snippet, snippet_from_dict
+from journey.model.runspec import RunOptions
 
 SERVICE = {"title": "t", "build": {}, "run": {"port": 8080}}
 

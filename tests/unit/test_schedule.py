@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from journey import schedule
-from journey.manifest import all_snippets, discover
+from journey.model.manifest import all_snippets, discover
+from journey.verify import schedule
 
 REPO = Path(__file__).resolve().parents[2]
 JOURNEY = [sys.executable, "-m", "journey"]

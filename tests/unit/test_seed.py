@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from journey.errors import ManifestError
-from journey.manifest import Seed, SeedFile, Volume, load_volume
-from journey.seed import SeedError, block, diff_path, new_side, render_seed_diffs, stale_diffs
+from journey.core.errors import ManifestError
+from journey.model.manifest import Seed, SeedFile, Volume, load_volume
+from journey.site.seed import SeedError, block, diff_path, new_side, render_seed_diffs, stale_diffs
 
 SEED = 'An article.\n\nFROM a as b\n\nRUN x\nENTRYPOINT ["/s"]Then prose ran on.\nMore prose.\n'
 ENTRY = SeedFile("one/Dockerfile", "FROM a as b", 'ENTRYPOINT ["/s"]')

@@ -1,4 +1,4 @@
-"""journey.ship without an engine: digests compared, layers measured, attestations normalised, argv spelt."""
+"""verify.ship without an engine: digests compared, layers measured, attestations normalised, argv spelt."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from journey.errors import VerificationError
-from journey.ship import (
+from journey.core.errors import VerificationError
+from journey.model.ship_manifest import Push, Repeat
+from journey.verify.ship import (
     buildx_argv,
     compare_digests,
     measure_layer,
@@ -22,7 +23,6 @@ from journey.ship import (
     summary,
     tar_kinds,
 )
-from journey.ship_manifest import Push, Repeat
 
 A, B = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 

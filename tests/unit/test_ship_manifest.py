@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from journey.errors import ManifestError
-from journey.manifest import snippet_from_dict
+from journey.core.errors import ManifestError
+from journey.model.manifest import snippet_from_dict
 
 BUILD = {"dockerfile": "Dockerfile"}
 

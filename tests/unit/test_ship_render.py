@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from journey.record import materially_equal
-from journey.render import format_size
-from journey.ship_render import chart, render_ship
+from journey.model.record import materially_equal
+from journey.site.render import format_size
+from journey.site.ship_render import chart, render_ship
 
 MANIFEST = {
     "platform": "linux/arm64",
@@ -78,7 +78,7 @@ def test_volatile_timings_and_digests_do_not_make_a_result_change():
 
 
 def test_ship_run_and_inspect_outputs_are_captured_and_the_composed_records_are_not():
-    from journey.check import is_captured_output  # noqa: PLC0415 - only this test needs the check module
+    from journey.site.check import is_captured_output  # noqa: PLC0415 - only this test needs the check module
 
     assert is_captured_output("results/vol3/cross/ship-cross-run-arm64-version.txt")
     assert is_captured_output("results/vol3/cross/ship-cross-inspect.txt")

@@ -20,10 +20,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from journey import engine, layout, modproxy, sweep
-from journey.images import OWNER_LABEL, RUN_LABEL, SNIPPET_LABEL, TOOL_LABEL
-from journey.options import CleanOptions
-from journey.sweep import ALIVE, ENDED, MARKER, UNKNOWN, Owner
+from journey.commands import clean
+from journey.core import layout
+from journey.core.options import CleanOptions
+from journey.engine import daemon, sweep
+from journey.engine.images import OWNER_LABEL, RUN_LABEL, SNIPPET_LABEL, TOOL_LABEL
+from journey.engine.sweep import ALIVE, ENDED, MARKER, UNKNOWN, Owner
+from journey.helpers import modproxy
 
 
 @pytest.fixture
@@ -249,9 +252,9 @@ def test_at_the_start_of_a_run_the_engine_is_asked_only_for_a_waiting_record(mon
 
     def connect():
         asked.append("connect")
-        raise engine.EngineUnavailableError("no engine here", step="engine")
+        raise daemon.EngineUnavailableError("no engine here", step="engine")
 
-    monkeypatch.setattr(engine, "connect", connect)
+    monkeypatch.setattr(daemon, "connect", connect)
     said: list[str] = []
     sweep.at_start(said.append)
     assert asked == []
@@ -393,28 +396,28 @@ def test_the_engine_sweep_removes_what_ended_owners_made_and_nothing_else():
 def test_journey_clean_says_what_it_removed(machine_tmp, monkeypatch, capsys):
     farm = container("farm", **{OWNER_LABEL: str(ended_owner()), TOOL_LABEL: "build-farm"})
     shared = _Engine([farm], [])
-    monkeypatch.setattr(engine, "connect", lambda: shared)
+    monkeypatch.setattr(daemon, "connect", lambda: shared)
     marked(machine_tmp / "journey-run-dead0000", ended_owner())
-    assert sweep.run_clean(CleanOptions(machine_tmp, dry_run=True)) == 0
+    assert clean.run_clean(CleanOptions(machine_tmp, dry_run=True)) == 0
     out = capsys.readouterr().out
     assert "would remove folder" in out
     assert "would remove container farm (build-farm" in out
     assert (machine_tmp / "journey-run-dead0000").is_dir()
-    assert sweep.run_clean(CleanOptions(machine_tmp)) == 0
+    assert clean.run_clean(CleanOptions(machine_tmp)) == 0
     assert "removed folder" in capsys.readouterr().out
     assert not (machine_tmp / "journey-run-dead0000").exists()
-    assert sweep.run_clean(CleanOptions(machine_tmp)) == 0
+    assert clean.run_clean(CleanOptions(machine_tmp)) == 0
     assert "nothing to clean" in capsys.readouterr().out
 
 
 def test_journey_clean_without_an_engine_sweeps_folders_then_exits_3(machine_tmp, monkeypatch):
     def connect():
-        raise engine.EngineUnavailableError("no Docker engine answers", step="engine")
+        raise daemon.EngineUnavailableError("no Docker engine answers", step="engine")
 
-    monkeypatch.setattr(engine, "connect", connect)
+    monkeypatch.setattr(daemon, "connect", connect)
     marked(machine_tmp / "journey-run-dead0000", ended_owner())
-    with pytest.raises(engine.EngineUnavailableError) as caught:
-        sweep.run_clean(CleanOptions(machine_tmp))
+    with pytest.raises(daemon.EngineUnavailableError) as caught:
+        clean.run_clean(CleanOptions(machine_tmp))
     assert caught.value.exit_code == 3
     assert "were not looked at" in caught.value.message
     assert not (machine_tmp / "journey-run-dead0000").exists()

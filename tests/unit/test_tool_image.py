@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from journey import sweep, tool_image
-from journey.errors import ExitCode
+from journey.core.errors import ExitCode
+from journey.engine import sweep
+from journey.helpers import tool_image
 
 
 def test_a_lock_held_too_long_is_the_machines_error_naming_the_holder_and_its_purpose(tmp_path):
@@ -42,7 +43,7 @@ def test_the_lock_file_is_private_and_says_who_holds_it(tmp_path):
 def test_a_holder_in_another_process_is_named_and_its_death_frees_the_lock(tmp_path):
     path = tmp_path / "deploy-engine-image.lock"
     code = (
-        "import sys, time; from pathlib import Path; from journey import tool_image\n"
+        "import sys, time; from pathlib import Path; from journey.helpers import tool_image\n"
         f"with tool_image.build_lock(Path({str(path)!r}), purpose='building the image'):\n"
         "    print('held', flush=True); time.sleep(60)\n"
     )

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from journey import deploy
-from journey.checks import CheckContext
-from journey.errors import VerificationError
-from journey.manifest import ENGINE_TOOLS, Check, Snippet
-from journey.tools import TOOLS, Tool, Version, program_version, run_checks, run_file_checks
+from journey.core.errors import VerificationError
+from journey.model.manifest import ENGINE_TOOLS, Check, Snippet
+from journey.verify import deploy
+from journey.verify.checks import CheckContext
+from journey.verify.tools import TOOLS, Tool, Version, program_version, run_checks, run_file_checks
 
 SCHEMA = json.loads(resources.files("journey").joinpath("manifest.schema.json").read_text(encoding="utf-8"))
 DEFS = SCHEMA["$defs"]
@@ -127,16 +127,18 @@ def journey_modules_after(statement: str) -> set[str]:
     return set(done.stdout.split())
 
 
-RUNNERS = {"journey.tools", "journey.checks", "journey.deploy"}
+RUNNERS = {"journey.verify.tools", "journey.verify.checks", "journey.verify.deploy"}
 
 
-@pytest.mark.parametrize("module", ["journey.manifest", "journey.check"])
+@pytest.mark.parametrize("module", ["journey.model.manifest", "journey.commands.check"])
 def test_loading_manifests_and_journey_check_import_no_runner(module):
     assert not RUNNERS & journey_modules_after(f"import {module}")
 
 
 def test_checks_imports_neither_the_table_nor_deploy():
-    assert not {"journey.tools", "journey.deploy"} & journey_modules_after("import journey.checks")
+    assert not {"journey.verify.tools", "journey.verify.deploy"} & journey_modules_after(
+        "import journey.verify.checks"
+    )
 
 
 def test_the_tools_that_drive_the_engine_are_the_ones_the_manifest_knows():

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from journey.build import BuildRequest, _cause, buildx_argv
-from journey.checks import tool_env
-from journey.errors import ExitCode, JourneyError, VerificationError
-from journey.measure import _history_from_sizes, gzip_size
-from journey.progress import Outcome, _done_line
-from journey.runner import BusyError, verify_lock
-from journey.session import Deadline, Session, group_cpu_seconds, tail
-from journey.tools import TOOLS
+from journey.core.errors import ExitCode, JourneyError, VerificationError
+from journey.core.progress import Outcome, _done_line
+from journey.engine.build import BuildRequest, _cause, buildx_argv
+from journey.engine.measure import _history_from_sizes, gzip_size
+from journey.engine.session import Deadline, Session, group_cpu_seconds, tail
+from journey.verify.checks import tool_env
+from journey.verify.runner import BusyError, verify_lock
+from journey.verify.tools import TOOLS
 
 
 def test_buildx_argv_loads_names_a_temp_tag_and_uses_the_host_network():
@@ -115,7 +115,7 @@ def test_second_lock_holder_is_refused_with_the_first_ones_pid(tmp_path):
 
 def test_lock_is_refused_across_processes(tmp_path):
     code = (
-        "import sys, time; sys.path.insert(0, 'scripts'); from journey.runner import verify_lock\n"
+        "import sys, time; sys.path.insert(0, 'scripts'); from journey.verify.runner import verify_lock\n"
         "from pathlib import Path\n"
         f"with verify_lock(Path({str(tmp_path)!r})):\n    print('held', flush=True); time.sleep(30)\n"
     )

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey.vulncheck import _extract, _with_modfile
-from journey.vulndb import VULNDB_MODULE, VulnDBError, commit_time, found, lay_out
+from journey.helpers.vulndb import VULNDB_MODULE, VulnDBError, commit_time, found, lay_out
+from journey.verify.vulncheck import _extract, _with_modfile
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,0 +1,1142 @@
+"""Load, validate and discover snippets: ``snippet.yml`` manifests and ``volume.yml`` files.
+
+Everything downstream (build, probes, digests, rendering, checks) works on the frozen dataclasses
+defined here, never on raw YAML, so a manifest mistake is reported once, here, with the file and the
+key path (``probes[1].http.status``) instead of surfacing later as a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import posixpath
+import re
+import stat
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match, relevance
+
+from journey.core.errors import ManifestError
+from journey.model.runspec import (
+    CompanionProbe,
+    HealthProbe,
+    InspectProbe,
+    RunOptions,
+    StopProbe,
+    companion_probe,
+    health_probe,
+    inspect_probe,
+    run_options,
+    stop_probe,
+)
+from journey.model.ship_manifest import Push, Ship, parse_ship, ship_problems
+
+MANIFEST_NAME = "snippet.yml"
+VOLUME_NAME = "volume.yml"
+SNIPPETS_DIR = "snippets"
+ProbeKind = Literal["http", "exec", "expect_failure", "stop", "health", "inspect", "companion"]
+PROBE_KINDS: tuple[ProbeKind, ...] = (
+    "http",
+    "exec",
+    "expect_failure",
+    "stop",
+    "health",
+    "inspect",
+    "companion",
+)
+#: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
+LIVE_KINDS = frozenset({"stop", "health", "inspect", "companion"})
+#: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
+_CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
+#: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
+#: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
+#: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
+Done = Literal["built-and-run", "run", "checked"]
+#: What a ``measure:`` item measures (``journey.verify.measurements`` runs each kind): ``startup`` (from
+#: ``docker run`` to the first answer, and the service's resident memory, over ``runs`` starts),
+#: ``compile`` (the Dockerfile's ``go build`` with an empty and with a warm Go build cache, ``runs``
+#: times each), ``binary`` (one file's size and the modules linked into it), ``files`` (which paths
+#: the image holds, and its user), ``context`` (the build context sent with and without the
+#: ``.dockerignore``, and what a rebuild runs again after an ignored file is touched).
+MeasureKind = Literal["startup", "compile", "binary", "files", "context"]
+#: Timings are medians over at least this many runs (the schema's minimum and default).
+MIN_RUNS = 5
+#: Check tools that drive the Docker engine (``journey.verify.tools`` marks the same ones ``uses_engine``).
+ENGINE_TOOLS = frozenset({"deploy-e2e"})
+
+
+@dataclass(frozen=True)
+class Build:
+    """What to build: paths are relative to the snippet folder, as written in the manifest."""
+
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+    target: str | None = None
+    args: dict[str, str] = field(default_factory=dict)
+    stages: tuple[str, ...] = ()
+    payload: tuple[str, ...] = ()
+    #: ``FROM`` images the build takes from another image (``golang:latest`` → ``golang:1.26-trixie``),
+    #: through BuildKit's named contexts: the Dockerfile stays as published, and results and pages say
+    #: which image was really used
+    replace_from: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """When a started container counts as up: an HTTP path answering, or a log line matching."""
+
+    http: str | None = None
+    log: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """How to run the built image; ``port`` is published on 127.0.0.1 at an ephemeral port."""
+
+    port: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    command: tuple[str, ...] | None = None
+    ready: Ready | None = None
+    timeout: int = 30
+    network: str | None = None
+    #: limits and flags for every container of the image (``runspec.RunOptions``); a probe may add its own
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+@dataclass(frozen=True)
+class HttpProbe:
+    """An HTTP request to the running container and what the answer must look like."""
+
+    path: str
+    method: str = "GET"
+    status: int = 200
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecProbe:
+    """A command in a fresh container from the image and a regex its output must match.
+
+    An ``exec`` probe passes only on exit code 0. An ``expect_failure`` probe needs ``output`` or
+    ``exit_code`` (the schema says so): without either, any failure, even the engine's refusal to
+    start the container, would pass for the one it expects.
+    """
+
+    command: tuple[str, ...]
+    output: str | None = None
+    options: RunOptions = field(default_factory=RunOptions)
+    #: the exit code an ``expect_failure`` command must end with (never met by a container that did not start)
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe; exactly one of ``http``, ``exec``, ``expect_failure`` is set (``kind`` says which)."""
+
+    name: str
+    kind: ProbeKind
+    http: HttpProbe | None = None
+    exec: ExecProbe | None = None
+    expect_failure: ExecProbe | None = None
+    stop: StopProbe | None = None
+    health: HealthProbe | None = None
+    inspect: InspectProbe | None = None
+    companion: CompanionProbe | None = None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One ``measure:`` item; the schema allows each kind only its own keys (see ``MeasureKind``)."""
+
+    name: str
+    kind: MeasureKind
+    runs: int = MIN_RUNS
+    #: ``startup``: the path polled (default ``run.ready.http``); ``binary``: the file in the image
+    path: str | None = None
+    #: ``compile``: the builder stage (one of ``build.stages``) whose ``go build`` is timed
+    stage: str | None = None
+    #: ``files``: the paths looked for in the image
+    paths: tuple[str, ...] = ()
+    #: ``context``: files planted in a copy of the context and touched (``.git``: a real repository)
+    touch: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Check:
+    """A linter or test; ``extra`` holds the keys only one tool reads (``deploy-e2e``'s ``script``, ``env``…).
+
+    The schema has checked every key against the tool's own part of it, so the runner can trust them.
+    """
+
+    tool: str
+    files: tuple[str, ...] = ()
+    builtin: str | None = None
+    race: bool = False
+    cover: bool = False
+    dir: str | None = None
+    explicit_name: str | None = None
+    #: the finding codes a linter must report (``DL3006``, ``SC2091``) in a file kept wrong on purpose
+    expect: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The name recorded in the result: ``hadolint Dockerfile``, or the manifest's ``name``."""
+        if self.explicit_name:
+            return self.explicit_name
+        return " ".join([self.tool, *self.files])
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One snippet folder with its validated manifest; ``dir`` is absolute."""
+
+    id: str
+    dir: Path
+    title: str
+    summary: str = ""
+    supporting: tuple[str, ...] = ()
+    build: Build | None = None
+    run: Run | None = None
+    probes: tuple[Probe, ...] = ()
+    checks: tuple[Check, ...] = ()
+    measure: tuple[Measurement, ...] = ()
+    #: the snippet of the same volume whose Dockerfile this one varies (``multistage``): pages show the
+    #: difference, rendered into ``variant.md``, instead of a second unmarked copy of the recommended file
+    variant_of: str | None = None
+    #: set by ``load_volume``: the Dockerfile of ``variant_of``, and the volume's pages (where fragments show)
+    variant_dockerfile: Path | None = None
+    pages: tuple[str, ...] = ()
+    #: Vol. 3's builds on the build farm (``journey.model.ship_manifest``); validated by ship.schema.json
+    ship: Ship | None = None
+
+    @property
+    def volume(self) -> str:
+        """The volume folder name (``vol1``)."""
+        return self.id.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The snippet folder name (``multistage``)."""
+        return self.id.split("/", 1)[1]
+
+    @property
+    def manifest_path(self) -> Path:
+        """The ``snippet.yml`` file."""
+        return self.dir / MANIFEST_NAME
+
+    @property
+    def context_dir(self) -> Path | None:
+        """The resolved build context folder, or ``None`` for a files-only snippet."""
+        return (self.dir / self.build.context).resolve() if self.build else None
+
+    @property
+    def dockerfile_path(self) -> Path | None:
+        """The resolved Dockerfile, or ``None`` for a files-only snippet."""
+        return (self.dir / self.build.dockerfile).resolve() if self.build else None
+
+    def push_dockerfile(self, push: Push) -> Path | None:
+        """Return one ``ship:`` push's resolved Dockerfile: its own ``dockerfile:``, else the build's."""
+        if self.build is None:
+            return None
+        return (self.dir / (push.dockerfile or self.build.dockerfile)).resolve()
+
+    def dockerfiles(self) -> tuple[Path, ...]:
+        """Every Dockerfile the snippet builds: the build's, then each push's own, without repeats."""
+        found: list[Path | None] = [self.dockerfile_path]
+        found.extend(self.push_dockerfile(push) for push in (self.ship.pushes if self.ship else ()))
+        return tuple(dict.fromkeys(p for p in found if p is not None))
+
+    @property
+    def image_tag(self) -> str:
+        """The tag the verified image gets (``journey/vol1-multistage:verified``)."""
+        return f"journey/{self.volume}-{self.name}:verified"
+
+    @property
+    def done(self) -> Done:
+        """What verifying it does: built and run, run (its scripts, with the engine), or only checked."""
+        if self.build is not None:
+            return "built-and-run"
+        if any(check.tool in ENGINE_TOOLS for check in self.checks):
+            return "run"
+        return "checked"
+
+
+@dataclass(frozen=True)
+class SeedFile:
+    """A reconstructed file (relative to the volume folder) and the seed lines its block runs between."""
+
+    file: str
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """The plain-text copy a volume retells (``text``, relative to the checkout) and its files' blocks."""
+
+    text: str
+    files: tuple[SeedFile, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A size quoted from a published source (the 2019 article's 21.2 MB), drawn on the size ladder."""
+
+    label: str
+    size: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
+
+    name: str
+    dir: Path
+    title: str
+    pages: tuple[str, ...]
+    snippets: tuple[Snippet, ...]
+    seed: Seed | None = None
+    references: tuple[Reference, ...] = ()
+
+
+def shown(path: Path) -> str:
+    """Return a path as a reader would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- schema validation -------------------------------------------------------------------------
+
+
+@cache
+def _validator(schema_file: str) -> Draft202012Validator:
+    """Load a packaged schema once; a schema bug is a programming error, so it is checked here."""
+    text = resources.files("journey").joinpath(schema_file).read_text(encoding="utf-8")
+    schema = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def key_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """Turn a JSON path into the form a reader finds in YAML: ``probes[1].http.status``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _relevance(error: ValidationError) -> tuple[object, ...]:
+    """Rank schema errors as jsonschema does, except that an unknown key wins over a missing one.
+
+    A misspelt ``scirpt:`` is both an unknown key and a missing ``script``; the typo is the cause,
+    and its message can say which key was meant.
+    """
+    shallowest, *rest = cast("tuple[object, ...]", relevance(error))
+    return (shallowest, error.validator == "additionalProperties", *rest)
+
+
+def _closest(word: str, choices: list[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for a near miss among ``choices``, else nothing."""
+    near = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {near[0]!r}?)" if near else ""
+
+
+def _tool_of(data: object, parts: list[str | int]) -> str | None:
+    """Return the ``tool:`` of the check a key path is inside (``checks[1]…``), if it is in one."""
+    if len(parts) < 2 or parts[0] != "checks" or not isinstance(data, dict):  # noqa: PLR2004
+        return None
+    checks = data.get("checks")
+    item = checks[parts[1]] if isinstance(checks, list) and isinstance(parts[1], int) else None
+    tool = item.get("tool") if isinstance(item, dict) else None
+    return tool if isinstance(tool, str) else None
+
+
+def _alternative_keys(branches: object) -> list[str] | None:
+    """Return ``[a, b]`` for ``anyOf: [{required: [a]}, {required: [b]}]`` (or ``oneOf``), else ``None``."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    keys = []
+    for branch in branches:
+        required = branch.get("required") if isinstance(branch, dict) and len(branch) == 1 else None
+        if not (isinstance(required, list) and len(required) == 1):
+            return None
+        keys.append(str(required[0]))
+    return keys
+
+
+def _needs(exactly_one: bool, keys: list[str], instance: dict[str, Any], schema: dict[str, Any]) -> str:
+    """Say which keys an object needs: a probe exactly one kind (``oneOf``), an expect_failure a judge."""
+    if exactly_one:
+        found = [key for key in keys if key in instance]
+        return f"needs exactly one of {', '.join(keys)} (found {len(found)})"
+    why = f": {schema['$comment']}" if "$comment" in schema else ""  # the reason the keys are needed
+    return f"needs {' or '.join(f'`{key}`' for key in keys)}{why}"
+
+
+def _describe(error: ValidationError, data: object) -> tuple[str, str]:
+    """Return the key path and a short cause for one schema error, naming the key it is about.
+
+    jsonschema reports an unknown or a missing key at the object holding it (``checks[1]``); a reader
+    looks for the key itself (``checks[1].scirpt``), so the key is added to the path. A missing key
+    inside a check says which tool needs it (``data`` is the whole file, to find the check's tool).
+    """
+    parts = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    instance = error.instance
+    listed = error.validator_value  # the keyword's value: required keys, enum choices
+    choices = [str(choice) for choice in listed] if isinstance(listed, list) else []
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        unknown = [str(key) for key in instance if key not in allowed]
+        listing = f"(allowed: {', '.join(allowed)})"
+        if len(unknown) == 1:
+            key = unknown[0]
+            return key_path([*parts, key]), f"{key!r} was unexpected{_closest(key, allowed)} {listing}"
+        return key_path(parts), f"{error.message} {listing}"
+    if error.validator == "required" and isinstance(instance, dict):
+        missing = next(key for key in choices if key not in instance)
+        tool = _tool_of(data, parts)
+        return key_path([*parts, missing]), error.message + (f" of a {tool} check" if tool else "")
+    alternatives = _alternative_keys(listed) if error.validator in {"oneOf", "anyOf"} else None
+    if alternatives and isinstance(instance, dict):
+        return key_path(parts), _needs(error.validator == "oneOf", alternatives, instance, schema)
+    if error.validator == "enum":
+        near = _closest(str(instance), choices)
+        return key_path(parts), f"{instance!r} is not one of {', '.join(choices)}{near}"
+    return key_path(parts), error.message
+
+
+def _validate(data: object, schema_file: str, path: Path, snippet: str | None) -> None:
+    """Raise ``ManifestError`` naming the key path of the first (most relevant) schema error."""
+    error = best_match(_validator(schema_file).iter_errors(data), key=_relevance)
+    if error is not None:
+        where, cause = _describe(error, data)
+        raise ManifestError(shown(path), where, cause, snippet=snippet)
+
+
+def _load_yaml(path: Path, snippet: str | None) -> dict[str, Any]:
+    """Parse one manifest: a YAML mapping, or a ``ManifestError`` that says what the file holds instead.
+
+    Every manifest (``snippet.yml``, ``volume.yml``) is a mapping of keys. A file that is not UTF-8, not
+    YAML, empty or another kind of value is a contributor's mistake (exit 2, naming the file), not a
+    crash in the tool and not a schema message about ``None``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(shown(path), "", f"cannot read: {exc.strerror}", snippet=snippet) from exc
+    except UnicodeDecodeError as exc:
+        cause = f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        raise ManifestError(shown(path), "", cause, snippet=snippet) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        raise ManifestError(shown(path), where, f"not valid YAML: {exc}", snippet=snippet) from exc
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a YAML {_yaml_kind(data)}"
+        cause = f"expected a mapping of keys (such as `title: ...`), found {found}"
+        raise ManifestError(shown(path), "", cause, snippet=snippet)
+    return data
+
+
+def _yaml_kind(value: object) -> str:
+    """Name a parsed YAML value's kind the way a contributor wrote it: a list, a string, a number."""
+    kinds = {list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), type(value).__name__)
+
+
+# --- snippet manifests ---------------------------------------------------------------------------
+
+
+def _strings(value: dict[str, Any]) -> dict[str, str]:
+    """Env and build-arg values as strings (YAML may give numbers or booleans)."""
+    return {k: (str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
+
+
+def _build(raw: dict[str, Any]) -> Build:
+    return Build(
+        dockerfile=raw.get("dockerfile", "Dockerfile"),
+        context=raw.get("context", "."),
+        target=raw.get("target"),
+        args=_strings(raw.get("args", {})),
+        stages=tuple(raw.get("stages", ())),
+        payload=tuple(raw.get("payload", ())),
+        replace_from=_strings(raw.get("replace_from", {})),
+    )
+
+
+def _run(raw: dict[str, Any]) -> Run:
+    ready = raw.get("ready")
+    command = raw.get("command")
+    return Run(
+        port=raw.get("port"),
+        env=_strings(raw.get("env", {})),
+        command=tuple(command) if command is not None else None,
+        ready=Ready(http=ready.get("http"), log=ready.get("log")) if ready else None,
+        timeout=raw.get("timeout", 30),
+        network=raw.get("network"),
+        options=run_options(raw.get("options")),
+    )
+
+
+def _exec(raw: dict[str, Any]) -> ExecProbe:
+    return ExecProbe(
+        command=tuple(raw["command"]),
+        output=raw.get("output"),
+        options=run_options(raw.get("options")),
+        exit_code=raw.get("exit_code"),
+    )
+
+
+def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
+    kinds = [kind for kind in PROBE_KINDS if kind in raw]
+    if len(kinds) != 1:
+        cause = f"needs exactly one of {', '.join(PROBE_KINDS)} (found {len(kinds)})"
+        raise ManifestError(shown(path), f"probes[{index}]", cause, snippet=snippet)
+    kind = kinds[0]
+    if kind == "http":
+        http = raw["http"]
+        method, status = http.get("method", "GET"), http.get("status", 200)
+        probe_http = HttpProbe(http["path"], method, status, http.get("body"))
+        return Probe(name=raw["name"], kind=kind, http=probe_http)
+    if kind == "exec":
+        return Probe(name=raw["name"], kind=kind, exec=_exec(raw["exec"]))
+    if kind == "expect_failure":
+        return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
+    return _live_probe(raw, kind)
+
+
+def _live_probe(raw: dict[str, Any], kind: ProbeKind) -> Probe:
+    """Build a probe that starts a service container of its own (stop, health, inspect, companion)."""
+    spec = raw[kind]
+    if kind == "stop":
+        return Probe(name=raw["name"], kind=kind, stop=stop_probe(spec))
+    if kind == "health":
+        return Probe(name=raw["name"], kind=kind, health=health_probe(spec))
+    if kind == "inspect":
+        return Probe(name=raw["name"], kind=kind, inspect=inspect_probe(spec))
+    return Probe(name=raw["name"], kind=kind, companion=companion_probe(spec))
+
+
+def _measurement(raw: dict[str, Any]) -> Measurement:
+    return Measurement(
+        name=raw["name"],
+        kind=raw["kind"],
+        runs=raw.get("runs", MIN_RUNS),
+        path=raw.get("path"),
+        stage=raw.get("stage"),
+        paths=tuple(raw.get("paths", ())),
+        touch=tuple(raw.get("touch", ())),
+    )
+
+
+def _measurable(snippet: Snippet, where: Path) -> None:
+    """Refuse a ``measure:`` item whose kind needs what the manifest lacks: said here, not in the engine."""
+    for index, item in enumerate(snippet.measure):
+        key = f"measure[{index}]"
+        cause = None
+        if snippet.build is None:
+            cause = "needs a `build:` section (nothing to measure)"
+        elif item.kind == "startup" and (snippet.run is None or not snippet.run.port):
+            cause = "a startup measurement needs a container port (run.port)"
+        elif (
+            item.kind == "startup"
+            and item.path is None
+            and not (snippet.run and snippet.run.ready and snippet.run.ready.http)
+        ):
+            cause = "a startup measurement needs `path:` or run.ready.http to poll"
+        elif item.kind == "compile" and item.stage not in snippet.build.stages:
+            stages = ", ".join(snippet.build.stages) or "none"
+            cause = f"stage {item.stage!r} is not one of build.stages ({stages})"
+        if cause:
+            raise ManifestError(shown(where), key, cause, snippet=snippet.id)
+
+
+def _check(raw: dict[str, Any]) -> Check:
+    return Check(
+        tool=raw["tool"],
+        files=tuple(raw.get("files", ())),
+        builtin=raw.get("builtin"),
+        race=bool(raw.get("race", False)),
+        cover=bool(raw.get("cover", False)),
+        dir=raw.get("dir"),
+        explicit_name=raw.get("name"),
+        expect=tuple(raw.get("expect", ())),
+        extra={k: v for k, v in raw.items() if k not in _CHECK_KEYS},
+    )
+
+
+def _unique(names: list[str], key: str, path: Path, snippet: str) -> None:
+    """Probe and check names become file names: two alike would overwrite each other."""
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise ManifestError(shown(path), f"{key}[{index}]", f"duplicate name {name!r}", snippet=snippet)
+        seen.add(name)
+
+
+def _requires_build(raw: dict[str, Any], path: Path, snippet: str) -> None:
+    """Refuse run/probes without build: say so here instead of failing later in the engine step."""
+    for key in ("run", "probes", "ship"):
+        if raw.get(key) and "build" not in raw:
+            cause = "needs a `build:` section (nothing to run)"
+            raise ManifestError(shown(path), key, cause, snippet=snippet)
+    if any("http" in probe for probe in raw.get("probes", [])) and not raw.get("run", {}).get("port"):
+        raise ManifestError(shown(path), "run.port", "http probes need a container port", snippet=snippet)
+    _live_needs_run(raw, path, snippet)
+
+
+def _live_needs_run(raw: dict[str, Any], path: Path, snippet: str) -> None:
+    """Refuse a live probe without ``run:`` (it starts the service), or a request without a port."""
+    for index, probe in enumerate(raw.get("probes", [])):
+        kind = next((k for k in LIVE_KINDS if k in probe), None)
+        if kind is None:
+            continue
+        if "run" not in raw:
+            cause = f"a {kind} probe starts the service: it needs a `run:` section"
+            raise ManifestError(shown(path), f"probes[{index}].{kind}", cause, snippet=snippet)
+        steps = probe[kind].get("steps", [])
+        asks = "request" in probe[kind] or any("request" in step for step in steps)
+        if asks and not raw["run"].get("port"):
+            cause = "sends a request: the service needs a container port (run.port)"
+            raise ManifestError(shown(path), f"probes[{index}].{kind}", cause, snippet=snippet)
+
+
+def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path | None = None) -> Snippet:
+    """Validate a parsed manifest and build the ``Snippet``; ``path`` only names the file in errors."""
+    where = path or directory / MANIFEST_NAME
+    _validate(raw, "manifest.schema.json", where, snippet_id)
+    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
+    _requires_build(raw, where, snippet_id)
+    if "ship" in raw:
+        _validate(raw, "ship.schema.json", where, snippet_id)
+    probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
+    checks = tuple(_check(c) for c in raw.get("checks", []))
+    measure = tuple(_measurement(m) for m in raw.get("measure", []))
+    _unique([p.name for p in probes], "probes", where, snippet_id)
+    _unique([c.name for c in checks], "checks", where, snippet_id)
+    _unique([m.name for m in measure], "measure", where, snippet_id)
+    ship = parse_ship(raw["ship"]) if "ship" in raw else None
+    for key, cause in ship_problems(ship) if ship else []:
+        raise ManifestError(shown(where), key, cause, snippet=snippet_id)
+    snippet = Snippet(
+        id=snippet_id,
+        dir=directory.resolve(),
+        title=raw["title"],
+        summary=raw.get("summary", ""),
+        supporting=tuple(raw.get("supporting", ())),
+        build=_build(raw["build"]) if "build" in raw else None,
+        run=_run(raw["run"]) if "run" in raw else None,
+        probes=probes,
+        checks=checks,
+        measure=measure,
+        variant_of=raw.get("variant_of"),
+        ship=ship,
+    )
+    _measurable(snippet, where)
+    return snippet
+
+
+def load_snippet(directory: Path, snippet_id: str | None = None) -> Snippet:
+    """Load ``<directory>/snippet.yml``; the id defaults to ``<parent folder>/<folder>``.
+
+    Every path it names, and every link in its folders, must stay in the ``snippets/`` tree it sits in
+    (``snippets_tree``), checked before any file it names is read.
+    """
+    sid = snippet_id or f"{directory.resolve().parent.name}/{directory.resolve().name}"
+    path = directory / MANIFEST_NAME
+    tree = snippets_tree(directory)
+    _check_manifest_inside(path, tree, sid)
+    snippet = snippet_from_dict(_load_yaml(path, sid), directory, sid, path)
+    _check_paths_inside(snippet, tree)
+    _check_paths_exist(snippet)
+    _check_files_exist(snippet)
+    _check_strays(snippet, tree)
+    _check_companion_images(snippet)
+    return snippet
+
+
+def _check_companion_images(snippet: Snippet) -> None:
+    """Refuse a companion image that is not a base of the build: nothing would say it is here, or what."""
+    bases = base_refs(snippet)
+    for index, probe in enumerate(snippet.probes):
+        if probe.companion is not None and probe.companion.image not in bases:
+            cause = (
+                f"image {probe.companion.image!r} is not a base of the build "
+                f"(one of: {', '.join(bases) or 'none'}), so nothing says it is here or what it is"
+            )
+            raise ManifestError(
+                shown(snippet.manifest_path), f"probes[{index}].companion.image", cause, snippet=snippet.id
+            )
+
+
+def _check_paths_exist(snippet: Snippet) -> None:
+    """Report a missing Dockerfile or context as a manifest error, not as a build failure."""
+    if snippet.build is None or snippet.context_dir is None or snippet.dockerfile_path is None:
+        return
+    path = shown(snippet.manifest_path)
+    if not snippet.context_dir.is_dir():
+        cause = f"no such folder: {snippet.context_dir}"
+        raise ManifestError(path, "build.context", cause, snippet=snippet.id)
+    if not snippet.dockerfile_path.is_file():
+        cause = f"no such file: {snippet.dockerfile_path}"
+        raise ManifestError(path, "build.dockerfile", cause, snippet=snippet.id)
+    for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
+        own = snippet.push_dockerfile(push)
+        if push.dockerfile is not None and own is not None and not own.is_file():
+            raise ManifestError(
+                path, f"ship.pushes[{index}].dockerfile", f"no such file: {own}", snippet=snippet.id
+            )
+
+
+def _check_files_exist(snippet: Snippet) -> None:
+    """Report a file or folder a check names that is not there, before any tool or engine runs.
+
+    ``files:``, deploy-e2e's ``script:``, govulncheck's ``modfile:`` and the Go checks' ``dir:`` are
+    relative to the snippet folder. Checked at load time, so ``journey check`` catches a typo as well as
+    ``journey verify``.
+    """
+    path = shown(snippet.manifest_path)
+    for index, check in enumerate(snippet.checks):
+        files = [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
+        for key in ("script", "modfile"):
+            value = check.extra.get(key)
+            if isinstance(value, str):
+                files.append((f"checks[{index}].{key}", value))
+        for key, name in files:
+            if not (snippet.dir / name).is_file():
+                cause = f"no such file in the snippet folder: {snippet.dir / name}"
+                raise ManifestError(path, key, cause, snippet=snippet.id)
+        if check.dir is not None and not (snippet.dir / check.dir).is_dir():
+            cause = f"no such folder: {snippet.dir / check.dir}"
+            raise ManifestError(path, f"checks[{index}].dir", cause, snippet=snippet.id)
+
+
+# --- paths stay in snippets/ ----------------------------------------------------------------------
+
+
+def snippets_tree(directory: Path) -> Path:
+    """Return the ``snippets/`` folder a snippet folder sits in (``snippets/<volume>/<snippet>``), resolved.
+
+    It bounds every path a manifest names: Vol. 3 builds Vol. 1's service (``../../vol1/service``), but
+    nothing a manifest names may reach past it, so a copied-in manifest cannot make the tool read, hash,
+    publish or write a file elsewhere on the machine.
+    """
+    return absolute(directory).parent.parent.resolve()
+
+
+def absolute(path: Path) -> Path:
+    """Return ``path`` made absolute and ``..`` removed as written, without following any link."""
+    return Path(os.path.normpath(Path.cwd() / path))
+
+
+def resolved(path: Path) -> Path:
+    """Return ``path`` with every link followed (a missing tail kept as written, a loop left as is)."""
+    return Path(os.path.realpath(path))
+
+
+def _outside(name: str, target: Path, bound: Path, what: str = "") -> str:
+    """Say that ``name`` leads out of ``bound`` (the tree, or ``what`` it is) and where it really goes."""
+    return f"{name!r} leads outside {what}{_as_written(bound)}/ (to {target})"
+
+
+def _check_manifest_inside(path: Path, tree: Path, snippet: str | None = None) -> None:
+    """Refuse a manifest (or its folder) that links out of ``tree``, or is no regular file, before reading.
+
+    Reading one would parse someone else's file, and a YAML error quotes the line it failed on; a FIFO
+    would never answer.
+    """
+    where = _as_written(path)
+    for name, item in ((path.parent.name, path.parent), (path.name, path)):
+        target = resolved(item)
+        if not target.is_relative_to(tree):
+            raise ManifestError(where, "", f"{_outside(name, target, tree)}: a link", snippet=snippet)
+    if path.exists() and not path.is_file():
+        raise ManifestError(where, "", "not a regular file", snippet=snippet)
+
+
+def _as_written(path: Path) -> str:
+    """Like ``shown``, without following links: a link out of the tree is named where it is."""
+    full, here = absolute(path), Path.cwd()
+    return str(full.relative_to(here) if full.is_relative_to(here) else full)
+
+
+def _named_paths(snippet: Snippet) -> list[tuple[str, str]]:
+    """Every (key, path) of the manifest that names a file or folder relative to the snippet folder."""
+    named: list[tuple[str, str]] = []
+    if snippet.build is not None:
+        named += [("build.context", snippet.build.context), ("build.dockerfile", snippet.build.dockerfile)]
+    for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
+        if push.dockerfile is not None:
+            named.append((f"ship.pushes[{index}].dockerfile", push.dockerfile))
+    for index, check in enumerate(snippet.checks):
+        named += [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
+        for key in ("script", "modfile"):  # deploy-e2e's script, govulncheck's go.mod
+            value = check.extra.get(key)
+            if isinstance(value, str):
+                named.append((f"checks[{index}].{key}", value))
+        if check.dir is not None:
+            named.append((f"checks[{index}].dir", check.dir))
+    return named
+
+
+def _check_paths_inside(snippet: Snippet, tree: Path) -> None:
+    """Refuse a path that leaves ``snippets/`` once links are followed, naming its key.
+
+    ``supporting:`` globs are only matched, never opened, so they are held to the tree as written.
+    ``touch:`` files are written into a copy of the build context, so they must stay in the context.
+    """
+    where = shown(snippet.manifest_path)
+    for key, name in _named_paths(snippet):
+        target = resolved(snippet.dir / name)
+        if not target.is_relative_to(tree):
+            raise ManifestError(where, key, _outside(name, target, tree), snippet=snippet.id)
+    for index, glob in enumerate(snippet.supporting):
+        if not Path(os.path.normpath(snippet.dir / glob)).is_relative_to(tree):
+            cause = f"{glob!r} is outside snippets/ (globs match files of the snippet folders only)"
+            raise ManifestError(where, f"supporting[{index}]", cause, snippet=snippet.id)
+    if snippet.context_dir is not None:
+        _check_touch_inside(snippet, snippet.context_dir, where)
+
+
+def _check_touch_inside(snippet: Snippet, context: Path, where: str) -> None:
+    """Refuse a ``touch:`` file outside the build context: it is planted in a copy of the context."""
+    for index, item in enumerate(snippet.measure):
+        for number, name in enumerate(item.touch):
+            target = resolved(context / name)
+            if not target.is_relative_to(context):
+                cause = _outside(name, target, context, "the build context ")
+                raise ManifestError(where, f"measure[{index}].touch[{number}]", cause, snippet=snippet.id)
+
+
+def strays(folder: Path, tree: Path) -> list[str]:
+    """Say what under ``folder`` the tool must not read: a symlink leading out of ``tree``, a special file.
+
+    Links to folders are looked at, not walked into: ``shutil.copytree`` and the downloads would follow
+    one, and a link to ``/`` would copy or publish the machine. A FIFO, socket or device is no snippet
+    file, and opening a FIFO to hash it would wait forever.
+    """
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(dirpath, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode) and not (target := resolved(path)).is_relative_to(tree):
+                found.append(f"symlink {_as_written(path)} leads outside {_as_written(tree)}/ (to {target})")
+            elif not (stat.S_ISLNK(mode) or stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                found.append(f"{_as_written(path)} is not a regular file (a FIFO, socket or device)")
+    return found
+
+
+def _stray_error(where: str, key: str, found: list[str], snippet: str | None) -> ManifestError:
+    cause = f"{found[0]}; snippet files are read, hashed, copied and published: keep only files here"
+    return ManifestError(where, key, cause, snippet=snippet)
+
+
+def _check_strays(snippet: Snippet, tree: Path) -> None:
+    """Refuse a stray (``strays``) in the snippet folder, or in its build context (named by that key)."""
+    where = shown(snippet.manifest_path)
+    if found := strays(snippet.dir, tree):
+        raise _stray_error(where, "", found, snippet.id)
+    context = snippet.context_dir
+    if context is None or context.is_relative_to(snippet.dir):  # none, or scanned with the folder
+        return
+    if found := strays(context, tree):
+        raise _stray_error(where, "build.context", found, snippet.id)
+
+
+# --- volumes and discovery -----------------------------------------------------------------------
+
+
+def _natural_key(name: str) -> list[int | str]:
+    """Sort ``vol2`` before ``vol10``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def load_volume(directory: Path) -> Volume:
+    """Load ``volume.yml`` and its snippets, refusing snippet folders the volume does not list."""
+    path = directory / VOLUME_NAME
+    tree = absolute(directory).parent.resolve()
+    _check_manifest_inside(path, tree)
+    raw = _load_yaml(path, None)
+    _validate(raw, "volume.schema.json", path, None)
+    listed: list[str] = raw["snippets"]
+    for index, name in enumerate(listed):
+        if not (directory / name / MANIFEST_NAME).is_file():
+            cause = f"lists {name!r} but {directory / name / MANIFEST_NAME} does not exist"
+            raise ManifestError(shown(path), f"snippets[{index}]", cause)
+    snippets = tuple(load_snippet(directory / name, f"{directory.name}/{name}") for name in listed)
+    _refuse_unlisted(directory, listed, snippets, path)
+    seed = _seed(raw.get("seed"), directory, path)
+    pages = tuple(raw.get("pages", ()))
+    _check_pages(pages, path)
+    if found := strays(directory, tree):
+        raise _stray_error(shown(path), "", found, None)
+    snippets = _place(_check_variants(snippets), pages)
+    references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
+    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references)
+
+
+def _check_pages(pages: tuple[str, ...], path: Path) -> None:
+    """Refuse a page that is not under ``docs/`` as written (pages are relative to it)."""
+    for index, page in enumerate(pages):
+        normal = posixpath.normpath(page)
+        if posixpath.isabs(normal) or normal.split("/", 1)[0] == "..":
+            cause = f"{page!r} is outside docs/ (pages are relative to it)"
+            raise ManifestError(shown(path), f"pages[{index}]", cause)
+
+
+def _seed(raw: dict[str, Any] | None, directory: Path, path: Path) -> Seed | None:
+    """Read ``seed:``, refusing a file that is not in the volume (the seed itself may be absent)."""
+    if raw is None:
+        return None
+    files = tuple(SeedFile(str(f["file"]), str(f["first"]), str(f["last"])) for f in raw["files"])
+    tree = absolute(directory).parent.resolve()
+    for index, entry in enumerate(files):
+        target = resolved(directory / entry.file)
+        if not target.is_relative_to(tree):
+            cause = _outside(entry.file, target, tree)
+            raise ManifestError(shown(path), f"seed.files[{index}].file", cause)
+        if not (directory / entry.file).is_file():
+            raise ManifestError(
+                shown(path), f"seed.files[{index}].file", f"{entry.file} is not in the volume"
+            )
+    return Seed(str(raw["text"]), files)
+
+
+def _place(snippets: list[tuple[Snippet, Path | None]], pages: tuple[str, ...]) -> tuple[Snippet, ...]:
+    """Give each snippet what only its volume knows: the pages showing it, the Dockerfile it varies."""
+    return tuple(replace(s, variant_dockerfile=other, pages=pages) for s, other in snippets)
+
+
+def _check_variants(snippets: tuple[Snippet, ...]) -> list[tuple[Snippet, Path | None]]:
+    """Check each ``variant_of`` names another snippet of the volume, and both build from a Dockerfile.
+
+    Returns each snippet with the Dockerfile it varies (``None`` for one that varies nothing).
+    """
+    by_name = {s.name: s for s in snippets}
+    varied: list[tuple[Snippet, Path | None]] = []
+    for snippet in snippets:
+        other = by_name.get(snippet.variant_of or "")
+        if snippet.variant_of is None:
+            varied.append((snippet, None))
+            continue
+        where = shown(snippet.manifest_path)
+        if snippet.build is None:
+            cause = "a variant is shown by its Dockerfile's difference, but this snippet has no `build:`"
+        elif other is None or other is snippet:
+            names = ", ".join(sorted(n for n in by_name if n != snippet.name and by_name[n].build))
+            cause = f"{snippet.variant_of!r} is no other snippet of this volume (one of: {names})"
+        elif other.build is None:
+            cause = f"{snippet.variant_of!r} has no `build:`, so no Dockerfile to compare with"
+        else:
+            varied.append((snippet, other.dockerfile_path))
+            continue
+        raise ManifestError(where, "variant_of", cause, snippet=snippet.id)
+    return varied
+
+
+def _refuse_unlisted(directory: Path, listed: list[str], snippets: tuple[Snippet, ...], path: Path) -> None:
+    """Every sub-folder is a listed snippet or the build context of one; anything else is forgotten."""
+    contexts = {s.context_dir for s in snippets if s.context_dir is not None}
+    for child in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if child.name in listed or child.resolve() in contexts:
+            continue
+        if (child / MANIFEST_NAME).is_file():
+            cause = f"snippet folder {child.name!r} is not listed (hint: add it to `snippets:`)"
+        else:
+            cause = f"folder {child.name!r} is neither a listed snippet nor a snippet's build context"
+        raise ManifestError(shown(path), "snippets", cause)
+
+
+def discover(root: Path) -> list[Volume]:
+    """Every volume under ``<root>/snippets`` (natural order of folder names), snippets in volume order."""
+    base = root / SNIPPETS_DIR
+    if not base.is_dir():
+        return []
+    volumes: list[Volume] = []
+    for child in sorted((p for p in base.iterdir() if p.is_dir()), key=lambda p: _natural_key(p.name)):
+        if child.name.startswith("."):
+            continue
+        if not (child / VOLUME_NAME).is_file():
+            raise ManifestError(shown(child / VOLUME_NAME), "", "missing (every volume folder needs one)")
+        volumes.append(load_volume(child))
+    # a link beside the volumes counts too: `journey check` reads every file under snippets/
+    if found := strays(base, base.resolve()):
+        raise _stray_error(shown(base), "", found, None)
+    return volumes
+
+
+def all_snippets(volumes: list[Volume]) -> list[Snippet]:
+    """Snippets of every volume, in reading order."""
+    return [snippet for volume in volumes for snippet in volume.snippets]
+
+
+def select(volumes: list[Volume], ids: list[str]) -> list[Snippet]:
+    """Pick snippets by id or volume name, in reading order; an unknown name is a usage error."""
+    snippets = all_snippets(volumes)
+    if not ids:
+        return snippets
+    known = {s.id for s in snippets} | {v.name for v in volumes}
+    unknown = [i for i in ids if i.strip("/") not in known]
+    if unknown:
+        raise ManifestError("snippets/", "", f"no such snippet or volume: {', '.join(unknown)}")
+    wanted = {i.strip("/") for i in ids}
+    return [s for s in snippets if s.id in wanted or s.volume in wanted]
+
+
+# --- base images named by a Dockerfile -----------------------------------------------------------
+
+_ARG_RE = re.compile(r"^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.IGNORECASE)
+_FROM_RE = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE)
+_PINNED_RE = re.compile(r"^FROM\s+--platform=", re.IGNORECASE)
+_COPY_FROM_RE = re.compile(r"^(?:COPY|ADD)\s.*?--from=(\S+)", re.IGNORECASE)
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def dockerfile_instructions(text: str) -> list[str]:
+    """Logical instructions: continuation lines joined, comments and blank lines dropped."""
+    lines: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        stripped = raw.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1].rstrip() + " "
+            continue
+        lines.append((current + stripped).strip())
+        current = ""
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
+def _expand(value: str, variables: dict[str, str]) -> str:
+    """Substitute ``$VAR``/``${VAR}``/``${VAR:-default}`` the way BuildKit does for FROM lines."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        return variables.get(name) or (match.group(2) or "")
+
+    return _VAR_RE.sub(replace, value)
+
+
+def base_refs_from_text(text: str, build_args: dict[str, str] | None = None) -> tuple[str, ...]:
+    """External images a Dockerfile needs: FROM and COPY --from refs, minus stage names and scratch."""
+    return tuple(dict.fromkeys(ref for ref, _ in _bases_and_lines(text, build_args)))
+
+
+def _bases_and_lines(text: str, build_args: dict[str, str] | None) -> list[tuple[str, str]]:
+    """Each external image a FROM or COPY --from line names (build args applied), with its line."""
+    variables: dict[str, str] = {}
+    stages: set[str] = set()
+    refs: list[tuple[str, str]] = []
+    seen_from = False
+    for line in dockerfile_instructions(text):
+        arg = _ARG_RE.match(line)
+        if arg and not seen_from:
+            variables[arg.group(1)] = (build_args or {}).get(arg.group(1), arg.group(2) or "")
+        ref = _external_ref(line, variables, stages)
+        if line.upper().startswith("FROM"):
+            seen_from = True
+            alias = _FROM_RE.match(line)
+            if alias and alias.group(2):
+                stages.add(alias.group(2).lower())
+        if ref:
+            refs.append((ref, line))
+    return refs
+
+
+def _external_ref(line: str, variables: dict[str, str], stages: set[str]) -> str | None:
+    """Return the image a FROM/COPY --from line names, unless it is an earlier stage or scratch."""
+    match = _FROM_RE.match(line) or _COPY_FROM_RE.match(line)
+    if not match:
+        return None
+    ref = _expand(match.group(1), variables)
+    if ref.lower() in stages or ref.lower() == "scratch" or ref.isdigit():
+        return None
+    return ref
+
+
+def base_refs(snippet: Snippet) -> tuple[str, ...]:
+    """List the base images the snippet's build uses, in order of appearance.
+
+    They are the Dockerfile's (build args applied), each taken from its ``build.replace_from`` image
+    when the manifest names one: that is the image the build really starts from.
+    """
+    if snippet.build is None or snippet.dockerfile_path is None:
+        return ()
+    named = [
+        ref
+        for dockerfile in snippet.dockerfiles()
+        for ref in base_refs_from_text(dockerfile.read_text(encoding="utf-8"), snippet.build.args)
+    ]
+    refs = [snippet.build.replace_from.get(ref, ref) for ref in named]
+    refs += [foreign_standin(ref, platform) for ref, platform in emulated_bases(snippet)]
+    return tuple(dict.fromkeys(refs))
+
+
+#: Where a stand-in of a foreign platform is tagged (``journey-standin/linux-arm64/golang:1.26-trixie``):
+#: an image store of the classic kind holds one platform per tag, and the amd64 stand-in has the name.
+FOREIGN_PREFIX = "journey-standin/"
+
+
+def foreign_standin(ref: str, platform: str) -> str:
+    """Return the local tag of ``ref``'s stand-in for ``platform`` (``linux/arm64``)."""
+    return f"{FOREIGN_PREFIX}{platform.replace('/', '-')}/{ref}"
+
+
+def foreign_of(tag: str) -> tuple[str, str] | None:
+    """``(ref, platform)`` a foreign stand-in's tag stands in for, or None for any other image."""
+    if not tag.startswith(FOREIGN_PREFIX) or tag.count("/") < 2:  # noqa: PLR2004 - prefix/platform/ref
+        return None
+    platform, ref = tag.removeprefix(FOREIGN_PREFIX).split("/", 1)
+    return ref, platform.replace("-", "/")
+
+
+#: The platform the build farm's BuildKit runs on: a stage of any other platform runs under QEMU.
+NATIVE_PLATFORM = "linux/amd64"
+
+
+def emulated_bases(snippet: Snippet) -> tuple[tuple[str, str], ...]:
+    """``(ref, platform)`` of every base a ``ship:`` push runs under emulation, so needs for that platform.
+
+    A ``FROM`` without ``--platform`` takes the platform being built: for a push to a platform other
+    than the farm's own, that base image must exist for it (Vol. 3's emulated build). A ``FROM
+    --platform=$BUILDPLATFORM`` stage (the cross-compiling one) needs only the native image.
+    """
+    if snippet.build is None or snippet.ship is None:
+        return ()
+    found: list[tuple[str, str]] = []
+    for push in snippet.ship.pushes:
+        dockerfile = snippet.push_dockerfile(push)
+        foreign = [p for p in push.platforms if p != NATIVE_PLATFORM]
+        if dockerfile is None or not foreign:
+            continue
+        for ref in unpinned_bases(dockerfile.read_text(encoding="utf-8"), snippet.build.args):
+            found += [(snippet.build.replace_from.get(ref, ref), p) for p in foreign]
+    return tuple(dict.fromkeys(found))
+
+
+def unpinned_bases(text: str, build_args: dict[str, str] | None = None) -> tuple[str, ...]:
+    """List the external images of ``FROM`` lines without ``--platform=``: they follow the target."""
+    refs = [
+        ref
+        for ref, line in _bases_and_lines(text, build_args)
+        if _FROM_RE.match(line) and not _PINNED_RE.match(line)
+    ]
+    return tuple(dict.fromkeys(refs))

@@ -1,0 +1,140 @@
+"""The ``ship:`` part of a snippet.yml (Vol. 3): what to build on the farm, push, and measure.
+
+Kept apart from ``journey.model.manifest`` (which calls :func:`parse_ship` after ``ship.schema.json`` has
+validated the key) so that the shipping steps grow without touching the build, run and probe parts.
+Nothing here imports the rest of the tool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Compression = Literal["gzip", "zstd", "estargz"]
+Provenance = Literal["none", "min", "max"]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Build ``times`` times with ``--no-cache`` and compare digests: ``same`` or ``differ`` expected."""
+
+    times: int
+    expect: Literal["same", "differ"]
+
+
+@dataclass(frozen=True)
+class ForeignRun:
+    """A command in a fresh container of one platform's image on the farm's engine (QEMU if foreign)."""
+
+    name: str
+    platform: str
+    command: tuple[str, ...]
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class Push:
+    """One build on the farm, pushed to its loopback registry with these exporter options."""
+
+    name: str
+    title: str = ""
+    platforms: tuple[str, ...] = ("linux/amd64",)
+    dockerfile: str | None = None
+    target: str | None = None
+    args: dict[str, str] = field(default_factory=dict)
+    compression: Compression = "gzip"
+    level: int | None = None
+    rewrite_timestamp: bool = False
+    provenance: Provenance = "none"
+    repeat: Repeat | None = None
+    pulls: int = 0
+    runs: tuple[ForeignRun, ...] = ()
+    inspect: bool = False
+    load: bool = False
+    files: tuple[str, ...] = ()
+    #: another push of the snippet whose build time this one's is set against (``ship-<a>-vs-<b>.md``)
+    compare: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How pages name this push: its title, else its name."""
+        return self.title or self.name
+
+    def exporter(self) -> str:
+        """Spell the exporter options besides name and push, as ``--output`` takes them (recorded too)."""
+        parts = ["type=image", "oci-mediatypes=true", f"compression={self.compression}"]
+        if self.level is not None:
+            parts.append(f"compression-level={self.level}")
+        parts.append("force-compression=true")
+        if self.rewrite_timestamp:
+            parts.append("rewrite-timestamp=true")
+        return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class Ship:
+    """Every push of one snippet, in manifest order."""
+
+    pushes: tuple[Push, ...]
+
+
+def _args(raw: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _push(raw: dict[str, Any]) -> Push:
+    compression = raw.get("compression", {})
+    repeat = raw.get("repeat")
+    return Push(
+        name=raw["name"],
+        title=raw.get("title", ""),
+        platforms=tuple(raw.get("platforms", ("linux/amd64",))),
+        dockerfile=raw.get("dockerfile"),
+        target=raw.get("target"),
+        args=_args(raw.get("args", {})),
+        compression=compression.get("type", "gzip"),
+        level=compression.get("level"),
+        rewrite_timestamp=bool(raw.get("rewrite_timestamp", False)),
+        provenance=raw.get("provenance", "none"),
+        repeat=Repeat(repeat["times"], repeat["expect"]) if repeat else None,
+        pulls=raw.get("pull", {}).get("times", 0),
+        runs=tuple(
+            ForeignRun(r["name"], r["platform"], tuple(r["command"]), r.get("output"))
+            for r in raw.get("run", ())
+        ),
+        inspect=bool(raw.get("inspect", False)),
+        load=bool(raw.get("load", False)),
+        files=tuple(raw.get("files", ())),
+        compare=raw.get("compare"),
+    )
+
+
+def parse_ship(raw: dict[str, Any]) -> Ship:
+    """Build the ``Ship`` of a manifest whose ``ship:`` already passed ``ship.schema.json``."""
+    return Ship(pushes=tuple(_push(p) for p in raw["pushes"]))
+
+
+def ship_problems(ship: Ship) -> list[tuple[str, str]]:
+    """Return (key path, cause) for what the schema cannot say: names unique, runs on pushed platforms.
+
+    ``load:`` needs one platform: the ``docker`` exporter writes a single image, not an index; ``compare:``
+    names another push of the snippet.
+    """
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    names = {push.name for push in ship.pushes}
+    for index, push in enumerate(ship.pushes):
+        if push.compare is not None and (push.compare == push.name or push.compare not in names):
+            cause = f"{push.compare!r} is not another push of this snippet ({', '.join(sorted(names))})"
+            problems.append((f"ship.pushes[{index}].compare", cause))
+        key = f"ship.pushes[{index}]"
+        if push.name in seen:
+            problems.append((f"{key}.name", f"duplicate push name {push.name!r}"))
+        seen.add(push.name)
+        for number, run in enumerate(push.runs):
+            if run.platform not in push.platforms:
+                cause = f"{run.platform} is not one of this push's platforms ({', '.join(push.platforms)})"
+                problems.append((f"{key}.run[{number}].platform", cause))
+        if push.load and len(push.platforms) > 1:
+            problems.append((f"{key}.load", "the docker exporter writes one platform: list one in platforms"))
+    return problems

@@ -1,0 +1,162 @@
+"""Every check tool a manifest can name, in one table, and the two ways a verify run runs them.
+
+``TOOLS`` maps the ``tool:`` of ``snippet.yml`` to its runner and to what the run must know about
+it. It is written out with plain imports instead of filled in by runners that register themselves
+when their module is imported: a reader finds every tool here, and a tool cannot go missing because
+nothing happened to import its module. Its names are the ``tool`` enum of ``manifest.schema.json``
+(``tests/unit/test_tools.py`` holds the two together); the schema refuses a manifest with an unknown
+tool or key when it is loaded, so by the time this runs every check is one of these.
+
+Only the verify path imports this module: it pulls in the runners (and through ``deploy``, the
+Docker SDK and cryptography), which ``journey check`` never needs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from journey.core.errors import VerificationError
+from journey.helpers import deploy_engine
+from journey.verify import checks, deploy, vulncheck
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from journey.model.manifest import Snippet
+    from journey.verify.checks import CheckContext, CheckRunner
+
+
+@dataclass(frozen=True)
+class Version:
+    """How a program a check runs says its own version: ``argv``, and the first version-like word."""
+
+    program: str
+    argv: tuple[str, ...]
+
+
+#: The first word that looks like a version: ``2.15.1`` (also from ``v2.15.1``), ``2.8.2+ds1``, ``go1.26.8``.
+_VERSION_RE = re.compile(r"(?<![\w.])v?((?:go)?\d+(?:\.\d+)+[^\s,;)]*)")
+HADOLINT = Version("hadolint", ("hadolint", "--version"))
+SHELLCHECK = Version("shellcheck", ("shellcheck", "--version"))
+GO = Version("go", ("go", "version"))
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One check tool: its runner and what the run needs to know to schedule it."""
+
+    run: CheckRunner
+    #: reads only the snippet's files: still run (and recorded) when the image cannot be built, so a
+    #: page shows what hadolint says about a Dockerfile whose base is out of reach
+    files_only: bool = False
+    #: compiles Go on the host: holds the run's compile slot, so it never competes with a build
+    compiles: bool = False
+    #: drives the Docker engine (a snippet with such a check is "run", not only "checked"):
+    #: ``manifest.ENGINE_TOOLS`` names the same tools for the engine-free ``journey check``
+    uses_engine: bool = False
+    #: the programs it runs, each asked for its version, which results record (``environment.tools``)
+    versions: tuple[Version, ...] = ()
+
+
+def _engine_label(program: str, label: str) -> Version:
+    """Return how to read the version of a program of the deploy engine's image: from its label."""
+    return Version(
+        program,
+        (
+            "docker",
+            "image",
+            "inspect",
+            "--format",
+            deploy_engine.label_format(label),
+            deploy_engine.image_tag(),
+        ),
+    )
+
+
+TOOLS: dict[str, Tool] = {
+    "hadolint": Tool(checks.hadolint, files_only=True, versions=(HADOLINT,)),
+    "shellcheck": Tool(checks.shellcheck, files_only=True, versions=(SHELLCHECK,)),
+    "yamllint": Tool(
+        checks.yamllint, files_only=True, versions=(Version("yamllint", ("yamllint", "--version")),)
+    ),
+    "jsonschema": Tool(
+        checks.jsonschema,
+        files_only=True,
+        versions=(Version("check-jsonschema", ("check-jsonschema", "--version")),),
+    ),
+    # actionlint runs shellcheck over the workflow's run: scripts
+    "actionlint": Tool(
+        checks.actionlint,
+        files_only=True,
+        versions=(Version("actionlint", ("actionlint", "-version")), SHELLCHECK),
+    ),
+    "go-vet": Tool(checks.go_vet, compiles=True, versions=(GO,)),
+    "go-test": Tool(checks.go_test, compiles=True, versions=(GO,)),
+    # the host's Go: a source scan judges the standard library of the Go that runs it
+    "govulncheck": Tool(vulncheck.govulncheck, compiles=True, versions=(GO,)),
+    "deploy-e2e": Tool(
+        deploy.deploy_e2e,
+        uses_engine=True,
+        versions=(
+            Version("aws-cli", ("aws", "--version")),
+            # moto_server has no --version: the package says its own
+            Version("moto", ("python", "-c", "import moto; print(moto.__version__)")),
+            # the registry and the engine the scripts push through run in the private engine's image
+            # (journey.helpers.deploy_engine); its labels hold what they said their versions were
+            _engine_label("docker-registry", deploy_engine.LABEL_REGISTRY),
+            _engine_label("dockerd", deploy_engine.LABEL_DOCKERD),
+        ),
+    ),
+}
+
+
+@cache
+def program_version(root: Path, version: Version) -> str:
+    """Ask a program for its version (once a run); ``unknown`` if it does not answer with one."""
+    try:
+        argv = [checks.tool_path(version.argv[0]), *version.argv[1:]]
+        answer = subprocess.run(
+            argv, capture_output=True, text=True, timeout=60, check=False, env=checks.tool_env(root)
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    found = _VERSION_RE.search(answer.stdout + answer.stderr)
+    return found.group(1) if found else "unknown"
+
+
+def tool_versions(root: Path, snippet: Snippet, *, files_only: bool = False) -> dict[str, str]:
+    """Return the version of every program the snippet's checks run (``files_only``: file checks only)."""
+    wanted = [
+        version
+        for check in snippet.checks
+        if check.tool in TOOLS and (TOOLS[check.tool].files_only or not files_only)
+        for version in TOOLS[check.tool].versions
+    ]
+    return {version.program: program_version(root, version) for version in wanted}
+
+
+def run_checks(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Run every check of the snippet in manifest order; the first failure raises."""
+    results = []
+    for check in ctx.snippet.checks:
+        tool = TOOLS.get(check.tool)
+        if tool is None:  # only a Check made in code gets here: a manifest's schema knows these names
+            raise VerificationError(
+                f"unknown check tool {check.tool!r} (known: {', '.join(sorted(TOOLS))})",
+                snippet=ctx.snippet.id,
+                step=f"check {check.name}",
+            )
+        with ctx.compile_slot if tool.compiles else contextlib.nullcontext():
+            results.append(tool.run(ctx, check))
+    return results
+
+
+def run_file_checks(ctx: CheckContext) -> list[dict[str, Any]]:
+    """Run only the checks that need no image (linters), for a snippet recorded as not verified."""
+    files_only = tuple(c for c in ctx.snippet.checks if c.tool in TOOLS and TOOLS[c.tool].files_only)
+    return run_checks(replace(ctx, snippet=replace(ctx.snippet, checks=files_only)))
