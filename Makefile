@@ -102,10 +102,11 @@ site: setup ## the site in site/ from the recorded results; verifies (engine, ba
 serve: setup ## preview on http://127.0.0.1:8000 (reloads on page and snippet changes)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-lint: setup-test ## ruff, mypy, shellcheck, hadolint; actionlint, yamllint and the schemas of .github's files
+lint: setup-test ## ruff, mypy, the import contract (lint-imports), shellcheck, hadolint; actionlint, yamllint and the schemas of .github's files
 	$(BIN)/ruff check --no-cache scripts tests
 	$(BIN)/ruff format --no-cache --check scripts tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/shellcheck scripts/*.sh scripts/bases/*.sh scripts/deploy-engine/*.sh scripts/farm/*.sh scripts/standin-helper/*.sh .ci/run
 	$(BIN)/hadolint scripts/bases/*.Dockerfile scripts/deploy-engine/Dockerfile scripts/farm/Dockerfile
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
