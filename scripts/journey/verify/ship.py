@@ -249,7 +249,7 @@ def compare_digests(snippet: str, push: Push, digests: list[str]) -> dict[str, A
     """Check that repeated builds gave the same digest (or not, as expected); fail the snippet if not.
 
     A reproducible build is only worth its record if a broken one fails: the ``same`` expectation is
-    the check, and a planted time stamp in a layer makes it fail (tests/unit/test_ship.py).
+    the check, and a planted time stamp in a layer makes it fail (tests/unit/verify/test_ship.py).
     """
     assert push.repeat is not None  # noqa: S101
     same = len(set(digests)) == 1

@@ -4,7 +4,7 @@
 it. It is written out with plain imports instead of filled in by runners that register themselves
 when their module is imported: a reader finds every tool here, and a tool cannot go missing because
 nothing happened to import its module. Its names are the ``tool`` enum of ``manifest.schema.json``
-(``tests/unit/test_tools.py`` holds the two together); the schema refuses a manifest with an unknown
+(``tests/unit/verify/test_tools.py`` holds the two together); the schema refuses a manifest with an unknown
 tool or key when it is loaded, so by the time this runs every check is one of these.
 
 Only the verify path imports this module: it pulls in the runners (and through ``deploy``, the

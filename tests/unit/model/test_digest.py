@@ -9,7 +9,7 @@ import pytest
 from journey.model.digest import input_digest, source_digest, tree_files
 from journey.model.manifest import load_snippet
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "snippets" / "golden" / "hello"
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "snippets" / "golden" / "hello"
 
 
 @pytest.fixture

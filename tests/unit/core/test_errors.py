@@ -24,7 +24,7 @@ from journey.core.progress import Outcome
 from journey.helpers import deploy_engine, farm, modproxy, tool_image
 from journey.verify import pipeline
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _table(path: str, heading: str) -> list[str]:

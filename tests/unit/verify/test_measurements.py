@@ -16,7 +16,7 @@ from journey.verify.measurements import (
     target_platform,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "measurements"
 
 

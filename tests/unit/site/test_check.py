@@ -21,7 +21,7 @@ from journey.site.downloads import write_downloads
 from journey.site.render import render_bases, write_snippet_fragments, write_volume_fragments
 
 #: The repository's real bases record, as `journey bases` wrote it.
-REAL_BASES = Path(__file__).resolve().parents[2] / "results/bases/bases.json"
+REAL_BASES = Path(__file__).resolve().parents[3] / "results/bases/bases.json"
 
 MKDOCS = """\
 site_name: fixture
@@ -433,7 +433,7 @@ def test_broken_mkdocs_yml_is_a_usage_error(repo, capsys):
 #: mkdocs.yml's own `validation:` block, so the fixture's MkDocs build judges links as the site's does.
 VALIDATION = (
     "validation:\n"
-    + (Path(__file__).resolve().parents[2] / "mkdocs.yml")
+    + (Path(__file__).resolve().parents[3] / "mkdocs.yml")
     .read_text(encoding="utf-8")
     .partition("\nvalidation:\n")[2]
 )

@@ -19,7 +19,7 @@ from journey.model.manifest import (
     snippet_from_dict,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "snippets"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "snippets"
 DOCKERFILE = "FROM scratch\nCOPY app /app\n"
 
 

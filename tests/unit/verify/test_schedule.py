@@ -14,7 +14,7 @@ import pytest
 from journey.model.manifest import all_snippets, discover
 from journey.verify import schedule
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 JOURNEY = [sys.executable, "-m", "journey"]
 NO_DOCKER = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/journey-schedule.sock"}
 

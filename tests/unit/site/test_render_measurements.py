@@ -13,7 +13,7 @@ from journey.model.manifest import load_volume
 from journey.site.render import render_snippet, render_volume, write_fragments
 from journey.site.render_measurements import FILES_MD, MEASUREMENTS_MD, measure_fragment, render_measurements
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
 GOLDEN = REPO / "tests" / "golden" / "measurements"
 UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"

@@ -11,7 +11,7 @@ import pytest
 from journey.engine.machine import remember, verified_here
 from journey.model.manifest import load_volume
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "snippets"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "snippets"
 
 
 @dataclass

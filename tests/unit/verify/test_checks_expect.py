@@ -16,7 +16,7 @@ from journey.engine.session import Deadline, Session
 from journey.model.manifest import Check, Snippet, load_snippet
 from journey.verify.checks import CheckContext, hadolint, shellcheck
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SNIPPETS = ROOT / "snippets" / "vol1"
 
 

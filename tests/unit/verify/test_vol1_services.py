@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-VOL1 = Path(__file__).resolve().parents[2] / "snippets" / "vol1"
+VOL1 = Path(__file__).resolve().parents[3] / "snippets" / "vol1"
 
 
 @pytest.mark.parametrize("name", ["checks.go", "checks_test.go"])

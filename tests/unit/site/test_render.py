@@ -40,7 +40,7 @@ from journey.site.render import (
 )
 from journey.site.siteconfig import source_tree_url
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
 GOLDEN = REPO / "tests" / "golden" / "render"
 UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"

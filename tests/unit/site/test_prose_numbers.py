@@ -14,7 +14,7 @@ from journey.site import prose_numbers
 from journey.site.check import page_includes
 from journey.site.prose_numbers import Report, check_pages, value_of
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TIMES = "\N{MULTIPLICATION SIGN}"
 SIZES = """\
 | image | uncompressed | compressed |

@@ -17,7 +17,7 @@ from journey.model.record import (
     write_result,
 )
 
-RESULT = json.loads((Path(__file__).resolve().parents[1] / "golden" / "render" / "result.json").read_text())
+RESULT = json.loads((Path(__file__).resolve().parents[2] / "golden" / "render" / "result.json").read_text())
 
 
 @pytest.fixture

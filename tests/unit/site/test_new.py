@@ -20,7 +20,7 @@ from journey.model import manifest
 from journey.site import check
 from journey.site.new import append_to_block_list, new_snippet, new_volume, next_volume
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
 
 

@@ -17,7 +17,7 @@ import pytest
 from journey.verify.normalise import normalise_table
 from journey.verify.pipeline import docker_size, hide_image_ids, in_listing_order
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SCRIPTS = REPO / "scripts"
 
 #: Docker subcommands (their leading words) that take no --format, and why reading them is safe.

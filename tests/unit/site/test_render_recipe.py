@@ -28,7 +28,7 @@ from journey.site.render_recipe import (
     render_recipe,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 GOLDEN = REPO / "tests" / "golden" / "render"
 PAGE = REPO / "docs" / "recipes" / "index.md"
 

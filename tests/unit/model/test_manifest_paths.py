@@ -17,7 +17,7 @@ import pytest
 
 from journey.model.manifest import discover
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MARK = "NEVER-PRINTED-LINE"
 DOCKERFILE = "FROM scratch\nCOPY main.go /\n"
 #: vol1/app builds vol1/service; vol2/far builds vol1's service from vol1's Dockerfile, as Vol. 3 does

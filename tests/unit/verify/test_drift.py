@@ -11,7 +11,7 @@ from journey.model.record import SHIP_SIZE_SLACK, SIZE_SLACK
 from journey.verify import drift
 from journey.verify.drift import Change, compare, read_report, report_json, report_markdown, write_report
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RESULT = json.loads((ROOT / "results" / "vol1" / "multistage" / "result.json").read_text(encoding="utf-8"))
 SNIPPET = "vol1/multistage"
 BASE = "golang:1.26-trixie"
