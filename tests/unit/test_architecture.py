@@ -45,8 +45,9 @@ def references() -> list[tuple[str, list[str]]]:
         parts = written.split(".")
         if parts[-1] in FILE_SUFFIXES or written in KEYS:
             continue
-        # The longest leading part that names a module: `site.render.x` is site.render's x, not site's.
-        for cut in range(len(parts) - 1, 0, -1):
+        # The longest leading part that names a module: `site.render.x` is site.render's x, not site's,
+        # and `commands.render` is that module itself.
+        for cut in range(len(parts), 0, -1):
             module = WRITTEN.get(".".join(parts[:cut]))
             if module is not None:
                 found.append((module, parts[cut:]))
