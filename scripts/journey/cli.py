@@ -1,7 +1,7 @@
 """The ``journey`` command line: every option declared here, and the only place errors become exit codes.
 
-Each command is a plain function in its own module taking one typed options object
-(``journey.core.options``); this module builds that object from the flags, with every cross-check in
+Each command is a plain function in its own module under ``journey.commands`` taking one typed options
+object (``journey.core.options``); this module builds that object from the flags, with every cross-check in
 :func:`options_for`, and imports a command's module only when that command runs (``COMMANDS``), so
 ``journey --help`` and ``journey check`` do not pay for the Docker SDK. No command imports this module.
 """

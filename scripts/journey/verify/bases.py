@@ -1,4 +1,4 @@
-"""``journey bases``: make every base image the snippets name present, and say where each came from.
+"""Make every base image the snippets name present, and say where each came from (``journey bases``).
 
 For each base: present locally → use it; a registry answers → pull it and record its digest; otherwise
 build the stand-in from its recipe in ``scripts/bases/`` (Debian packages only, labelled
