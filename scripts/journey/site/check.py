@@ -25,6 +25,7 @@ from journey.model.digest import VCS_JUNK, source_digest, tree_files
 from journey.model.manifest import MANIFEST_NAME, SNIPPETS_DIR, VOLUME_NAME, all_snippets, discover
 from journey.model.record import RESULT_NAME, RESULTS_DIR, read_result, result_path
 from journey.site.downloads import committed_downloads, expected_downloads
+from journey.site.includes import page_includes
 from journey.site.prose_numbers import Report, check_pages
 from journey.site.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
 from journey.site.seed import stale_diffs
@@ -36,10 +37,9 @@ if TYPE_CHECKING:
 
     from journey.model.manifest import Snippet, Volume
     from journey.model.record import Result
+    from journey.site.includes import Include
 
-_INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
 _SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
-_TARGET_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_FILE
 DOCS_DIR = "docs"
 
 
@@ -56,19 +56,6 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message} (hint: {self.hint})"
 
 
-@dataclass(frozen=True)
-class Include:
-    """A block-level ``--8<--`` include on a page: the file, and the section or line range, if any."""
-
-    page: str
-    line: int
-    target: str
-    section: str | None
-    lines: str | None
-    #: the fragment that makes this include (a ``variant.md`` includes the Dockerfile), or ``None``
-    via: str | None = None
-
-
 def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -79,68 +66,6 @@ def _text(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None
-
-
-# --- includes on pages -----------------------------------------------------------------------------
-
-
-def _parse_target(page: str, line: int, spec: str) -> Include | None:
-    """Split ``path``, ``path:section`` or ``path:1:5``; comments (``;path``) and URLs are skipped."""
-    spec = spec.strip()
-    if not spec or spec.startswith(";") or spec.lower().startswith(("http://", "https://")):
-        return None
-    match = _TARGET_RE.match(spec)
-    path, lines, section = match.groups() if match else (spec, None, None)
-    return Include(page, line, path.strip(), section[1:] if section else None, lines)
-
-
-def find_includes(root: Path, page: Path) -> list[Include]:
-    """Every include a page makes: inline-marker lines and paths inside ``--8<--`` blocks."""
-    rel = _rel(root, page)
-    found: list[Include] = []
-    in_block = False
-    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
-        match = _INCLUDE_RE.match(line)
-        if match and match.group("escape"):
-            continue
-        if match and match.group("block_marker"):
-            in_block = not in_block
-            continue
-        if match and in_block:
-            continue  # pymdownx ignores an inline include directly inside a block
-        spec = match.group("snippet")[1:-1] if match and not in_block else (line if in_block else None)
-        include = _parse_target(rel, number, spec) if spec is not None else None
-        if include is not None:
-            found.append(include)
-    return found
-
-
-#: How deep fragments may include fragments (pymdownx.snippets nests without a limit; ours go one deep).
-_NESTING = 4
-
-
-def nested_includes(root: Path, include: Include, depth: int = 0) -> list[Include]:
-    """Return the includes an included Markdown fragment makes itself, as made from the page's line.
-
-    ``journey render`` writes fragments that include snippet files (``variant.md`` includes the
-    variant's Dockerfile), and pymdownx.snippets resolves them; coverage and links must see them too.
-    """
-    target = (root / include.target).resolve()
-    if depth >= _NESTING or target.suffix != ".md" or not target.is_file():
-        return []
-    if not target.is_relative_to(root.resolve()) or include.section or include.lines:
-        return []
-    found: list[Include] = []
-    for inner in find_includes(root, target):
-        placed = Include(include.page, include.line, inner.target, inner.section, inner.lines, include.target)
-        found += [placed, *nested_includes(root, placed, depth + 1)]
-    return found
-
-
-def page_includes(root: Path, page: Path) -> list[Include]:
-    """Every include of a page, with those its included fragments make (``via`` names the fragment)."""
-    direct = find_includes(root, page)
-    return [found for include in direct for found in (include, *nested_includes(root, include))]
 
 
 def section_markers(path: Path) -> tuple[dict[str, int], list[tuple[int, str, str]]]:

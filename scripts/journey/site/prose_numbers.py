@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
-    from journey.site.check import Include
+    from journey.site.includes import Include
 
 # --- the grammar -------------------------------------------------------------------------------------
 
@@ -742,7 +742,7 @@ def check_page(root: Path, page: Path, includes: Iterable[Include]) -> Report:
 
 
 def check_pages(root: Path, pages: Iterable[Path], includes: Iterable[Include]) -> Report:
-    """Check every page's prose; ``includes`` are every page's (``check.page_includes``, nested ones too)."""
+    """Check every page's prose; ``includes`` are every page's (``includes.page_includes``, nested too)."""
     root = root.resolve()
     listed = list(includes)
     report = Report()

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from journey.site import prose_numbers
-from journey.site.check import page_includes
+from journey.site.includes import page_includes
 from journey.site.prose_numbers import Report, check_pages, value_of
 
 REPO = Path(__file__).resolve().parents[3]
