@@ -7,7 +7,7 @@ containerd image store can, but its built-in BuildKit refuses ``rewrite-timestam
 this module starts, in one privileged container of its own on the shared engine (``scripts/farm/``,
 ``--network none``: its network namespace holds only loopback):
 
-- a **standalone buildkitd** (built from its Go module, ``BUILDKIT_MODULE@BUILDKIT_VERSION``, with
+- a **standalone buildkitd** (built from its Go module, ``BUILDKIT``, with
   Debian's runc), listening on a unix socket and added to buildx as a ``remote`` builder;
 - **Debian's docker-registry** on ``127.0.0.1:5000`` of that namespace, where builds push and which
   buildkitd uses as its ``docker.io`` mirror (the stand-in bases are pushed there: nothing can be pulled);
@@ -43,15 +43,14 @@ from typing import IO, TYPE_CHECKING
 from journey.core import layout
 from journey.core.errors import MachineError
 from journey.engine import sweep
-from journey.helpers import modproxy, tool_image
+from journey.helpers import gotools, modproxy, tool_image
 from journey.model.manifest import foreign_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
-BUILDKIT_MODULE = "github.com/moby/buildkit/cmd/buildkitd"
 #: 0.13 is the first BuildKit with ``rewrite-timestamp`` (moby/buildkit#4057); Docker 26.1 ships 0.13 too.
-BUILDKIT_VERSION = "v0.13.2"
+BUILDKIT = gotools.GoTool("github.com/moby/buildkit/cmd/buildkitd", "v0.13.2")
 REGISTRY = "127.0.0.1:5000"
 #: Seconds for a daemon of the farm to answer after it was started.
 START_WAIT = 60.0
@@ -185,29 +184,19 @@ class Farm:
 
 
 def buildkitd_binary(root: Path, say: Callable[[str], None]) -> Path:
-    """Return buildkitd ``BUILDKIT_VERSION``, built once into ``.cache/tools`` from the Go module proxy."""
-    folder = layout.cache_dir(root, "tools", f"buildkitd-{BUILDKIT_VERSION}")
-    binary = folder / "buildkitd"
-    if binary.is_file():
-        return binary
-    folder.mkdir(parents=True, exist_ok=True)
-    say(
-        f"farm: building buildkitd {BUILDKIT_VERSION} from the Go module proxy (a few minutes, once)",
-    )
-    env = {**os.environ, "GOBIN": str(folder), "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    done = subprocess.run(
-        ["go", "install", f"{BUILDKIT_MODULE}@{BUILDKIT_VERSION}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
-    if done.returncode != 0 or not binary.is_file():
-        raise FarmError(
-            f"go install {BUILDKIT_MODULE}@{BUILDKIT_VERSION} failed: {done.stderr[-400:]}", step="farm"
+    """Return buildkitd at :data:`BUILDKIT`'s version, built once into ``.cache/tools`` (helpers.gotools)."""
+    if BUILDKIT.binary(root).is_file():
+        return BUILDKIT.binary(root)
+    say(f"farm: building buildkitd {BUILDKIT.version} from the Go module proxy (a few minutes, once)")
+
+    def run(argv: list[str], extra: dict[str, str]) -> None:
+        done = subprocess.run(
+            argv, env={**os.environ, **extra}, capture_output=True, text=True, timeout=1800, check=False
         )
-    return binary
+        if done.returncode != 0:
+            raise FarmError(f"{' '.join(argv)} failed: {done.stderr[-400:]}", step="farm")
+
+    return gotools.install(root, BUILDKIT, run)
 
 
 def _wait(what: str, ready: Callable[[], bool], log: Path | None, farm: Farm | None = None) -> None:
@@ -487,8 +476,8 @@ def running(
     )
     image = ensure_image(say)
     folder = sweep.marked_tempdir("journey-farm-")
-    farm = Farm(folder, builder=f"journey-farm-{run_id}", buildkit=f"buildkitd {BUILDKIT_VERSION}")
-    say(f"farm: starting buildkitd {BUILDKIT_VERSION}, a registry and a private engine in a container")
+    farm = Farm(folder, builder=f"journey-farm-{run_id}", buildkit=f"buildkitd {BUILDKIT.version}")
+    say(f"farm: starting buildkitd {BUILDKIT.version}, a registry and a private engine in a container")
     try:
         write_configs(farm)
         _start_container(farm, image, spec)

@@ -18,7 +18,7 @@ so the database says "as of" the version pinned, and two machines lay out the sa
 leaves out the optional ``fixed`` shortcut: govulncheck then reads every entry of a module it needs
 and decides from the entry itself (x/vuln ``internal/client``: the shortcut only saves reads).
 
-govulncheck itself is ``go install``-ed once into ``.cache/tools`` at :data:`GOVULNCHECK_VERSION`.
+govulncheck itself is ``go install``-ed once into ``.cache/tools`` (:mod:`journey.helpers.gotools`).
 Both are folders of ``.cache``, made atomically (a half-made folder is never used).
 """
 
@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from journey.core import layout
+from journey.helpers.gotools import GoTool, install
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 VULNDB_MODULE = "golang.org/x/vulndb"
-GOVULNCHECK_MODULE = "golang.org/x/vuln/cmd/govulncheck"
-GOVULNCHECK_VERSION = "v1.10.0"
+GOVULNCHECK = GoTool("golang.org/x/vuln/cmd/govulncheck", "v1.10.0")
 #: ``v0.0.0-20261105234957-e22db6528018``: the commit's UTC time is the middle part.
 _PSEUDO = re.compile(r"^v\d+\.\d+\.\d+-(?:0\.|pre\.0\.)?(\d{14})-[0-9a-f]{12}$")
 _OSV_DIR = "data/osv/"
@@ -135,12 +135,5 @@ def database(root: Path, version: str, run: Callable[[list[str], dict[str, str]]
 
 
 def govulncheck(root: Path, run: Callable[[list[str], dict[str, str]], str]) -> Path:
-    """Return govulncheck at :data:`GOVULNCHECK_VERSION`, built once into ``.cache/tools``."""
-    folder = layout.cache_dir(root, "tools", f"govulncheck-{GOVULNCHECK_VERSION}")
-    binary = folder / "govulncheck"
-    if binary.is_file():
-        return binary
-    folder.mkdir(parents=True, exist_ok=True)
-    env = {"GOBIN": str(folder), "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    run(["go", "install", f"{GOVULNCHECK_MODULE}@{GOVULNCHECK_VERSION}"], env)
-    return binary
+    """Return govulncheck at :data:`GOVULNCHECK`'s version, built once into ``.cache/tools``."""
+    return install(root, GOVULNCHECK, run)

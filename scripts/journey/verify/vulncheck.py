@@ -52,7 +52,7 @@ def govulncheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
         returncode, output = execute(ctx, check, argv, cwd, _toolchain(check))
     judged = f", the standard library of go{check.extra['go']}" if "go" in check.extra else ""
     judged += f", requirements from {check.extra['modfile']}" if "modfile" in check.extra else ""
-    header = f"govulncheck {vulndb.GOVULNCHECK_VERSION}, database {database.describe()}{judged}\n\n"
+    header = f"govulncheck {vulndb.GOVULNCHECK.version}, database {database.describe()}{judged}\n\n"
     if returncode not in SCANNED:
         raise VerificationError(
             f"govulncheck exited {returncode}", snippet=ctx.snippet.id, step=step, log_tail=tail(output)

@@ -24,14 +24,14 @@ def test_a_failed_buildkitd_build_is_a_farm_error_naming_the_module(tmp_path, mo
     said: list[str] = []
     with pytest.raises(FarmError) as caught:
         farm.buildkitd_binary(tmp_path, said.append)
-    assert f"{farm.BUILDKIT_MODULE}@{farm.BUILDKIT_VERSION}" in caught.value.cause
+    assert f"{farm.BUILDKIT.package}@{farm.BUILDKIT.version}" in caught.value.cause
     assert "module lookup disabled" in caught.value.cause
     assert caught.value.step == "farm"
     assert said  # progress was shown before the long build
 
 
 def test_a_built_buildkitd_is_reused(tmp_path, monkeypatch):
-    binary = tmp_path / ".cache" / "tools" / f"buildkitd-{farm.BUILDKIT_VERSION}" / "buildkitd"
+    binary = tmp_path / ".cache" / "tools" / f"buildkitd-{farm.BUILDKIT.version}" / "buildkitd"
     binary.parent.mkdir(parents=True)
     binary.write_text("")
     monkeypatch.setattr(farm.subprocess, "run", lambda *_a, **_k: pytest.fail("rebuilt"))
