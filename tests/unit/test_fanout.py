@@ -14,11 +14,15 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from trees import REPO
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 WORKFLOW = REPO / ".github" / "workflows" / "site.yml"
 NO_ENGINE, USAGE, DRIFT = 3, 2, 6
 JOURNEY = [sys.executable, "-m", "journey"]

@@ -16,8 +16,9 @@ from journey.model.record import (
     result_path,
     write_result,
 )
+from trees import GOLDEN
 
-RESULT = json.loads((Path(__file__).resolve().parents[2] / "golden" / "render" / "result.json").read_text())
+RESULT = json.loads((GOLDEN / "render" / "result.json").read_text())
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -39,9 +39,11 @@ from journey.site.render import (
     unified_diff,
     write_fragments,
 )
+from trees import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / "tests" / "fixtures"
+if TYPE_CHECKING:
+    from pathlib import Path
+
 GOLDEN = REPO / "tests" / "golden" / "render"
 UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"
 
@@ -321,14 +323,13 @@ def test_changed_lines_are_those_new_or_replaced_in_the_variant():
     assert unified_diff(["a"], ["a"]) == []
 
 
-def test_a_variant_of_a_missing_snippet_is_a_manifest_error(tmp_path):
-    for name, text in {
+def test_a_variant_of_a_missing_snippet_is_a_manifest_error(tmp_path, tree):
+    files = {
         "volume.yml": "title: T\npages: [t.md]\nsnippets: [one]\n",
         "one/snippet.yml": "title: One\nvariant_of: two\nbuild: {}\n",
         "one/Dockerfile": "FROM scratch\n",
-    }.items():
-        (tmp_path / "v" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "v" / name).write_text(text, encoding="utf-8")
+    }
+    tree(files, root=tmp_path / "v")
     with pytest.raises(ManifestError, match=r"variant_of.*'two' is no other snippet of this volume"):
         load_volume(tmp_path / "v")
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from journey.core.errors import ExitCode, ManifestError
 from journey.site.siteconfig import load_mkdocs, source_tree_url
-
-REPO = Path(__file__).resolve().parents[3]
 
 
 def test_tags_are_read_not_built_so_the_environment_changes_nothing(tmp_path, monkeypatch):
@@ -86,11 +83,11 @@ def test_an_edit_uri_without_a_branch_is_a_usage_error(tmp_path):
         source_tree_url(tmp_path)
 
 
-def test_the_real_site_links_snippets_where_its_pages_link():
-    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+def test_the_real_site_links_snippets_where_its_pages_link(repo_root):
+    config = (repo_root / "mkdocs.yml").read_text(encoding="utf-8")
     repo_url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
     assert repo_url, "mkdocs.yml names no repo_url"
-    assert source_tree_url(REPO) == f"{repo_url[1]}/tree/main/"
+    assert source_tree_url(repo_root) == f"{repo_url[1]}/tree/main/"
 
 
 def test_an_edit_uri_that_is_not_text_is_named_as_it_was_written(tmp_path):
