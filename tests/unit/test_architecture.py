@@ -11,11 +11,11 @@ import importlib
 import pkgutil
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from trees import REPO
+
 TEXT = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
 PACKAGE = REPO / "scripts" / "journey"
 #: Every module and package of the tool, as written from the package down: `cli`, `site`, `site.render`.

@@ -7,12 +7,12 @@ this project promises: a pin that Dependabot can move (`@<sha>  # vX.Y.Z`), neve
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from trees import REPO
+
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$", re.MULTILINE)
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@[0-9a-f]{40}$")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,13 +22,12 @@ from journey.core.errors import (
 from journey.core.progress import Outcome
 from journey.helpers import deploy_engine, farm, modproxy, tool_image
 from journey.verify import pipeline
-
-ROOT = Path(__file__).resolve().parents[3]
+from trees import REPO
 
 
 def _table(path: str, heading: str) -> list[str]:
     """Return the rows of the exit code table that follows ``heading`` (its first row after it)."""
-    text = (ROOT / path).read_text(encoding="utf-8").split(heading, 1)[1]
+    text = (REPO / path).read_text(encoding="utf-8").split(heading, 1)[1]
     rows = []
     for line in text.splitlines()[1:]:
         if not line.startswith("|"):

@@ -7,7 +7,8 @@ import time
 
 from rich.console import Console
 
-from journey.core.progress import Outcome, Reporter, _clock
+from journey.core.errors import VerificationError
+from journey.core.progress import Outcome, Reporter, _clock, _done_line
 
 
 def test_a_long_step_gets_still_lines_with_its_elapsed_time_until_it_ends():
@@ -28,3 +29,16 @@ def test_a_long_step_gets_still_lines_with_its_elapsed_time_until_it_ends():
 def test_clock_reads_like_a_log():
     assert _clock(5.4) == "5s"
     assert _clock(125) == "2m05s"
+
+
+def test_done_lines_name_snippet_step_and_cause():
+    error = VerificationError("docker buildx build exited 1: boom", snippet="vol1/x", step="build")
+    assert (
+        _done_line(Outcome("vol1/x", "failed", error=error))
+        == "FAILED vol1/x: build: docker buildx build exited 1: boom"
+    )
+    assert _done_line(Outcome("vol1/y", "not-verified", reason="no base")) == "vol1/y: NOT VERIFIED: no base"
+    assert (
+        _done_line(Outcome("vol1/z", "verified", changed=True, seconds=2.0))
+        == "vol1/z: verified (result rewritten, 2.0 s)"
+    )

@@ -9,7 +9,7 @@ import pytest
 from journey.cli import build_parser, options_for
 from journey.core.errors import UsageError
 from journey.core.options import VerifyOptions
-from journey.engine.build import BuildRequest, buildx_argv, stage_dockerfile
+from journey.engine.build import BuildRequest, _cause, buildx_argv, stage_dockerfile
 
 CONTEXT = Path("/repo/snippets/vol1/multistage")
 
@@ -120,3 +120,26 @@ def test_a_named_builder_exports_a_docker_tar_instead_of_loading() -> None:
 def test_builder_flag_reaches_the_options(tmp_path: Path) -> None:
     assert _options(["verify", "--root", str(tmp_path), "--builder", "farm"]).builder == "farm"
     assert _options(["verify", "--root", str(tmp_path)]).builder is None
+
+
+def test_buildx_argv_loads_names_a_temp_tag_and_uses_the_host_network():
+    request = BuildRequest(
+        "vol1/x", Path("/ctx"), Path("/ctx/Dockerfile"), "vol1-x", "builder", {"B": "2", "A": "1"}
+    )
+    argv = buildx_argv(request, "journey-run/vol1-x:abc", Path("/tmp/m.json"))
+    assert argv[:3] == ["docker", "buildx", "build"]
+    assert {"--load", "--network=host"} <= set(argv)
+    assert argv[argv.index("--tag") + 1] == "journey-run/vol1-x:abc"
+    assert argv[argv.index("--target") + 1] == "builder"
+    assert argv[argv.index("--metadata-file") + 1] == "/tmp/m.json"
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--build-arg"] == ["A=1", "B=2"]
+    assert argv[-1] == "/ctx"
+    assert request.step == "build --target builder"
+
+
+def test_build_cause_is_buildkits_error_line():
+    log = "#5 [2/2] RUN false\n#5 ERROR: process did not complete\n------\n"
+    log += "ERROR: failed to solve: exit code: 1\n"
+    assert _cause(log) == "failed to solve: exit code: 1"
+    assert _cause("just one line\n") == "just one line"
+    assert _cause("") == "no output"

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.verify.normalise import normalise_table
 from journey.verify.pipeline import docker_size, hide_image_ids, in_listing_order
+from trees import REPO
 
-REPO = Path(__file__).resolve().parents[3]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 SCRIPTS = REPO / "scripts"
 
 #: Docker subcommands (their leading words) that take no --format, and why reading them is safe.

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import docker.errors
 import pytest
 
 from journey.engine.machine import remember, verified_here
 from journey.model.manifest import load_volume
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "snippets"
+from trees import SNIPPET_FIXTURES
 
 
 @dataclass
@@ -37,7 +35,7 @@ class _Session:
 
 @pytest.fixture
 def snippet():
-    return load_volume(FIXTURES / "golden").snippets[0]
+    return load_volume(SNIPPET_FIXTURES / "golden").snippets[0]
 
 
 def test_a_fresh_machine_has_verified_nothing(tmp_path, snippet):

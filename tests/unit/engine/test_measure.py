@@ -6,13 +6,14 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import tarfile
 from types import SimpleNamespace
 
 import pytest
 
 from journey.core.errors import VerificationError
-from journey.engine.measure import _manifest, gzip_size, read_layer_blob
+from journey.engine.measure import _history_from_sizes, _manifest, gzip_size, read_layer_blob
 
 
 def _layer_tar() -> bytes:
@@ -104,3 +105,16 @@ def test_a_layout_without_index_is_an_error_that_names_the_image():
     image = SimpleNamespace(id="sha256:img", attrs={})
     with pytest.raises(VerificationError, match=r"sha256:img has no index\.json"):
         _manifest({}, image)
+
+
+def test_gzip_size_is_the_length_of_a_real_gzip_stream():
+    data = b"golang journey " * 100_000 + os.urandom(50_000)
+    expected = len(gzip.compress(data, compresslevel=6, mtime=0))
+    assert abs(gzip_size(io.BytesIO(data)) - expected) <= 16  # header fields only
+    assert gzip_size(io.BytesIO(data)) < len(data)
+
+
+def test_history_from_sizes_refuses_to_guess_when_a_layer_is_empty():
+    api = [{"Size": 100, "CreatedBy": "a"}, {"Size": 0, "CreatedBy": "ENV x"}, {"Size": 5, "CreatedBy": "b"}]
+    assert _history_from_sizes(api, 2) == [api[0], api[2]]
+    assert _history_from_sizes(api, 3) is None

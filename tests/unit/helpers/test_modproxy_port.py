@@ -13,11 +13,20 @@ import pytest
 
 from journey.helpers import modproxy
 
-#: Listens on a free loopback port, prints it and holds it for the given seconds.
+#: Listens on a free loopback port, prints it and holds it for the given seconds, answering every request
+#: with a 404: a server of something else. (A holder that never answered would cost each look at it the
+#: five seconds ``serves_same_directory`` waits for an answer, and say nothing more about the holder.)
 HOLD = """
 import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-print(s.getsockname()[1], flush=True); time.sleep(float(sys.argv[1]))
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); s.settimeout(0.05)
+print(s.getsockname()[1], flush=True)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    try:
+        c, _ = s.accept()
+    except TimeoutError:
+        continue
+    c.sendall(b"HTTP/1.0 404 Not Found\\r\\nContent-Length: 0\\r\\n\\r\\n"); c.close()
 """
 
 

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.model.digest import input_digest, source_digest, tree_files
 from journey.model.manifest import load_snippet
+from trees import SNIPPET_FIXTURES
 
-FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "snippets" / "golden" / "hello"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FIXTURE = SNIPPET_FIXTURES / "golden" / "hello"
 
 
 @pytest.fixture

@@ -18,17 +18,15 @@ from journey.model.manifest import (
     select,
     snippet_from_dict,
 )
+from trees import SNIPPET_FIXTURES, write_tree
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "snippets"
 DOCKERFILE = "FROM scratch\nCOPY app /app\n"
 
 
 def write_snippet(folder: Path, manifest: str, files: dict[str, str] | None = None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "snippet.yml").write_text(manifest)
-    for name, text in (files if files is not None else {"Dockerfile": DOCKERFILE}).items():
-        (folder / name).write_text(text)
-    return folder
+    return write_tree(
+        folder, {"snippet.yml": manifest, **(files if files is not None else {"Dockerfile": DOCKERFILE})}
+    )
 
 
 def error_of(raw: object) -> ManifestError:
@@ -38,7 +36,7 @@ def error_of(raw: object) -> ManifestError:
 
 
 def test_fixture_manifest_loads_into_typed_fields():
-    snippet = load_volume(FIXTURES / "golden").snippets[0]
+    snippet = load_volume(SNIPPET_FIXTURES / "golden").snippets[0]
     assert snippet.id == "golden/hello"
     assert (snippet.volume, snippet.name) == ("golden", "hello")
     assert snippet.build is not None

@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.model.manifest import discover
 
-REPO = Path(__file__).resolve().parents[3]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 MARK = "NEVER-PRINTED-LINE"
 DOCKERFILE = "FROM scratch\nCOPY main.go /\n"
 #: vol1/app builds vol1/service; vol2/far builds vol1's service from vol1's Dockerfile, as Vol. 3 does
@@ -35,12 +37,9 @@ FILES = {
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path, tree) -> Path:
     """The small repository, and the secret beside it (not under it)."""
-    root = tmp_path / "repo"
-    for name, text in FILES.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+    root = tree(FILES, root=tmp_path / "repo")
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "secret").write_text(f"{MARK}\n")
     return root
@@ -85,8 +84,8 @@ def test_the_fixture_repository_loads(repo):
     assert "no recorded result" in done.stdout
 
 
-def test_every_real_snippet_still_loads():
-    assert discover(REPO)
+def test_every_real_snippet_still_loads(repo_root):
+    assert discover(repo_root)
 
 
 @pytest.mark.parametrize(

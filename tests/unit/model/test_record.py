@@ -16,8 +16,9 @@ from journey.model.record import (
     result_path,
     write_result,
 )
+from trees import GOLDEN
 
-RESULT = json.loads((Path(__file__).resolve().parents[2] / "golden" / "render" / "result.json").read_text())
+RESULT = json.loads((GOLDEN / "render" / "result.json").read_text())
 
 
 @pytest.fixture
@@ -156,3 +157,17 @@ def test_a_measured_fact_that_changed_rewrites(result):
     changed["measurements"][1]["modules"] = 29
     assert not materially_equal(_timed(result), changed)
     assert not materially_equal(result, _timed(result))  # a new measurement is a change
+
+
+def test_a_re_verify_that_only_timed_differently_is_no_change():
+    def result(median: float, output: str = "exit code: 0 in 5 of 5 runs") -> dict:
+        probe = {
+            "name": "stop",
+            "ok": True,
+            "output": output,
+            "measured": {"stop_seconds": {"median": median}},
+        }
+        return {"snippet": "v/x", "images": [], "probes": [probe], "verified_on": "2026-01-01"}
+
+    assert materially_equal(result(0.2), result(0.3))  # type: ignore[arg-type]
+    assert not materially_equal(result(0.2), result(0.2, "exit code: 137 in 5 of 5 runs"))  # type: ignore[arg-type]

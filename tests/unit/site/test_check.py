@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,9 +19,13 @@ from journey.model.record import result_path, write_result
 from journey.site.check import check, find_problems
 from journey.site.downloads import write_downloads
 from journey.site.render import render_bases, write_snippet_fragments, write_volume_fragments
+from trees import REPO, write_tree
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The repository's real bases record, as `journey bases` wrote it.
-REAL_BASES = Path(__file__).resolve().parents[3] / "results/bases/bases.json"
+REAL_BASES = REPO / "results/bases/bases.json"
 
 MKDOCS = """\
 site_name: fixture
@@ -125,12 +129,10 @@ def record(root: Path) -> None:
 
 
 @pytest.fixture
-def repo(tmp_path):
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
-    record(tmp_path)
-    return tmp_path
+def repo(tree):
+    root = tree(FILES)
+    record(root)
+    return root
 
 
 def problems(root: Path) -> list[str]:
@@ -432,10 +434,7 @@ def test_broken_mkdocs_yml_is_a_usage_error(repo, capsys):
 
 #: mkdocs.yml's own `validation:` block, so the fixture's MkDocs build judges links as the site's does.
 VALIDATION = (
-    "validation:\n"
-    + (Path(__file__).resolve().parents[3] / "mkdocs.yml")
-    .read_text(encoding="utf-8")
-    .partition("\nvalidation:\n")[2]
+    "validation:\n" + (REPO / "mkdocs.yml").read_text(encoding="utf-8").partition("\nvalidation:\n")[2]
 )
 
 
@@ -555,9 +554,7 @@ PIPELINE_FILES = {
 @pytest.fixture
 def checked_repo(repo):
     """The green repository plus a files-only snippet that only linters check."""
-    for name, text in PIPELINE_FILES.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text)
+    write_tree(repo, PIPELINE_FILES)
     edit(
         repo / "docs/vol1.md",
         "# Volume 1\n",

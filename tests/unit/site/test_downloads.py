@@ -21,6 +21,7 @@ from journey.site.downloads import (
     snippet_downloads,
     write_downloads,
 )
+from trees import write_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,12 +40,8 @@ FILES = {
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    for name, text in FILES.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    (tmp_path / "snippets/vol1/app/run.sh").chmod(0o755)
-    return tmp_path
+def repo(tree) -> Path:
+    return tree(FILES, executable=("snippets/vol1/app/run.sh",))
 
 
 def snippet(repo: Path, name: str):
@@ -73,9 +70,7 @@ def test_a_build_context_in_another_volume_keeps_its_relative_path_in_the_archiv
         "snippets/vol2/cross/snippet.yml": "title: C\nbuild: {context: ../../vol1/app}\n",
         "snippets/vol2/cross/Dockerfile": "FROM scratch\n",
     }
-    for name, text in files.items():
-        (repo / name).parent.mkdir(parents=True, exist_ok=True)
-        (repo / name).write_text(text, encoding="utf-8")
+    write_tree(repo, files)
     (cross,) = next(v for v in discover(repo) if v.name == "vol2").snippets
     with zipfile.ZipFile(io.BytesIO(archive_bytes(repo, cross))) as archive:
         names = archive.namelist()

@@ -19,8 +19,8 @@ from journey.core.options import NewOptions
 from journey.model import manifest
 from journey.site import check
 from journey.site.new import append_to_block_list, new_snippet, new_volume, next_volume
+from trees import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
 
 

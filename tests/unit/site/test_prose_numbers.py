@@ -5,7 +5,7 @@ Each test writes a small page (and the fragment it includes) into a temp folder 
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
@@ -13,8 +13,11 @@ import yaml
 from journey.site import prose_numbers
 from journey.site.includes import page_includes
 from journey.site.prose_numbers import Report, check_pages, value_of
+from trees import REPO, write_tree
 
-REPO = Path(__file__).resolve().parents[3]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 TIMES = "\N{MULTIPLICATION SIGN}"
 SIZES = """\
 | image | uncompressed | compressed |
@@ -29,10 +32,7 @@ INCLUDE = '--8<-- "results/vol1/app/sizes.md"\n\n'
 
 def run(tmp_path: Path, page: str, files: dict[str, str] | None = None) -> Report:
     """Write docs/page.md (and other files), then check its prose as `journey check` does."""
-    for name, text in {"results/vol1/app/sizes.md": SIZES, **(files or {}), "docs/page.md": page}.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_tree(tmp_path, {"results/vol1/app/sizes.md": SIZES, **(files or {}), "docs/page.md": page})
     pages = sorted((tmp_path / "docs").rglob("*.md"))
     return check_pages(tmp_path, pages, [i for p in pages for i in page_includes(tmp_path, p)])
 

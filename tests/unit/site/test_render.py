@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +26,7 @@ from journey.site.render import (
     LogScale,
     changed_lines,
     check_fragment,
+    measured_text,
     probe_fragment,
     render_snippet,
     render_variant,
@@ -38,10 +39,11 @@ from journey.site.render import (
     unified_diff,
     write_fragments,
 )
-from journey.site.siteconfig import source_tree_url
+from trees import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / "tests" / "fixtures"
+if TYPE_CHECKING:
+    from pathlib import Path
+
 GOLDEN = REPO / "tests" / "golden" / "render"
 UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"
 
@@ -254,24 +256,6 @@ def test_a_not_verified_snippet_says_what_was_still_checked(volume, result):
     assert "| engine |" not in provenance
 
 
-@pytest.mark.parametrize(
-    ("size", "text"),
-    [
-        (0, "0 B"),
-        (999, "999 B"),
-        (1000, "1 kB"),
-        (7_120_000, "7.12 MB"),
-        (21_200_000, "21.2 MB"),
-        (567_000_000, "567 MB"),
-        (999_600_000, "1 GB"),
-        (1_110_000_000, "1.11 GB"),
-    ],
-)
-def test_format_size_is_decimal_with_three_digits(size, text):
-    assert format_size(size) == text
-    assert format_size(size, compact=True) == text.replace(" ", "")
-
-
 def test_slug_and_ref_splitting():
     assert slug("jsonschema .travis.yml") == "jsonschema-travis-yml"
     assert split_ref("golang:1.26-trixie") == ("golang", "1.26-trixie")
@@ -299,41 +283,6 @@ def test_a_site_without_a_repository_gets_no_source_link(volume, result):
     assert not (FIXTURES / "mkdocs.yml").exists()
     provenance = render_snippet(FIXTURES, volume.snippets[0], result)["provenance.md"]
     assert "Source in the repository" not in provenance
-
-
-@pytest.mark.parametrize(
-    ("settings", "tree"),
-    [
-        (
-            "repo_url: https://github.com/o/r\nedit_uri: edit/main/docs/\n",
-            "https://github.com/o/r/tree/main/",
-        ),
-        (
-            "repo_url: https://github.com/o/r/\nedit_uri: blob/gh-pages-src/docs/\n",
-            "https://github.com/o/r/tree/gh-pages-src/",
-        ),
-        ("site_name: no repository\n", None),
-    ],
-)
-def test_source_tree_url_comes_from_repo_url_and_edit_uri(tmp_path, settings, tree):
-    (tmp_path / "mkdocs.yml").write_text(
-        f'site_url: !ENV [JOURNEY_SITE_URL, "https://x.invalid/"]\n{settings}', encoding="utf-8"
-    )
-    assert source_tree_url(tmp_path) == tree
-
-
-def test_an_edit_uri_without_a_branch_is_a_usage_error(tmp_path):
-    settings = "repo_url: https://github.com/o/r\nedit_uri: docs/\n"
-    (tmp_path / "mkdocs.yml").write_text(settings, encoding="utf-8")
-    with pytest.raises(ManifestError, match="names no branch"):
-        source_tree_url(tmp_path)
-
-
-def test_the_real_site_links_snippets_where_its_pages_link():
-    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    repo_url = re.search(r"^repo_url: (\S+)$", config, re.MULTILINE)
-    assert repo_url, "mkdocs.yml names no repo_url"
-    assert source_tree_url(REPO) == f"{repo_url[1]}/tree/main/"
 
 
 def test_a_base_used_in_place_of_the_from_name_says_so(volume, result):
@@ -374,14 +323,13 @@ def test_changed_lines_are_those_new_or_replaced_in_the_variant():
     assert unified_diff(["a"], ["a"]) == []
 
 
-def test_a_variant_of_a_missing_snippet_is_a_manifest_error(tmp_path):
-    for name, text in {
+def test_a_variant_of_a_missing_snippet_is_a_manifest_error(tmp_path, tree):
+    files = {
         "volume.yml": "title: T\npages: [t.md]\nsnippets: [one]\n",
         "one/snippet.yml": "title: One\nvariant_of: two\nbuild: {}\n",
         "one/Dockerfile": "FROM scratch\n",
-    }.items():
-        (tmp_path / "v" / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "v" / name).write_text(text, encoding="utf-8")
+    }
+    tree(files, root=tmp_path / "v")
     with pytest.raises(ManifestError, match=r"variant_of.*'two' is no other snippet of this volume"):
         load_volume(tmp_path / "v")
 
@@ -417,3 +365,10 @@ def test_log_scale_spans_whole_decades_from_below_the_smallest_to_a_step_above_t
     assert scale.x(scale.low) == pytest.approx(230)
     assert scale.x(scale.high) == pytest.approx(630)
     assert LogScale.spanning([]).high == 10
+
+
+def test_a_measured_timing_is_said_as_its_median_of_the_runs_and_their_range():
+    timing = {"median": 0.25, "min": 0.2, "max": 10.4, "runs": [0.31, 0.2, 10.4, 0.25, 0.22]}
+    assert measured_text({"stop_seconds": timing}) == (
+        "measured:\nstop_seconds: median 0.25 s of 5 runs (0.2 s to 10.4 s)\n"
+    )

@@ -5,16 +5,18 @@ from __future__ import annotations
 import copy
 import json
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.model.manifest import load_volume
 from journey.site.render import render_snippet, render_volume, write_fragments
 from journey.site.render_measurements import FILES_MD, MEASUREMENTS_MD, measure_fragment, render_measurements
+from trees import FIXTURES, REPO
 
-REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO / "tests" / "fixtures"
+if TYPE_CHECKING:
+    from pathlib import Path
+
 GOLDEN = REPO / "tests" / "golden" / "measurements"
 UPDATE = os.environ.get("JOURNEY_UPDATE_GOLDEN") == "1"
 

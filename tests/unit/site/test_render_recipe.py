@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -27,8 +27,11 @@ from journey.site.render_recipe import (
     render_choose,
     render_recipe,
 )
+from trees import REPO
 
-REPO = Path(__file__).resolve().parents[3]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 GOLDEN = REPO / "tests" / "golden" / "render"
 PAGE = REPO / "docs" / "recipes" / "index.md"
 

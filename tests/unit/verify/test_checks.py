@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from journey.verify.checks import expectation_gap, finding_codes
+import os
+import sys
+from pathlib import Path
+
+from journey.verify.checks import expectation_gap, finding_codes, tool_env
 
 HADOLINT = (
     "Dockerfile:3 DL3018 warning: Pin versions in apk add.\n"
@@ -34,3 +38,11 @@ def test_equal_sets_leave_no_gap_whatever_the_order_or_repeats():
 def test_the_gap_names_missing_and_unexpected_codes():
     gap = expectation_gap(("DL3006", "DL3018"), {"DL3018", "DL3059"})
     assert gap == "expected but not reported: DL3006; reported but not expected: DL3059"
+
+
+def test_go_tools_use_the_checkouts_module_cache_and_the_local_toolchain(tmp_path):
+    env = tool_env(tmp_path)
+    assert env["GOMODCACHE"] == str(tmp_path / ".cache" / "gomod")
+    assert env["GOTOOLCHAIN"] == "local"
+    assert "-modcacherw" in env["GOFLAGS"]
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)

@@ -7,7 +7,7 @@ checks pass only while the linter reports exactly the codes of ``expect:``.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,9 +15,12 @@ from journey.core.errors import VerificationError
 from journey.engine.session import Deadline, Session
 from journey.model.manifest import Check, Snippet, load_snippet
 from journey.verify.checks import CheckContext, hadolint, shellcheck
+from trees import REPO
 
-ROOT = Path(__file__).resolve().parents[3]
-SNIPPETS = ROOT / "snippets" / "vol1"
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SNIPPETS = REPO / "snippets" / "vol1"
 
 
 def check_named(snippet: Snippet, name: str) -> Check:
@@ -30,7 +33,7 @@ def context():
 
     def make(folder: Path, snippet_id: str) -> CheckContext:
         snippet = load_snippet(folder, snippet_id)
-        return CheckContext(ROOT, snippet, Session(client=None), Deadline(300), idle=300)
+        return CheckContext(REPO, snippet, Session(client=None), Deadline(300), idle=300)
 
     return make
 

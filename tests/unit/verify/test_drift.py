@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
@@ -10,9 +9,9 @@ from journey.core.errors import UsageError
 from journey.model.record import SHIP_SIZE_SLACK, SIZE_SLACK
 from journey.verify import drift
 from journey.verify.drift import Change, compare, read_report, report_json, report_markdown, write_report
+from trees import REPO
 
-ROOT = Path(__file__).resolve().parents[3]
-RESULT = json.loads((ROOT / "results" / "vol1" / "multistage" / "result.json").read_text(encoding="utf-8"))
+RESULT = json.loads((REPO / "results" / "vol1" / "multistage" / "result.json").read_text(encoding="utf-8"))
 SNIPPET = "vol1/multistage"
 BASE = "golang:1.26-trixie"
 PACKAGES = "org.golangjourney.standin.packages"

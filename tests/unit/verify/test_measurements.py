@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from journey.model.stats import int_spread, spread
@@ -15,8 +13,8 @@ from journey.verify.measurements import (
     resident_bytes,
     target_platform,
 )
+from trees import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "measurements"
 
 

@@ -7,23 +7,25 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.model.manifest import all_snippets, discover
 from journey.verify import schedule
 
-REPO = Path(__file__).resolve().parents[3]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 JOURNEY = [sys.executable, "-m", "journey"]
 NO_DOCKER = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/journey-schedule.sock"}
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
+def repo(tmp_path: Path, repo_root: Path) -> Path:
     """A copy of the checkout's snippets and results (the site's files are not needed here)."""
     for name in ("snippets", "results"):
-        shutil.copytree(REPO / name, tmp_path / name, symlinks=True)
+        shutil.copytree(repo_root / name, tmp_path / name, symlinks=True)
     return tmp_path
 
 

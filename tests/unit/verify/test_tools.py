@@ -178,3 +178,8 @@ def test_a_program_version_is_the_first_version_in_its_own_answer(tmp_path, answ
 
 def test_a_missing_program_has_an_unknown_version(tmp_path):
     assert program_version(tmp_path, Version("ghost", (str(tmp_path / "ghost"), "--version"))) == "unknown"
+
+
+def test_check_table_holds_every_tool_including_other_modules():
+    linters = {"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"}
+    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e", "govulncheck"}

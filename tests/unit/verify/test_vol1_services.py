@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-VOL1 = Path(__file__).resolve().parents[3] / "snippets" / "vol1"
+from trees import REPO
+
+VOL1 = REPO / "snippets" / "vol1"
 
 
 @pytest.mark.parametrize("name", ["checks.go", "checks_test.go"])
