@@ -519,6 +519,10 @@ def _bind(port: int, proxy: ModProxy) -> ThreadingHTTPServer | None:
         raise ModProxyError(f"cannot listen on {HOST}:{port}: {exc}", step="modproxy") from exc
 
 
+#: Seconds to wait for whatever holds the port to answer the look in :func:`serves_same_directory`.
+LOOK_TIMEOUT = 5.0
+
+
 def serves_same_directory(url: str, directory: Path) -> bool:
     """Whether the server at ``url`` serves ``directory`` (another journey run on the same cache).
 
@@ -529,7 +533,7 @@ def serves_same_directory(url: str, directory: Path) -> bool:
     probe = directory / f".journey-probe-{token}"
     probe.write_text(token, encoding="utf-8")
     try:
-        with urllib.request.urlopen(f"{url}/{probe.name}", timeout=5) as answer:  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{url}/{probe.name}", timeout=LOOK_TIMEOUT) as answer:  # noqa: S310 - loopback
             return bool(answer.read().decode("utf-8", "replace") == token)
     except (OSError, ValueError):
         return False

@@ -129,5 +129,14 @@ def test_a_server_of_another_folder_or_none_is_not_this_repositorys(file_server,
     assert not serves_same_directory(f"http://127.0.0.1:{nobody}", other)
 
 
+def test_a_holder_that_never_answers_is_not_this_repositorys_after_the_look_times_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(modproxy, "LOOK_TIMEOUT", 0.3)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # accepts the connection, never answers
+        assert not serves_same_directory(f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path)
+    assert list(tmp_path.iterdir()) == []  # the probe file is removed on the timeout too
+
+
 def test_the_proxys_cache_is_the_checkouts_gomod_cache(tmp_path):
     assert modproxy.cache_dir(tmp_path) == tmp_path / ".cache" / "gomod"
