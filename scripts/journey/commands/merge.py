@@ -100,7 +100,7 @@ def run_merge(options: MergeOptions) -> int:
             schedule.write_durations(root / RESULTS / schedule.DURATIONS, timings)
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
     drifted = {d.snippet for d in drifts}
-    render.rerender(root, reverified.mark(root, [s for s in verified if s not in drifted], when[:10]))
+    render.rerender(root, reverified.mark(root, drift.still_true(root, verified, drifted), when[:10]))
     if options.report is not None:
         drift.write_report(options.report, drifts, verified, when)
     count = sum(len(p.snippets) for p in parts)

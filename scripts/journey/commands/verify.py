@@ -162,7 +162,7 @@ def _report_drift(
     schedule.write_durations(options.report / schedule.DURATIONS, timings)
     schedule.write_durations(schedule.durations_paths(options.root)[1], timings)
     drifted = {d.snippet for d in found}
-    still_true = reverified.mark(options.root, [s for s in verified if s not in drifted], when[:10])
+    still_true = reverified.mark(options.root, drift.still_true(options.root, verified, drifted), when[:10])
     render.rerender(options.root, still_true)
     return bool(found)
 

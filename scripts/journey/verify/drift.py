@@ -283,6 +283,20 @@ def _child(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
+def still_true(root: Path, verified: Sequence[str], drifted: set[str]) -> list[str]:
+    """Return the re-verified snippets whose figures still hold, for ``results/reverified.json``.
+
+    A snippet counts when nothing of it drifted and its result says verified: one recorded as not
+    verified here (a base no machine of this project can have) was re-checked, but proved nothing new.
+    """
+    return [s for s in verified if s not in drifted and _verified_here(root, s)]
+
+
+def _verified_here(root: Path, snippet: str) -> bool:
+    result = record.read_result_quietly(record.result_path(root, snippet))
+    return result is not None and result["status"] == "verified"
+
+
 def report_json(drifts: Sequence[Drift], verified: Sequence[str], when: str) -> str:
     """Render the report for tools: sorted keys, two-space indent, final newline, as results are."""
     data: dict[str, JSON] = {

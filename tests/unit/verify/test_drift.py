@@ -254,3 +254,14 @@ def test_an_unreadable_report_is_refused(tmp_path):
     path.write_text('{"verified": []}\n', encoding="utf-8")
     with pytest.raises(UsageError, match="unreadable drift report"):
         read_report(path)
+
+
+def test_only_snippets_verified_here_without_drift_still_hold(tmp_path):
+    """reverified.json must not say a snippet recorded as not verified (no base here) was re-proved."""
+    for snippet, status in [("vol1/a", "verified"), ("vol1/b", "not-verified"), ("vol1/c", "verified")]:
+        folder = tmp_path / "results" / snippet
+        folder.mkdir(parents=True)
+        result = {**copy.deepcopy(RESULT), "snippet": snippet, "status": status}
+        (folder / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    verified = ["vol1/a", "vol1/b", "vol1/c", "vol1/missing"]
+    assert drift.still_true(tmp_path, verified, drifted={"vol1/c"}) == ["vol1/a"]
