@@ -69,9 +69,11 @@ verify: bases ## build, run, measure and record every snippet whose files change
 	$(JOURNEY) verify $(SNIPPETS)
 
 # REPORT: where the drift report goes (drift.md, drift.json, durations.json); exit 6 when a figure moved.
+# make itself exits 2 whatever its recipe exits with, so verify's own code is kept in $(REPORT)/exit-code.
 REPORT ?= build/report
 verify-all: bases ## re-prove every snippet here (resumable; SNIPPETS to pick), drift report in build/report/
 	rc=0; $(JOURNEY) verify --all --report $(REPORT) $(SNIPPETS) || rc=$$?; \
+	  mkdir -p $(REPORT); echo $$rc > $(REPORT)/exit-code; \
 	  $(JOURNEY) plan > $(REPORT)/plan.txt; tail -n 2 $(REPORT)/plan.txt; exit $$rc
 
 # One entry of CI's fan-out (site.yml): one snippet, only the bases it names, its drift report in build/report/.
