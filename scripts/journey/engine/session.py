@@ -355,6 +355,9 @@ class Activity:
         self, *, idle: float | None, deadline: Deadline | None, cancelled: threading.Event
     ) -> str | None:
         """Wait for the child to exit; return why it was stopped instead (None when it exited)."""
+        # Progress is CPU at a working rate: at least CPU_EPSILON in one poll (10 % of a core). Summed
+        # since the last progress instead, a client that only polls (docker buildx uses about 2 % of
+        # a core while BuildKit sleeps) would count as working every few seconds and never be hung.
         last_cpu, last_work = self.cpu_seconds(), time.monotonic()
         while True:
             try:
@@ -368,7 +371,8 @@ class Activity:
                 return "interrupted"
             now, cpu = time.monotonic(), self.cpu_seconds()
             if cpu - last_cpu >= CPU_EPSILON:
-                last_cpu, last_work = cpu, now
+                last_work = now
+            last_cpu = cpu
             quiet = now - max(last_work, self._last_output)
             if idle is not None and quiet >= idle:
                 kill_group(self.proc)
