@@ -117,7 +117,7 @@ lint: setup-test ## ruff, mypy, the import contract (lint-imports), shellcheck, 
 	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 test: test-bases host-deps-test lint ## every test: unit, real-engine integration and fault tests, site, browser, deploy; then journey check
-	$(BIN)/pytest
+	$(BIN)/pytest --junitxml=build/test-report.xml
 	$(JOURNEY) check
 
 test-unit: setup-test ## every test that needs neither engine nor browser (DOCKER_HOST points nowhere to prove it)
