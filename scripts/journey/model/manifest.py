@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -38,21 +38,13 @@ from journey.model.runspec import (
 )
 from journey.model.ship_manifest import Push, Ship, parse_ship, ship_problems
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
 ProbeKind = Literal["http", "exec", "expect_failure", "stop", "health", "inspect", "companion"]
-PROBE_KINDS: tuple[ProbeKind, ...] = (
-    "http",
-    "exec",
-    "expect_failure",
-    "stop",
-    "health",
-    "inspect",
-    "companion",
-)
-#: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
-LIVE_KINDS = frozenset({"stop", "health", "inspect", "companion"})
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 #: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
@@ -114,6 +106,7 @@ class Run:
 class HttpProbe:
     """An HTTP request to the running container and what the answer must look like."""
 
+    kind: ClassVar[Literal["http"]] = "http"
     path: str
     method: str = "GET"
     status: int = 200
@@ -121,12 +114,12 @@ class HttpProbe:
 
 
 @dataclass(frozen=True)
-class ExecProbe:
+class Command:
     """A command in a fresh container from the image and a regex its output must match.
 
-    An ``exec`` probe passes only on exit code 0. An ``expect_failure`` probe needs ``output`` or
-    ``exit_code`` (the schema says so): without either, any failure, even the engine's refusal to
-    start the container, would pass for the one it expects.
+    An ``exec`` probe (``ExecProbe``) passes only on exit code 0. An ``expect_failure`` probe
+    (``ExpectFailureProbe``) needs ``output`` or ``exit_code`` (the schema says so): without either, any
+    failure, even the engine's refusal to start the container, would pass for the one it expects.
     """
 
     command: tuple[str, ...]
@@ -137,18 +130,77 @@ class ExecProbe:
 
 
 @dataclass(frozen=True)
+class ExecProbe(Command):
+    """A command that must exit 0 (and print what ``output`` matches)."""
+
+    kind: ClassVar[Literal["exec"]] = "exec"
+
+
+@dataclass(frozen=True)
+class ExpectFailureProbe(Command):
+    """A command that must fail: with ``exit_code``, or printing what ``output`` matches."""
+
+    kind: ClassVar[Literal["expect_failure"]] = "expect_failure"
+
+
+#: What one probe does, one class per kind: the key a manifest writes it under is the class's ``kind``.
+#: Code that runs probes ``match``es on the class (``journey.verify.probe``, ``journey.verify.live``), so
+#: mypy names every place a new kind must be handled.
+ProbeSpec = (
+    HttpProbe | ExecProbe | ExpectFailureProbe | StopProbe | HealthProbe | InspectProbe | CompanionProbe
+)
+
+
+def _http(raw: dict[str, Any]) -> HttpProbe:
+    return HttpProbe(raw["path"], raw.get("method", "GET"), raw.get("status", 200), raw.get("body"))
+
+
+def _command(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "command": tuple(raw["command"]),
+        "output": raw.get("output"),
+        "options": run_options(raw.get("options")),
+        "exit_code": raw.get("exit_code"),
+    }
+
+
+#: Every probe kind: the key it is written under in snippet.yml, and how its validated mapping becomes its
+#: spec. The schema's ``probe`` lists the same keys (``tests/unit/model/test_manifest.py`` holds them
+#: together).
+PROBE_PARSERS: dict[ProbeKind, Callable[[dict[str, Any]], ProbeSpec]] = {
+    "http": _http,
+    "exec": lambda raw: ExecProbe(**_command(raw)),
+    "expect_failure": lambda raw: ExpectFailureProbe(**_command(raw)),
+    "stop": stop_probe,
+    "health": health_probe,
+    "inspect": inspect_probe,
+    "companion": companion_probe,
+}
+PROBE_KINDS: tuple[ProbeKind, ...] = tuple(PROBE_PARSERS)
+#: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
+LIVE_KINDS = frozenset({StopProbe.kind, HealthProbe.kind, InspectProbe.kind, CompanionProbe.kind})
+#: Probes that run in a container of their own, beside the service: all but ``http`` (asks the service)
+#: and ``stop`` (times ``docker stop``, so runs alone, after the others).
+FRESH_KINDS = frozenset(PROBE_KINDS) - {HttpProbe.kind, StopProbe.kind}
+
+SpecT = TypeVar("SpecT", bound=ProbeSpec)
+
+
+@dataclass(frozen=True)
 class Probe:
-    """One probe; exactly one of ``http``, ``exec``, ``expect_failure`` is set (``kind`` says which)."""
+    """One named probe of a snippet; ``spec`` says what it does, its class says which kind it is."""
 
     name: str
-    kind: ProbeKind
-    http: HttpProbe | None = None
-    exec: ExecProbe | None = None
-    expect_failure: ExecProbe | None = None
-    stop: StopProbe | None = None
-    health: HealthProbe | None = None
-    inspect: InspectProbe | None = None
-    companion: CompanionProbe | None = None
+    spec: ProbeSpec
+
+    @property
+    def kind(self) -> ProbeKind:
+        """The key the probe is written under (``http``, ``exec``, ``stop``…)."""
+        return self.spec.kind
+
+    def of(self, kind: type[SpecT]) -> SpecT | None:
+        """Return the spec if the probe is of that kind (``probe.of(StopProbe)``), else ``None``."""
+        return self.spec if isinstance(self.spec, kind) else None
 
 
 @dataclass(frozen=True)
@@ -492,43 +544,12 @@ def _run(raw: dict[str, Any]) -> Run:
     )
 
 
-def _exec(raw: dict[str, Any]) -> ExecProbe:
-    return ExecProbe(
-        command=tuple(raw["command"]),
-        output=raw.get("output"),
-        options=run_options(raw.get("options")),
-        exit_code=raw.get("exit_code"),
-    )
-
-
 def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
     kinds = [kind for kind in PROBE_KINDS if kind in raw]
     if len(kinds) != 1:
         cause = f"needs exactly one of {', '.join(PROBE_KINDS)} (found {len(kinds)})"
         raise ManifestError(shown(path), f"probes[{index}]", cause, snippet=snippet)
-    kind = kinds[0]
-    if kind == "http":
-        http = raw["http"]
-        method, status = http.get("method", "GET"), http.get("status", 200)
-        probe_http = HttpProbe(http["path"], method, status, http.get("body"))
-        return Probe(name=raw["name"], kind=kind, http=probe_http)
-    if kind == "exec":
-        return Probe(name=raw["name"], kind=kind, exec=_exec(raw["exec"]))
-    if kind == "expect_failure":
-        return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
-    return _live_probe(raw, kind)
-
-
-def _live_probe(raw: dict[str, Any], kind: ProbeKind) -> Probe:
-    """Build a probe that starts a service container of its own (stop, health, inspect, companion)."""
-    spec = raw[kind]
-    if kind == "stop":
-        return Probe(name=raw["name"], kind=kind, stop=stop_probe(spec))
-    if kind == "health":
-        return Probe(name=raw["name"], kind=kind, health=health_probe(spec))
-    if kind == "inspect":
-        return Probe(name=raw["name"], kind=kind, inspect=inspect_probe(spec))
-    return Probe(name=raw["name"], kind=kind, companion=companion_probe(spec))
+    return Probe(name=raw["name"], spec=PROBE_PARSERS[kinds[0]](raw[kinds[0]]))
 
 
 def _measurement(raw: dict[str, Any]) -> Measurement:
@@ -673,9 +694,10 @@ def _check_companion_images(snippet: Snippet) -> None:
     """Refuse a companion image that is not a base of the build: nothing would say it is here, or what."""
     bases = base_refs(snippet)
     for index, probe in enumerate(snippet.probes):
-        if probe.companion is not None and probe.companion.image not in bases:
+        companion = probe.of(CompanionProbe)
+        if companion is not None and companion.image not in bases:
             cause = (
-                f"image {probe.companion.image!r} is not a base of the build "
+                f"image {companion.image!r} is not a base of the build "
                 f"(one of: {', '.join(bases) or 'none'}), so nothing says it is here or what it is"
             )
             raise ManifestError(

@@ -10,7 +10,7 @@ stays next to one parser.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 #: What happened to a request in flight while the container stopped.
 InFlight = Literal["completed", "cut"]
@@ -120,6 +120,7 @@ def request(raw: dict[str, Any] | None) -> Request | None:
 class StopProbe:
     """Start the service, optionally hold a slow request, ``docker stop`` it; repeat ``runs`` times."""
 
+    kind: ClassVar[Literal["stop"]] = "stop"
     runs: int = MIN_RUNS
     grace: int = DOCKER_STOP_GRACE
     request: Request | None = None
@@ -160,6 +161,7 @@ class HealthStep:
 class HealthProbe:
     """Start the service and walk its health through ``steps``; record the states and the health log."""
 
+    kind: ClassVar[Literal["health"]] = "health"
     steps: tuple[HealthStep, ...]
     timeout: int = 60
     options: RunOptions = field(default_factory=RunOptions)
@@ -177,6 +179,7 @@ def health_probe(raw: dict[str, Any]) -> HealthProbe:
 class InspectProbe:
     """Start the service, optionally send a request and wait for it to exit, compare inspect fields."""
 
+    kind: ClassVar[Literal["inspect"]] = "inspect"
     fields: dict[str, Any]
     request: Request | None = None
     wait_exit: bool = False
@@ -210,6 +213,7 @@ class CompanionStep:
 class CompanionProbe:
     """A debugging container in the service's PID and network namespaces; records a transcript."""
 
+    kind: ClassVar[Literal["companion"]] = "companion"
     image: str
     steps: tuple[CompanionStep, ...]
     user: str | None = None

@@ -9,6 +9,7 @@ import pytest
 
 from journey.core.errors import ExitCode, ManifestError
 from journey.model.manifest import (
+    ExpectFailureProbe,
     base_refs,
     base_refs_from_text,
     discover,
@@ -44,8 +45,9 @@ def test_fixture_manifest_loads_into_typed_fields():
     assert snippet.run is not None
     assert (snippet.run.port, snippet.run.timeout) == (8080, 30)
     assert [p.kind for p in snippet.probes] == ["http", "expect_failure"]
-    assert snippet.probes[1].expect_failure is not None
-    assert snippet.probes[1].expect_failure.command == ("/bin/sh", "-c", "true")
+    expect_failure = snippet.probes[1].of(ExpectFailureProbe)
+    assert expect_failure is not None
+    assert expect_failure.command == ("/bin/sh", "-c", "true")
     assert [c.name for c in snippet.checks] == ["hadolint Dockerfile", "go-vet"]
     assert snippet.image_tag == "journey/golden-hello:verified"
     assert base_refs(snippet) == ("golang:1.26-trixie",)

@@ -19,7 +19,7 @@ import pytest
 from journey.core.errors import ManifestError, VerificationError
 from journey.engine.session import Deadline, Session
 from journey.model.answer import Answer, judge_answer
-from journey.model.manifest import ExecProbe, snippet_from_dict
+from journey.model.manifest import ExecProbe, ExpectFailureProbe, snippet_from_dict
 from journey.model.runspec import CompanionProbe, CompanionStep, Request
 from journey.verify import live_companion
 from journey.verify.live_companion import _exec
@@ -99,7 +99,7 @@ def test_an_expect_failure_probe_without_output_or_exit_code_does_not_load():
 def test_an_expect_failure_probe_may_name_only_its_exit_code():
     raw = _manifest({"expect_failure": {"command": ["x"], "exit_code": 2}})
     probe = snippet_from_dict(raw, Path("/nowhere/v/x"), "v/x").probes[0]
-    assert probe.expect_failure == ExecProbe(("x",), exit_code=2)
+    assert probe.spec == ExpectFailureProbe(("x",), exit_code=2)
     with pytest.raises(ManifestError) as caught:  # an exec probe's code is 0, always
         snippet_from_dict(_manifest({"exec": {"command": ["x"], "exit_code": 2}}), Path("/n/v/x"), "v/x")
     assert caught.value.key == "probes[0].exec.exit_code"
