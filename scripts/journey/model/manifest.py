@@ -24,6 +24,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from journey.core.errors import ManifestError
+from journey.model.measure_spec import (
+    CompileMeasure,
+    ContextMeasure,
+    Measurement,
+    StartupMeasure,
+    measurement,
+)
 from journey.model.runspec import (
     CompanionProbe,
     HealthProbe,
@@ -51,15 +58,8 @@ _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "d
 #: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
 #: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
 Done = Literal["built-and-run", "run", "checked"]
-#: What a ``measure:`` item measures (``journey.verify.measurements`` runs each kind): ``startup`` (from
-#: ``docker run`` to the first answer, and the service's resident memory, over ``runs`` starts),
-#: ``compile`` (the Dockerfile's ``go build`` with an empty and with a warm Go build cache, ``runs``
-#: times each), ``binary`` (one file's size and the modules linked into it), ``files`` (which paths
-#: the image holds, and its user), ``context`` (the build context sent with and without the
-#: ``.dockerignore``, and what a rebuild runs again after an ignored file is touched).
+#: What a ``measure:`` item measures: one class each in ``journey.model.measure_spec`` (its tag is the kind).
 MeasureKind = Literal["startup", "compile", "binary", "files", "context"]
-#: Timings are medians over at least this many runs (the schema's minimum and default).
-MIN_RUNS = 5
 #: Check tools that drive the Docker engine (``journey.verify.tools`` marks the same ones ``uses_engine``).
 ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
@@ -165,7 +165,7 @@ def _command(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 #: Every probe kind: the key it is written under in snippet.yml, and how its validated mapping becomes its
-#: spec. The schema's ``probe`` lists the same keys (``tests/unit/model/test_manifest.py`` holds them
+#: spec. The schema's ``probe`` lists the same keys (``tests/unit/model/test_schema.py`` holds them
 #: together).
 PROBE_PARSERS: dict[ProbeKind, Callable[[dict[str, Any]], ProbeSpec]] = {
     "http": _http,
@@ -201,23 +201,6 @@ class Probe:
     def of(self, kind: type[SpecT]) -> SpecT | None:
         """Return the spec if the probe is of that kind (``probe.of(StopProbe)``), else ``None``."""
         return self.spec if isinstance(self.spec, kind) else None
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One ``measure:`` item; the schema allows each kind only its own keys (see ``MeasureKind``)."""
-
-    name: str
-    kind: MeasureKind
-    runs: int = MIN_RUNS
-    #: ``startup``: the path polled (default ``run.ready.http``); ``binary``: the file in the image
-    path: str | None = None
-    #: ``compile``: the builder stage (one of ``build.stages``) whose ``go build`` is timed
-    stage: str | None = None
-    #: ``files``: the paths looked for in the image
-    paths: tuple[str, ...] = ()
-    #: ``context``: files planted in a copy of the context and touched (``.git``: a real repository)
-    touch: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -552,18 +535,6 @@ def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
     return Probe(name=raw["name"], spec=PROBE_PARSERS[kinds[0]](raw[kinds[0]]))
 
 
-def _measurement(raw: dict[str, Any]) -> Measurement:
-    return Measurement(
-        name=raw["name"],
-        kind=raw["kind"],
-        runs=raw.get("runs", MIN_RUNS),
-        path=raw.get("path"),
-        stage=raw.get("stage"),
-        paths=tuple(raw.get("paths", ())),
-        touch=tuple(raw.get("touch", ())),
-    )
-
-
 def _measurable(snippet: Snippet, where: Path) -> None:
     """Refuse a ``measure:`` item whose kind needs what the manifest lacks: said here, not in the engine."""
     for index, item in enumerate(snippet.measure):
@@ -571,15 +542,15 @@ def _measurable(snippet: Snippet, where: Path) -> None:
         cause = None
         if snippet.build is None:
             cause = "needs a `build:` section (nothing to measure)"
-        elif item.kind == "startup" and (snippet.run is None or not snippet.run.port):
+        elif isinstance(item, StartupMeasure) and (snippet.run is None or not snippet.run.port):
             cause = "a startup measurement needs a container port (run.port)"
         elif (
-            item.kind == "startup"
+            isinstance(item, StartupMeasure)
             and item.path is None
             and not (snippet.run and snippet.run.ready and snippet.run.ready.http)
         ):
             cause = "a startup measurement needs `path:` or run.ready.http to poll"
-        elif item.kind == "compile" and item.stage not in snippet.build.stages:
+        elif isinstance(item, CompileMeasure) and item.stage not in snippet.build.stages:
             stages = ", ".join(snippet.build.stages) or "none"
             cause = f"stage {item.stage!r} is not one of build.stages ({stages})"
         if cause:
@@ -646,7 +617,7 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
         _validate(raw, "ship.schema.json", where, snippet_id)
     probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
     checks = tuple(_check(c) for c in raw.get("checks", []))
-    measure = tuple(_measurement(m) for m in raw.get("measure", []))
+    measure = tuple(measurement(m) for m in raw.get("measure", []))
     _unique([p.name for p in probes], "probes", where, snippet_id)
     _unique([c.name for c in checks], "checks", where, snippet_id)
     _unique([m.name for m in measure], "measure", where, snippet_id)
@@ -837,7 +808,7 @@ def _check_paths_inside(snippet: Snippet, tree: Path) -> None:
 def _check_touch_inside(snippet: Snippet, context: Path, where: str) -> None:
     """Refuse a ``touch:`` file outside the build context: it is planted in a copy of the context."""
     for index, item in enumerate(snippet.measure):
-        for number, name in enumerate(item.touch):
+        for number, name in enumerate(item.touch if isinstance(item, ContextMeasure) else ()):
             target = resolved(context / name)
             if not target.is_relative_to(context):
                 cause = _outside(name, target, context, "the build context ")

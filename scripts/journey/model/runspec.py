@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
+from journey.model.measure_spec import MIN_RUNS
+
 #: What happened to a request in flight while the container stopped.
 InFlight = Literal["completed", "cut"]
 #: The health states ``docker inspect`` reports (``State.Health.Status``).
 HEALTH_STATES = ("starting", "healthy", "unhealthy")
 #: ``docker stop``'s own default grace before SIGKILL, in seconds.
 DOCKER_STOP_GRACE = 10
-#: Timings are medians over at least this many runs (the project's rule).
-MIN_RUNS = 5
 
 
 def _strings(value: dict[str, Any]) -> dict[str, str]:

@@ -19,6 +19,13 @@ from journey.model.manifest import (
     select,
     snippet_from_dict,
 )
+from journey.model.measure_spec import (
+    BinaryMeasure,
+    CompileMeasure,
+    ContextMeasure,
+    FilesMeasure,
+    StartupMeasure,
+)
 from trees import SNIPPET_FIXTURES, write_tree
 
 DOCKERFILE = "FROM scratch\nCOPY app /app\n"
@@ -444,18 +451,13 @@ def test_measurements_load_typed_with_five_runs_by_default():
         ],
     }
     measure = snippet_from_dict(raw, Path("/x/v/s"), "v/s").measure
-    assert [(m.kind, m.runs) for m in measure] == [
-        ("startup", 5),
-        ("compile", 7),
-        ("binary", 5),
-        ("files", 5),
-        ("context", 5),
-    ]
-    assert (measure[1].stage, measure[2].path, measure[3].paths, measure[4].touch) == (
-        "builder",
-        "/opt/server",
-        ("/etc/passwd", "/tmp"),
-        ("README.md", ".git"),
+    assert [m.kind for m in measure] == ["startup", "compile", "binary", "files", "context"]
+    assert measure == (
+        StartupMeasure(name="startup", runs=5),
+        CompileMeasure(name="compile", stage="builder", runs=7),
+        BinaryMeasure(name="binary", path="/opt/server"),
+        FilesMeasure(name="files", paths=("/etc/passwd", "/tmp")),
+        ContextMeasure(name="ignore", touch=("README.md", ".git")),
     )
 
 
