@@ -230,6 +230,19 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Building:
+    """What a snippet with ``build:`` builds, resolved: the spec, its Dockerfile and its context folder.
+
+    ``Snippet.building`` is ``None`` for a files-only snippet and all three at once otherwise, so code that
+    builds takes one ``Building`` and needs no narrowing of three optional values.
+    """
+
+    spec: Build
+    dockerfile: Path
+    context: Path
+
+
+@dataclass(frozen=True)
 class Snippet:
     """One snippet folder with its validated manifest; ``dir`` is absolute."""
 
@@ -266,6 +279,17 @@ class Snippet:
     def manifest_path(self) -> Path:
         """The ``snippet.yml`` file."""
         return self.dir / MANIFEST_NAME
+
+    @property
+    def building(self) -> Building | None:
+        """The build with its resolved Dockerfile and context, or ``None`` for a files-only snippet."""
+        if self.build is None:
+            return None
+        return Building(
+            self.build,
+            (self.dir / self.build.dockerfile).resolve(),
+            (self.dir / self.build.context).resolve(),
+        )
 
     @property
     def context_dir(self) -> Path | None:

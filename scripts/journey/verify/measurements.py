@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from journey.engine.session import Session
-    from journey.model.manifest import Snippet
+    from journey.model.manifest import Building, Run, Snippet
     from journey.model.record import Measurement as Recorded
 
 #: Seconds between two polls of a starting service: small next to a Go server's start (tens of ms).
@@ -64,6 +64,8 @@ class Target:
 
     session: Session
     snippet: Snippet
+    #: the snippet's build, resolved: only a snippet that builds has measurements
+    building: Building
     image_id: str
     #: stage name -> image ID of that stage (``build.stages``)
     stages: dict[str, str]
@@ -110,13 +112,15 @@ def _error(target: Target, item: Measurement, cause: str, log: str = "") -> Veri
 def startup(target: Target, item: StartupMeasure) -> Recorded:
     """Start the service ``runs`` times; each time, time ``docker run`` to the first 2xx and read VmRSS."""
     run = target.snippet.run
-    assert run is not None  # noqa: S101 - the manifest checked
-    assert run.port  # noqa: S101
+    if (
+        run is None or not run.port
+    ):  # the manifest refuses it (``_measurable``); a Snippet made in code may not
+        raise _error(target, item, "a startup measurement needs a container port (run.port)")
     path = item.path or (run.ready.http if run.ready else None) or "/"
     seconds: list[float] = []
     rss: list[int] = []
     for _ in range(item.runs):
-        took, resident = _start_once(target, item, path)
+        took, resident = _start_once(target, item, (run, path))
         seconds.append(took)
         rss.append(resident)
     return {
@@ -129,11 +133,10 @@ def startup(target: Target, item: StartupMeasure) -> Recorded:
     }
 
 
-def _start_once(target: Target, item: StartupMeasure, path: str) -> tuple[float, int]:
-    """One start: the seconds from creating the container to its first 2xx answer, then its VmRSS."""
+def _start_once(target: Target, item: StartupMeasure, service: tuple[Run, str]) -> tuple[float, int]:
+    """One start of ``service`` (how it runs, the path polled): seconds to its first 2xx, then its VmRSS."""
     session, snippet = target.session, target.snippet
-    run = snippet.run
-    assert run is not None  # noqa: S101
+    run, path = service
     session.raise_if_cancelled(snippet.id)
     began = time.monotonic()
     try:
@@ -467,10 +470,7 @@ def dockerignore_context(target: Target, item: ContextMeasure) -> Recorded:
     tool's files only. Recorded: the files and bytes the builder receives from the context
     (``_context_held``), and the steps the second build ran again.
     """
-    snippet = target.snippet
-    assert snippet.build is not None  # noqa: S101 - only snippets that build have measurements
-    assert snippet.context_dir is not None  # noqa: S101
-    own = snippet.context_dir / ".dockerignore"
+    own = target.building.context / ".dockerignore"
     if not own.is_file():
         raise _error(target, item, f"the build context has no .dockerignore ({own})")
     rules = own.read_text(encoding="utf-8")
@@ -489,11 +489,9 @@ def dockerignore_context(target: Target, item: ContextMeasure) -> Recorded:
 
 
 def _context_variant(target: Target, item: ContextMeasure, folder: Path, ignore: str) -> dict[str, Any]:
-    snippet = target.snippet
-    assert snippet.build is not None  # noqa: S101 - only snippets that build have measurements
-    assert snippet.context_dir is not None  # noqa: S101
+    snippet, spec = target.snippet, target.building.spec
     context, staged = folder / "context", folder / "dockerfile"
-    shutil.copytree(snippet.context_dir, context, ignore=shutil.ignore_patterns(*TOOL_FILES))
+    shutil.copytree(target.building.context, context, ignore=shutil.ignore_patterns(*TOOL_FILES))
     staged.mkdir()
     dockerfile = staged / target.dockerfile.name
     dockerfile.write_bytes(target.dockerfile.read_bytes())
@@ -508,9 +506,9 @@ def _context_variant(target: Target, item: ContextMeasure, folder: Path, ignore:
             context,
             dockerfile,
             f"{snippet.volume}-{snippet.name}-context".lower(),
-            snippet.build.target,
-            snippet.build.args,
-            replace_from=snippet.build.replace_from,
+            spec.target,
+            spec.args,
+            replace_from=spec.replace_from,
         )
         with target.session.hold(target.compile_slot, snippet.id):
             built = build(target.session, request, target.idle)
