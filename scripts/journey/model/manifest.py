@@ -292,6 +292,13 @@ class Snippet:
         )
 
     @property
+    def variant_files(self) -> tuple[Path, Path] | None:
+        """The Dockerfile this snippet varies and its own (set by ``load_volume``), or ``None``."""
+        if self.variant_dockerfile is None or self.dockerfile_path is None:
+            return None
+        return self.variant_dockerfile, self.dockerfile_path
+
+    @property
     def context_dir(self) -> Path | None:
         """The resolved build context folder, or ``None`` for a files-only snippet."""
         return (self.dir / self.build.context).resolve() if self.build else None
@@ -635,7 +642,8 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
     """Validate a parsed manifest and build the ``Snippet``; ``path`` only names the file in errors."""
     where = path or directory / MANIFEST_NAME
     _validate(raw, "manifest.schema.json", where, snippet_id)
-    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
+    if not isinstance(raw, dict):  # the schema refused it already: this only tells mypy
+        raise ManifestError(shown(where), "", "expected a mapping of keys", snippet=snippet_id)
     _requires_build(raw, where, snippet_id)
     if "ship" in raw:
         _validate(raw, "ship.schema.json", where, snippet_id)

@@ -104,9 +104,11 @@ class Request:
 
 
 def request(raw: dict[str, Any] | None) -> Request | None:
-    """Parse a validated ``request:`` mapping."""
-    if raw is None:
-        return None
+    """Parse a validated ``request:`` mapping, if there is one."""
+    return _request(raw) if raw is not None else None
+
+
+def _request(raw: dict[str, Any]) -> Request:
     return Request(
         path=raw["path"],
         method=raw.get("method", "GET"),
@@ -150,11 +152,21 @@ def stop_probe(raw: dict[str, Any]) -> StopProbe:
 
 
 @dataclass(frozen=True)
-class HealthStep:
-    """One step of a health probe: wait for a state, or send a request."""
+class WaitStep:
+    """A health probe's step that waits for the container's health to reach a state."""
 
-    wait: str | None = None
-    request: Request | None = None
+    wait: str
+
+
+@dataclass(frozen=True)
+class RequestStep:
+    """A health probe's step that sends a request (the service needs a port: the manifest says so)."""
+
+    request: Request
+
+
+#: One step of a health probe (the schema allows exactly one key a step): wait for a state, or send a request.
+HealthStep = WaitStep | RequestStep
 
 
 @dataclass(frozen=True)
@@ -167,9 +179,15 @@ class HealthProbe:
     options: RunOptions = field(default_factory=RunOptions)
 
 
+def _health_step(raw: dict[str, Any]) -> HealthStep:
+    if "wait" in raw:
+        return WaitStep(raw["wait"])
+    return RequestStep(_request(raw["request"]))
+
+
 def health_probe(raw: dict[str, Any]) -> HealthProbe:
     """Parse a validated ``health:`` probe."""
-    steps = tuple(HealthStep(wait=s.get("wait"), request=request(s.get("request"))) for s in raw["steps"])
+    steps = tuple(_health_step(step) for step in raw["steps"])
     return HealthProbe(
         steps=steps, timeout=int(raw.get("timeout", 60)), options=run_options(raw.get("options"))
     )

@@ -9,7 +9,16 @@ from test_manifest import error_of, write_snippet
 
 from journey.core.errors import ManifestError
 from journey.model.manifest import ExecProbe, load_snippet, snippet_from_dict
-from journey.model.runspec import CompanionProbe, HealthProbe, InspectProbe, RunOptions, StopProbe
+from journey.model.runspec import (
+    CompanionProbe,
+    HealthProbe,
+    InspectProbe,
+    Request,
+    RequestStep,
+    RunOptions,
+    StopProbe,
+    WaitStep,
+)
 
 SERVICE = {"title": "t", "build": {}, "run": {"port": 8080}}
 
@@ -61,7 +70,7 @@ def test_each_live_kind_parses_into_its_spec():
     assert stop.request is not None
     assert stop.request.line == "GET /slow?ms=2000"
     assert isinstance(health, HealthProbe)
-    assert [s.wait for s in health.steps] == ["healthy", None]
+    assert health.steps == (WaitStep("healthy"), RequestStep(Request("/x", "POST")))
     assert isinstance(inspect, InspectProbe)
     assert inspect.fields == {"State.OOMKilled": True}
     assert isinstance(companion, CompanionProbe)
