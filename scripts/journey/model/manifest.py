@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
+from msgspec import Meta
 
 from journey.core.errors import ManifestError
 from journey.model.measure_spec import (
@@ -102,14 +103,26 @@ class Run:
     options: RunOptions = field(default_factory=RunOptions)
 
 
+#: The HTTP methods a probe may send.
+Method = Literal["GET", "HEAD", "POST", "PUT", "DELETE"]
+
+
 @dataclass(frozen=True)
 class HttpProbe:
-    """An HTTP request to the running container and what the answer must look like."""
+    """An HTTP request to the running container and what the answer must look like.
+
+    Its fields, with their ``Meta`` constraints, are the source of the schema's ``probe.http``
+    (``journey.model.schema``): a default other than ``None`` is written as the schema's ``default``.
+    """
 
     kind: ClassVar[Literal["http"]] = "http"
-    path: str
-    method: str = "GET"
-    status: int = 200
+    #: the schema's definition of its keys (``journey.model.schema``): none, they are inline in ``probe``
+    schema_def: ClassVar[str | None] = None
+    #: what ``journey.model.schema`` adds to the fields' schema (none: the ``http`` object is plain)
+    schema: ClassVar[dict[str, Any]] = {}
+    path: Annotated[str, Meta(pattern="^/")]
+    method: Method = "GET"
+    status: Annotated[int, Meta(ge=100, le=599)] = 200
     body: str | None = None
 
 
@@ -122,11 +135,10 @@ class Command:
     failure, even the engine's refusal to start the container, would pass for the one it expects.
     """
 
+    schema: ClassVar[dict[str, Any]]
     command: tuple[str, ...]
-    output: str | None = None
+    output: Annotated[str, Meta(description="a regex the output must match")] | None = None
     options: RunOptions = field(default_factory=RunOptions)
-    #: the exit code an ``expect_failure`` command must end with (never met by a container that did not start)
-    exit_code: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +146,16 @@ class ExecProbe(Command):
     """A command that must exit 0 (and print what ``output`` matches)."""
 
     kind: ClassVar[Literal["exec"]] = "exec"
+    schema_def: ClassVar[str | None] = "exec"
+    schema: ClassVar[dict[str, Any]] = {
+        "description": (
+            "a command in a fresh container of the image; it must exit 0, and print what output matches"
+        )
+    }
+
+
+_FAILURE_OUTPUT = "a regex the output (or the engine's words, if it cannot start the container) must match"
+_EXIT_CODE = "the exit code the command must end with; a container that cannot start has none"
 
 
 @dataclass(frozen=True)
@@ -141,6 +163,17 @@ class ExpectFailureProbe(Command):
     """A command that must fail: with ``exit_code``, or printing what ``output`` matches."""
 
     kind: ClassVar[Literal["expect_failure"]] = "expect_failure"
+    schema_def: ClassVar[str | None] = "expect-failure"
+    schema: ClassVar[dict[str, Any]] = {
+        "description": "a command that must fail; output or exit_code says which failure",
+        "anyOf": [{"required": ["output"]}, {"required": ["exit_code"]}],
+        "$comment": (
+            "without either, any failure would pass, even the engine's refusal to start the container"
+        ),
+    }
+    output: Annotated[str, Meta(min_length=1, description=_FAILURE_OUTPUT)] | None = None
+    #: the exit code the command must end with (never met by a container that did not start)
+    exit_code: Annotated[int, Meta(ge=1, le=255, description=_EXIT_CODE)] | None = None
 
 
 #: What one probe does, one class per kind: the key a manifest writes it under is the class's ``kind``.
@@ -160,7 +193,6 @@ def _command(raw: dict[str, Any]) -> dict[str, Any]:
         "command": tuple(raw["command"]),
         "output": raw.get("output"),
         "options": run_options(raw.get("options")),
-        "exit_code": raw.get("exit_code"),
     }
 
 
@@ -170,7 +202,7 @@ def _command(raw: dict[str, Any]) -> dict[str, Any]:
 PROBE_PARSERS: dict[ProbeKind, Callable[[dict[str, Any]], ProbeSpec]] = {
     "http": _http,
     "exec": lambda raw: ExecProbe(**_command(raw)),
-    "expect_failure": lambda raw: ExpectFailureProbe(**_command(raw)),
+    "expect_failure": lambda raw: ExpectFailureProbe(**_command(raw), exit_code=raw.get("exit_code")),
     "stop": stop_probe,
     "health": health_probe,
     "inspect": inspect_probe,

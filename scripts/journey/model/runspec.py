@@ -123,6 +123,8 @@ class StopProbe:
     """Start the service, optionally hold a slow request, ``docker stop`` it; repeat ``runs`` times."""
 
     kind: ClassVar[Literal["stop"]] = "stop"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-stop"
     runs: int = MIN_RUNS
     grace: int = DOCKER_STOP_GRACE
     request: Request | None = None
@@ -174,6 +176,8 @@ class HealthProbe:
     """Start the service and walk its health through ``steps``; record the states and the health log."""
 
     kind: ClassVar[Literal["health"]] = "health"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-health"
     steps: tuple[HealthStep, ...]
     timeout: int = 60
     options: RunOptions = field(default_factory=RunOptions)
@@ -198,6 +202,8 @@ class InspectProbe:
     """Start the service, optionally send a request and wait for it to exit, compare inspect fields."""
 
     kind: ClassVar[Literal["inspect"]] = "inspect"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-inspect"
     fields: dict[str, Any]
     request: Request | None = None
     wait_exit: bool = False
@@ -232,6 +238,8 @@ class CompanionProbe:
     """A debugging container in the service's PID and network namespaces; records a transcript."""
 
     kind: ClassVar[Literal["companion"]] = "companion"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-companion"
     image: str
     steps: tuple[CompanionStep, ...]
     user: str | None = None

@@ -155,13 +155,13 @@ def _fresh_container_probe(
     name, spec = probe
     step = f"probe {name}"
     code, output = _run_once(session, snippet, image_id, spec, (budget, step))
-    why = judge_command(spec, code, output, expect_failure=isinstance(spec, ExpectFailureProbe))
+    why = judge_command(spec, code, output)
     if why:
         raise VerificationError(why, snippet=snippet.id, step=step, log_tail=tail(output))
     return {"name": name, "ok": True, "output": output}
 
 
-def judge_command(spec: Command, code: int | None, output: str, *, expect_failure: bool) -> str | None:
+def judge_command(spec: ExecProbe | ExpectFailureProbe, code: int | None, output: str) -> str | None:
     """Return why a command's outcome fails its probe, in words (``None`` when it passes).
 
     ``code`` is ``None`` when the engine could not even start the container; ``output`` is then the
@@ -169,29 +169,31 @@ def judge_command(spec: Command, code: int | None, output: str, *, expect_failur
     probe's ``output`` names exactly that refusal (``unable to find user``): a failure to start is
     never taken for the failure a probe expects on its own. An ``exit_code`` is never met by it.
     """
+    failure = spec if isinstance(spec, ExpectFailureProbe) else None
+    exit_code = failure.exit_code if failure else None
     if code is None:
-        if expect_failure and spec.exit_code is None and _matches(spec.output, output):
+        if failure and exit_code is None and _matches(spec.output, output):
             return None  # the refusal is the failure this probe expects, in the engine's words
-        return f"the engine could not start the container: {output.strip()}{_expected(spec, expect_failure)}"
+        return f"the engine could not start the container: {output.strip()}{_expected(failure)}"
     why = None
-    if not expect_failure and code != 0:
+    if not failure and code != 0:
         why = f"the command exited {code}"
-    elif expect_failure and code == 0:
+    elif failure and code == 0:
         why = "expected a failure, but the command succeeded"
-    elif expect_failure and spec.exit_code is not None and code != spec.exit_code:
-        why = f"the command exited {code}, expected {spec.exit_code}"
+    elif exit_code is not None and code != exit_code:
+        why = f"the command exited {code}, expected {exit_code}"
     elif spec.output and not _matches(spec.output, output):
         why = f"output does not match /{spec.output}/"
     return why
 
 
-def _expected(spec: Command, expect_failure: bool) -> str:
+def _expected(failure: ExpectFailureProbe | None) -> str:
     """Say what an expect_failure probe waited for instead of the engine's refusal."""
-    if not expect_failure:
+    if failure is None:
         return ""
-    if spec.exit_code is not None:
-        return f" (expected the command to exit {spec.exit_code})"
-    return f" (expected a failure whose output matches /{spec.output}/)"
+    if failure.exit_code is not None:
+        return f" (expected the command to exit {failure.exit_code})"
+    return f" (expected a failure whose output matches /{failure.output}/)"
 
 
 def _matches(pattern: str | None, text: str) -> bool:

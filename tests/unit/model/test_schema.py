@@ -11,7 +11,7 @@ import pytest
 
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
 from journey.model.measure_spec import MEASURE_TYPES, measurement
-from journey.model.schema import measurement_defs
+from journey.model.schema import generated_defs, measurement_defs, probe_defs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "scripts" / "journey" / "manifest.schema.json"
 
@@ -20,10 +20,17 @@ def _committed() -> dict:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
-def test_the_committed_measure_part_is_the_one_the_model_generates():
-    generated = measurement_defs()
+@pytest.mark.parametrize("part", [probe_defs, measurement_defs])
+def test_the_committed_schema_holds_the_parts_the_model_generates(part):
+    generated = part()
     committed = _committed()["$defs"]
     assert {key: committed.get(key) for key in generated} == generated
+
+
+def test_an_exec_probe_has_no_exit_code_to_generate():
+    """The schema refuses ``exec.exit_code`` (an exec probe's code is 0): the model has no field for it."""
+    assert "exit_code" not in probe_defs()["exec"]["properties"]
+    assert "exit_code" in probe_defs()["expect-failure"]["properties"]
 
 
 def test_every_measure_kind_of_the_schema_is_a_class_of_the_model_and_back():
@@ -63,4 +70,4 @@ def test_the_generator_prints_the_part_to_paste():
     printed = subprocess.run(
         [sys.executable, "-m", "journey.model.schema"], capture_output=True, text=True, check=True
     ).stdout
-    assert json.loads(printed) == measurement_defs()
+    assert json.loads(printed) == generated_defs()
