@@ -52,15 +52,12 @@ if TYPE_CHECKING:
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
-ProbeKind = Literal["http", "exec", "expect_failure", "stop", "health", "inspect", "companion"]
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 #: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
 #: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
 #: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
 Done = Literal["built-and-run", "run", "checked"]
-#: What a ``measure:`` item measures: one class each in ``journey.model.measure_spec`` (its tag is the kind).
-MeasureKind = Literal["startup", "compile", "binary", "files", "context"]
 #: Check tools that drive the Docker engine (``journey.verify.tools`` marks the same ones ``uses_engine``).
 ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
@@ -199,7 +196,7 @@ def _command(raw: dict[str, Any]) -> dict[str, Any]:
 #: Every probe kind: the key it is written under in snippet.yml, and how its validated mapping becomes its
 #: spec. The schema's ``probe`` lists the same keys (``tests/unit/model/test_schema.py`` holds them
 #: together).
-PROBE_PARSERS: dict[ProbeKind, Callable[[dict[str, Any]], ProbeSpec]] = {
+PROBE_PARSERS: dict[str, Callable[[dict[str, Any]], ProbeSpec]] = {
     "http": _http,
     "exec": lambda raw: ExecProbe(**_command(raw)),
     "expect_failure": lambda raw: ExpectFailureProbe(**_command(raw), exit_code=raw.get("exit_code")),
@@ -208,7 +205,7 @@ PROBE_PARSERS: dict[ProbeKind, Callable[[dict[str, Any]], ProbeSpec]] = {
     "inspect": inspect_probe,
     "companion": companion_probe,
 }
-PROBE_KINDS: tuple[ProbeKind, ...] = tuple(PROBE_PARSERS)
+PROBE_KINDS: tuple[str, ...] = tuple(PROBE_PARSERS)
 #: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
 LIVE_KINDS = frozenset({StopProbe.kind, HealthProbe.kind, InspectProbe.kind, CompanionProbe.kind})
 #: Probes that run in a container of their own, beside the service: all but ``http`` (asks the service)
@@ -226,7 +223,7 @@ class Probe:
     spec: ProbeSpec
 
     @property
-    def kind(self) -> ProbeKind:
+    def kind(self) -> str:
         """The key the probe is written under (``http``, ``exec``, ``stop``…)."""
         return self.spec.kind
 
