@@ -124,7 +124,8 @@ def buildx_argv(request: BuildRequest, tag: str, metadata: Path, tar: Path | Non
     """
     output = ["--load"]
     if request.builder is not None:
-        assert tar is not None  # noqa: S101 - build() passes one with a builder
+        if tar is None:  # build() passes one with a builder: the image comes back as a tar
+            raise ValueError(f"{request.step}: a build on builder {request.builder} needs a tar to export to")
         output = ["--builder", request.builder, "--output", f"type=docker,dest={tar},name={tag}"]
     argv = [
         "docker",

@@ -322,7 +322,10 @@ class Activity:
     def __init__(
         self, proc: subprocess.Popen[str], *, engine_cpu: bool = False, cpu_of: int | None = None
     ) -> None:
+        if proc.stdout is None:  # run_process always pipes it: the output is how a child shows it lives
+            raise ValueError("Activity reads the child's output: start it with stdout=PIPE")
         self.proc = proc
+        self._stdout = proc.stdout
         self.engine_cpu = engine_cpu
         self.cpu_of = cpu_of
         self._chunks: list[str] = []
@@ -332,8 +335,7 @@ class Activity:
 
     def _read(self) -> None:
         """Collect the child's merged output; each line counts as a sign of life."""
-        assert self.proc.stdout is not None  # noqa: S101 - run_process always pipes it
-        for line in self.proc.stdout:
+        for line in self._stdout:
             self._chunks.append(line)
             self._last_output = time.monotonic()
 

@@ -367,8 +367,8 @@ def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
             timeout=900,
             check=False,
         )
-        assert save.stdout is not None  # noqa: S101 - Popen with PIPE
-        save.stdout.close()
+        if save.stdout is not None:  # always, with PIPE: docker load has read it to the end
+            save.stdout.close()
         if save.wait(timeout=900) != 0 or load.returncode != 0:
             raise FarmError(
                 f"cannot copy base {ref} into the farm: {load.stderr.decode()[-300:]}", step="farm"

@@ -17,13 +17,21 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar, cast
 
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match, relevance
+from msgspec import Meta
 
 from journey.core.errors import ManifestError
+from journey.model.measure_spec import (
+    CompileMeasure,
+    ContextMeasure,
+    Measurement,
+    StartupMeasure,
+    measurement,
+)
 from journey.model.runspec import (
     CompanionProbe,
     HealthProbe,
@@ -38,36 +46,18 @@ from journey.model.runspec import (
 )
 from journey.model.ship_manifest import Push, Ship, parse_ship, ship_problems
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
-ProbeKind = Literal["http", "exec", "expect_failure", "stop", "health", "inspect", "companion"]
-PROBE_KINDS: tuple[ProbeKind, ...] = (
-    "http",
-    "exec",
-    "expect_failure",
-    "stop",
-    "health",
-    "inspect",
-    "companion",
-)
-#: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
-LIVE_KINDS = frozenset({"stop", "health", "inspect", "companion"})
 #: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
 _CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 #: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
 #: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
 #: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
 Done = Literal["built-and-run", "run", "checked"]
-#: What a ``measure:`` item measures (``journey.verify.measurements`` runs each kind): ``startup`` (from
-#: ``docker run`` to the first answer, and the service's resident memory, over ``runs`` starts),
-#: ``compile`` (the Dockerfile's ``go build`` with an empty and with a warm Go build cache, ``runs``
-#: times each), ``binary`` (one file's size and the modules linked into it), ``files`` (which paths
-#: the image holds, and its user), ``context`` (the build context sent with and without the
-#: ``.dockerignore``, and what a rebuild runs again after an ignored file is touched).
-MeasureKind = Literal["startup", "compile", "binary", "files", "context"]
-#: Timings are medians over at least this many runs (the schema's minimum and default).
-MIN_RUNS = 5
 #: Check tools that drive the Docker engine (``journey.verify.tools`` marks the same ones ``uses_engine``).
 ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
@@ -110,62 +100,136 @@ class Run:
     options: RunOptions = field(default_factory=RunOptions)
 
 
+#: The HTTP methods a probe may send.
+Method = Literal["GET", "HEAD", "POST", "PUT", "DELETE"]
+
+
 @dataclass(frozen=True)
 class HttpProbe:
-    """An HTTP request to the running container and what the answer must look like."""
+    """An HTTP request to the running container and what the answer must look like.
 
-    path: str
-    method: str = "GET"
-    status: int = 200
+    Its fields, with their ``Meta`` constraints, are the source of the schema's ``probe.http``
+    (``journey.model.schema``): a default other than ``None`` is written as the schema's ``default``.
+    """
+
+    kind: ClassVar[Literal["http"]] = "http"
+    #: the schema's definition of its keys (``journey.model.schema``): none, they are inline in ``probe``
+    schema_def: ClassVar[str | None] = None
+    #: what ``journey.model.schema`` adds to the fields' schema (none: the ``http`` object is plain)
+    schema: ClassVar[dict[str, Any]] = {}
+    path: Annotated[str, Meta(pattern="^/")]
+    method: Method = "GET"
+    status: Annotated[int, Meta(ge=100, le=599)] = 200
     body: str | None = None
 
 
 @dataclass(frozen=True)
-class ExecProbe:
+class Command:
     """A command in a fresh container from the image and a regex its output must match.
 
-    An ``exec`` probe passes only on exit code 0. An ``expect_failure`` probe needs ``output`` or
-    ``exit_code`` (the schema says so): without either, any failure, even the engine's refusal to
-    start the container, would pass for the one it expects.
+    An ``exec`` probe (``ExecProbe``) passes only on exit code 0. An ``expect_failure`` probe
+    (``ExpectFailureProbe``) needs ``output`` or ``exit_code`` (the schema says so): without either, any
+    failure, even the engine's refusal to start the container, would pass for the one it expects.
     """
 
+    schema: ClassVar[dict[str, Any]]
     command: tuple[str, ...]
-    output: str | None = None
+    output: Annotated[str, Meta(description="a regex the output must match")] | None = None
     options: RunOptions = field(default_factory=RunOptions)
-    #: the exit code an ``expect_failure`` command must end with (never met by a container that did not start)
-    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class ExecProbe(Command):
+    """A command that must exit 0 (and print what ``output`` matches)."""
+
+    kind: ClassVar[Literal["exec"]] = "exec"
+    schema_def: ClassVar[str | None] = "exec"
+    schema: ClassVar[dict[str, Any]] = {
+        "description": (
+            "a command in a fresh container of the image; it must exit 0, and print what output matches"
+        )
+    }
+
+
+_FAILURE_OUTPUT = "a regex the output (or the engine's words, if it cannot start the container) must match"
+_EXIT_CODE = "the exit code the command must end with; a container that cannot start has none"
+
+
+@dataclass(frozen=True)
+class ExpectFailureProbe(Command):
+    """A command that must fail: with ``exit_code``, or printing what ``output`` matches."""
+
+    kind: ClassVar[Literal["expect_failure"]] = "expect_failure"
+    schema_def: ClassVar[str | None] = "expect-failure"
+    schema: ClassVar[dict[str, Any]] = {
+        "description": "a command that must fail; output or exit_code says which failure",
+        "anyOf": [{"required": ["output"]}, {"required": ["exit_code"]}],
+        "$comment": (
+            "without either, any failure would pass, even the engine's refusal to start the container"
+        ),
+    }
+    output: Annotated[str, Meta(min_length=1, description=_FAILURE_OUTPUT)] | None = None
+    #: the exit code the command must end with (never met by a container that did not start)
+    exit_code: Annotated[int, Meta(ge=1, le=255, description=_EXIT_CODE)] | None = None
+
+
+#: What one probe does, one class per kind: the key a manifest writes it under is the class's ``kind``.
+#: Code that runs probes ``match``es on the class (``journey.verify.probe``, ``journey.verify.live``), so
+#: mypy names every place a new kind must be handled.
+ProbeSpec = (
+    HttpProbe | ExecProbe | ExpectFailureProbe | StopProbe | HealthProbe | InspectProbe | CompanionProbe
+)
+
+
+def _http(raw: dict[str, Any]) -> HttpProbe:
+    return HttpProbe(raw["path"], raw.get("method", "GET"), raw.get("status", 200), raw.get("body"))
+
+
+def _command(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "command": tuple(raw["command"]),
+        "output": raw.get("output"),
+        "options": run_options(raw.get("options")),
+    }
+
+
+#: Every probe kind: the key it is written under in snippet.yml, and how its validated mapping becomes its
+#: spec. The schema's ``probe`` lists the same keys (``tests/unit/model/test_schema.py`` holds them
+#: together).
+PROBE_PARSERS: dict[str, Callable[[dict[str, Any]], ProbeSpec]] = {
+    "http": _http,
+    "exec": lambda raw: ExecProbe(**_command(raw)),
+    "expect_failure": lambda raw: ExpectFailureProbe(**_command(raw), exit_code=raw.get("exit_code")),
+    "stop": stop_probe,
+    "health": health_probe,
+    "inspect": inspect_probe,
+    "companion": companion_probe,
+}
+PROBE_KINDS: tuple[str, ...] = tuple(PROBE_PARSERS)
+#: Probes that start a service container of their own (``journey.verify.live``), each apart from the others.
+LIVE_KINDS = frozenset({StopProbe.kind, HealthProbe.kind, InspectProbe.kind, CompanionProbe.kind})
+#: Probes that run in a container of their own, beside the service: all but ``http`` (asks the service)
+#: and ``stop`` (times ``docker stop``, so runs alone, after the others).
+FRESH_KINDS = frozenset(PROBE_KINDS) - {HttpProbe.kind, StopProbe.kind}
+
+SpecT = TypeVar("SpecT", bound=ProbeSpec)
 
 
 @dataclass(frozen=True)
 class Probe:
-    """One probe; exactly one of ``http``, ``exec``, ``expect_failure`` is set (``kind`` says which)."""
+    """One named probe of a snippet; ``spec`` says what it does, its class says which kind it is."""
 
     name: str
-    kind: ProbeKind
-    http: HttpProbe | None = None
-    exec: ExecProbe | None = None
-    expect_failure: ExecProbe | None = None
-    stop: StopProbe | None = None
-    health: HealthProbe | None = None
-    inspect: InspectProbe | None = None
-    companion: CompanionProbe | None = None
+    spec: ProbeSpec
 
+    @property
+    def kind(self) -> str:
+        """The key the probe is written under (``http``, ``exec``, ``stop``…)."""
+        return self.spec.kind
 
-@dataclass(frozen=True)
-class Measurement:
-    """One ``measure:`` item; the schema allows each kind only its own keys (see ``MeasureKind``)."""
-
-    name: str
-    kind: MeasureKind
-    runs: int = MIN_RUNS
-    #: ``startup``: the path polled (default ``run.ready.http``); ``binary``: the file in the image
-    path: str | None = None
-    #: ``compile``: the builder stage (one of ``build.stages``) whose ``go build`` is timed
-    stage: str | None = None
-    #: ``files``: the paths looked for in the image
-    paths: tuple[str, ...] = ()
-    #: ``context``: files planted in a copy of the context and touched (``.git``: a real repository)
-    touch: tuple[str, ...] = ()
+    def of(self, kind: type[SpecT]) -> SpecT | None:
+        """Return the spec if the probe is of that kind (``probe.of(StopProbe)``), else ``None``."""
+        return self.spec if isinstance(self.spec, kind) else None
 
 
 @dataclass(frozen=True)
@@ -192,6 +256,19 @@ class Check:
         if self.explicit_name:
             return self.explicit_name
         return " ".join([self.tool, *self.files])
+
+
+@dataclass(frozen=True)
+class Building:
+    """What a snippet with ``build:`` builds, resolved: the spec, its Dockerfile and its context folder.
+
+    ``Snippet.building`` is ``None`` for a files-only snippet and all three at once otherwise, so code that
+    builds takes one ``Building`` and needs no narrowing of three optional values.
+    """
+
+    spec: Build
+    dockerfile: Path
+    context: Path
 
 
 @dataclass(frozen=True)
@@ -231,6 +308,24 @@ class Snippet:
     def manifest_path(self) -> Path:
         """The ``snippet.yml`` file."""
         return self.dir / MANIFEST_NAME
+
+    @property
+    def building(self) -> Building | None:
+        """The build with its resolved Dockerfile and context, or ``None`` for a files-only snippet."""
+        if self.build is None:
+            return None
+        return Building(
+            self.build,
+            (self.dir / self.build.dockerfile).resolve(),
+            (self.dir / self.build.context).resolve(),
+        )
+
+    @property
+    def variant_files(self) -> tuple[Path, Path] | None:
+        """The Dockerfile this snippet varies and its own (set by ``load_volume``), or ``None``."""
+        if self.variant_dockerfile is None or self.dockerfile_path is None:
+            return None
+        return self.variant_dockerfile, self.dockerfile_path
 
     @property
     def context_dir(self) -> Path | None:
@@ -492,55 +587,12 @@ def _run(raw: dict[str, Any]) -> Run:
     )
 
 
-def _exec(raw: dict[str, Any]) -> ExecProbe:
-    return ExecProbe(
-        command=tuple(raw["command"]),
-        output=raw.get("output"),
-        options=run_options(raw.get("options")),
-        exit_code=raw.get("exit_code"),
-    )
-
-
 def _probe(raw: dict[str, Any], index: int, path: Path, snippet: str) -> Probe:
     kinds = [kind for kind in PROBE_KINDS if kind in raw]
     if len(kinds) != 1:
         cause = f"needs exactly one of {', '.join(PROBE_KINDS)} (found {len(kinds)})"
         raise ManifestError(shown(path), f"probes[{index}]", cause, snippet=snippet)
-    kind = kinds[0]
-    if kind == "http":
-        http = raw["http"]
-        method, status = http.get("method", "GET"), http.get("status", 200)
-        probe_http = HttpProbe(http["path"], method, status, http.get("body"))
-        return Probe(name=raw["name"], kind=kind, http=probe_http)
-    if kind == "exec":
-        return Probe(name=raw["name"], kind=kind, exec=_exec(raw["exec"]))
-    if kind == "expect_failure":
-        return Probe(name=raw["name"], kind=kind, expect_failure=_exec(raw["expect_failure"]))
-    return _live_probe(raw, kind)
-
-
-def _live_probe(raw: dict[str, Any], kind: ProbeKind) -> Probe:
-    """Build a probe that starts a service container of its own (stop, health, inspect, companion)."""
-    spec = raw[kind]
-    if kind == "stop":
-        return Probe(name=raw["name"], kind=kind, stop=stop_probe(spec))
-    if kind == "health":
-        return Probe(name=raw["name"], kind=kind, health=health_probe(spec))
-    if kind == "inspect":
-        return Probe(name=raw["name"], kind=kind, inspect=inspect_probe(spec))
-    return Probe(name=raw["name"], kind=kind, companion=companion_probe(spec))
-
-
-def _measurement(raw: dict[str, Any]) -> Measurement:
-    return Measurement(
-        name=raw["name"],
-        kind=raw["kind"],
-        runs=raw.get("runs", MIN_RUNS),
-        path=raw.get("path"),
-        stage=raw.get("stage"),
-        paths=tuple(raw.get("paths", ())),
-        touch=tuple(raw.get("touch", ())),
-    )
+    return Probe(name=raw["name"], spec=PROBE_PARSERS[kinds[0]](raw[kinds[0]]))
 
 
 def _measurable(snippet: Snippet, where: Path) -> None:
@@ -550,15 +602,15 @@ def _measurable(snippet: Snippet, where: Path) -> None:
         cause = None
         if snippet.build is None:
             cause = "needs a `build:` section (nothing to measure)"
-        elif item.kind == "startup" and (snippet.run is None or not snippet.run.port):
+        elif isinstance(item, StartupMeasure) and (snippet.run is None or not snippet.run.port):
             cause = "a startup measurement needs a container port (run.port)"
         elif (
-            item.kind == "startup"
+            isinstance(item, StartupMeasure)
             and item.path is None
             and not (snippet.run and snippet.run.ready and snippet.run.ready.http)
         ):
             cause = "a startup measurement needs `path:` or run.ready.http to poll"
-        elif item.kind == "compile" and item.stage not in snippet.build.stages:
+        elif isinstance(item, CompileMeasure) and item.stage not in snippet.build.stages:
             stages = ", ".join(snippet.build.stages) or "none"
             cause = f"stage {item.stage!r} is not one of build.stages ({stages})"
         if cause:
@@ -619,13 +671,14 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
     """Validate a parsed manifest and build the ``Snippet``; ``path`` only names the file in errors."""
     where = path or directory / MANIFEST_NAME
     _validate(raw, "manifest.schema.json", where, snippet_id)
-    assert isinstance(raw, dict)  # noqa: S101 - the schema guarantees an object
+    if not isinstance(raw, dict):  # the schema refused it already: this only tells mypy
+        raise ManifestError(shown(where), "", "expected a mapping of keys", snippet=snippet_id)
     _requires_build(raw, where, snippet_id)
     if "ship" in raw:
         _validate(raw, "ship.schema.json", where, snippet_id)
     probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
     checks = tuple(_check(c) for c in raw.get("checks", []))
-    measure = tuple(_measurement(m) for m in raw.get("measure", []))
+    measure = tuple(measurement(m) for m in raw.get("measure", []))
     _unique([p.name for p in probes], "probes", where, snippet_id)
     _unique([c.name for c in checks], "checks", where, snippet_id)
     _unique([m.name for m in measure], "measure", where, snippet_id)
@@ -673,9 +726,10 @@ def _check_companion_images(snippet: Snippet) -> None:
     """Refuse a companion image that is not a base of the build: nothing would say it is here, or what."""
     bases = base_refs(snippet)
     for index, probe in enumerate(snippet.probes):
-        if probe.companion is not None and probe.companion.image not in bases:
+        companion = probe.of(CompanionProbe)
+        if companion is not None and companion.image not in bases:
             cause = (
-                f"image {probe.companion.image!r} is not a base of the build "
+                f"image {companion.image!r} is not a base of the build "
                 f"(one of: {', '.join(bases) or 'none'}), so nothing says it is here or what it is"
             )
             raise ManifestError(
@@ -815,7 +869,7 @@ def _check_paths_inside(snippet: Snippet, tree: Path) -> None:
 def _check_touch_inside(snippet: Snippet, context: Path, where: str) -> None:
     """Refuse a ``touch:`` file outside the build context: it is planted in a copy of the context."""
     for index, item in enumerate(snippet.measure):
-        for number, name in enumerate(item.touch):
+        for number, name in enumerate(item.touch if isinstance(item, ContextMeasure) else ()):
             target = resolved(context / name)
             if not target.is_relative_to(context):
                 cause = _outside(name, target, context, "the build context ")

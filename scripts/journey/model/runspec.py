@@ -10,7 +10,9 @@ stays next to one parser.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
+
+from journey.model.measure_spec import MIN_RUNS
 
 #: What happened to a request in flight while the container stopped.
 InFlight = Literal["completed", "cut"]
@@ -18,8 +20,6 @@ InFlight = Literal["completed", "cut"]
 HEALTH_STATES = ("starting", "healthy", "unhealthy")
 #: ``docker stop``'s own default grace before SIGKILL, in seconds.
 DOCKER_STOP_GRACE = 10
-#: Timings are medians over at least this many runs (the project's rule).
-MIN_RUNS = 5
 
 
 def _strings(value: dict[str, Any]) -> dict[str, str]:
@@ -104,9 +104,11 @@ class Request:
 
 
 def request(raw: dict[str, Any] | None) -> Request | None:
-    """Parse a validated ``request:`` mapping."""
-    if raw is None:
-        return None
+    """Parse a validated ``request:`` mapping, if there is one."""
+    return _request(raw) if raw is not None else None
+
+
+def _request(raw: dict[str, Any]) -> Request:
     return Request(
         path=raw["path"],
         method=raw.get("method", "GET"),
@@ -120,6 +122,9 @@ def request(raw: dict[str, Any] | None) -> Request | None:
 class StopProbe:
     """Start the service, optionally hold a slow request, ``docker stop`` it; repeat ``runs`` times."""
 
+    kind: ClassVar[Literal["stop"]] = "stop"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-stop"
     runs: int = MIN_RUNS
     grace: int = DOCKER_STOP_GRACE
     request: Request | None = None
@@ -149,25 +154,44 @@ def stop_probe(raw: dict[str, Any]) -> StopProbe:
 
 
 @dataclass(frozen=True)
-class HealthStep:
-    """One step of a health probe: wait for a state, or send a request."""
+class WaitStep:
+    """A health probe's step that waits for the container's health to reach a state."""
 
-    wait: str | None = None
-    request: Request | None = None
+    wait: str
+
+
+@dataclass(frozen=True)
+class RequestStep:
+    """A health probe's step that sends a request (the service needs a port: the manifest says so)."""
+
+    request: Request
+
+
+#: One step of a health probe (the schema allows exactly one key a step): wait for a state, or send a request.
+HealthStep = WaitStep | RequestStep
 
 
 @dataclass(frozen=True)
 class HealthProbe:
     """Start the service and walk its health through ``steps``; record the states and the health log."""
 
+    kind: ClassVar[Literal["health"]] = "health"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-health"
     steps: tuple[HealthStep, ...]
     timeout: int = 60
     options: RunOptions = field(default_factory=RunOptions)
 
 
+def _health_step(raw: dict[str, Any]) -> HealthStep:
+    if "wait" in raw:
+        return WaitStep(raw["wait"])
+    return RequestStep(_request(raw["request"]))
+
+
 def health_probe(raw: dict[str, Any]) -> HealthProbe:
     """Parse a validated ``health:`` probe."""
-    steps = tuple(HealthStep(wait=s.get("wait"), request=request(s.get("request"))) for s in raw["steps"])
+    steps = tuple(_health_step(step) for step in raw["steps"])
     return HealthProbe(
         steps=steps, timeout=int(raw.get("timeout", 60)), options=run_options(raw.get("options"))
     )
@@ -177,6 +201,9 @@ def health_probe(raw: dict[str, Any]) -> HealthProbe:
 class InspectProbe:
     """Start the service, optionally send a request and wait for it to exit, compare inspect fields."""
 
+    kind: ClassVar[Literal["inspect"]] = "inspect"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-inspect"
     fields: dict[str, Any]
     request: Request | None = None
     wait_exit: bool = False
@@ -210,6 +237,9 @@ class CompanionStep:
 class CompanionProbe:
     """A debugging container in the service's PID and network namespaces; records a transcript."""
 
+    kind: ClassVar[Literal["companion"]] = "companion"
+    #: the schema's definition of its keys (``journey.model.schema`` refers to it)
+    schema_def: ClassVar[str | None] = "probe-companion"
     image: str
     steps: tuple[CompanionStep, ...]
     user: str | None = None

@@ -475,11 +475,13 @@ def render_variant(root: Path, snippet: Snippet) -> str:
     Both come from the two files as they are, so a change to either re-renders them and ``journey
     check`` flags a stale copy. Lines the variant leaves out cannot be marked in it: the diff shows them.
     """
-    assert snippet.dockerfile_path is not None  # noqa: S101 - load_volume only sets a variant with a build
-    assert snippet.variant_dockerfile is not None  # noqa: S101 - callers check
-    base_rel = snippet.variant_dockerfile.relative_to(root.resolve()).as_posix()
-    rel = snippet.dockerfile_path.relative_to(root.resolve()).as_posix()
-    base, variant = shown_lines(snippet.variant_dockerfile), shown_lines(snippet.dockerfile_path)
+    files = snippet.variant_files
+    if files is None:  # callers render a variant only for a snippet that has one
+        raise ValueError(f"{snippet.id} varies no other snippet's Dockerfile")
+    base_file, own_file = files
+    base_rel = base_file.relative_to(root.resolve()).as_posix()
+    rel = own_file.relative_to(root.resolve()).as_posix()
+    base, variant = shown_lines(base_file), shown_lines(own_file)
     marked = changed_lines(base, variant)
     hl = f' hl_lines="{_spans(marked)}"' if marked else ""
     diff = unified_diff(base, variant)
@@ -788,7 +790,8 @@ def write_fragments(folder: Path, fragments: dict[str, str], *, prune: bool = Tr
 def write_snippet_fragments(root: Path, snippet: Snippet, result: Result) -> list[Path]:
     """Render and write one snippet's fragments next to its ``result.json``; return changed paths."""
     fragments = render_snippet(root, snippet, result)
-    assert RESULT_NAME not in fragments  # noqa: S101 - a fragment must never overwrite the result
+    if RESULT_NAME in fragments:  # a fragment must never overwrite the result it is rendered from
+        raise ValueError(f"{snippet.id}: a fragment is named {RESULT_NAME}")
     return write_fragments(results_dir(root, snippet.id), fragments)
 
 

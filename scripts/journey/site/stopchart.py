@@ -12,7 +12,7 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
-from journey.model.runspec import DOCKER_STOP_GRACE
+from journey.model.runspec import DOCKER_STOP_GRACE, StopProbe
 
 if TYPE_CHECKING:
     from journey.model.manifest import Snippet, Volume
@@ -31,13 +31,13 @@ def stop_rows(volume: Volume, results: dict[str, Result | None]) -> list[tuple[s
     for snippet in volume.snippets:
         result = results.get(snippet.id)
         outcomes = {o["name"]: o for o in (result["probes"] if result else [])}
-        rows += [(_label(snippet, p.name), outcomes.get(p.name)) for p in snippet.probes if p.stop]  # type: ignore[misc]
+        rows += [(_label(snippet, p.name), outcomes.get(p.name)) for p in snippet.probes if p.of(StopProbe)]  # type: ignore[misc]
     return rows
 
 
 def _label(snippet: Snippet, probe: str) -> str:
     """Name a row by its snippet (and probe, when a snippet has several stop probes)."""
-    several = sum(1 for p in snippet.probes if p.stop) > 1
+    several = sum(1 for p in snippet.probes if p.of(StopProbe)) > 1
     return f"{snippet.name} ({probe})" if several else snippet.name
 
 
@@ -109,4 +109,4 @@ def render_stop_svg(volume: Volume, results: dict[str, Result | None]) -> str:
 
 def has_stop_probes(volume: Volume) -> bool:
     """Tell whether the volume has a stop probe at all (only then is there a chart to draw)."""
-    return any(p.stop is not None for s in volume.snippets for p in s.probes)
+    return any(p.of(StopProbe) is not None for s in volume.snippets for p in s.probes)

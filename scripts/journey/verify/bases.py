@@ -134,14 +134,14 @@ OFFICIAL: dict[str, Official] = {
 
 @dataclass(frozen=True)
 class Base(Image):
-    """A base image as the engine has it (see images.Image), and how it got there."""
+    """A base image the engine has (see images.Image: here ``id`` is never None), and how it got there."""
 
+    id: str
     action: str = "present"  # present, pulled, built, rebuilt
 
     @property
     def key(self) -> str:
-        """The image ID (a present base always has one)."""
-        assert self.id is not None  # noqa: S101 - bases only ever holds present images
+        """The image ID."""
         return self.id
 
 

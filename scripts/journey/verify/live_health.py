@@ -17,6 +17,7 @@ from journey.core.errors import VerificationError
 from journey.engine.container import remove, running_service, send
 from journey.engine.session import Deadline, tail
 from journey.model.answer import judge_answer
+from journey.model.runspec import WaitStep
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,7 +103,7 @@ def _step(
 ) -> None:
     """Do one step (wait for a state, or send a request) and add what happened to ``lines``."""
     (port, timeout), (snippet_id, step) = where, names
-    if item.wait is not None:
+    if isinstance(item, WaitStep):
         if not watch.until(item.wait, timeout):
             seen = " -> ".join(watch.seen) or "none"
             cause = f"health: not {item.wait} after {timeout} s (states seen: {seen})"
@@ -111,8 +112,10 @@ def _step(
             )
         lines.append(f"waited for {item.wait}: states so far {' -> '.join(watch.seen)}")
         return
-    assert item.request is not None  # noqa: S101 - the manifest guarantees a wait or a request
-    assert port is not None  # noqa: S101 - and a port for a request (manifest._live_needs_run)
+    if port is None:  # the manifest refuses it (``manifest._live_needs_run``); a Snippet made in code may not
+        raise VerificationError(
+            "sends a request: the service needs a container port (run.port)", snippet=snippet_id, step=step
+        )
     answer = send(port, item.request)
     why = judge_answer(item.request, answer)
     if why:

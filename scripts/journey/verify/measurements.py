@@ -26,7 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import docker.errors
 
@@ -34,6 +34,14 @@ from journey.core.errors import VerificationError
 from journey.engine.build import TOOL_FILES, BuildRequest, build
 from journey.engine.container import LOG_CAP, read_log, size_words
 from journey.model.manifest import dockerfile_instructions
+from journey.model.measure_spec import (
+    BinaryMeasure,
+    CompileMeasure,
+    ContextMeasure,
+    FilesMeasure,
+    Measurement,
+    StartupMeasure,
+)
 from journey.model.stats import int_spread, spread
 
 if TYPE_CHECKING:
@@ -41,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from journey.engine.session import Session
-    from journey.model.manifest import Measurement, Snippet
+    from journey.model.manifest import Building, Run, Snippet
     from journey.model.record import Measurement as Recorded
 
 #: Seconds between two polls of a starting service: small next to a Go server's start (tens of ms).
@@ -56,6 +64,8 @@ class Target:
 
     session: Session
     snippet: Snippet
+    #: the snippet's build, resolved: only a snippet that builds has measurements
+    building: Building
     image_id: str
     #: stage name -> image ID of that stage (``build.stages``)
     stages: dict[str, str]
@@ -71,8 +81,25 @@ def measure_all(target: Target, step: Callable[[str], None]) -> list[Recorded]:
     out: list[Recorded] = []
     for item in target.snippet.measure:
         step(f"measure {item.name}")
-        out.append(KINDS[item.kind](target, item))
+        out.append(measure(target, item))
     return out
+
+
+def measure(target: Target, item: Measurement) -> Recorded:
+    """Take one item: the one table of kinds, each class to its runner (mypy names a kind left out)."""
+    match item:
+        case StartupMeasure():
+            return startup(target, item)
+        case CompileMeasure():
+            return compile_times(target, item)
+        case BinaryMeasure():
+            return binary(target, item)
+        case FilesMeasure():
+            return files(target, item)
+        case ContextMeasure():
+            return dockerignore_context(target, item)
+        case _:
+            assert_never(item)
 
 
 def _error(target: Target, item: Measurement, cause: str, log: str = "") -> VerificationError:
@@ -82,16 +109,18 @@ def _error(target: Target, item: Measurement, cause: str, log: str = "") -> Veri
 # --- startup: docker run to first answer, and resident memory ------------------------------------------
 
 
-def startup(target: Target, item: Measurement) -> Recorded:
+def startup(target: Target, item: StartupMeasure) -> Recorded:
     """Start the service ``runs`` times; each time, time ``docker run`` to the first 2xx and read VmRSS."""
     run = target.snippet.run
-    assert run is not None  # noqa: S101 - the manifest checked
-    assert run.port  # noqa: S101
+    if (
+        run is None or not run.port
+    ):  # the manifest refuses it (``_measurable``); a Snippet made in code may not
+        raise _error(target, item, "a startup measurement needs a container port (run.port)")
     path = item.path or (run.ready.http if run.ready else None) or "/"
     seconds: list[float] = []
     rss: list[int] = []
     for _ in range(item.runs):
-        took, resident = _start_once(target, item, path)
+        took, resident = _start_once(target, item, (run, path))
         seconds.append(took)
         rss.append(resident)
     return {
@@ -104,11 +133,10 @@ def startup(target: Target, item: Measurement) -> Recorded:
     }
 
 
-def _start_once(target: Target, item: Measurement, path: str) -> tuple[float, int]:
-    """One start: the seconds from creating the container to its first 2xx answer, then its VmRSS."""
+def _start_once(target: Target, item: StartupMeasure, service: tuple[Run, str]) -> tuple[float, int]:
+    """One start of ``service`` (how it runs, the path polled): seconds to its first 2xx, then its VmRSS."""
     session, snippet = target.session, target.snippet
-    run = snippet.run
-    assert run is not None  # noqa: S101
+    run, path = service
     session.raise_if_cancelled(snippet.id)
     began = time.monotonic()
     try:
@@ -230,14 +258,13 @@ done
 """
 
 
-def compile_times(target: Target, item: Measurement) -> Recorded:
+def compile_times(target: Target, item: CompileMeasure) -> Recorded:
     """Time the ``go build`` of the stage's image ``runs`` times with an empty cache, then with a warm one.
 
     The stage's image holds the sources and the downloaded modules, so nothing is fetched (no
     network): what is timed is the compile a cold build and a rebuild after a one-line edit spend most
     of their time in. Each phase holds the compile slot, like a build.
     """
-    assert item.stage is not None  # noqa: S101 - the schema requires it
     try:
         command = go_build_command(target.dockerfile.read_text(encoding="utf-8"))
     except ValueError as exc:
@@ -269,9 +296,8 @@ def target_platform(attrs: dict[str, Any]) -> dict[str, str]:
     return {"TARGETOS": str(attrs.get("Os", "linux")), "TARGETARCH": str(attrs.get("Architecture", ""))}
 
 
-def _timed_builds(target: Target, item: Measurement, command: str, phase: str) -> list[int]:
+def _timed_builds(target: Target, item: CompileMeasure, command: str, phase: str) -> list[int]:
     session, snippet = target.session, target.snippet
-    assert item.stage is not None  # noqa: S101
     session.raise_if_cancelled(snippet.id)
     image = target.stages[item.stage]
     container = session.client.containers.create(
@@ -326,9 +352,8 @@ def count_modules(go_version_m: str) -> int:
     return sum(1 for line in go_version_m.splitlines() if line.startswith("\tdep\t"))
 
 
-def binary(target: Target, item: Measurement) -> Recorded:
+def binary(target: Target, item: BinaryMeasure) -> Recorded:
     """Copy one file out of the image; record its size and the modules the Go toolchain finds in it."""
-    assert item.path is not None  # noqa: S101 - the schema requires it
     with _created(target) as container, tempfile.TemporaryDirectory(prefix="journey-binary-") as tmp:
         data = _file_bytes(target, item, container, item.path)
         copy = Path(tmp) / "binary"
@@ -370,7 +395,7 @@ def _file_bytes(target: Target, item: Measurement, container: Any, path: str) ->
         return handle.read()
 
 
-def files(target: Target, item: Measurement) -> Recorded:
+def files(target: Target, item: FilesMeasure) -> Recorded:
     """Say for each path whether the image has it, how many regular files and bytes it holds; and the user."""
     entries: list[dict[str, Any]] = []
     with _created(target) as container:
@@ -437,7 +462,7 @@ def _plant(folder: Path, names: tuple[str, ...], *, again: bool) -> None:
                 handle.write("Changed again.\n" if again else "# Notes\n\nA file no build step needs.\n")
 
 
-def dockerignore_context(target: Target, item: Measurement) -> Recorded:
+def dockerignore_context(target: Target, item: ContextMeasure) -> Recorded:
     """Build a copy of the context with and without its ``.dockerignore``; touch the files; build again.
 
     Each variant gets its own copy (BuildKit sends a folder it has seen before as a difference) with
@@ -445,10 +470,7 @@ def dockerignore_context(target: Target, item: Measurement) -> Recorded:
     tool's files only. Recorded: the files and bytes the builder receives from the context
     (``_context_held``), and the steps the second build ran again.
     """
-    snippet = target.snippet
-    assert snippet.build is not None  # noqa: S101 - only snippets that build have measurements
-    assert snippet.context_dir is not None  # noqa: S101
-    own = snippet.context_dir / ".dockerignore"
+    own = target.building.context / ".dockerignore"
     if not own.is_file():
         raise _error(target, item, f"the build context has no .dockerignore ({own})")
     rules = own.read_text(encoding="utf-8")
@@ -466,12 +488,10 @@ def dockerignore_context(target: Target, item: Measurement) -> Recorded:
     }
 
 
-def _context_variant(target: Target, item: Measurement, folder: Path, ignore: str) -> dict[str, Any]:
-    snippet = target.snippet
-    assert snippet.build is not None  # noqa: S101 - only snippets that build have measurements
-    assert snippet.context_dir is not None  # noqa: S101
+def _context_variant(target: Target, item: ContextMeasure, folder: Path, ignore: str) -> dict[str, Any]:
+    snippet, spec = target.snippet, target.building.spec
     context, staged = folder / "context", folder / "dockerfile"
-    shutil.copytree(snippet.context_dir, context, ignore=shutil.ignore_patterns(*TOOL_FILES))
+    shutil.copytree(target.building.context, context, ignore=shutil.ignore_patterns(*TOOL_FILES))
     staged.mkdir()
     dockerfile = staged / target.dockerfile.name
     dockerfile.write_bytes(target.dockerfile.read_bytes())
@@ -486,9 +506,9 @@ def _context_variant(target: Target, item: Measurement, folder: Path, ignore: st
             context,
             dockerfile,
             f"{snippet.volume}-{snippet.name}-context".lower(),
-            snippet.build.target,
-            snippet.build.args,
-            replace_from=snippet.build.replace_from,
+            spec.target,
+            spec.args,
+            replace_from=spec.replace_from,
         )
         with target.session.hold(target.compile_slot, snippet.id):
             built = build(target.session, request, target.idle)
@@ -534,14 +554,6 @@ def _context_held(target: Target, context: Path, dockerfile: Path, ignore: str) 
 
 
 # --- the table of kinds, and small helpers --------------------------------------------------------------
-
-KINDS: dict[str, Callable[[Target, Measurement], Recorded]] = {
-    "startup": startup,
-    "compile": compile_times,
-    "binary": binary,
-    "files": files,
-    "context": dockerignore_context,
-}
 
 
 def _logs(container: Any) -> str:  # noqa: ANN401

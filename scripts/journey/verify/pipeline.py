@@ -43,12 +43,11 @@ from journey.verify.tools import run_checks, run_file_checks, tool_versions
 
 if TYPE_CHECKING:
     import threading
-    from pathlib import Path
 
     from journey.core.options import VerifyOptions
     from journey.engine.daemon import EngineInfo
     from journey.helpers.farm import Farm
-    from journey.model.manifest import Snippet
+    from journey.model.manifest import Build, Building, Snippet
 
 #: The columns ``docker images`` has always shown, spelt out: Engine 29's CLI prints a tree view without
 #: ``--format``, and results record this table (``outputs.docker_images``).
@@ -217,23 +216,24 @@ def _measured_result(
     """
     deadline = Deadline(ctx.options.timeout)
     result = _result(ctx, snippet, bases, digests)
+    building = snippet.building
     built: list[Built] = []
     try:
-        if snippet.build is not None:
-            built = _build_all(ctx, snippet, step)
+        if building is not None:
+            built = _build_all(ctx, snippet, building, step)
         image_id = built[0].image_id if built else None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks") as pool:
             checks = pool.submit(_timed_checks, _check_context(ctx, snippet, deadline, image_id), step)
-            if built:
-                _measure_and_probe(ctx, snippet, (built, bases), result, (deadline, step))
-            if built and snippet.measure:
-                result["measurements"] = measure_all(_target(ctx, snippet, built), step)
+            if building is not None and built:
+                _measure_and_probe(ctx, snippet, (building, built, bases), result, (deadline, step))
+                if snippet.measure:
+                    result["measurements"] = measure_all(_target(ctx, snippet, building, built), step)
             step("checks")
             result["checks"] = [cast("record.Outcome", c) for c in checks.result()]
         # asked once the checks ran: the deploy check's engine image exists only after its first run
         result["environment"]["tools"] = tool_versions(ctx.options.root, snippet)
         if snippet.ship is not None:
-            _ship(ctx, snippet, result, step)
+            _ship(ctx, snippet, building, result, step)
         if built:
             step("tag")
             result["outputs"]["docker_images"] = _keep_final(ctx, snippet, built, bases, result["images"])
@@ -242,18 +242,16 @@ def _measured_result(
     return result
 
 
-def _target(ctx: Context, snippet: Snippet, built: list[Built]) -> Target:
+def _target(ctx: Context, snippet: Snippet, building: Building, built: list[Built]) -> Target:
     """Return what the ``measure:`` items work on: the final image, each stage's image, the limits."""
-    spec, run = snippet.build, snippet.run
-    assert spec is not None  # noqa: S101 - only called for snippets that build
-    assert snippet.dockerfile_path is not None  # noqa: S101
-    assert snippet.context_dir is not None  # noqa: S101
-    staged = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    run = snippet.run
+    staged = stage_dockerfile(ctx.options.root, snippet.id, building.dockerfile, building.context)
     return Target(
         ctx.session,
         snippet,
+        building,
         built[0].image_id,
-        {stage: item.image_id for stage, item in zip(spec.stages, built[1:], strict=True)},
+        {stage: item.image_id for stage, item in zip(building.spec.stages, built[1:], strict=True)},
         staged,
         ctx.options.idle_timeout,
         ctx.compile_slot,
@@ -261,18 +259,20 @@ def _target(ctx: Context, snippet: Snippet, built: list[Built]) -> Target:
     )
 
 
-def _ship(ctx: Context, snippet: Snippet, result: record.Result, step: _Step) -> None:
+def _ship(
+    ctx: Context, snippet: Snippet, building: Building | None, result: record.Result, step: _Step
+) -> None:
     """Run the snippet's ``ship:`` pushes on the farm (journey.verify.ship) and record them under ``ship``."""
     if ctx.farm is None:
         raise VerificationError(
             "no build farm was started for its ship: pushes", snippet=snippet.id, step="ship"
         )
-    assert snippet.dockerfile_path is not None  # noqa: S101 - ship: needs build: (manifest)
-    assert snippet.context_dir is not None  # noqa: S101
+    if building is None:  # the manifest refuses ship: without build:, but a Snippet made in code may not
+        raise VerificationError("ship: pushes need a build: section", snippet=snippet.id, step="ship")
     step("ship")
-    root, context = ctx.options.root, snippet.context_dir
-    dockerfile = stage_dockerfile(root, snippet.id, snippet.dockerfile_path, context)
-    dockerfiles: dict[str, Path] = {}
+    root, context = ctx.options.root, building.context
+    dockerfile = stage_dockerfile(root, snippet.id, building.dockerfile, context)
+    sources: dict[str, ship.Source] = {}
     for push in snippet.ship.pushes if snippet.ship else ():
         own = snippet.push_dockerfile(push)
         # a push's own Dockerfile is staged apart: two files called Dockerfile must not share a folder
@@ -281,9 +281,9 @@ def _ship(ctx: Context, snippet: Snippet, result: record.Result, step: _Step) ->
             if push.dockerfile and own
             else None
         )
-        dockerfiles[push.name] = staged or dockerfile
+        sources[push.name] = ship.Source(staged or dockerfile, context)
     result["ship"] = ship.ship_snippet(
-        ctx.farm, ctx.session, snippet, dockerfiles, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
+        ctx.farm, ctx.session, snippet, sources, idle=ctx.options.idle_timeout, slot=ctx.compile_slot
     )
 
 
@@ -314,14 +314,14 @@ def _timed_checks(context: CheckContext, step: _Step) -> list[dict[str, Any]]:
 def _measure_and_probe(
     ctx: Context,
     snippet: Snippet,
-    images: tuple[list[Built], list[Image]],
+    images: tuple[Building, list[Built], list[Image]],
     result: record.Result,
     when: tuple[Deadline, _Step],
 ) -> None:
     """Fill in the images, probes and service log of ``result``."""
-    (built, bases), (deadline, step) = images, when
+    (building, built, bases), (deadline, step) = images, when
     step("measure")
-    result["images"] = _measure_all(ctx, snippet, built, bases)
+    result["images"] = _measure_all(ctx, snippet, building.spec, built, bases)
     step("probes")
     probes, logs = run_probes(ctx.session, snippet, built[0].image_id, deadline)
     result["probes"] = [_normalised(ctx, p) for p in probes]
@@ -329,24 +329,21 @@ def _measure_and_probe(
         result["outputs"]["logs"] = normalise(logs, root=ctx.options.root)
 
 
-def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
+def _build_all(ctx: Context, snippet: Snippet, building: Building, step: _Step) -> list[Built]:
     """Build the final image, then each ``build.stages`` stage (``--target``) for measuring.
 
     Each build waits for the compile slot; the Dockerfile is a staged copy whose own ignore file keeps
     the tool's manifests out of the build context (build.stage_dockerfile), so editing a
     ``snippet.yml`` never invalidates a ``COPY . .`` layer.
     """
-    spec = snippet.build
-    assert spec is not None  # noqa: S101 - only called for snippets that build
-    assert snippet.context_dir is not None  # noqa: S101
-    assert snippet.dockerfile_path is not None  # noqa: S101
+    spec = building.spec
     slug = f"{snippet.volume}-{snippet.name}".lower()
-    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, snippet.dockerfile_path, snippet.context_dir)
+    dockerfile = stage_dockerfile(ctx.options.root, snippet.id, building.dockerfile, building.context)
     built: list[Built] = []
     for target, suffix in [(spec.target, ""), *((stage, f"-{stage}") for stage in spec.stages)]:
         request = BuildRequest(
             snippet.id,
-            snippet.context_dir,
+            building.context,
             dockerfile,
             _tag_safe(slug + suffix),
             target,
@@ -364,11 +361,9 @@ def _build_all(ctx: Context, snippet: Snippet, step: _Step) -> list[Built]:
 
 
 def _measure_all(
-    ctx: Context, snippet: Snippet, built: list[Built], bases: list[Image]
+    ctx: Context, snippet: Snippet, spec: Build, built: list[Built], bases: list[Image]
 ) -> list[record.Image]:
     """Measure the final image, each stage and each base: the rows of the 2019 table."""
-    spec = snippet.build
-    assert spec is not None  # noqa: S101
     final = measure_image(
         ctx.session, built[0].tag, role="final", cache=ctx.cache, payload=spec.payload, snippet=snippet.id
     )

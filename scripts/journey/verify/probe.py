@@ -35,11 +35,13 @@ from journey.engine.container import (
     too_much,
 )
 from journey.engine.session import Deadline, tail
+from journey.model.manifest import FRESH_KINDS, ExecProbe, ExpectFailureProbe, HttpProbe
+from journey.model.runspec import StopProbe
 from journey.verify.live import run_live_probe
 
 if TYPE_CHECKING:
     from journey.engine.session import Session
-    from journey.model.manifest import ExecProbe, HttpProbe, Probe, Snippet
+    from journey.model.manifest import Command, Probe, Snippet
 
 __all__ = ["run_probes", "settled_logs"]
 
@@ -57,13 +59,11 @@ def run_probes(
     run after them, one at a time: they time ``docker stop``, and a busy machine would time itself.
     """
     budget = Deadline(min(float(snippet.run.timeout if snippet.run else 30), deadline.remaining()))
-    fresh = [
-        p for p in snippet.probes if p.kind in {"exec", "expect_failure", "health", "inspect", "companion"}
-    ]
+    fresh = [p for p in snippet.probes if p.kind in FRESH_KINDS]
     with ThreadPoolExecutor(max_workers=PARALLEL_PROBES, thread_name_prefix="probe") as pool:
         service = None
         if snippet.run is not None:
-            http_probes = [p for p in snippet.probes if p.http is not None]
+            http_probes = [(p.name, spec) for p in snippet.probes if (spec := p.of(HttpProbe)) is not None]
             service = pool.submit(_with_service, session, snippet, image_id, budget, http_probes)
         singles = [pool.submit(_single, session, snippet, image_id, p, budget) for p in fresh]
         results, service_log = service.result() if service is not None else ([], "")
@@ -71,7 +71,7 @@ def run_probes(
     results += [
         run_live_probe(session, snippet, image_id, p, Deadline(max(deadline.remaining(), 1)))
         for p in snippet.probes
-        if p.kind == "stop"
+        if p.kind == StopProbe.kind
     ]
     order = {p.name: i for i, p in enumerate(snippet.probes)}
     return sorted(results, key=lambda r: order.get(str(r["name"]), -1)), service_log
@@ -81,13 +81,19 @@ def _single(
     session: Session, snippet: Snippet, image_id: str, probe: Probe, budget: Deadline
 ) -> dict[str, Any]:
     """Run a probe that needs a container of its own: a command, or a live probe."""
-    if probe.kind in {"exec", "expect_failure"}:
-        return _fresh_container_probe(session, snippet, image_id, probe, budget)
-    return run_live_probe(session, snippet, image_id, probe, budget)
+    match probe.spec:
+        case ExecProbe() | ExpectFailureProbe() as spec:
+            return _fresh_container_probe(session, snippet, image_id, (probe.name, spec), budget)
+        case _:
+            return run_live_probe(session, snippet, image_id, probe, budget)
 
 
 def _with_service(
-    session: Session, snippet: Snippet, image_id: str, budget: Deadline, probes: list[Probe]
+    session: Session,
+    snippet: Snippet,
+    image_id: str,
+    budget: Deadline,
+    probes: list[tuple[str, HttpProbe]],
 ) -> tuple[list[dict[str, Any]], str]:
     """Start the service container, wait until ready, run the HTTP probes, always remove it."""
     container, port = running_service(session, snippet, image_id, budget)
@@ -98,11 +104,15 @@ def _with_service(
         remove(container)
 
 
-def _http_probe(container: Any, snippet: Snippet, probe: Probe, port: int | None) -> dict[str, Any]:  # noqa: ANN401
-    """Send one request and compare status and body with the manifest."""
-    spec: HttpProbe | None = probe.http
-    assert spec is not None  # noqa: S101 - only http probes come here
-    step = f"probe {probe.name}"
+def _http_probe(
+    container: Any,  # noqa: ANN401 - docker's Container is untyped
+    snippet: Snippet,
+    probe: tuple[str, HttpProbe],
+    port: int | None,
+) -> dict[str, Any]:
+    """Send one request (``probe``: its name and spec) and compare status and body with the manifest."""
+    name, spec = probe
+    step = f"probe {name}"
     if port is None:
         raise VerificationError("http probe but no published port (run.port)", snippet=snippet.id, step=step)
     try:
@@ -131,24 +141,27 @@ def _http_probe(container: Any, snippet: Snippet, probe: Probe, port: int | None
             step=step,
             log_tail=tail(output),
         )
-    return {"name": probe.name, "ok": True, "output": output}
+    return {"name": name, "ok": True, "output": output}
 
 
 def _fresh_container_probe(
-    session: Session, snippet: Snippet, image_id: str, probe: Probe, budget: Deadline
+    session: Session,
+    snippet: Snippet,
+    image_id: str,
+    probe: tuple[str, ExecProbe | ExpectFailureProbe],
+    budget: Deadline,
 ) -> dict[str, Any]:
-    """Run an exec or expect_failure probe in a new container and judge its outcome."""
-    spec: ExecProbe | None = probe.exec or probe.expect_failure
-    assert spec is not None  # noqa: S101 - the manifest guarantees one kind
-    step = f"probe {probe.name}"
+    """Run an exec or expect_failure probe (its name and spec) in a new container and judge its outcome."""
+    name, spec = probe
+    step = f"probe {name}"
     code, output = _run_once(session, snippet, image_id, spec, (budget, step))
-    why = judge_command(spec, code, output, expect_failure=probe.expect_failure is not None)
+    why = judge_command(spec, code, output)
     if why:
         raise VerificationError(why, snippet=snippet.id, step=step, log_tail=tail(output))
-    return {"name": probe.name, "ok": True, "output": output}
+    return {"name": name, "ok": True, "output": output}
 
 
-def judge_command(spec: ExecProbe, code: int | None, output: str, *, expect_failure: bool) -> str | None:
+def judge_command(spec: ExecProbe | ExpectFailureProbe, code: int | None, output: str) -> str | None:
     """Return why a command's outcome fails its probe, in words (``None`` when it passes).
 
     ``code`` is ``None`` when the engine could not even start the container; ``output`` is then the
@@ -156,29 +169,31 @@ def judge_command(spec: ExecProbe, code: int | None, output: str, *, expect_fail
     probe's ``output`` names exactly that refusal (``unable to find user``): a failure to start is
     never taken for the failure a probe expects on its own. An ``exit_code`` is never met by it.
     """
+    failure = spec if isinstance(spec, ExpectFailureProbe) else None
+    exit_code = failure.exit_code if failure else None
     if code is None:
-        if expect_failure and spec.exit_code is None and _matches(spec.output, output):
+        if failure and exit_code is None and _matches(spec.output, output):
             return None  # the refusal is the failure this probe expects, in the engine's words
-        return f"the engine could not start the container: {output.strip()}{_expected(spec, expect_failure)}"
+        return f"the engine could not start the container: {output.strip()}{_expected(failure)}"
     why = None
-    if not expect_failure and code != 0:
+    if not failure and code != 0:
         why = f"the command exited {code}"
-    elif expect_failure and code == 0:
+    elif failure and code == 0:
         why = "expected a failure, but the command succeeded"
-    elif expect_failure and spec.exit_code is not None and code != spec.exit_code:
-        why = f"the command exited {code}, expected {spec.exit_code}"
+    elif exit_code is not None and code != exit_code:
+        why = f"the command exited {code}, expected {exit_code}"
     elif spec.output and not _matches(spec.output, output):
         why = f"output does not match /{spec.output}/"
     return why
 
 
-def _expected(spec: ExecProbe, expect_failure: bool) -> str:
+def _expected(failure: ExpectFailureProbe | None) -> str:
     """Say what an expect_failure probe waited for instead of the engine's refusal."""
-    if not expect_failure:
+    if failure is None:
         return ""
-    if spec.exit_code is not None:
-        return f" (expected the command to exit {spec.exit_code})"
-    return f" (expected a failure whose output matches /{spec.output}/)"
+    if failure.exit_code is not None:
+        return f" (expected the command to exit {failure.exit_code})"
+    return f" (expected a failure whose output matches /{failure.output}/)"
 
 
 def _matches(pattern: str | None, text: str) -> bool:
@@ -186,7 +201,7 @@ def _matches(pattern: str | None, text: str) -> bool:
 
 
 def _run_once(
-    session: Session, snippet: Snippet, image_id: str, spec: ExecProbe, when: tuple[Deadline, str]
+    session: Session, snippet: Snippet, image_id: str, spec: Command, when: tuple[Deadline, str]
 ) -> tuple[int | None, str]:
     """Return the exit code and output of a command; ``None`` and the engine's words when it cannot start.
 

@@ -25,7 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from journey.core.errors import VerificationError
 from journey.helpers.farm import REGISTRY, Farm, FarmError
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from journey.engine.session import Session
     from journey.model.manifest import Snippet
-    from journey.model.ship_manifest import ForeignRun, Push
+    from journey.model.ship_manifest import ForeignRun, Push, Repeat
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -53,38 +53,43 @@ _VOLATILE_PREDICATE = ("buildStartedOn", "buildFinishedOn", "invocationID", "bui
 MOBY_METADATA = "https://mobyproject.org/buildkit@v1#metadata"
 
 
+class Source(NamedTuple):
+    """What one push builds: the staged copy of its Dockerfile, and the build context it builds in."""
+
+    dockerfile: Path
+    context: Path
+
+
 def ship_snippet(
     farm: Farm,
     session: Session,
     snippet: Snippet,
-    dockerfiles: Mapping[str, Path],
+    sources: Mapping[str, Source],
     *,
     idle: float,
     slot: threading.BoundedSemaphore,
 ) -> dict[str, Any]:
-    """Run every push of ``snippet`` on the farm; return the result's ``ship`` entry.
+    """Run every push of ``snippet``'s ``ship:`` on the farm; return the result's ``ship`` entry.
 
-    ``dockerfiles`` maps each push's name to the staged copy of the Dockerfile it builds (its own
-    ``dockerfile:``, else the build's).
+    ``sources`` maps each push's name to what it builds: the staged copy of its Dockerfile (its own
+    ``dockerfile:``, else the build's) and the build context.
     """
-    assert snippet.ship is not None  # noqa: S101 - only called for snippets with ship:
     with farm.exclusive:
-        return _ship_all(farm, session, snippet, dockerfiles, idle=idle, slot=slot)
+        return _ship_all(farm, session, snippet, sources, idle=idle, slot=slot)
 
 
 def _ship_all(
     farm: Farm,
     session: Session,
     snippet: Snippet,
-    dockerfiles: Mapping[str, Path],
+    sources: Mapping[str, Source],
     *,
     idle: float,
     slot: threading.BoundedSemaphore,
 ) -> dict[str, Any]:
-    assert snippet.ship is not None  # noqa: S101
     pushes = [
-        _one(farm, session, snippet, push, dockerfiles[push.name], idle=idle, slot=slot)
-        for push in snippet.ship.pushes
+        _one(farm, session, snippet, push, sources[push.name], idle=idle, slot=slot)
+        for push in (snippet.ship.pushes if snippet.ship else ())
     ]
     return {"builder": builder_record(farm), "pushes": pushes}
 
@@ -104,7 +109,7 @@ def _one(
     session: Session,
     snippet: Snippet,
     push: Push,
-    dockerfile: Path,
+    source: Source,
     *,
     idle: float,
     slot: threading.BoundedSemaphore,
@@ -116,7 +121,7 @@ def _one(
     seconds: list[float] = []
     for _ in range(times):
         with session.hold(slot, snippet.id):
-            digest, took = _build(farm, session, snippet, push, dockerfile, repo=repo, idle=idle)
+            digest, took = _build(farm, session, snippet, push, source, repo=repo, idle=idle)
         digests.append(digest)
         seconds.append(round(took, 1))
     entry: dict[str, Any] = {
@@ -130,7 +135,7 @@ def _one(
     }
     volatile: dict[str, Any] = {"build_seconds": seconds}
     if push.repeat:
-        entry["repeat"] = compare_digests(snippet.id, push, digests)
+        entry["repeat"] = compare_digests(snippet.id, (push.name, push.repeat), digests)
     if push.repeat and push.repeat.expect == "same":
         entry["digest"] = digests[-1]
     else:
@@ -149,7 +154,7 @@ def _one(
         volatile["pull_seconds"] = pull_times(farm, f"{REGISTRY}/{repo}@{digests[-1]}", push.pulls)
     if push.load:
         with session.hold(slot, snippet.id):
-            entry["loaded"] = _loaded(farm, session, snippet, push, dockerfile, idle=idle)
+            entry["loaded"] = _loaded(farm, session, snippet, push, source, idle=idle)
     entry["volatile"] = volatile
     return entry
 
@@ -211,17 +216,16 @@ def buildx_argv(
 
 
 def _build(
-    farm: Farm, session: Session, snippet: Snippet, push: Push, dockerfile: Path, *, repo: str, idle: float
+    farm: Farm, session: Session, snippet: Snippet, push: Push, source: Source, *, repo: str, idle: float
 ) -> tuple[str, float]:
     """Build and push once; return the pushed digest (from buildx's metadata) and the wall time."""
-    assert snippet.context_dir is not None  # noqa: S101
     step = f"ship {push.name}"
     with tempfile.TemporaryDirectory(prefix="journey-ship-") as tmp:
         metadata = Path(tmp) / "metadata.json"
         argv = buildx_argv(
             push,
-            dockerfile,
-            snippet.context_dir,
+            source.dockerfile,
+            source.context,
             farm.builder,
             ref=f"{REGISTRY}/{repo}",
             metadata=metadata,
@@ -245,28 +249,31 @@ def _build(
     return str(data["containerimage.digest"]), result.seconds
 
 
-def compare_digests(snippet: str, push: Push, digests: list[str]) -> dict[str, Any]:
-    """Check that repeated builds gave the same digest (or not, as expected); fail the snippet if not.
+def compare_digests(snippet: str, push: tuple[str, Repeat], digests: list[str]) -> dict[str, Any]:
+    """Check that a push's repeated builds gave the same digest (or not, as its ``repeat`` expects).
+
+    ``push`` is the push's name and its ``repeat:``; a digest that breaks the expectation fails the snippet.
 
     A reproducible build is only worth its record if a broken one fails: the ``same`` expectation is
     the check, and a planted time stamp in a layer makes it fail (tests/unit/verify/test_ship.py).
     """
-    assert push.repeat is not None  # noqa: S101
+    name, repeat = push
     same = len(set(digests)) == 1
-    if same != (push.repeat.expect == "same"):
+    if same != (repeat.expect == "same"):
         listed = ", ".join(digests)
-        want = "identical" if push.repeat.expect == "same" else "different"
+        want = "identical" if repeat.expect == "same" else "different"
         raise VerificationError(
             f"{len(digests)} builds from a cold cache were expected to give {want} digests, got {listed}",
             snippet=snippet,
-            step=f"ship {push.name}",
+            step=f"ship {name}",
         )
-    return {"times": len(digests), "expect": push.repeat.expect, "identical": same}
+    return {"times": len(digests), "expect": repeat.expect, "identical": same}
 
 
 def _json(farm: Farm, repo: str, ref: str, accept: tuple[str, ...]) -> dict[str, Any]:
     data = json.loads(farm.registry_get(f"/v2/{repo}/manifests/{ref}", accept))
-    assert isinstance(data, dict)  # noqa: S101 - a manifest is an object
+    if not isinstance(data, dict):  # a registry manifest is an object: anything else is the registry's fault
+        raise FarmError(f"the registry's manifest {repo}@{ref} is not a JSON object", step="ship inspect")
     return data
 
 
@@ -536,7 +543,7 @@ def summary(samples: list[float]) -> dict[str, Any]:
 
 
 def _loaded(
-    farm: Farm, session: Session, snippet: Snippet, push: Push, dockerfile: Path, *, idle: float
+    farm: Farm, session: Session, snippet: Snippet, push: Push, source: Source, *, idle: float
 ) -> dict[str, Any]:
     """Export the same build to an engine and say what survives: the attestation goes, or the export fails.
 
@@ -545,7 +552,6 @@ def _loaded(
     and the ``oci`` exporter's tar, loaded with ``docker load`` into the clean engine and saved back out
     with ``docker save``; the kinds of manifest in each tar are recorded, attestations included.
     """
-    assert snippet.context_dir is not None  # noqa: S101
     name = f"journey-ship/{snippet.name}:loaded"
     with tempfile.TemporaryDirectory(prefix="journey-ship-") as tmp:
         folder = Path(tmp)
@@ -555,7 +561,7 @@ def _loaded(
             session,
             snippet,
             push,
-            dockerfile,
+            source,
             output=f"type=docker,dest={docker_tar},name={name}",
             idle=idle,
             must=False,
@@ -565,7 +571,7 @@ def _loaded(
             session,
             snippet,
             push,
-            dockerfile,
+            source,
             output=f"type=oci,dest={oci_tar},name={name}",
             idle=idle,
             must=True,
@@ -585,20 +591,19 @@ def _export(
     session: Session,
     snippet: Snippet,
     push: Push,
-    dockerfile: Path,
+    source: Source,
     *,
     output: str,
     idle: float,
     must: bool,
 ) -> str:
     """Build ``push`` through one exporter; return ``ok`` or BuildKit's ERROR line (fail if ``must``)."""
-    assert snippet.context_dir is not None  # noqa: S101
     step = f"ship {push.name} load"
     with tempfile.TemporaryDirectory(prefix="journey-ship-") as tmp:
         argv = buildx_argv(
             push,
-            dockerfile,
-            snippet.context_dir,
+            source.dockerfile,
+            source.context,
             farm.builder,
             ref="",
             metadata=Path(tmp) / "m.json",

@@ -9,6 +9,7 @@ import pytest
 
 from journey.core.errors import ExitCode, ManifestError
 from journey.model.manifest import (
+    ExpectFailureProbe,
     base_refs,
     base_refs_from_text,
     discover,
@@ -17,6 +18,13 @@ from journey.model.manifest import (
     load_volume,
     select,
     snippet_from_dict,
+)
+from journey.model.measure_spec import (
+    BinaryMeasure,
+    CompileMeasure,
+    ContextMeasure,
+    FilesMeasure,
+    StartupMeasure,
 )
 from trees import SNIPPET_FIXTURES, write_tree
 
@@ -44,8 +52,9 @@ def test_fixture_manifest_loads_into_typed_fields():
     assert snippet.run is not None
     assert (snippet.run.port, snippet.run.timeout) == (8080, 30)
     assert [p.kind for p in snippet.probes] == ["http", "expect_failure"]
-    assert snippet.probes[1].expect_failure is not None
-    assert snippet.probes[1].expect_failure.command == ("/bin/sh", "-c", "true")
+    expect_failure = snippet.probes[1].of(ExpectFailureProbe)
+    assert expect_failure is not None
+    assert expect_failure.command == ("/bin/sh", "-c", "true")
     assert [c.name for c in snippet.checks] == ["hadolint Dockerfile", "go-vet"]
     assert snippet.image_tag == "journey/golden-hello:verified"
     assert base_refs(snippet) == ("golang:1.26-trixie",)
@@ -442,18 +451,13 @@ def test_measurements_load_typed_with_five_runs_by_default():
         ],
     }
     measure = snippet_from_dict(raw, Path("/x/v/s"), "v/s").measure
-    assert [(m.kind, m.runs) for m in measure] == [
-        ("startup", 5),
-        ("compile", 7),
-        ("binary", 5),
-        ("files", 5),
-        ("context", 5),
-    ]
-    assert (measure[1].stage, measure[2].path, measure[3].paths, measure[4].touch) == (
-        "builder",
-        "/opt/server",
-        ("/etc/passwd", "/tmp"),
-        ("README.md", ".git"),
+    assert [m.kind for m in measure] == ["startup", "compile", "binary", "files", "context"]
+    assert measure == (
+        StartupMeasure(name="startup", runs=5),
+        CompileMeasure(name="compile", stage="builder", runs=7),
+        BinaryMeasure(name="binary", path="/opt/server"),
+        FilesMeasure(name="files", paths=("/etc/passwd", "/tmp")),
+        ContextMeasure(name="ignore", touch=("README.md", ".git")),
     )
 
 

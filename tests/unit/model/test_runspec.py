@@ -8,8 +8,17 @@ import pytest
 from test_manifest import error_of, write_snippet
 
 from journey.core.errors import ManifestError
-from journey.model.manifest import load_snippet, snippet_from_dict
-from journey.model.runspec import RunOptions
+from journey.model.manifest import ExecProbe, load_snippet, snippet_from_dict
+from journey.model.runspec import (
+    CompanionProbe,
+    HealthProbe,
+    InspectProbe,
+    Request,
+    RequestStep,
+    RunOptions,
+    StopProbe,
+    WaitStep,
+)
 
 SERVICE = {"title": "t", "build": {}, "run": {"port": 8080}}
 
@@ -27,7 +36,7 @@ def test_run_options_parse_and_lay_a_probes_options_over_the_services():
     snippet = snippet_from_dict(raw, Path("/nowhere/vol/x"), "vol/x")
     assert snippet.run is not None
     assert snippet.run.options == RunOptions(cpus=0.5, memory="64m", env={"B": "x"})
-    probe = snippet.probes[0].exec
+    probe = snippet.probes[0].of(ExecProbe)
     assert probe is not None
     merged = probe.options.over(snippet.run.options.over(RunOptions(env=snippet.run.env)))
     assert merged == RunOptions(cpus=1.0, memory="64m", read_only=True, env={"A": "1", "B": "x"})
@@ -53,18 +62,19 @@ def test_each_live_kind_parses_into_its_spec():
             },
         ],
     }
-    stop, health, inspect, companion = snippet_from_dict(raw, Path("/nowhere/vol/x"), "vol/x").probes
-    assert stop.stop is not None
-    assert (stop.stop.runs, stop.stop.grace, stop.stop.in_flight) == (5, 10, "completed")
-    assert stop.stop.request is not None
-    assert stop.stop.request.line == "GET /slow?ms=2000"
-    assert health.health is not None
-    assert [s.wait for s in health.health.steps] == ["healthy", None]
-    assert inspect.inspect is not None
-    assert inspect.inspect.fields == {"State.OOMKilled": True}
-    assert companion.companion is not None
-    assert [s.argv for s in companion.companion.steps] == [("sh",), ("ls",)]
-    assert [p.kind for p in (stop, health, inspect, companion)] == ["stop", "health", "inspect", "companion"]
+    probes = snippet_from_dict(raw, Path("/nowhere/vol/x"), "vol/x").probes
+    assert [p.kind for p in probes] == ["stop", "health", "inspect", "companion"]
+    stop, health, inspect, companion = (p.spec for p in probes)
+    assert isinstance(stop, StopProbe)
+    assert (stop.runs, stop.grace, stop.in_flight) == (5, 10, "completed")
+    assert stop.request is not None
+    assert stop.request.line == "GET /slow?ms=2000"
+    assert isinstance(health, HealthProbe)
+    assert health.steps == (WaitStep("healthy"), RequestStep(Request("/x", "POST")))
+    assert isinstance(inspect, InspectProbe)
+    assert inspect.fields == {"State.OOMKilled": True}
+    assert isinstance(companion, CompanionProbe)
+    assert [s.argv for s in companion.steps] == [("sh",), ("ls",)]
 
 
 @pytest.mark.parametrize(
@@ -150,4 +160,4 @@ def test_a_companion_image_must_be_a_base_of_the_build(tmp_path):
     assert caught.value.key == "probes[0].companion.image"
     assert "'busybox:latest' is not a base of the build (one of: debian:trixie)" in caught.value.cause
     (folder / "snippet.yml").write_text(manifest.replace("busybox:latest", "debian:trixie"))
-    assert load_snippet(folder).probes[0].companion is not None
+    assert load_snippet(folder).probes[0].of(CompanionProbe) is not None

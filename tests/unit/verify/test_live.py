@@ -49,7 +49,7 @@ def test_each_kind_of_live_probe_goes_to_its_own_module_with_what_it_needs(calls
     for probe in snippet.probes:
         assert live.run_live_probe(session, snippet, "sha256:img", probe, budget)["name"] == probe.name  # type: ignore[arg-type]
     stop, health, inspect, companion = snippet.probes
-    assert calls["stop"] == (session, snippet, "sha256:img", "stop", stop.stop)
-    assert calls["health"] == (session, snippet, "sha256:img", "health", health.health)
-    assert calls["inspect"] == (session, snippet, "sha256:img", ("inspect", inspect.inspect), budget)
-    assert calls["companion"] == (session, snippet, "sha256:img", ("companion", companion.companion), budget)
+    assert calls["stop"] == (session, snippet, "sha256:img", "stop", stop.spec)
+    assert calls["health"] == (session, snippet, "sha256:img", "health", health.spec)
+    assert calls["inspect"] == (session, snippet, "sha256:img", ("inspect", inspect.spec), budget)
+    assert calls["companion"] == (session, snippet, "sha256:img", ("companion", companion.spec), budget)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from journey.model.measure_spec import MEASURE_TYPES
 from journey.model.stats import int_spread, spread
 from journey.verify.measurements import (
-    KINDS,
     count_modules,
     go_build_command,
     rerun_steps,
@@ -116,5 +116,5 @@ def test_every_kind_of_the_schema_has_a_runner():
 
     schema = json.loads((REPO / "scripts/journey/manifest.schema.json").read_text())
     kinds = schema["$defs"]["measurement"]["properties"]["kind"]["enum"]
-    assert sorted(kinds) == sorted(KINDS)
+    assert sorted(kinds) == sorted(MEASURE_TYPES)
     assert all(f"measure-{kind}" in schema["$defs"] for kind in kinds)

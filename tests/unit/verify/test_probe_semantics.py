@@ -19,7 +19,7 @@ import pytest
 from journey.core.errors import ManifestError, VerificationError
 from journey.engine.session import Deadline, Session
 from journey.model.answer import Answer, judge_answer
-from journey.model.manifest import ExecProbe, snippet_from_dict
+from journey.model.manifest import ExecProbe, ExpectFailureProbe, snippet_from_dict
 from journey.model.runspec import CompanionProbe, CompanionStep, Request
 from journey.verify import live_companion
 from journey.verify.live_companion import _exec
@@ -37,48 +37,53 @@ REFUSAL = (
 
 
 def test_an_exec_probe_fails_on_an_engine_refusal_in_the_engines_words():
-    why = judge_command(ExecProbe(("/no/such/tool",), output="."), None, REFUSAL, expect_failure=False)
+    why = judge_command(ExecProbe(("/no/such/tool",), output="."), None, REFUSAL)
     assert why == f"the engine could not start the container: {REFUSAL}"
 
 
 def test_an_expect_failure_probe_passes_a_refusal_only_when_its_output_names_it():
     words = "unable to find user nobody: no matching entries in passwd file\n"
-    named = ExecProbe(("-version",), output="unable to find user nobody")
-    assert judge_command(named, None, words, expect_failure=True) is None  # vol1/username, as recorded
-    other = ExecProbe(("/no/such/tool",), output="unknown time zone")
-    assert judge_command(other, None, REFUSAL, expect_failure=True) == (
+    named = ExpectFailureProbe(("-version",), output="unable to find user nobody")
+    assert judge_command(named, None, words) is None  # vol1/username, as recorded
+    other = ExpectFailureProbe(("/no/such/tool",), output="unknown time zone")
+    assert judge_command(other, None, REFUSAL) == (
         f"the engine could not start the container: {REFUSAL} "
         "(expected a failure whose output matches /unknown time zone/)"
     )
 
 
 def test_an_exit_code_is_never_met_by_a_container_that_did_not_start():
-    spec = ExecProbe(("/no/such/tool",), exit_code=2)
-    assert judge_command(spec, None, REFUSAL, expect_failure=True) == (
+    spec = ExpectFailureProbe(("/no/such/tool",), exit_code=2)
+    assert judge_command(spec, None, REFUSAL) == (
         f"the engine could not start the container: {REFUSAL} (expected the command to exit 2)"
     )
     # an output that happens to match the refusal does not help: the exit code is what was asked for
-    both = ExecProbe(("/no/such/tool",), output="no such file", exit_code=2)
-    assert judge_command(both, None, REFUSAL, expect_failure=True) is not None
+    both = ExpectFailureProbe(("/no/such/tool",), output="no such file", exit_code=2)
+    assert judge_command(both, None, REFUSAL) is not None
 
 
 @pytest.mark.parametrize(
     ("spec", "code", "output", "why"),
     [
-        (ExecProbe(("x",), exit_code=2), 2, "", None),
-        (ExecProbe(("x",), exit_code=2), 1, "", "the command exited 1, expected 2"),
-        (ExecProbe(("x",), output="boom"), 0, "boom", "expected a failure, but the command succeeded"),
-        (ExecProbe(("x",), output="boom"), 3, "fine", "output does not match /boom/"),
-        (ExecProbe(("x",), output="boom", exit_code=3), 3, "boom!", None),
+        (ExpectFailureProbe(("x",), exit_code=2), 2, "", None),
+        (ExpectFailureProbe(("x",), exit_code=2), 1, "", "the command exited 1, expected 2"),
+        (
+            ExpectFailureProbe(("x",), output="boom"),
+            0,
+            "boom",
+            "expected a failure, but the command succeeded",
+        ),
+        (ExpectFailureProbe(("x",), output="boom"), 3, "fine", "output does not match /boom/"),
+        (ExpectFailureProbe(("x",), output="boom", exit_code=3), 3, "boom!", None),
     ],
 )
 def test_an_expected_failure_is_judged_by_its_exit_code_and_its_output(spec, code, output, why):
-    assert judge_command(spec, code, output, expect_failure=True) == why
+    assert judge_command(spec, code, output) == why
 
 
 def test_an_exec_probe_must_exit_zero():
-    assert judge_command(ExecProbe(("x",)), 1, "", expect_failure=False) == "the command exited 1"
-    assert judge_command(ExecProbe(("x",)), 0, "", expect_failure=False) is None
+    assert judge_command(ExecProbe(("x",)), 1, "") == "the command exited 1"
+    assert judge_command(ExecProbe(("x",)), 0, "") is None
 
 
 def _manifest(probe: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +104,7 @@ def test_an_expect_failure_probe_without_output_or_exit_code_does_not_load():
 def test_an_expect_failure_probe_may_name_only_its_exit_code():
     raw = _manifest({"expect_failure": {"command": ["x"], "exit_code": 2}})
     probe = snippet_from_dict(raw, Path("/nowhere/v/x"), "v/x").probes[0]
-    assert probe.expect_failure == ExecProbe(("x",), exit_code=2)
+    assert probe.spec == ExpectFailureProbe(("x",), exit_code=2)
     with pytest.raises(ManifestError) as caught:  # an exec probe's code is 0, always
         snippet_from_dict(_manifest({"exec": {"command": ["x"], "exit_code": 2}}), Path("/n/v/x"), "v/x")
     assert caught.value.key == "probes[0].exec.exit_code"

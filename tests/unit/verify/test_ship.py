@@ -28,13 +28,13 @@ A, B = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 
 
 def test_identical_digests_pass_the_same_expectation():
-    push = Push("epoch", repeat=Repeat(2, "same"))
+    push = ("epoch", Repeat(2, "same"))
     assert compare_digests("vol3/x", push, [A, A]) == {"times": 2, "expect": "same", "identical": True}
 
 
 def test_a_planted_non_reproducible_change_fails_the_same_expectation():
     """A layer that holds the build's time gives a new digest each build: the snippet fails, named."""
-    push = Push("epoch", repeat=Repeat(2, "same"))
+    push = ("epoch", Repeat(2, "same"))
     with pytest.raises(VerificationError) as caught:
         compare_digests("vol3/x", push, [A, B])
     assert caught.value.snippet == "vol3/x"
@@ -45,7 +45,7 @@ def test_a_planted_non_reproducible_change_fails_the_same_expectation():
 
 
 def test_differ_expectation_fails_when_builds_are_identical():
-    push = Push("plain", repeat=Repeat(2, "differ"))
+    push = ("plain", Repeat(2, "differ"))
     assert compare_digests("vol3/x", push, [A, B])["identical"] is False
     with pytest.raises(VerificationError, match="different digests"):
         compare_digests("vol3/x", push, [A, A])

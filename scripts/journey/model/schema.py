@@ -1,0 +1,160 @@
+"""The parts of ``manifest.schema.json`` that the typed model generates: the model is their source.
+
+``probe_defs`` derives the probe part from ``manifest.PROBE_PARSERS`` and ``manifest.ProbeSpec`` (the
+``probe`` object: exactly one kind's key, each kind's definition, ``schema_def``) and from the command
+probes' classes (``probe.http``, ``exec``, ``expect-failure``: their fields, the required ones, their
+``Meta`` constraints). ``measurement_defs``
+derives the ``measure:`` part (``measurement``, ``kind-<kind>``, ``runs``, ``measure-<kind>``) from
+``journey.model.measure_spec``. ``tests/unit/model/test_schema.py`` holds the committed schema to
+``generated_defs``; ``python -m journey.model.schema`` prints it to paste. The shape is the hand-written one
+(``oneOf`` of ``required``, ``if``/``then`` on ``kind``), so jsonschema words its errors as before:
+``'stage' was unexpected (allowed: kind, name, path, runs)``. Nothing at load time runs this: ``journey
+check`` reads the committed file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import msgspec
+
+from journey.model.manifest import PROBE_PARSERS, ExecProbe, ExpectFailureProbe, ProbeSpec
+from journey.model.measure_spec import MEASURE_TYPES, MIN_RUNS, MeasureBase, Runs
+
+#: What the ``measurement`` definition says of the whole ``measure:`` item.
+MEASUREMENT_DESCRIPTION = (
+    "a figure recorded beside the sizes; `kind` picks the keys it takes (journey.measurements)"
+)
+#: Keys every kind shares, each pointing at its one definition (``measurement`` checks ``kind``).
+_SHARED: dict[str, Any] = {"name": {"$ref": "#/$defs/name"}, "kind": True, "runs": {"$ref": "#/$defs/runs"}}
+
+
+def _field_schema(field: msgspec.structs.FieldInfo) -> Any:  # noqa: ANN401 - JSON
+    """One key's schema: a shared key's reference, or the field's own type and constraints."""
+    if field.name in _SHARED:
+        return _SHARED[field.name]
+    schema = msgspec.json.schema(field.type)
+    if "anyOf" in schema:  # an optional key (``X | None = None``): absent, never null, in a manifest
+        schema = next(option for option in schema["anyOf"] if option != {"type": "null"})
+    return schema
+
+
+def _kind_def(kind: type[MeasureBase]) -> dict[str, Any]:
+    """``measure-<kind>``: only this kind's keys, with the required ones."""
+    fields = msgspec.structs.fields(kind)
+    required = [f.name for f in fields if f.required and f.name != "name"]
+    out: dict[str, Any] = {"description": kind.description, "additionalProperties": False}
+    if required:
+        out["required"] = required
+    out["properties"] = {"name": _SHARED["name"], "kind": True} | {
+        f.name: _field_schema(f) for f in fields if f.name != "name"
+    }
+    return out
+
+
+#: Fields whose schema is a shared definition, whatever class they are in.
+_FIELD_REFS: dict[str, Any] = {
+    "command": {"$ref": "#/$defs/command"},
+    "options": {"$ref": "#/$defs/run-options"},
+}
+
+
+def _type_schema(hint: Any) -> Any:  # noqa: ANN401 - a type, and JSON
+    """Return one field type's schema: msgspec's (with ``Meta``), ``None`` left out, ``Literal`` in order."""
+    if get_origin(hint) is Literal:
+        return {"enum": list(get_args(hint))}
+    schema = msgspec.json.schema(hint)
+    if "anyOf" in schema:  # an optional key (``X | None = None``): absent, never null, in a manifest
+        schema = next(option for option in schema["anyOf"] if option != {"type": "null"})
+    return schema
+
+
+def object_schema(model: type[Any]) -> dict[str, Any]:
+    """Return a frozen dataclass's schema: its fields, the required ones, and its class's ``schema``.
+
+    A field's default other than ``None`` is written as ``default``; extras (``description``, ``anyOf``,
+    ``$comment``) come from the class's ``schema`` mapping.
+    """
+    hints = get_type_hints(model, include_extras=True)
+    fields = dataclasses.fields(model)
+    extra = dict(model.schema)
+    out: dict[str, Any] = {}
+    if "description" in extra:
+        out["description"] = extra.pop("description")
+    out |= {"type": "object", "additionalProperties": False}
+    out["required"] = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    out |= extra
+    properties: dict[str, Any] = {}
+    for item in fields:
+        if item.name in _FIELD_REFS:
+            properties[item.name] = _FIELD_REFS[item.name]
+            continue
+        schema = _type_schema(hints[item.name])
+        if item.default is not dataclasses.MISSING and item.default is not None:
+            schema = schema | {"default": item.default}
+        properties[item.name] = schema
+    out["properties"] = properties
+    return out
+
+
+def probe_defs() -> dict[str, Any]:
+    """Return the ``probe`` definition (one key of ``PROBE_PARSERS`` exactly) and the command probes' own."""
+    kinds = list(PROBE_PARSERS)
+    classes = {spec.kind: spec for spec in get_args(ProbeSpec)}
+    properties: dict[str, Any] = {"name": {"$ref": "#/$defs/name"}}
+    for kind in kinds:
+        own = classes[kind].schema_def
+        properties[kind] = {"$ref": f"#/$defs/{own}"} if own else object_schema(classes[kind])
+    return {
+        "probe": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "oneOf": [{"required": [kind]} for kind in kinds],
+            "properties": properties,
+        },
+        "exec": object_schema(ExecProbe),
+        "expect-failure": object_schema(ExpectFailureProbe),
+    }
+
+
+def measurement_defs() -> dict[str, Any]:
+    """Return the ``$defs`` of the ``measure:`` part of ``manifest.schema.json``, generated from the model."""
+    kinds = list(MEASURE_TYPES)
+    defs: dict[str, Any] = {
+        "measurement": {
+            "description": MEASUREMENT_DESCRIPTION,
+            "type": "object",
+            "required": ["name", "kind"],
+            "properties": {"kind": {"enum": kinds}},
+            "allOf": [
+                {"if": {"$ref": f"#/$defs/kind-{kind}"}, "then": {"$ref": f"#/$defs/measure-{kind}"}}
+                for kind in kinds
+            ],
+        }
+    }
+    for kind in kinds:
+        defs[f"kind-{kind}"] = {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"const": kind}},
+        }
+    defs["runs"] = msgspec.json.schema(Runs) | {"default": MIN_RUNS}
+    for kind, model in MEASURE_TYPES.items():
+        defs[f"measure-{kind}"] = _kind_def(model)
+    return defs
+
+
+def generated_defs() -> dict[str, Any]:
+    """Every definition of ``manifest.schema.json`` that the model generates, by name."""
+    return probe_defs() | measurement_defs()
+
+
+if __name__ == "__main__":
+    print(json.dumps(generated_defs(), indent=2))  # noqa: T201 - the generated part, to paste
