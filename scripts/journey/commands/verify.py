@@ -132,8 +132,8 @@ def _interrupted(
 
 
 def own_seconds(outcome: Outcome) -> float:
-    """Return a snippet's time without its wait for a build slot: what it takes alone, as in a fan-out job."""
-    return max(0.0, outcome.seconds - outcome.steps.get("queued", 0.0))
+    """Return a snippet's time without its waits for others (slots, the farm): alone, as in a fan-out job."""
+    return max(0.0, outcome.seconds - outcome.waited)
 
 
 def _remember_durations(root: Path, outcomes: list[Outcome]) -> None:

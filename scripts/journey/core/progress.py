@@ -34,6 +34,7 @@ class Outcome:
     reason: str | None = None
     error: JourneyError | None = None
     steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for --json only
+    waited: float = 0.0  # of ``seconds``, those spent waiting for a slot or the farm (Session.waited)
 
     def as_json(self) -> dict[str, Any]:
         """Return the machine-readable form printed by ``--json``."""
@@ -53,6 +54,7 @@ class Outcome:
             "reason": self.reason,
             "error": error,
             "steps": dict(self.steps),
+            "waited": round(self.waited, 1),
         }
 
 

@@ -89,6 +89,7 @@ class Session:
         self._procs: set[subprocess.Popen[str]] = set()
         self._record: Path | None = None
         self._recorded: list[str] = []
+        self._waited: dict[str, float] = {}
 
     @property
     def record(self) -> Path | None:
@@ -117,6 +118,20 @@ class Session:
         """
         with self._lock:
             return list(self._recorded)
+
+    def note_wait(self, snippet: str, seconds: float) -> None:
+        """Add time ``snippet`` spent waiting for a shared slot or lock (``Held`` calls it)."""
+        with self._lock:
+            self._waited[snippet] = self._waited.get(snippet, 0.0) + seconds
+
+    def waited(self, snippet: str) -> float:
+        """Seconds ``snippet`` spent waiting for others: for a build slot, a compile slot, the build farm.
+
+        Subtracted from its time, it gives what the snippet takes alone, as in a fan-out job of its own:
+        a ship snippet that waited twenty minutes for another one's pushes did not take twenty minutes.
+        """
+        with self._lock:
+            return self._waited.get(snippet, 0.0)
 
     @property
     def cancelled(self) -> bool:
@@ -293,8 +308,11 @@ class Held:
         self._session, self._lock, self._snippet = session, lock, snippet
 
     def __enter__(self) -> None:
+        began = time.monotonic()
         while not self._lock.acquire(timeout=CANCEL_POLL):
             self._session.raise_if_cancelled(self._snippet)
+        if self._snippet is not None:
+            self._session.note_wait(self._snippet, time.monotonic() - began)
         if self._session.cancelled:
             self._lock.release()
             raise CancelledError(self._snippet)

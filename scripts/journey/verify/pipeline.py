@@ -160,6 +160,7 @@ def verify_snippet(ctx: Context, item: Plan) -> Outcome:
         error = InternalError(exc, snippet=snippet.id, step=step.name, log=str(log))
         outcome = Outcome(snippet.id, "failed", seconds=time.monotonic() - start, error=error)
     outcome.steps = step.timings()
+    outcome.waited = ctx.session.waited(snippet.id)
     return outcome
 
 

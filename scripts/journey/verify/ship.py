@@ -74,7 +74,7 @@ def ship_snippet(
     ``sources`` maps each push's name to what it builds: the staged copy of its Dockerfile (its own
     ``dockerfile:``, else the build's) and the build context.
     """
-    with farm.exclusive:
+    with session.hold(farm.exclusive, snippet.id):  # the wait for another snippet's pushes is not ours
         return _ship_all(farm, session, snippet, sources, idle=idle, slot=slot)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import docker.errors
 import pytest
@@ -153,3 +154,21 @@ def test_a_removal_of_something_already_gone_is_fine_and_any_other_failure_is_re
     _remove(problems, "image def", refused)
     _remove(problems, "network ghi", lambda: None)
     assert problems == ["image def: conflict: in use"]
+
+
+def test_time_waited_for_a_held_slot_is_counted_per_snippet():
+    """A snippet's own time leaves out its waits for others (the farm, a slot): the holder's is theirs."""
+    session, slot = Session(client=None), threading.Lock()
+    slot.acquire()  # another snippet holds it for a while
+    timer = threading.Timer(0.3, slot.release)
+    timer.start()
+    with session.hold(slot, "vol3/waits"):
+        pass
+    timer.join()
+    with session.hold(slot, "vol3/free"):  # nobody holds it: no wait to speak of
+        pass
+    with session.hold(slot):  # a shared lock taken for no snippet counts for none
+        pass
+    assert session.waited("vol3/waits") >= 0.25
+    assert session.waited("vol3/free") < 0.1
+    assert session.waited("vol1/never") == 0.0
