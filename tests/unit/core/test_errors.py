@@ -20,6 +20,7 @@ from journey.core.errors import (
     worst,
 )
 from journey.core.progress import Outcome
+from journey.engine.session import Session
 from journey.helpers import deploy_engine, farm, modproxy, tool_image
 from journey.verify import pipeline
 from trees import REPO
@@ -122,7 +123,7 @@ def test_a_bug_in_a_worker_fails_its_snippet_with_a_crash_log_and_the_run_exits_
     monkeypatch.setattr(pipeline, "_verify", _broken_verify(KeyError("boom")))
     monkeypatch.setattr(layout, "system_tmp", lambda: tmp_path)
     item = SimpleNamespace(snippet=SimpleNamespace(id="vol1/x"))
-    outcome = pipeline.verify_snippet(SimpleNamespace(), item)
+    outcome = pipeline.verify_snippet(SimpleNamespace(session=Session(client=None)), item)
     assert outcome.status == "failed"
     assert isinstance(outcome.error, InternalError)
     assert outcome.error.message.startswith("vol1/x: start: a bug in journey: KeyError: 'boom'")
@@ -137,7 +138,7 @@ def test_a_bug_in_a_worker_fails_its_snippet_with_a_crash_log_and_the_run_exits_
 def test_the_machines_failure_in_a_worker_keeps_exit_8_and_gets_its_snippets_name(monkeypatch):
     monkeypatch.setattr(pipeline, "_verify", _broken_verify(modproxy.ModProxyError("port held")))
     item = SimpleNamespace(snippet=SimpleNamespace(id="vol1/x"))
-    outcome = pipeline.verify_snippet(SimpleNamespace(), item)
+    outcome = pipeline.verify_snippet(SimpleNamespace(session=Session(client=None)), item)
     assert isinstance(outcome.error, MachineError)
     assert outcome.error.message == "vol1/x: start: port held"
     failed = Outcome("vol1/y", "failed", error=VerificationError("no", snippet="vol1/y", step="build"))
