@@ -7,6 +7,11 @@ minor version, so this interpreter's site-packages work there), given those site
 ``scripts/`` on PYTHONPATH. A Python under /root (pyenv's, on CI) is out of a user's reach, which is why
 the system one is tried. When none can run, the test skips, saying why. Not root already: the test runs
 as the caller.
+
+A test that needs the venv's console scripts (the deploy check runs ``aws`` and ``moto_server`` from the
+folder of the interpreter that runs journey) gets them with ``User.with_console_scripts``: when the user
+cannot run this interpreter, it makes the user a venv of their own from the Python they can run, as a
+contributor who is not root has, seeing this one's libraries through a ``.pth`` file.
 """
 
 from __future__ import annotations
@@ -53,14 +58,19 @@ def interpreters() -> list[str]:
     return list(dict.fromkeys(p for p in (named, sys.executable, system) if p))
 
 
+def _library_paths() -> list[str]:
+    """The tool's folder and this interpreter's libraries: what the user's Python must import from."""
+    paths = [str(REPO / "scripts"), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    return list(dict.fromkeys(paths))
+
+
 def user_env(home: Path) -> dict[str, str]:
     """The user's environment: its home, this interpreter's libraries and the tool, the JOURNEY_ settings."""
-    paths = [str(REPO / "scripts"), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
         "LANG": "C.UTF-8",
-        "PYTHONPATH": ":".join(dict.fromkeys(paths)),
+        "PYTHONPATH": ":".join(_library_paths()),
     }
     env |= {k: v for k, v in os.environ.items() if k.startswith("JOURNEY_") or k == "DOCKER_HOST"}
     return env
@@ -79,6 +89,38 @@ class User:
     def python_argv(self, *args: str) -> list[str]:
         """The argv that runs this Python with ``args`` as the user."""
         return [*self.prefix, self.python, *args]
+
+    def with_console_scripts(self, names: dict[str, str]) -> User:
+        """Return this user with a Python whose folder holds ``names`` (script name → ``module:function``).
+
+        This interpreter's own folder has them when the user can run it; otherwise the user gets a venv
+        of their own, made from the system's Python of this minor version (``--without-pip``; this
+        interpreter's libraries and the tool on a ``.pth`` file, which holds whatever environment a child
+        process is given), with those scripts in its bin/. So the deploy tests run on CI, where this
+        interpreter lives under /root, instead of skipping there.
+        """
+        if self.same_interpreter:
+            return self
+        venv, system = self.home / "venv", interpreters()[-1]
+        # from the system's Python: a venv made from this user's Python may link an interpreter under /root
+        made = User(self.prefix, system, self.home).run("-I", "-m", "venv", "--without-pip", str(venv))
+        if made.returncode != 0:
+            pytest.skip(f"{TEST_USER} cannot make a venv with {system}: {made.stderr.strip()[-300:]}")
+        python = venv / "bin" / "python"
+        site = next((venv / "lib").glob("python3.*/site-packages"))
+        site.joinpath("journey-tests.pth").write_text("\n".join(_library_paths()) + "\n", encoding="utf-8")
+        for name, entry in names.items():
+            module, function = entry.split(":")
+            script = venv / "bin" / name
+            script.write_text(
+                f"#!{python}\nimport sys\nfrom {module} import {function}\nsys.exit({function}())\n",
+                encoding="utf-8",
+            )
+            script.chmod(0o755)
+        owner = self.home.stat()
+        for path in [venv, *venv.rglob("*")]:
+            os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
+        return User(self.prefix, str(python), self.home, same_interpreter=False)
 
     def run(self, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
         """Run this Python with ``args`` as the user, in its home; capture what it prints."""
