@@ -157,14 +157,16 @@ def _report_drift(
         if moved is not None:
             found.append(moved)
     when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
-    drift.write_report(options.report, found, verified, when)
+    resumed = {o.snippet for o in outcomes if o.status == "unchanged"}
+    earlier, earlier_verified = drift.carried_over(options.report, resumed)
+    drift.write_report(options.report, [*earlier, *found], [*earlier_verified, *verified], when)
     timings = {o.snippet: own_seconds(o) for o in outcomes if o.snippet in verified}
     schedule.write_durations(options.report / schedule.DURATIONS, timings)
     schedule.write_durations(schedule.durations_paths(options.root)[1], timings)
-    drifted = {d.snippet for d in found}
+    drifted = {d.snippet for d in found}  # the earlier run marked its own snippets
     still_true = reverified.mark(options.root, drift.still_true(options.root, verified, drifted), when[:10])
     render.rerender(options.root, still_true)
-    return bool(found)
+    return bool(found or earlier)
 
 
 def _verify_planned(ctx: Context, snippets: list[Snippet]) -> list[Outcome]:

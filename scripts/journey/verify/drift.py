@@ -22,7 +22,7 @@ from journey.core.layout import write_text_atomic
 from journey.model import record
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Collection, Iterator, Mapping, Sequence
     from pathlib import Path
 
 #: A result is JSON; its values are walked as such.
@@ -356,6 +356,25 @@ def write_report(directory: Path, drifts: Sequence[Drift], verified: Sequence[st
     """Write ``drift.json`` and ``drift.md`` to ``directory``, each all or nothing."""
     write_text_atomic(directory / JSON_NAME, report_json(drifts, verified, when))
     write_text_atomic(directory / MARKDOWN_NAME, report_markdown(drifts, verified, when))
+
+
+def carried_over(directory: Path, resumed: Collection[str]) -> tuple[list[Drift], list[str]]:
+    """Return what an earlier report in ``directory`` says of the snippets this run ``resumed`` past.
+
+    ``make verify-all`` is resumable: a re-run skips each snippet this machine already verified with the
+    same inputs, and its report would then hold only the rest. An earlier entry for such a snippet is
+    still true (same inputs, same machine), so it is kept; entries for any other snippet are not, since
+    this run either re-verified it or did not look at it. No earlier report (or an unreadable one, which
+    a resumed run must not fail on) carries nothing over.
+    """
+    path = directory / JSON_NAME
+    if not resumed or not path.is_file():
+        return [], []
+    try:
+        drifts, verified = read_report(path)
+    except UsageError:
+        return [], []
+    return [d for d in drifts if d.snippet in resumed], [s for s in verified if s in resumed]
 
 
 def read_report(path: Path) -> tuple[list[Drift], list[str]]:

@@ -249,6 +249,22 @@ def test_write_report_writes_both_files_and_reads_back(tmp_path, old, new):
     assert read_report(tmp_path / "report" / drift.JSON_NAME) == ([moved], [SNIPPET])
 
 
+def test_a_resumed_run_keeps_the_earlier_entries_of_the_snippets_it_skipped(tmp_path, old, new):
+    """Ctrl-C half-way, then a re-run: the report still names what the first half found."""
+    moved = _drifted(old, new)
+    write_report(tmp_path, [moved], [SNIPPET, "vol1/other"], "2026-12-03")
+    assert drift.carried_over(tmp_path, {SNIPPET}) == ([moved], [SNIPPET])
+    # a snippet this run re-verified (or never looked at) is not carried over
+    assert drift.carried_over(tmp_path, {"vol1/other"}) == ([], ["vol1/other"])
+    assert drift.carried_over(tmp_path, set()) == ([], [])
+
+
+def test_nothing_is_carried_over_without_a_readable_earlier_report(tmp_path):
+    assert drift.carried_over(tmp_path, {SNIPPET}) == ([], [])
+    (tmp_path / drift.JSON_NAME).write_text("not json", encoding="utf-8")
+    assert drift.carried_over(tmp_path, {SNIPPET}) == ([], [])
+
+
 def test_an_unreadable_report_is_refused(tmp_path):
     path = tmp_path / "drift.json"
     path.write_text('{"verified": []}\n', encoding="utf-8")
