@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from journey.model import manifest
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
 from journey.model.measure_spec import MEASURE_TYPES, measurement
 from journey.model.schema import generated_defs, measurement_defs, probe_defs
@@ -71,3 +73,15 @@ def test_the_generator_prints_the_part_to_paste():
         [sys.executable, "-m", "journey.model.schema"], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(printed) == generated_defs()
+
+
+@pytest.mark.parametrize("name", manifest.SCHEMA_FILES)
+def test_every_packaged_schema_is_a_valid_json_schema(name):
+    """Checked here, not on each load: the meta-schema check was a third of `journey check`'s CPU."""
+    schema = json.loads((SCHEMA.parent / name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+
+
+def test_the_schema_list_names_every_packaged_schema():
+    packaged = sorted(p.name for p in SCHEMA.parent.glob("*.schema.json"))
+    assert sorted(manifest.SCHEMA_FILES) == packaged
