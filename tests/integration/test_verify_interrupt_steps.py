@@ -24,7 +24,10 @@ from verify_helpers import JOURNEY, leftovers, make_repo, need_image, published,
 
 pytestmark = pytest.mark.engine
 
-SNIPPET = "engine/measured"
+#: The fixture whose steps are interrupted: measured's Go build, measurements and live probes for the
+#: early steps; quick (no compile, no measurement to wait through) for checks, tag and record, which
+#: come after those and would otherwise wait a minute for them in each case.
+MEASURED, QUICK = "measured", "quick"
 #: Seconds a run may take to end once the signal is sent (issue 24: "within 10 s in every step").
 BOUND = 10
 #: Seconds the run may take to reach the step (a cold Go build of the fixture comes first).
@@ -37,30 +40,31 @@ def golang(client):
     return client
 
 
-def _watch(proc: subprocess.Popen[str], announced: str, seen: list[str], reached: threading.Event) -> None:
-    """Read the run's progress lines until one announces the step (then set ``reached``); keep them."""
+def _watch(proc: subprocess.Popen[str], wanted: str, seen: list[str], reached: threading.Event) -> None:
+    """Read the run's progress lines until one is ``wanted`` (``<snippet>: <step>``; then set ``reached``)."""
     assert proc.stderr is not None
     for line in proc.stderr:
         seen.append(line)
-        if line.strip() == f"{SNIPPET}: {announced}":
+        if line.strip() == wanted:
             reached.set()
             return
 
 
 @pytest.mark.parametrize(
-    ("announced", "sig"),
+    ("name", "announced", "sig"),
     [
-        ("build", signal.SIGTERM),
-        ("measure", signal.SIGINT),
-        ("measure", signal.SIGTERM),
-        ("probes", signal.SIGINT),
-        ("checks", signal.SIGTERM),
-        ("tag", signal.SIGINT),
-        ("record", signal.SIGTERM),
+        (MEASURED, "build", signal.SIGTERM),
+        (MEASURED, "measure", signal.SIGINT),
+        (MEASURED, "measure", signal.SIGTERM),
+        (MEASURED, "probes", signal.SIGINT),
+        (QUICK, "checks", signal.SIGTERM),
+        (QUICK, "tag", signal.SIGINT),
+        (QUICK, "record", signal.SIGTERM),
     ],
 )
-def test_a_signal_in_any_step_ends_the_run_at_once_and_writes_nothing(tmp_path, golang, announced, sig):
-    root = make_repo(tmp_path, "engine", ["measured"])
+def test_a_signal_in_any_step_ends_the_run_at_once_and_writes_nothing(tmp_path, golang, name, announced, sig):
+    snippet = f"engine/{name}"
+    root = make_repo(tmp_path, "engine", [name])
     subprocess.run([*JOURNEY, "render", "--root", str(root)], capture_output=True, check=True)
     before = (snapshot(root), published(root))
     proc = subprocess.Popen(
@@ -72,7 +76,9 @@ def test_a_signal_in_any_step_ends_the_run_at_once_and_writes_nothing(tmp_path, 
     )
     seen: list[str] = []
     reached = threading.Event()
-    reader = threading.Thread(target=_watch, args=(proc, announced, seen, reached), daemon=True)
+    reader = threading.Thread(
+        target=_watch, args=(proc, f"{snippet}: {announced}", seen, reached), daemon=True
+    )
     reader.start()
     if not reached.wait(REACH):
         proc.kill()
@@ -97,10 +103,10 @@ def test_a_signal_in_any_step_ends_the_run_at_once_and_writes_nothing(tmp_path, 
         # before that line. Then the record is whole and named: rendering again changes nothing.
         lines = [line.strip() for line in err.splitlines()]
         stopping = next((i for i, line in enumerate(lines) if "interrupted: stopping" in line), len(lines))
-        assert f"{SNIPPET}: record" in lines[:stopping], f"{sig.name} in {announced} wrote files:\n{err}"
-        assert f"{SNIPPET} had been recorded when the signal came" in err, err
+        assert f"{snippet}: record" in lines[:stopping], f"{sig.name} in {announced} wrote files:\n{err}"
+        assert f"{snippet} had been recorded when the signal came" in err, err
         subprocess.run([*JOURNEY, "render", "--root", str(root)], capture_output=True, check=True)
         assert (snapshot(root), published(root)) == after, "the record left behind was not whole"
     else:
         assert "had been recorded" not in err, err
-    assert leftovers(golang, [SNIPPET]) == []
+    assert leftovers(golang, [snippet]) == []
