@@ -490,10 +490,10 @@ def credential_left(home: Path, registry: Registry) -> bool:
 def machine_lock(deadline: Deadline, pause: Callable[[float], None] = time.sleep) -> Iterator[None]:
     """One deploy-e2e at a time for this user: each starts a private dockerd (the first builds its image).
 
-    The one lock helper (``tool_image.build_lock``) on a file of this user's runtime folder, so another
-    user can neither hold it nor make it wait; bounded by the check's own deadline, after which the error
-    names the holder. ``pause`` sleeps between tries: the run's ``Session.pause``, so an interrupt does not
-    wait out the snippet's whole budget here.
+    The helper images' bounded lock (``tool_image.build_lock``, over ``core.locks``) on a file of this
+    user's runtime folder, so another user can neither hold it nor make it wait; bounded by the check's
+    own deadline, after which the error names the holder. ``pause`` sleeps between tries: the run's
+    ``Session.pause``, so an interrupt does not wait out the snippet's whole budget here.
     """
     timeout = max(0.0, deadline.remaining())
     with tool_image.build_lock(
