@@ -279,6 +279,10 @@ def tls_files(workdir: Path, names: list[str]) -> TlsFiles:
 
     A CA apart from the server certificate is what a private registry has, and what
     ``certs.d/<host>/ca.crt`` expects; its key is thrown away with the run's folder.
+
+    Made here, not with ``trustme``: trustme's CA is valid from 2000 to 3000 with no way to say otherwise,
+    names itself by organisation only (no common name) and may also sign OCSP answers, and its server
+    certificate adds client and code-signing use. A CA trusted for one day, for one run, is the point.
     """
     now = dt.datetime.now(dt.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
