@@ -18,14 +18,16 @@ without following a link or blocking on a FIFO, and checked with ``fstat`` first
 path, takes its lock, writes who holds it into the file (``stamp``) and releases it on leaving; when the
 lock stays taken it raises :class:`LockTaken` with what the holder wrote there, for the caller's message.
 
-Why not ``filelock`` (PyPI): its semantics differ where these locks depend on them. It opens the lock
-file itself, with its own flags, so a caller cannot lock a lease it opened and checked first (its
-``lock_descriptor`` has no bounded wait); its wait sleeps on its own, and a ``cancel_check`` that returns
-True ends the wait with the same ``Timeout`` as a lock held too long, where a run's interrupt must
-raise the run's own ``CancelledError`` from ``Session.pause``; a second lock on a path this thread already
-waits on raises its deadlock error instead of contending as a second open does; and where ``flock`` is
-missing it falls back to a lock file's mere existence, which an older journey (holding ``flock``) would
-not see. The helper here is the few lines those locks need, and nothing else.
+Why not ``filelock`` (PyPI, 4.2.11): its semantics differ where these locks depend on them. Its
+``FileLock`` sleeps between tries itself and asks a ``cancel_check`` that, when it answers True, ends the
+wait with the same ``Timeout`` as a lock held too long, where a worker's wait must end at once in the
+run's own ``CancelledError`` (``Session.pause``) and a lock held too long must name its holder; on
+``Timeout`` it hands back no descriptor to read the holder's words from, so a waiter would open the file
+again to read them; it opens the file with flags of its own (the verify lock is a 0644 file reached
+through links, as it always was); and by default, where ``flock`` is missing, it falls back to a lock
+file's mere existence, which an older journey holding ``flock`` would not see. Its ``lock_descriptor``
+would cover only the leases' block-or-try-once. Some twenty modules of dependency for that weigh more
+than these lines.
 """
 
 from __future__ import annotations
