@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import functools
 import os
 import secrets
@@ -59,7 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from journey.core import layout
+from journey.core import layout, locks
 from journey.core.errors import MachineError
 from journey.engine import daemon
 from journey.engine.images import GOPROXY_LABEL, Image, lookup
@@ -257,7 +256,7 @@ def take_lease(port: int, directory: Path) -> Lease:
             if attempt == LEASE_FOLDER_TRIES - 1:
                 raise
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        locks.acquire(fd, locks.WAIT)  # a file just made here (O_EXCL): nobody else holds it
         os.write(fd, str(directory.resolve()).encode())
         path = staged.rename(folder / f"{name}.lease")
     except OSError:
@@ -325,9 +324,7 @@ def _lease_cache(path: Path) -> Path | None:
         if not stat.S_ISREG(info.st_mode) or info.st_uid != _me():
             _report_once(path, "kind", "not a regular file of yours")
             return None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:  # its run holds it: live, if it is renewed and names a module cache
+        if not locks.acquire(fd, locks.TRY_ONCE):  # its run holds it: live, if renewed and naming a cache
             return _checked_cache(path, fd, info.st_mtime)
         path.unlink(missing_ok=True)  # its run has ended without removing it
         return None
@@ -386,11 +383,7 @@ def _is_dead_lease(path: Path) -> bool:
             return False
         if path.suffix == ".new" and time.time() - info.st_mtime < LEASE_STALE_SECONDS:
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False  # its run holds it: live
-        return True
+        return locks.acquire(fd, locks.TRY_ONCE)  # False: its run holds it, live
     finally:
         os.close(fd)
 

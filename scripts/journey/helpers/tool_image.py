@@ -10,13 +10,12 @@ time, after which the error names the holder.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from journey.core import locks
 from journey.core.errors import MachineError
 from journey.engine import sweep
 
@@ -66,35 +65,26 @@ def build_lock(
 ) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (a file of this user's runtime folder: ``layout.lock_path``).
 
-    Tried without blocking, with ``pause`` between tries: a worker thread blocked in ``flock`` would not
-    see an interrupt (signals reach the main thread only), so a worker passes ``Session.pause``. The holder
-    writes who it is and why into the file; after ``timeout`` seconds the wait ends with
-    :class:`LockHeldError` saying so. The kernel drops the lock of a process that dies, however it dies.
+    Tried without blocking, with ``pause`` between tries (``locks.WaitAtMost``): a worker thread blocked
+    in ``flock`` would not see an interrupt (signals reach the main thread only), so a worker passes
+    ``Session.pause``. The holder writes who it is and why into the file; after ``timeout`` seconds the
+    wait ends with :class:`LockHeldError` saying so. The kernel drops the lock of a process that dies,
+    however it dies.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    try:
-        limit = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= limit:
-                    cause = (
-                        f"{path} is held by {holder(fd)} for more than {timeout:g} s; if it is stuck, stop it"
-                    )
-                    raise LockHeldError(cause, step="lock") from None
-                pause(min(LOCK_POLL, max(0.0, limit - time.monotonic())))
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{sweep.current()} {purpose}\n".encode(), 0)
+    stamp = f"{sweep.current()} {purpose}\n"
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locks.held(path, locks.WaitAtMost(timeout, pause, LOCK_POLL), stamp=stamp))
+        except locks.LockTaken as taken:
+            who = holder(taken.written)
+            cause = f"{path} is held by {who} for more than {timeout:g} s; if it is stuck, stop it"
+            raise LockHeldError(cause, step="lock") from None
         yield
-    finally:
-        os.close(fd)
 
 
-def holder(fd: int) -> str:
+def holder(written: bytes) -> str:
     """Name the process holding a lock file, from what it wrote there: ``pid 1234 (building …)``."""
-    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    text = written.decode("utf-8", "replace").strip()
     spelt, _, purpose = text.partition(" ")
     owner = sweep.Owner.parse(spelt)
     if owner is None:

@@ -279,6 +279,10 @@ def tls_files(workdir: Path, names: list[str]) -> TlsFiles:
 
     A CA apart from the server certificate is what a private registry has, and what
     ``certs.d/<host>/ca.crt`` expects; its key is thrown away with the run's folder.
+
+    Made here, not with ``trustme``: trustme's CA is valid from 2000 to 3000 with no way to say otherwise,
+    names itself by organisation only (no common name) and may also sign OCSP answers, and its server
+    certificate adds client and code-signing use. A CA trusted for one day, for one run, is the point.
     """
     now = dt.datetime.now(dt.UTC)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
@@ -490,10 +494,10 @@ def credential_left(home: Path, registry: Registry) -> bool:
 def machine_lock(deadline: Deadline, pause: Callable[[float], None] = time.sleep) -> Iterator[None]:
     """One deploy-e2e at a time for this user: each starts a private dockerd (the first builds its image).
 
-    The one lock helper (``tool_image.build_lock``) on a file of this user's runtime folder, so another
-    user can neither hold it nor make it wait; bounded by the check's own deadline, after which the error
-    names the holder. ``pause`` sleeps between tries: the run's ``Session.pause``, so an interrupt does not
-    wait out the snippet's whole budget here.
+    The helper images' bounded lock (``tool_image.build_lock``, over ``core.locks``) on a file of this
+    user's runtime folder, so another user can neither hold it nor make it wait; bounded by the check's
+    own deadline, after which the error names the holder. ``pause`` sleeps between tries: the run's
+    ``Session.pause``, so an interrupt does not wait out the snippet's whole budget here.
     """
     timeout = max(0.0, deadline.remaining())
     with tool_image.build_lock(

@@ -9,7 +9,6 @@ memory) left is removed by the sweep at the start of the next one (``journey.eng
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
+from journey.core import locks
 from journey.core.errors import InterruptedRunError, UsageError
 from journey.core.layout import cache_dir
 from journey.engine import sweep
@@ -53,27 +53,26 @@ def verify_lock(root: Path) -> Iterator[None]:
     """
     path = cache_dir(root, "verify.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    with contextlib.ExitStack() as lock:  # leaving it closes the lock file, which releases the lock
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            lock.enter_context(
+                locks.held(
+                    path, locks.TRY_ONCE, stamp=f"{os.getpid()}\n", permissions=0o644, follow_symlinks=True
+                )
+            )
+        except locks.LockTaken as taken:
+            holder = taken.written[:32].decode(errors="replace").strip() or "unknown"
             raise BusyError(
                 f"another `journey verify` (pid {holder}) is running in {root}; "
                 "wait for it to finish, then run again",
                 step="lock",
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         sweep.at_start(_say)
         try:
             with sweep.scratch():
                 yield
         finally:
             sweep.drop_finished()  # after an interrupt too: the run's cleanup marked its record clean
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _say(line: str) -> None:

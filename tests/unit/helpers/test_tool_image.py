@@ -60,11 +60,6 @@ def test_a_holder_in_another_process_is_named_and_its_death_frees_the_lock(tmp_p
         pass
 
 
-def test_a_lock_file_that_says_nothing_names_no_one(tmp_path):
-    path = tmp_path / "old.lock"
-    path.write_text("", encoding="utf-8")
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        assert tool_image.holder(fd).startswith("a process that did not say")
-    finally:
-        os.close(fd)
+def test_a_lock_file_that_says_nothing_names_no_one():
+    assert tool_image.holder(b"").startswith("a process that did not say")
+    assert tool_image.holder(b"  \n").startswith("a process that did not say")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import fcntl
 import os
 
@@ -53,7 +54,25 @@ def test_the_registry_certificate_is_signed_by_a_separate_ca_for_ipv6_loopback(t
     assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {"::1", "127.0.0.1"}
+    assert names.get_values_for_type(x509.DNSName) == ["123456789012.dkr.ecr.us-east-1.amazonaws.com"]
     assert files.key.stat().st_mode & 0o077 == 0
+
+
+def test_the_registry_ca_is_trusted_for_a_day_and_serves_only_to_sign(tmp_path):
+    """What trustme cannot make (its CA is valid 2000-3000 and may sign OCSP answers): why it is hand-made."""
+    files = tls_files(tmp_path, [])
+    for pem in (files.ca, files.cert):
+        cert = x509.load_pem_x509_certificate(pem.read_bytes())
+        assert cert.not_valid_after_utc - cert.not_valid_before_utc <= dt.timedelta(days=1, minutes=5)
+    ca = x509.load_pem_x509_certificate(files.ca.read_bytes())
+    assert ca.subject.rfc4514_string() == "CN=journey deploy-e2e CA"
+    usage = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.key_cert_sign
+    assert usage.crl_sign
+    assert not usage.digital_signature
+    cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
+    uses = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(uses) == [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
 
 
 def test_the_deploy_lock_is_this_users_and_a_second_holder_waits_only_its_deadline(tmp_path, monkeypatch):
