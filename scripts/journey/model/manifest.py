@@ -393,6 +393,22 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class ShipGroup:
+    """Snippets whose ``ship:`` pushes one table, one reading and one chart show together (``ship_groups:``).
+
+    One push per snippet keeps each fan-out job short (issue 23) while the page still compares them.
+    ``snippets`` are ids, in the order ``volume.yml`` lists them: the order of the rows.
+    """
+
+    name: str
+    snippets: tuple[str, ...]
+
+
+#: Endings a group's own fragments add to ``ship-<group>``: a group named so would share a file name.
+SHIP_GROUP_SUFFIXES = ("-reading", "-sizes")
+
+
+@dataclass(frozen=True)
 class Volume:
     """A volume folder: title, pages (relative to ``docs/``) and snippets in reading order."""
 
@@ -403,6 +419,7 @@ class Volume:
     snippets: tuple[Snippet, ...]
     seed: Seed | None = None
     references: tuple[Reference, ...] = ()
+    ship_groups: tuple[ShipGroup, ...] = ()
 
 
 def shown(path: Path) -> str:
@@ -946,7 +963,52 @@ def load_volume(directory: Path) -> Volume:
         raise _stray_error(shown(path), "", found, None)
     snippets = _place(_check_variants(snippets), pages)
     references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
-    return Volume(directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references)
+    groups = _ship_groups(raw.get("ship_groups", {}), snippets, path)
+    return Volume(
+        directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references, groups
+    )
+
+
+def _ship_groups(
+    raw: dict[str, list[str]], snippets: tuple[Snippet, ...], path: Path
+) -> tuple[ShipGroup, ...]:
+    """Read ``ship_groups:``: each member a snippet of this volume with ``ship:`` pushes, no push name twice.
+
+    A group's table, chart and reading name pushes by name only, so two members' pushes of one name
+    would be two rows nobody could tell apart.
+    """
+    by_name = {s.name: s for s in snippets}
+    groups: list[ShipGroup] = []
+    for group, members in raw.items():
+        key = f"ship_groups.{group}"
+        if group.endswith(SHIP_GROUP_SUFFIXES):
+            endings = " or ".join(SHIP_GROUP_SUFFIXES)
+            cause = f"a group's name may not end in {endings} (its own fragments' endings)"
+            raise ManifestError(shown(path), key, cause)
+        pushed: dict[str, str] = {}  # push name -> the member that pushes it
+        for index, member in enumerate(members):
+            cause = _group_member_problem(member, by_name, pushed)
+            if cause:
+                raise ManifestError(shown(path), f"{key}[{index}]", cause)
+        groups.append(ShipGroup(group, tuple(by_name[m].id for m in members)))
+    return tuple(groups)
+
+
+def _group_member_problem(member: str, by_name: dict[str, Snippet], pushed: dict[str, str]) -> str:
+    """Say why ``member`` cannot be in a ship group, or nothing; note its pushes in ``pushed``."""
+    snippet = by_name.get(member)
+    shipping = ", ".join(name for name, s in by_name.items() if s.ship is not None) or "none"
+    if snippet is None:
+        return f"{member!r} is no snippet of this volume (those with `ship:` pushes: {shipping})"
+    if snippet.ship is None:
+        return f"{member!r} has no `ship:` pushes to show (those with: {shipping})"
+    for push in snippet.ship.pushes:
+        if push.name in pushed:
+            return (
+                f"{member!r} pushes {push.name!r}, as {pushed[push.name]!r} does: rows are told apart by it"
+            )
+        pushed[push.name] = member
+    return ""
 
 
 def _check_pages(pages: tuple[str, ...], path: Path) -> None:

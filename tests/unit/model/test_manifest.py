@@ -557,3 +557,79 @@ def test_a_govulncheck_modfile_must_exist_and_stay_in_snippets(tmp_path):
     with pytest.raises(ManifestError) as caught:
         load_snippet(folder)
     assert caught.value.key == "checks[0].modfile"
+
+
+# --- ship_groups: snippets whose pushes one table shows -----------------------------------------------
+
+
+def _shipping(name: str, *pushes: str) -> str:
+    listed = ", ".join(f"{{name: {p}}}" for p in pushes)
+    return f"title: {name}\nbuild: {{dockerfile: Dockerfile}}\nship: {{pushes: [{listed}]}}\n"
+
+
+def _group_volume(root: Path, groups: str) -> Path:
+    folder = root / "snippets" / "vol3"
+    write_snippet(folder / "gz", _shipping("gz", "gzip"))
+    write_snippet(folder / "zs", _shipping("zs", "zstd", "zstd-19"))
+    write_snippet(folder / "plain", "title: plain\nbuild: {dockerfile: Dockerfile}\n")
+    (folder / "volume.yml").write_text(f"title: V\nsnippets: [gz, zs, plain]\nship_groups:\n{groups}")
+    return folder
+
+
+def test_a_ship_group_lists_its_snippets_by_id_in_the_order_written(tmp_path):
+    volume = load_volume(_group_volume(tmp_path, "  naive: [zs, gz]\n"))
+    assert [(g.name, g.snippets) for g in volume.ship_groups] == [("naive", ("vol3/zs", "vol3/gz"))]
+    assert load_volume(SNIPPET_FIXTURES / "golden").ship_groups == ()
+
+
+@pytest.mark.parametrize(
+    ("groups", "key", "cause"),
+    [
+        ("  naive: [gz, nope]\n", "ship_groups.naive[1]", "'nope' is no snippet of this volume"),
+        ("  naive: [plain]\n", "ship_groups.naive[0]", "'plain' has no `ship:` pushes to show"),
+        ("  naive: []\n", "ship_groups.naive", "[] should be non-empty"),
+        ("  naive: [gz, gz]\n", "ship_groups.naive", "has non-unique elements"),
+        ("  Naive: [gz]\n", "ship_groups", "'Naive' does not match"),
+        ("  naive-reading: [gz]\n", "ship_groups.naive-reading", "may not end in -reading or -sizes"),
+    ],
+)
+def test_a_bad_ship_group_is_a_manifest_error_naming_its_key(tmp_path, groups, key, cause):
+    _group_volume(tmp_path, groups)
+    with pytest.raises(ManifestError) as caught:
+        discover(tmp_path)
+    assert caught.value.exit_code == ExitCode.USAGE
+    assert caught.value.key == key
+    assert f"volume.yml: {key}: " in caught.value.message
+    assert cause in caught.value.message
+
+
+def test_two_members_pushing_one_name_are_refused_rows_are_told_apart_by_it(tmp_path):
+    folder = _group_volume(tmp_path, "  naive: [gz, zs, again]\n")
+    write_snippet(folder / "again", _shipping("again", "zstd-19"))
+    (folder / "volume.yml").write_text(
+        "title: V\nsnippets: [gz, zs, plain, again]\nship_groups:\n  naive: [gz, zs, again]\n"
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_volume(folder)
+    assert caught.value.key == "ship_groups.naive[2]"
+    assert "'again' pushes 'zstd-19', as 'zs' does" in caught.value.message
+
+
+def test_journey_check_refuses_a_bad_ship_group_with_exit_2_naming_the_key(tmp_path):
+    """The command line, in a fresh process: the group is checked while volumes load, before anything else."""
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nnav: []\n")
+    _group_volume(tmp_path, "  naive: [gz, plain]\n")
+    env = {**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    done = subprocess.run(
+        [sys.executable, "-m", "journey", "check", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "journey: manifest: snippets/vol3/volume.yml: ship_groups.naive[1]: 'plain' has no `ship:` pushes"
+    )
