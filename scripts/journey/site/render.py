@@ -421,7 +421,7 @@ def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, st
         reason = result["reason"] or "no reason recorded"
         fragments[RECIPE_MD] = render_recipe(result) if verified else not_verified_note(reason)
     if result.get("ship"):
-        fragments.update(render_ship(result["ship"], format_size, snippet.title))
+        fragments.update(render_ship(result["ship"], format_size, snippet.title, snippet=snippet.id))
     return fragments
 
 

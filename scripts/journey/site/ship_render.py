@@ -1,19 +1,22 @@
 """Fragments of a result's ``ship`` entry (Vol. 3): tables, recorded outputs and a bar chart.
 
-``journey.site.render`` adds these to a snippet's fragments when its result has ``ship``. Sizes are the
-registry's (compressed, what a pull moves) and the layer tars' (uncompressed); times are medians with
-their spread; every fragment says which builder made the figures.
+``journey.site.render`` adds these to a snippet's fragments when its result has ``ship``. The table and
+the chart take rows (``Pushed``: a push with the snippet that recorded it), so one table can also show the
+pushes of several snippets.
+Sizes are the registry's (compressed, what a pull moves) and the layer tars' (uncompressed); times are
+medians with their spread; every fragment says which builder made the figures.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
 
 
 #: The sentence after the summary table, when the pushes compare like with like (``reading``).
@@ -21,14 +24,44 @@ READING = "ship-reading.md"
 CHART = "ship-sizes.svg"
 
 
-def render_ship(ship: dict[str, Any], format_size: Callable[[int], str], subject: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Pushed:
+    """One push as a ship table, chart and reading show it, with the snippet that recorded it.
+
+    ``push`` is the result's record of it, or ``None`` when its snippet has none to show yet: ``missing``
+    then says why (its result's reason), and ``name`` is the push its manifest declares, so the row keeps
+    its place in the table.
+    """
+
+    snippet: str
+    name: str
+    push: dict[str, Any] | None = None
+    builder: Mapping[str, Any] = field(default_factory=dict)
+    missing: str = ""
+
+
+def pushed(snippet: str, ship: Mapping[str, Any]) -> list[Pushed]:
+    """Return the rows of one snippet's recorded ``ship`` entry, in the order it pushed them."""
+    builder = ship.get("builder", {})
+    return [Pushed(snippet, push["name"], push, builder) for push in ship.get("pushes", [])]
+
+
+def unverified(snippet: str, names: Sequence[str], reason: str) -> list[Pushed]:
+    """Return a row for each push a snippet declares but has no verified record of, saying why."""
+    return [Pushed(snippet, name, missing=reason) for name in names]
+
+
+def render_ship(
+    ship: dict[str, Any], format_size: Callable[[int], str], subject: str, *, snippet: str
+) -> dict[str, str]:
     """Return the ship fragments by file name; sizes spelt by ``format_size`` (journey.site.render's).
 
     ``subject`` (the snippet's title) names the chart for screen readers: a page can hold two charts
     of the same pushes, one per image.
     """
+    rows = pushed(snippet, ship)
     pushes: list[dict[str, Any]] = ship.get("pushes", [])
-    fragments = {"ship.md": _summary(ship, format_size), CHART: chart(pushes, format_size, subject)}
+    fragments = {"ship.md": summary(rows, format_size), CHART: chart(rows, format_size, subject)}
     if comparable(pushes):
         fragments[READING] = reading(pushes, format_size)
     by_name = {push["name"]: push for push in pushes}
@@ -167,8 +200,12 @@ def _digest_cell(push: dict[str, Any]) -> str:
     return f"{repeat['times']} builds, all different: " + ", ".join(f"`{d[:19]}…`" for d in digests)
 
 
-def _summary(ship: dict[str, Any], format_size: Callable[[int], str]) -> str:
-    builder = ship.get("builder", {})
+def summary(rows: Sequence[Pushed], format_size: Callable[[int], str]) -> str:
+    """Render the summary table: a row per push, in the order given, then which builder made the figures.
+
+    A push without a record (``Pushed.missing``) keeps its row and says it is not verified. Pushes of
+    several snippets (a ship group) built on different farms get a sentence per builder, naming its pushes.
+    """
     lines = [
         (
             "| Push | Exporter options | Platforms | Compressed (registry) | Uncompressed "
@@ -176,7 +213,12 @@ def _summary(ship: dict[str, Any], format_size: Callable[[int], str]) -> str:
         ),
         "| --- | --- | --- | ---: | ---: | --- | --- | --- |",
     ]
-    for push in ship.get("pushes", []):
+    for row in rows:
+        push = row.push
+        if push is None:
+            note = f"`{row.snippet}` not verified in this build: {row.missing}"
+            lines.append(f"| {row.name} | {_escape_cell(note)} | - | - | - | - | - | - |")
+            continue
         manifests = push.get("manifests", [])
         compressed = sum(m["compressed_size"] for m in manifests)
         size = sum(m["size"] for m in manifests)
@@ -186,14 +228,38 @@ def _summary(ship: dict[str, Any], format_size: Callable[[int], str]) -> str:
             f"{format_size(compressed)} | {format_size(size)} | {timing(volatile.get('pull_seconds'))} | "
             f"{_build_time(volatile.get('build_seconds', []))} | {_digest_cell(push)} |"
         )
-    lines += [
-        "",
-        (
-            f"Built by {builder.get('builder', '?')}; pushed to {builder.get('registry', '?')}; "
-            f"pulled and run on {builder.get('engine', '?')}."
-        ),
-    ]
+    builders = _builders(rows)
+    if len(builders) == 1:
+        lines += ["", _built_by(builders[0][0]) + "."]
+    elif builders:
+        lines += ["", " ".join(f"{_built_by(b)} (pushes {', '.join(names)})." for b, names in builders)]
     return "\n".join(lines) + "\n"
+
+
+def _escape_cell(text: str) -> str:
+    """Keep a table cell one cell: a ``|`` in a recorded reason would split it."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _builders(rows: Sequence[Pushed]) -> list[tuple[Mapping[str, Any], list[str]]]:
+    """Return each distinct builder of the recorded pushes, first seen first, with the pushes it made."""
+    found: list[tuple[Mapping[str, Any], list[str]]] = []
+    for row in rows:
+        if row.push is None:
+            continue
+        same = next((names for builder, names in found if builder == row.builder), None)
+        if same is None:
+            found.append((row.builder, [row.name]))
+        else:
+            same.append(row.name)
+    return found
+
+
+def _built_by(builder: Mapping[str, Any]) -> str:
+    return (
+        f"Built by {builder.get('builder', '?')}; pushed to {builder.get('registry', '?')}; "
+        f"pulled and run on {builder.get('engine', '?')}"
+    )
 
 
 def _platforms(push: dict[str, Any], format_size: Callable[[int], str]) -> str:
@@ -213,12 +279,20 @@ def _platforms(push: dict[str, Any], format_size: Callable[[int], str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str], subject: str) -> str:
-    """Draw a horizontal bar per pushed platform image: compressed size as the registry stores it."""
-    rows = [
-        (f"{p['name']} {m['platform']}", m["compressed_size"]) for p in pushes for m in p.get("manifests", [])
-    ]
-    largest = max((size for _, size in rows), default=1) or 1
+def chart(pushed_rows: Sequence[Pushed], format_size: Callable[[int], str], subject: str) -> str:
+    """Draw a horizontal bar per pushed platform image: compressed size as the registry stores it.
+
+    A push without a record keeps its line, saying it is not verified, as the size ladder does.
+    """
+    rows: list[tuple[str, int | None]] = []
+    for row in pushed_rows:
+        if row.push is None:
+            rows.append((row.name, None))
+        else:
+            rows += [
+                (f"{row.name} {m['platform']}", m["compressed_size"]) for m in row.push.get("manifests", [])
+            ]
+    largest = max((size for _, size in rows if size is not None), default=1) or 1
     height = 30 + 26 * len(rows)
     parts = [
         (
@@ -231,6 +305,12 @@ def chart(pushes: list[dict[str, Any]], format_size: Callable[[int], str], subje
     ]
     for index, (label, size) in enumerate(rows):
         y = 28 + 26 * index
+        if size is None:
+            parts += [
+                f'<text x="0" y="{y + 14}">{escape(label)}</text>',
+                f'<text x="250" y="{y + 14}">not verified</text>',
+            ]
+            continue
         width = max(1, round(360 * size / largest))
         parts += [
             f'<text x="0" y="{y + 14}">{escape(label)}</text>',

@@ -171,7 +171,7 @@ def test_no_ratio_without_both_times():
 
 def test_a_push_with_compare_gets_its_fragment():
     ship = {"builder": {}, "pushes": [push("emulated", [9.0], compare="cross"), push("cross", [3.0])]}
-    fragments = render_ship(ship, lambda n: f"{n} B", "t")
+    fragments = render_ship(ship, lambda n: f"{n} B", "t", snippet="vol3/emulated")
     assert "ship-emulated-vs-cross.md" in fragments
     assert "**3.0 times**" in fragments["ship-emulated-vs-cross.md"]
     assert "ship-cross-vs-emulated.md" not in fragments

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from journey.model.record import materially_equal
 from journey.site.render import format_size
-from journey.site.ship_render import chart, render_ship
+from journey.site.ship_render import chart, pushed, render_ship
 
 MANIFEST = {
     "platform": "linux/arm64",
@@ -39,7 +39,7 @@ SHIP = {
 
 
 def test_every_push_gets_its_fragments():
-    fragments = render_ship(SHIP, format_size, "A title")
+    fragments = render_ship(SHIP, format_size, "A title", snippet="vol3/x")
     assert set(fragments) == {
         "ship.md",
         "ship-sizes.svg",
@@ -57,14 +57,14 @@ def test_every_push_gets_its_fragments():
 
 
 def test_the_chart_has_one_bar_per_pushed_platform_image():
-    svg = chart(SHIP["pushes"] * 2, format_size, "A title")
+    svg = chart(pushed("vol3/x", SHIP) * 2, format_size, "A title")
     assert svg.count("<rect") == 2
     assert "epoch linux/arm64" in svg
 
 
 def test_the_chart_is_named_after_its_snippet_so_two_charts_of_the_same_pushes_differ():
-    one = chart(SHIP["pushes"], format_size, "The final image")
-    other = chart(SHIP["pushes"], format_size, "The naive image & co")
+    one = chart(pushed("vol3/x", SHIP), format_size, "The final image")
+    other = chart(pushed("vol3/x", SHIP), format_size, "The naive image & co")
     assert 'aria-label="The final image: compressed size' in one
     assert 'aria-label="The naive image &amp; co: compressed size' in other
 
@@ -128,7 +128,7 @@ def test_pushes_of_one_image_get_a_reading_computed_from_their_figures():
         _push("zstd", 4_500_000, 0.20, 0.18, 0.21),
         _push("estargz", 6_200_000, 0.32, 0.30, 0.35),
     ]
-    reading = render_ship({"pushes": pushes}, format_size, "t")["ship-reading.md"]
+    reading = render_ship({"pushes": pushes}, format_size, "t", snippet="vol3/x")["ship-reading.md"]
     assert "smallest in the registry is **zstd**, 4.5 MB: 25 % less than gzip's 6 MB" in reading
     assert "the largest is **estargz**, 6.2 MB" in reading
     assert "fastest pull is **zstd**'s, 0.20 s against gzip's 0.30 s (medians)" in reading
@@ -136,15 +136,15 @@ def test_pushes_of_one_image_get_a_reading_computed_from_their_figures():
 
 def test_a_fastest_pull_within_the_first_ones_range_is_called_uncertain():
     pushes = [_push("gzip", 6_000_000, 0.30, 0.25, 0.35), _push("zstd", 5_000_000, 0.28, 0.26, 0.33)]
-    reading = render_ship({"pushes": pushes}, format_size, "t")["ship-reading.md"]
+    reading = render_ship({"pushes": pushes}, format_size, "t", snippet="vol3/x")["ship-reading.md"]
     assert "their ranges overlap, so the order is not certain" in reading
 
 
 def test_pushes_never_pulled_or_of_other_platforms_get_no_reading():
     unpulled = [{**_push("a", 1, 0.1, 0.1, 0.1), "volatile": {}}, _push("b", 2, 0.1, 0.1, 0.1)]
     other = {**_push("c", 3, 0.1, 0.1, 0.1), "platforms": ["linux/arm64"]}
-    assert "ship-reading.md" not in render_ship({"pushes": unpulled}, format_size, "t")
+    assert "ship-reading.md" not in render_ship({"pushes": unpulled}, format_size, "t", snippet="vol3/x")
     assert "ship-reading.md" not in render_ship(
-        {"pushes": [_push("b", 2, 0.1, 0.1, 0.1), other]}, format_size, "t"
+        {"pushes": [_push("b", 2, 0.1, 0.1, 0.1), other]}, format_size, "t", snippet="vol3/x"
     )
-    assert "ship-reading.md" not in render_ship(SHIP, format_size, "t")
+    assert "ship-reading.md" not in render_ship(SHIP, format_size, "t", snippet="vol3/x")
