@@ -27,7 +27,13 @@ from journey.model.record import RESULT_NAME, RESULTS_DIR, read_result, result_p
 from journey.site.downloads import committed_downloads, expected_downloads
 from journey.site.includes import page_includes
 from journey.site.prose_numbers import Report, check_pages
-from journey.site.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
+from journey.site.render import (
+    FRAGMENT_SUFFIXES,
+    left_over_group_fragments,
+    render_bases,
+    render_snippet,
+    render_volume,
+)
 from journey.site.seed import stale_diffs
 from journey.site.siteconfig import load_mkdocs
 
@@ -395,7 +401,13 @@ def check_results(root: Path, volumes: list[Volume]) -> list[Problem]:
                 expected = render_snippet(root, snippet, result)
                 problems += compare_fragments(root, results_dir(root, snippet.id), expected, exclusive=True)
         folder = root / RESULTS_DIR / volume.name
-        problems += compare_fragments(root, folder, render_volume(volume, results), exclusive=False)
+        expected = render_volume(volume, results)
+        problems += compare_fragments(root, folder, expected, exclusive=False)
+        hint = "run `journey render`, or add the group back to volume.yml `ship_groups:`"
+        problems += [
+            Problem(_rel(root, path), 1, "fragment of no ship group of volume.yml", hint)
+            for path in left_over_group_fragments(folder, expected)
+        ]
         hint = "run `journey render` with the seed in place (volume.yml `seed.text`) and commit the diff"
         problems += [Problem(_rel(root, path), 1, cause, hint) for path, cause in stale_diffs(root, volume)]
     return problems + _orphan_results(root, volumes)

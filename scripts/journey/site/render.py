@@ -29,7 +29,7 @@ from journey.site.downloads import archive_base, archive_path, link_to, snippet_
 from journey.site.render_headline import HEADLINE_MD, render_headline, stop_headline, vuln_headline
 from journey.site.render_measurements import render_compared, render_measurements
 from journey.site.render_recipe import RECIPE_MD, RECIPES_VOLUME, recipes_fragments, render_recipe
-from journey.site.ship_render import comparable, reading, render_ship
+from journey.site.ship_render import GROUP_PREFIX, comparable, reading, render_groups, render_ship
 from journey.site.siteconfig import source_tree_url
 from journey.site.stopchart import STOP_SVG, has_stop_probes, render_stop_svg, stop_rows
 
@@ -760,6 +760,7 @@ def render_volume(volume: Volume, results: dict[str, Result | None]) -> dict[str
         VOLUME_PROVENANCE: render_volume_provenance(volume, results),
         HEADLINE_MD: _headline(volume, results),
         **render_compared(volume, results),
+        **render_groups(volume, results, format_size),
     }
     if has_stop_probes(volume):
         fragments[STOP_SVG] = render_stop_svg(volume, results)
@@ -823,8 +824,31 @@ def rerender_volumes(
 
 
 def write_volume_fragments(root: Path, volume: Volume, results: dict[str, Result | None]) -> list[Path]:
-    """Render and write ``results/<volume>/size-ladder.*`` and ``provenance.md``; return changed paths."""
-    return write_fragments(root / "results" / volume.name, render_volume(volume, results), prune=False)
+    """Render and write ``results/<volume>/size-ladder.*``, ``provenance.md``…; return changed paths.
+
+    Other volume fragments stay when no longer made; a ship group's that no group makes now go.
+    """
+    folder = root / "results" / volume.name
+    fragments = render_volume(volume, results)
+    changed = write_fragments(folder, fragments, prune=False)
+    for path in left_over_group_fragments(folder, fragments):
+        path.unlink()
+        changed.append(path)
+    return changed
+
+
+def left_over_group_fragments(folder: Path, fragments: Collection[str]) -> list[Path]:
+    """Return the ship-group fragments in a volume's results folder that no group of it makes now."""
+    if not folder.is_dir():
+        return []
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+        and path.name.startswith(GROUP_PREFIX)
+        and path.suffix in FRAGMENT_SUFFIXES
+        and path.name not in fragments
+    ]
 
 
 # --- results/bases/bases.md ------------------------------------------------------------------------------

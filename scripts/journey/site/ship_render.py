@@ -1,8 +1,8 @@
 """Fragments of a result's ``ship`` entry (Vol. 3): tables, recorded outputs and a bar chart.
 
-``journey.site.render`` adds these to a snippet's fragments when its result has ``ship``. The table and
-the chart take rows (``Pushed``: a push with the snippet that recorded it), so one table can also show the
-pushes of several snippets.
+``journey.site.render`` adds these to a snippet's fragments when its result has ``ship``, and to a
+volume's the fragments of each ``ship_groups:`` entry of its ``volume.yml``: one table, one reading and one
+chart over the pushes of several snippets, made by the same functions from the same rows (``Pushed``).
 Sizes are the registry's (compressed, what a pull moves) and the layer tars' (uncompressed); times are
 medians with their spread; every fragment says which builder made the figures.
 """
@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+
+    from journey.model.manifest import ShipGroup, Volume
+    from journey.model.record import Result
 
 
 #: The sentence after the summary table, when the pushes compare like with like (``reading``).
@@ -318,3 +321,72 @@ def chart(pushed_rows: Sequence[Pushed], format_size: Callable[[int], str], subj
             f'<text x="{256 + width}" y="{y + 14}">{escape(format_size(size))}</text>',
         ]
     return "\n".join([*parts, "</svg>"]) + "\n"
+
+
+# --- ship groups (volume.yml ``ship_groups:``): one table, reading and chart over several snippets -------
+
+
+#: What every group fragment's name starts with: in ``results/<volume>/`` only groups' fragments do, so one
+#: no group makes any longer (a group renamed or removed) is known for a left-over.
+GROUP_PREFIX = "ship-"
+
+
+def group_fragments(name: str) -> tuple[str, str, str]:
+    """Return the file names of a group's table, reading and chart (relative to ``results/<volume>``)."""
+    return f"{GROUP_PREFIX}{name}.md", f"{GROUP_PREFIX}{name}-reading.md", f"{GROUP_PREFIX}{name}-sizes.svg"
+
+
+def group_rows(volume: Volume, group: ShipGroup, results: Mapping[str, Result | None]) -> list[Pushed]:
+    """Return the rows of a group: each member in the order listed, its pushes in the order it pushed.
+
+    A member without a verified result keeps a row per push its manifest declares, saying why.
+    """
+    by_id = {snippet.id: snippet for snippet in volume.snippets}
+    rows: list[Pushed] = []
+    for snippet_id in group.snippets:
+        ship = by_id[snippet_id].ship
+        names = [push.name for push in ship.pushes] if ship else []
+        result = results.get(snippet_id)
+        if result is None:
+            rows += unverified(snippet_id, names, "no recorded result")
+        elif result["status"] != "verified":
+            rows += unverified(snippet_id, names, result["reason"] or "no reason recorded")
+        elif not result.get("ship"):
+            rows += unverified(snippet_id, names, "its result records no pushes")
+        else:
+            rows += pushed(snippet_id, result["ship"])
+    return rows
+
+
+def group_reading(rows: Sequence[Pushed], format_size: Callable[[int], str]) -> str:
+    """Say what a group's table shows (``reading``), or why it says nothing yet: the page includes it anyway.
+
+    Only when every member is verified and the pushes compare like with like (``comparable``) is one
+    called smallest or fastest; a reading over the members that happen to be verified would change its
+    baseline as the others arrive.
+    """
+    missing = list(dict.fromkeys(row.snippet for row in rows if row.push is None))
+    if missing:
+        listed = ", ".join(f"`{snippet}`" for snippet in missing)
+        return f"No reading yet: {listed} not verified in this build, so the pushes are not compared.\n"
+    pushes = [row.push for row in rows if row.push is not None]
+    if comparable(pushes):
+        return reading(pushes, format_size)
+    return (
+        "No reading: these pushes are not one image pulled several ways (their platforms differ, or some "
+        "were not pulled), so none is called the smallest or the fastest.\n"
+    )
+
+
+def render_groups(
+    volume: Volume, results: Mapping[str, Result | None], format_size: Callable[[int], str]
+) -> dict[str, str]:
+    """Return every ship group's table, reading and chart of a volume, by file name."""
+    fragments: dict[str, str] = {}
+    for group in volume.ship_groups:
+        rows = group_rows(volume, group, results)
+        table, sentence, svg = group_fragments(group.name)
+        fragments[table] = summary(rows, format_size)
+        fragments[sentence] = group_reading(rows, format_size)
+        fragments[svg] = chart(rows, format_size, group.name)
+    return fragments
