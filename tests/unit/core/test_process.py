@@ -9,7 +9,8 @@ import time
 import pytest
 
 from journey.core import process
-from journey.engine.session import kill_group
+from journey.core.errors import VerificationError
+from journey.engine.session import Session, kill_group
 
 PY = sys.executable
 
@@ -82,3 +83,18 @@ def test_a_server_started_in_its_own_session_is_stopped_by_its_group():
     assert os.getpgid(child.pid) == child.pid
     kill_group(child, grace=2)
     assert child.returncode is not None
+
+
+def test_the_sessions_watchdog_starts_its_child_through_the_runner_and_stops_it_when_hung(monkeypatch):
+    started: list[list[str]] = []
+    real = process.start_text
+
+    def recording(argv, **kwargs):
+        started.append(list(argv))
+        return real(argv, **kwargs)
+
+    monkeypatch.setattr(process, "start_text", recording)
+    argv = [PY, "-c", "import time; time.sleep(60)"]
+    with pytest.raises(VerificationError, match="hung: no output and no CPU progress for 1 s"):
+        Session(None).run_process(argv, what=VerificationError("", snippet="vol1/x", step="build"), idle=1)
+    assert started == [argv]
