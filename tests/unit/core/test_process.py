@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,8 @@ from journey.core import process
 from journey.core.errors import VerificationError
 from journey.engine.session import Session, kill_group
 
+TOOL = Path(__file__).resolve().parents[3] / "scripts" / "journey"
+RUNNER = TOOL / "core" / "process.py"
 PY = sys.executable
 
 
@@ -98,3 +103,58 @@ def test_the_sessions_watchdog_starts_its_child_through_the_runner_and_stops_it_
     with pytest.raises(VerificationError, match="hung: no output and no CPU progress for 1 s"):
         Session(None).run_process(argv, what=VerificationError("", snippet="vol1/x", step="build"), idle=1)
     assert started == [argv]
+
+
+# --- the rule: the runner is the only module of the tool that touches subprocess -------------------------
+
+
+def _imports_subprocess(source: str) -> list[int]:
+    """Lines of ``source`` that import ``subprocess`` (or a name from it), however the import is spelt."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            named = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            named = [node.module or ""]
+        elif isinstance(node, ast.Constant):  # importlib.import_module("subprocess"), __import__(...)
+            named = [node.value] if isinstance(node.value, str) else []
+        else:
+            continue
+        if any(name.split(".")[0] == "subprocess" for name in named):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_no_module_of_the_tool_but_the_runner_imports_or_names_subprocess():
+    # The issue's rule, checked: `grep -rn "subprocess\." scripts/journey` finds only the runner.
+    sources = sorted(TOOL.rglob("*.py"))
+    assert RUNNER in sources
+    bad = [
+        f"{path.relative_to(TOOL)}:{line}"
+        for path in sources
+        if path != RUNNER
+        for line in _imports_subprocess(path.read_text(encoding="utf-8"))
+    ]
+    bad += [
+        f"{path.relative_to(TOOL)}:{number}: {text.strip()}"
+        for path in sources
+        if path != RUNNER
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"subprocess\.", text)
+    ]
+    assert not bad, "only journey.core.process runs child processes; use it instead:\n" + "\n".join(bad)
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import subprocess", True),
+        ("import subprocess as sp", True),
+        ("from subprocess import run", True),
+        ("import importlib\nimportlib.import_module('subprocess')", True),
+        ("from journey.core import process", False),
+        ("x = 'a subprocess of its own'", False),
+    ],
+)
+def test_the_rule_sees_every_spelling_of_the_import(source, found):
+    assert bool(_imports_subprocess(source)) is found
