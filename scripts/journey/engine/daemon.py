@@ -7,13 +7,13 @@ instead of a stack trace from deep inside a build.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from typing import Any
 
 import docker
 import docker.errors
 
+from journey.core import process
 from journey.core.errors import EngineUnavailableError
 
 #: The name engine users look for when no engine answers (exit 3); the class lives in errors.py.
@@ -60,14 +60,14 @@ def buildx_version() -> str:
     ``--format``, and its free text is not a promise): the same string ``buildx version`` prints.
     """
     try:
-        out = subprocess.run(
+        out = process.run(
             ["docker", "info", "--format", BUILDX_VERSION_FORMAT],
             capture_output=True,
             text=True,
             check=False,
             timeout=30,
         ).stdout.strip()
-    except (OSError, subprocess.SubprocessError) as exc:
+    except (OSError, process.SubprocessError) as exc:
         raise EngineUnavailableError(
             f"`docker buildx` does not answer ({_short(exc)}); BuildKit is required", step="engine"
         ) from exc

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import docker.errors
 
+from journey.core import process
 from journey.core.errors import InterruptedRunError, VerificationError
 from journey.engine import images, sweep
 
@@ -86,7 +86,7 @@ class Session:
         self.labels = {RUN_LABEL: self.run_id, OWNER_LABEL: str(sweep.current())}
         self._cancel = threading.Event()
         self._lock = threading.Lock()
-        self._procs: set[subprocess.Popen[str]] = set()
+        self._procs: set[process.Popen[str]] = set()
         self._record: Path | None = None
         self._recorded: list[str] = []
         self._waited: dict[str, float] = {}
@@ -217,14 +217,13 @@ class Session:
         """
         self.raise_if_cancelled(what.snippet)
         start = time.monotonic()
-        proc = subprocess.Popen(
+        proc = process.start_text(
             argv,
             cwd=cwd,
             env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
+            stdout=process.PIPE,
+            stderr=process.STDOUT,
+            stdin=process.DEVNULL,
             errors="replace",
             start_new_session=True,
         )
@@ -338,7 +337,7 @@ class Activity:
     """A running child's output and CPU use, read while it runs, to tell a slow child from a hung one."""
 
     def __init__(
-        self, proc: subprocess.Popen[str], *, engine_cpu: bool = False, cpu_of: int | None = None
+        self, proc: process.Popen[str], *, engine_cpu: bool = False, cpu_of: int | None = None
     ) -> None:
         if proc.stdout is None:  # run_process always pipes it: the output is how a child shows it lives
             raise ValueError("Activity reads the child's output: start it with stdout=PIPE")
@@ -382,7 +381,7 @@ class Activity:
         while True:
             try:
                 self.proc.wait(timeout=POLL_SECONDS)
-            except subprocess.TimeoutExpired:
+            except process.TimeoutExpired:
                 pass
             else:
                 return None
@@ -485,7 +484,7 @@ _PPID, _PGRP, _UTIME, _CSTIME = 1, 2, 11, 14
 _MAX_DEPTH = 64
 
 
-def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:
+def kill_group(proc: process.Popen[Any], grace: float = KILL_GRACE) -> None:
     """SIGTERM the child's whole group (buildx, go test's children, a server), then SIGKILL if it lingers.
 
     The group ends when every process in it has, not only its leader: a ``go test`` binary or a server
@@ -498,7 +497,7 @@ def kill_group(proc: subprocess.Popen[Any], grace: float = KILL_GRACE) -> None:
         limit = time.monotonic() + grace
         try:
             proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
+        except process.TimeoutExpired:
             continue
         while group_members(proc.pid) and time.monotonic() < limit:
             time.sleep(GROUP_POLL)

@@ -38,13 +38,12 @@ import shutil
 import signal
 import socket
 import stat
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from journey.core import layout
+from journey.core import layout, process
 from journey.core.errors import EngineUnavailableError, MachineError
 from journey.engine.images import OWNER_LABEL, RUN_LABEL, SNIPPET_LABEL, TEMP_REPO, TOOL_LABEL
 
@@ -605,7 +604,7 @@ class _EngineSweep:
 
 def _rm_builder(note: Path) -> None:
     """Remove one buildx builder; one that no longer exists is fine. The note goes once it is gone."""
-    done = subprocess.run(
+    done = process.run(
         ["docker", "buildx", "rm", note.name],
         capture_output=True,
         text=True,

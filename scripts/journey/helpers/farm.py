@@ -33,14 +33,13 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path  # noqa: TC003 - dataclass field types are read at run time
 from typing import IO, TYPE_CHECKING
 
-from journey.core import layout
+from journey.core import layout, process
 from journey.core.errors import MachineError
 from journey.engine import sweep
 from journey.helpers import gotools, modproxy, tool_image
@@ -115,7 +114,7 @@ class Farm:
     def alive(self) -> bool:
         """Whether the farm's container is still running."""
         argv = ["docker", "inspect", "--format", "{{.State.Running}}", str(self.container)]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        done = process.run(argv, capture_output=True, text=True, timeout=60, check=False)
         return done.stdout.strip() == "true"
 
     def engine_env(self) -> dict[str, str]:
@@ -124,7 +123,7 @@ class Farm:
 
     def docker(self, *argv: str, timeout: float = 600, stdin: bytes | None = None) -> str:
         """Run the docker CLI against the private engine; raise FarmError with its stderr on failure."""
-        done = subprocess.run(
+        done = process.run(
             ["docker", *argv],
             env=self.engine_env(),
             input=stdin,
@@ -144,9 +143,7 @@ class Farm:
         argv = [*self.netns(), "curl", "-sSf", "--max-time", "120"]
         for media in accept:
             argv += ["-H", f"Accept: {media}"]
-        done = subprocess.run(
-            [*argv, f"http://{REGISTRY}{path}"], capture_output=True, timeout=180, check=False
-        )
+        done = process.run([*argv, f"http://{REGISTRY}{path}"], capture_output=True, timeout=180, check=False)
         if done.returncode != 0:
             raise FarmError(
                 f"registry GET {path}: {done.stderr.decode(errors='replace').strip()}", step="registry"
@@ -163,8 +160,8 @@ class Farm:
         or not) is a :class:`FarmError` naming the path.
         """
         argv = [*self.netns(), "curl", "-sSf", "--max-time", str(STREAM_SECONDS), f"http://{REGISTRY}{path}"]
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        stdout = process.stdout
+        curl = process.start(argv, stdout=process.PIPE, stderr=process.PIPE)
+        stdout = curl.stdout
         if stdout is None:  # never: stdout=PIPE gives a stream
             raise FarmError(f"registry GET {path}: curl gave no stream", step="registry")
         try:
@@ -172,14 +169,14 @@ class Farm:
         finally:
             stdout.close()
             try:
-                process.wait(timeout=STREAM_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.returncode != 0:
-            error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
+                curl.wait(timeout=STREAM_SECONDS)
+            except process.TimeoutExpired:
+                curl.kill()
+                curl.wait()
+        if curl.returncode != 0:
+            error = curl.stderr.read().decode(errors="replace").strip() if curl.stderr else ""
             raise FarmError(
-                f"registry GET {path}: {error or f'curl exited {process.returncode}'}", step="registry"
+                f"registry GET {path}: {error or f'curl exited {curl.returncode}'}", step="registry"
             )
 
 
@@ -190,7 +187,7 @@ def buildkitd_binary(root: Path, say: Callable[[str], None]) -> Path:
     say(f"farm: building buildkitd {BUILDKIT.version} from the Go module proxy (a few minutes, once)")
 
     def run(argv: list[str], extra: dict[str, str]) -> None:
-        done = subprocess.run(
+        done = process.run(
             argv, env={**os.environ, **extra}, capture_output=True, text=True, timeout=1800, check=False
         )
         if done.returncode != 0:
@@ -229,7 +226,7 @@ def image_tag(folder: Path = RECIPE) -> str:
 
 def _present(ref: str) -> bool:
     argv = ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
-    return subprocess.run(argv, capture_output=True, timeout=60, check=False).returncode == 0
+    return process.run(argv, capture_output=True, timeout=60, check=False).returncode == 0
 
 
 def ensure_image(say: Callable[[str], None]) -> str:
@@ -262,7 +259,7 @@ def _build_image(tag: str, say: Callable[[str], None]) -> None:
         "docker", "buildx", "build", "--builder", "default", "--progress=plain", "--load",
         f"--label={LABEL_RECIPE}={recipe_digest()}", "-t", tag, str(RECIPE),
     ]  # fmt: skip
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=1800, check=False)
+    done = process.run(argv, capture_output=True, text=True, timeout=1800, check=False)
     if done.returncode != 0:
         raise FarmError(f"building the farm image failed: {done.stderr.strip()[-600:]}", step="farm")
 
@@ -318,13 +315,13 @@ def container_argv(farm: Farm, image: str, spec: FarmSpec) -> list[str]:
 
 def _start_container(farm: Farm, image: str, spec: FarmSpec) -> None:
     """Start the farm's container and wait for its engine, registry and module server to answer."""
-    done = subprocess.run(
+    done = process.run(
         container_argv(farm, image, spec), capture_output=True, text=True, timeout=120, check=False
     )
     if done.returncode != 0:
         raise FarmError(f"cannot start the farm's container: {done.stderr.strip()[-400:]}", step="farm")
     farm.container = done.stdout.strip()
-    pid = subprocess.run(
+    pid = process.run(
         ["docker", "inspect", "--format", "{{.State.Pid}}", farm.container],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
@@ -341,13 +338,13 @@ def _engine_answers(farm: Farm) -> bool:
     if not farm.docker_sock.exists():
         return False
     argv = ["docker", "version", "--format", "{{.Server.Version}}"]
-    done = subprocess.run(argv, env=farm.engine_env(), capture_output=True, timeout=30, check=False)
+    done = process.run(argv, env=farm.engine_env(), capture_output=True, timeout=30, check=False)
     return done.returncode == 0
 
 
 def _answers(farm: Farm, url: str) -> bool:
     argv = [*farm.netns(), "curl", "-s", "-o", "/dev/null", "--max-time", "2", url]
-    return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
+    return process.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
 
 
 def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
@@ -358,8 +355,8 @@ def _push_bases(farm: Farm, bases: Iterable[str]) -> None:
     """
     for ref in bases:
         shared = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
-        save = subprocess.Popen(["docker", "save", ref], env=shared, stdout=subprocess.PIPE)
-        load = subprocess.run(
+        save = process.start(["docker", "save", ref], env=shared, stdout=process.PIPE)
+        load = process.run(
             ["docker", "load", "--quiet"],
             env=farm.engine_env(),
             stdin=save.stdout,
@@ -416,7 +413,7 @@ def base_indexes(bases: Iterable[str]) -> dict[str, list[str]]:
 def _create_index(farm: Farm, name: str, sources: list[str]) -> None:
     """Push one index of ``sources`` as ``name`` (``docker buildx imagetools create``, in the namespace)."""
     argv = [*farm.netns(), "docker", "buildx", "imagetools", "create", "--tag", name, *sources]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    done = process.run(argv, capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise FarmError(f"imagetools create {name}: {done.stderr.strip()[-400:]}", step="farm")
 
@@ -430,7 +427,7 @@ def _start_builder(farm: Farm) -> None:
     """Wait for buildkitd's socket, then add it to buildx as the run's ``remote`` builder."""
     sock = farm.folder / "buildkitd.sock"
     _wait("buildkitd", sock.exists, farm.folder / "buildkitd.log", farm)
-    done = subprocess.run(
+    done = process.run(
         ["docker", "buildx", "create", "--name", farm.builder, "--driver", "remote", f"unix://{sock}"],
         capture_output=True,
         text=True,
@@ -497,15 +494,15 @@ def stop(farm: Farm, run_id: str | None = None) -> None:
     calling user may delete even where the container's root made them. The builder's note leaves the
     run's record (``run_id``) once the builder is gone.
     """
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        done = subprocess.run(
+    with contextlib.suppress(OSError, process.SubprocessError):
+        done = process.run(
             ["docker", "buildx", "rm", farm.builder], capture_output=True, timeout=60, check=False
         )
         if run_id is not None and (done.returncode == 0 or b"no builder" in done.stderr):
             sweep.forget_builder(run_id, farm.builder)
     if farm.container:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(
+        with contextlib.suppress(OSError, process.SubprocessError):
+            process.run(
                 ["docker", "rm", "--force", "--volumes", farm.container],
                 capture_output=True, timeout=120, check=False,
             )  # fmt: skip

@@ -46,7 +46,6 @@ import functools
 import os
 import secrets
 import stat
-import subprocess
 import sys
 import threading
 import time
@@ -58,7 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
-from journey.core import layout, locks
+from journey.core import layout, locks, process
 from journey.core.errors import MachineError
 from journey.engine import daemon
 from journey.engine.images import GOPROXY_LABEL, Image, lookup
@@ -127,7 +126,7 @@ def download(modules: Iterable[Path], gomodcache: Path) -> None:
     env = {**os.environ, "GOMODCACHE": str(gomodcache), "GOFLAGS": "-modcacherw"}
     for module in modules:
         try:
-            done = subprocess.run(
+            done = process.run(
                 ["go", "mod", "download"],
                 cwd=module,
                 env=env,
@@ -140,7 +139,7 @@ def download(modules: Iterable[Path], gomodcache: Path) -> None:
             raise ModProxyError(
                 "Go is not installed on the host (needed to fetch modules)", step="modproxy"
             ) from exc
-        except subprocess.TimeoutExpired as exc:
+        except process.TimeoutExpired as exc:
             cause = f"`go mod download` in {module} took longer than {DOWNLOAD_TIMEOUT} s"
             raise ModProxyError(cause, step="modproxy") from exc
         if done.returncode != 0:

@@ -43,7 +43,6 @@ import contextlib
 import io
 import os
 import signal
-import subprocess
 import tarfile
 import threading
 import uuid
@@ -51,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from journey.core import process
 from journey.core.errors import EngineUnavailableError
 from journey.engine import sweep
 from journey.engine.images import OWNER_LABEL, RUN_LABEL
@@ -211,7 +211,7 @@ def run_recipe(ref: str, script: Path, args: Sequence[str], *, timeout: float) -
     """Run ``script args`` in a new helper container as its root; return the recipe's exit code.
 
     The recipe's stderr (its progress lines) passes through, its stdout is dropped, as on the host.
-    Raises ``subprocess.TimeoutExpired`` after ``timeout`` seconds, :class:`HelperError` when the
+    Raises ``process.TimeoutExpired`` after ``timeout`` seconds, :class:`HelperError` when the
     helper cannot be made or started, ``EngineUnavailableError`` when no docker CLI or engine answers,
     and ``KeyboardInterrupt`` on Ctrl-C or SIGTERM; the container and the image are gone in every case.
     """
@@ -231,7 +231,7 @@ def _attach(spec: HelperSpec, timeout: float) -> int:
     """Start the container attached; stop it (the recipe cleans up) on timeout or interrupt."""
     argv = ["docker", "start", "--attach", spec.container]
     # A session of its own: Ctrl-C reaches only journey, which stops the recipe through the container.
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    proc = process.start(argv, stdin=process.DEVNULL, stdout=process.DEVNULL, start_new_session=True)
     try:
         proc.wait(timeout=timeout)
     except BaseException:  # TimeoutExpired, KeyboardInterrupt (Ctrl-C or SIGTERM)
@@ -252,11 +252,11 @@ def _state(spec: HelperSpec) -> tuple[str, str, int]:
     return status, error.strip(), int(code or 0)
 
 
-def _stop(spec: HelperSpec, proc: subprocess.Popen[bytes]) -> None:
+def _stop(spec: HelperSpec, proc: process.Popen[bytes]) -> None:
     """Send the recipe SIGTERM (``enter.sh`` passes it on), give it ``STOP_GRACE`` s, then kill."""
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
+    with contextlib.suppress(OSError, process.SubprocessError):
         argv = ["docker", "kill", "--signal=TERM", spec.container]
-        subprocess.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        process.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
         proc.wait(timeout=STOP_GRACE)
     with contextlib.suppress(OSError):
         proc.kill()
@@ -275,8 +275,8 @@ def _remove(spec: HelperSpec) -> bool:
         ["docker", "image", "rm", spec.image],
     ):
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
-        except (OSError, subprocess.SubprocessError):
+            done = process.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+        except (OSError, process.SubprocessError):
             gone = False
             continue
         gone = gone and (done.returncode == 0 or b"No such" in done.stderr)
@@ -292,13 +292,11 @@ def _cli(
 ) -> str:
     """Run one docker CLI call around the recipe; a failure names the base and the step."""
     try:
-        done = subprocess.run(
-            argv, input=stdin, env=env, capture_output=True, timeout=CLI_TIMEOUT, check=False
-        )
+        done = process.run(argv, input=stdin, env=env, capture_output=True, timeout=CLI_TIMEOUT, check=False)
     except FileNotFoundError as exc:
         cause = f"{spec.ref}: cannot {step}: the docker CLI is not installed; run `make engine`"
         raise EngineUnavailableError(cause, step="bases") from exc
-    except subprocess.TimeoutExpired as exc:
+    except process.TimeoutExpired as exc:
         raise HelperError(f"cannot {step}: `docker {argv[1]}` did not answer within {CLI_TIMEOUT} s") from exc
     err = done.stderr.decode(errors="replace").strip()
     if done.returncode != 0:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 from typing import TYPE_CHECKING
 
+from journey.core import process
 from journey.core.layout import write_text_atomic
 from journey.model.record import RESULTS_DIR
 
@@ -72,7 +72,7 @@ def run_diff(seed_label: str, old: list[str], new: Path, new_label: str) -> str:
         handle.writelines(old)
         handle.flush()
         argv = [diff, f"-U{CONTEXT}", "--label", seed_label, "--label", new_label, handle.name, str(new)]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        done = process.run(argv, capture_output=True, text=True, timeout=30, check=False)
     if done.returncode > 1:
         raise SeedError(f"diff failed ({done.returncode}): {done.stderr.strip()}")
     return done.stdout

@@ -14,13 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from journey.core import process
 from journey.core.errors import BaseUnavailableError, EngineUnavailableError
 from journey.core.layout import BASES_RESULTS, write_if_changed
 from journey.engine import daemon
@@ -190,10 +190,10 @@ def say(text: str) -> None:
     sys.stderr.flush()
 
 
-def _docker(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _docker(*argv: str, timeout: float = 60) -> process.CompletedProcess[str]:
     """Run the docker CLI (``docker pull`` prints the registry's own error, which the report shows)."""
     try:
-        return subprocess.run(["docker", *argv], capture_output=True, text=True, timeout=timeout, check=False)
+        return process.run(["docker", *argv], capture_output=True, text=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
         cause = "the docker CLI is not installed; run `make engine`"
         raise EngineUnavailableError(cause, step="bases") from exc
@@ -277,7 +277,7 @@ class Resolver:
         say(f"{ref}: not present; trying to pull it (up to {PULL_TIMEOUT} s)")
         try:
             done = _docker("pull", "--quiet", ref, timeout=PULL_TIMEOUT)
-        except subprocess.TimeoutExpired:
+        except process.TimeoutExpired:
             self.registry_down = f"no registry answered within {PULL_TIMEOUT} s"
             return None
         if done.returncode != 0:
@@ -297,7 +297,7 @@ class Resolver:
         started = time.monotonic()
         try:
             code = run_recipe(ref, recipe)
-        except subprocess.TimeoutExpired:
+        except process.TimeoutExpired:
             self.failed[ref] = f"its stand-in recipe ran longer than {recipe.timeout} s"
             return None
         except rootless_build.HelperError as exc:
@@ -325,9 +325,9 @@ def run_recipe(ref: str, recipe: Recipe) -> int:
     if rootless_build.needed():
         say(f"{ref}: not root, so the recipe runs as root of a privileged helper container")
         return rootless_build.run_recipe(ref, script, recipe.args, timeout=recipe.timeout)
-    done = subprocess.run(
+    done = process.run(
         ["bash", str(script), *recipe.args],
-        stdout=subprocess.DEVNULL,
+        stdout=process.DEVNULL,
         stderr=None,
         timeout=recipe.timeout,
         check=False,

@@ -50,7 +50,6 @@ import shlex
 import shutil
 import socket
 import ssl
-import subprocess
 import tarfile
 import time
 from dataclasses import dataclass
@@ -65,7 +64,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from journey.core import layout
+from journey.core import layout, process
 from journey.core.errors import VerificationError
 from journey.engine import sweep
 from journey.engine.session import kill_group
@@ -215,11 +214,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 @contextlib.contextmanager
 def server(
     argv: list[str], port: int, log: Path, what: str, host: str = "127.0.0.1"
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[process.Popen[bytes]]:
     """Start a server in its own process group, wait until host:port accepts, always stop it."""
     with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        proc = process.start(
+            argv, stdout=sink, stderr=process.STDOUT, stdin=process.DEVNULL, start_new_session=True
         )
     try:
         _wait_listening(proc, (host, port), log, what)
@@ -228,7 +227,7 @@ def server(
         stop(proc)
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], where: tuple[str, int], log: Path, what: str) -> None:
+def _wait_listening(proc: process.Popen[bytes], where: tuple[str, int], log: Path, what: str) -> None:
     """Poll the port; a server that exits or never listens is an error carrying its log."""
     limit = time.monotonic() + START_TIMEOUT
     while time.monotonic() < limit:
@@ -245,7 +244,7 @@ def _log_tail(log: Path) -> str:
     return " | ".join(log.read_text(errors="replace").strip().splitlines()[-3:])
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: process.Popen[bytes]) -> None:
     """SIGTERM the server's group, SIGKILL it if it lingers, and reap it."""
     kill_group(proc, STOP_GRACE)
 
@@ -401,7 +400,7 @@ def script_env(
 
 def aws(env: dict[str, str], *args: str) -> str:
     """Run the venv's AWS CLI against the emulator and return its stdout (raises on failure)."""
-    done = subprocess.run(
+    done = process.run(
         [str(venv_bin() / "aws"), *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     if done.returncode != 0:
@@ -694,7 +693,7 @@ def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
             return _run(ctx, check, spec, tmp)
     except (
         OSError,
-        subprocess.SubprocessError,
+        process.SubprocessError,
         docker.errors.DockerException,
         http.client.HTTPException,
     ) as exc:
@@ -748,7 +747,7 @@ def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> di
 
 def _show(env: dict[str, str], command: str, work: Path) -> str:
     """Run a command the page shows beside the script (e.g. what ``aws ecr get-login`` prints)."""
-    done = subprocess.run(
+    done = process.run(
         shlex.split(command), env=env, cwd=work, capture_output=True, text=True, timeout=60, check=False
     )
     return done.stdout + done.stderr

@@ -20,7 +20,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import time
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, assert_never
 
 import docker.errors
 
+from journey.core import process
 from journey.core.errors import VerificationError
 from journey.engine.build import TOOL_FILES, BuildRequest, build
 from journey.engine.container import LOG_CAP, read_log, size_words
@@ -359,7 +359,7 @@ def binary(target: Target, item: BinaryMeasure) -> Recorded:
         copy = Path(tmp) / "binary"
         copy.write_bytes(data)
         try:
-            listed = subprocess.run(
+            listed = process.run(
                 ["go", "version", "-m", str(copy)],
                 capture_output=True,
                 text=True,
@@ -367,7 +367,7 @@ def binary(target: Target, item: BinaryMeasure) -> Recorded:
                 timeout=60,
                 env={**os.environ, "GOTOOLCHAIN": "local"},
             )
-        except (OSError, subprocess.SubprocessError) as exc:
+        except (OSError, process.SubprocessError) as exc:
             raise _error(target, item, f"cannot run `go version -m` ({exc}): is Go on this host?") from exc
     # A packed binary (UPX) hides its build info: a finding, recorded as such, not a failure.
     readable = listed.returncode == 0 and "\tpath\t" in listed.stdout
@@ -454,7 +454,7 @@ def _plant(folder: Path, names: tuple[str, ...], *, again: bool) -> None:
                 else [["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "context"]]
             )
             for argv in steps:
-                subprocess.run(argv, cwd=folder, env=env, check=True, capture_output=True, timeout=60)
+                process.run(argv, cwd=folder, env=env, check=True, capture_output=True, timeout=60)
         else:
             path = folder / name
             path.parent.mkdir(parents=True, exist_ok=True)

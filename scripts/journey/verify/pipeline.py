@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import docker.errors
 
+from journey.core import process
 from journey.core.errors import InternalError, JourneyError, MachineError, VerificationError
 from journey.core.layout import crash_log
 from journey.core.progress import Outcome, Reporter
@@ -426,7 +426,7 @@ def _listing(
     """
     if not containerd_store(ctx.session):
         argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
-        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+        out = process.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
         return normalise_table(hide_image_ids(in_listing_order(out, listing_order(snippet, bases))))
     repo = snippet.image_tag.rsplit(":", 1)[0]
     sizes = {snippet.image_tag: measured[0]["size"]}
@@ -439,7 +439,7 @@ def _listing(
     )
     sizes.update({b.ref: m["size"] for b in bases for m in measured if m["role"] == f"base:{b.ref}"})
     argv = ["docker", "images", "--format", DOCKER_IMAGES_ROWS, *filters]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+    out = process.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
     rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"]
     for line in out.splitlines():
         cells = line.split("\t")
@@ -540,7 +540,7 @@ def _go_version(bases: list[Image]) -> str:
             if item.startswith("GOLANG_VERSION="):
                 return "go" + item.split("=", 1)[1]
     try:
-        return subprocess.run(
+        return process.run(
             ["go", "env", "GOVERSION"],
             capture_output=True,
             text=True,
@@ -548,7 +548,7 @@ def _go_version(bases: list[Image]) -> str:
             timeout=30,
             env={**os.environ, "GOTOOLCHAIN": "local"},
         ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, process.SubprocessError):
         return "unknown"
 
 

@@ -20,13 +20,13 @@ import io
 import json
 import re
 import statistics
-import subprocess
 import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
+from journey.core import process
 from journey.core.errors import VerificationError
 from journey.helpers.farm import REGISTRY, Farm, FarmError
 from journey.verify.normalise import normalise
@@ -166,7 +166,7 @@ def prune(farm: Farm) -> None:
     of that type whatever its ``compression-level`` (checked here: gzip and gzip level 9 pushed from one
     cache gave byte-identical layers). A cold cache makes each push's figures its own.
     """
-    done = subprocess.run(
+    done = process.run(
         ["docker", "buildx", "prune", "--builder", farm.builder, "--all", "--force"],
         capture_output=True,
         text=True,
@@ -346,24 +346,24 @@ def measure_layer(blob: IO[bytes], media_type: str, wanted: tuple[str, ...]) -> 
     program = "zstd" if "zstd" in media_type else "gzip" if "gzip" in media_type else None
     if program is None:
         return tar_sizes(blob, wanted)
-    process = subprocess.Popen([program, "-dc"], stdin=blob, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    stdout = _piped(process)
+    child = process.start([program, "-dc"], stdin=blob, stdout=process.PIPE, stderr=process.PIPE)
+    stdout = _piped(child)
     try:
         measured = tar_sizes(stdout, wanted)
     finally:
         stdout.close()
-        process.wait(timeout=DECOMPRESS_SECONDS)
-    if process.returncode != 0:
-        error = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-        raise subprocess.CalledProcessError(process.returncode, [program, "-dc"], stderr=error)
+        child.wait(timeout=DECOMPRESS_SECONDS)
+    if child.returncode != 0:
+        error = child.stderr.read().decode(errors="replace").strip() if child.stderr else ""
+        raise process.CalledProcessError(child.returncode, [program, "-dc"], stderr=error)
     return measured
 
 
-def _piped(process: subprocess.Popen[bytes]) -> IO[bytes]:
-    """Return a process's piped stdout (always there with ``stdout=PIPE``; checked, not assumed)."""
-    if process.stdout is None:
-        raise subprocess.SubprocessError("the decompressor has no stdout pipe")
-    return process.stdout
+def _piped(child: process.Popen[bytes]) -> IO[bytes]:
+    """Return a child's piped stdout (always there with ``stdout=PIPE``; checked, not assumed)."""
+    if child.stdout is None:
+        raise process.SubprocessError("the decompressor has no stdout pipe")
+    return child.stdout
 
 
 #: Longest a decompressor may take to exit once its output has been read to the end.
@@ -449,7 +449,7 @@ def _moby_summary(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _inspect(farm: Farm, ref: str) -> str:
-    done = subprocess.run(
+    done = process.run(
         [*farm.netns(), "docker", "buildx", "imagetools", "inspect", ref],
         capture_output=True,
         text=True,
@@ -471,9 +471,7 @@ def _foreign_run(
     labels = [f"--label={k}={v}" for k, v in session.labels_for(snippet.id).items()]
     farm.docker("pull", "--quiet", "--platform", run.platform, ref)  # only the container's output is recorded
     argv = ["docker", "run", "--rm", *labels, "--platform", run.platform, "--network=none", ref, *run.command]
-    done = subprocess.run(
-        argv, env=farm.engine_env(), capture_output=True, text=True, timeout=300, check=False
-    )
+    done = process.run(argv, env=farm.engine_env(), capture_output=True, text=True, timeout=300, check=False)
     output = normalise(done.stdout + done.stderr)
     ok = done.returncode == 0 and (run.output is None or re.search(run.output, output) is not None)
     if not ok:

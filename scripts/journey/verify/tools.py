@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-import subprocess
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from journey.core import process
 from journey.core.errors import VerificationError
 from journey.helpers import deploy_engine
 from journey.verify import checks, deploy, vulncheck
@@ -120,10 +120,10 @@ def program_version(root: Path, version: Version) -> str:
     """Ask a program for its version (once a run); ``unknown`` if it does not answer with one."""
     try:
         argv = [checks.tool_path(version.argv[0]), *version.argv[1:]]
-        answer = subprocess.run(
+        answer = process.run(
             argv, capture_output=True, text=True, timeout=60, check=False, env=checks.tool_env(root)
         )
-    except (OSError, subprocess.SubprocessError):
+    except (OSError, process.SubprocessError):
         return "unknown"
     found = _VERSION_RE.search(answer.stdout + answer.stderr)
     return found.group(1) if found else "unknown"

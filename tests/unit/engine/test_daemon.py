@@ -44,7 +44,7 @@ def _cli(monkeypatch, stdout: str = "", error: Exception | None = None) -> list[
             raise error
         return subprocess.CompletedProcess(argv, 0, stdout=stdout, stderr="")
 
-    monkeypatch.setattr(daemon.subprocess, "run", run)
+    monkeypatch.setattr(daemon.process, "run", run)
     return calls
 
 

@@ -149,10 +149,10 @@ def test_the_scan_finds_the_calls_it_must():
 @pytest.mark.parametrize(
     ("source", "flagged"),
     [
-        ('subprocess.run(["docker", "images"], capture_output=True)', True),
-        ('subprocess.run(["docker", "images", "--format", "{{.ID}}"])', False),
-        ('subprocess.run(["docker", "image", "inspect", ref])', True),
-        ('subprocess.run(["docker", "buildx", "build", "--progress=plain", "."])', False),
+        ('process.run(["docker", "images"], capture_output=True)', True),
+        ('process.run(["docker", "images", "--format", "{{.ID}}"])', False),
+        ('process.run(["docker", "image", "inspect", ref])', True),
+        ('process.run(["docker", "buildx", "build", "--progress=plain", "."])', False),
         ('_docker("version")', True),
         ('_docker("pull", "--quiet", ref)', False),
     ],

@@ -140,7 +140,7 @@ def test_a_failed_index_is_a_farm_error_naming_it(tmp_path, monkeypatch):
     """The fault: imagetools create refused (say, a source was never pushed) stops the farm, named."""
     (tmp_path / "docker.pid").write_text("1\n", encoding="utf-8")
     done = subprocess.CompletedProcess([], 1, "", "ERROR: 127.0.0.1:5000/library/golang:x: not found")
-    monkeypatch.setattr(farm.subprocess, "run", lambda *_a, **_k: done)
+    monkeypatch.setattr(farm.process, "run", lambda *_a, **_k: done)
     with pytest.raises(FarmError) as caught:
         farm._create_index(Farm(tmp_path, "b", "k"), "127.0.0.1:5000/library/golang:1", ["a"])  # noqa: SLF001
     assert "imagetools create 127.0.0.1:5000/library/golang:1" in str(caught.value)

@@ -20,7 +20,7 @@ def test_a_failed_buildkitd_build_is_a_farm_error_naming_the_module(tmp_path, mo
     def failing(argv, **_kwargs):
         return subprocess.CompletedProcess(argv, 1, "", "go: module lookup disabled")
 
-    monkeypatch.setattr(farm.subprocess, "run", failing)
+    monkeypatch.setattr(farm.process, "run", failing)
     said: list[str] = []
     with pytest.raises(FarmError) as caught:
         farm.buildkitd_binary(tmp_path, said.append)
@@ -34,14 +34,14 @@ def test_a_built_buildkitd_is_reused(tmp_path, monkeypatch):
     binary = tmp_path / ".cache" / "tools" / f"buildkitd-{farm.BUILDKIT.version}" / "buildkitd"
     binary.parent.mkdir(parents=True)
     binary.write_text("")
-    monkeypatch.setattr(farm.subprocess, "run", lambda *_a, **_k: pytest.fail("rebuilt"))
+    monkeypatch.setattr(farm.process, "run", lambda *_a, **_k: pytest.fail("rebuilt"))
     assert farm.buildkitd_binary(tmp_path, print) == binary
 
 
 def test_stopping_a_farm_that_never_started_removes_its_folder(tmp_path, monkeypatch):
     calls: list[list[str]] = []
     monkeypatch.setattr(
-        farm.subprocess, "run", lambda argv, **_k: calls.append(argv) or subprocess.CompletedProcess(argv, 0)
+        farm.process, "run", lambda argv, **_k: calls.append(argv) or subprocess.CompletedProcess(argv, 0)
     )
     folder = tmp_path / "journey-farm-x"
     folder.mkdir()
@@ -54,7 +54,7 @@ def test_stopping_a_farm_that_never_started_removes_its_folder(tmp_path, monkeyp
 def test_stopping_a_started_farm_removes_its_container_with_its_volume(tmp_path, monkeypatch):
     calls: list[list[str]] = []
     monkeypatch.setattr(
-        farm.subprocess, "run", lambda argv, **_k: calls.append(argv) or subprocess.CompletedProcess(argv, 0)
+        farm.process, "run", lambda argv, **_k: calls.append(argv) or subprocess.CompletedProcess(argv, 0)
     )
     farm.stop(Farm(tmp_path / "gone", builder="b", buildkit="buildkitd", container="c0ffee"))
     assert ["docker", "rm", "--force", "--volumes", "c0ffee"] in calls

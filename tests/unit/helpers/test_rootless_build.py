@@ -241,7 +241,7 @@ def test_as_root_the_recipe_runs_on_the_host_as_before(monkeypatch):
 
     monkeypatch.setattr(rootless_build, "needed", lambda: False)
     monkeypatch.setattr(rootless_build, "run_recipe", pytest.fail)
-    monkeypatch.setattr(bases.subprocess, "run", fake_run)
+    monkeypatch.setattr(bases.process, "run", fake_run)
     assert bases.run_recipe("debian:trixie", bases.RECIPES["debian:trixie"]) == 0
     assert seen == [["bash", str(SCRIPT), "trixie"]]
 

@@ -49,7 +49,7 @@ def test_go_is_the_builder_bases_golang_version_before_the_hosts(monkeypatch):
     def host_go(*_args, **_kwargs):
         raise AssertionError("the host's go must not be asked when a base names its Go")
 
-    monkeypatch.setattr(pipeline.subprocess, "run", host_go)
+    monkeypatch.setattr(pipeline.process, "run", host_go)
     bases = [
         Image("debian:trixie", "x", env=("PATH=/bin",)),
         Image("golang", "y", env=("GOLANG_VERSION=1.26.1",)),
@@ -64,14 +64,14 @@ def test_without_a_go_base_the_hosts_go_is_asked_with_its_local_toolchain_else_u
         calls.append(kwargs["env"])
         return subprocess.CompletedProcess(argv, 0, stdout="go1.25.4\n", stderr="")
 
-    monkeypatch.setattr(pipeline.subprocess, "run", host_go)
+    monkeypatch.setattr(pipeline.process, "run", host_go)
     assert _go_version([]) == "go1.25.4"
     assert calls[0]["GOTOOLCHAIN"] == "local"  # never a download of another Go to answer the question
 
     def no_go(*_args, **_kwargs):
         raise FileNotFoundError("go")
 
-    monkeypatch.setattr(pipeline.subprocess, "run", no_go)
+    monkeypatch.setattr(pipeline.process, "run", no_go)
     assert _go_version([]) == "unknown"
 
 
