@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import msgspec
 
+from journey.model.check_spec import CHECK_TYPES, Check, Files, GoDir, LintCodes
 from journey.model.manifest import PROBE_PARSERS, ExecProbe, ExpectFailureProbe, ProbeSpec
 from journey.model.measure_spec import MEASURE_TYPES, MIN_RUNS, MeasureBase, Runs
 
@@ -151,9 +153,80 @@ def measurement_defs() -> dict[str, Any]:
     return defs
 
 
+#: What the ``check`` definition says of the whole ``checks:`` item.
+CHECK_DESCRIPTION = "a linter, test or end-to-end run; `tool` picks the schema its other keys follow"
+#: Key types with a definition of their own, generated once and pointed at from each tool that takes them.
+_CHECK_SHARED: dict[str, Any] = {"files": Files, "expect": LintCodes, "go-dir": GoDir}
+
+
+def _present(hint: Any) -> Any:  # noqa: ANN401 - a type
+    """Return an optional key's type without its ``None`` (absent, never null, in a manifest)."""
+    args = [arg for arg in get_args(hint) if arg is not type(None)]
+    union = get_origin(hint) in {Union, types.UnionType}
+    return args[0] if union and len(args) == 1 else hint
+
+
+def _described(hint: Any) -> Any:  # noqa: ANN401 - a type, and JSON
+    """Return a key type's schema; a ``Literal`` (bare or with ``Meta``) keeps its values' order."""
+    if get_origin(hint) is Annotated and get_origin(get_args(hint)[0]) is Literal:
+        meta = next((m for m in hint.__metadata__ if isinstance(m, msgspec.Meta)), None)
+        enum = {"enum": list(get_args(get_args(hint)[0]))}
+        return {"description": meta.description, **enum} if meta and meta.description else enum
+    return _type_schema(hint)
+
+
+def _check_key(kind: type[Check], field: msgspec.structs.FieldInfo) -> Any:  # noqa: ANN401 - JSON
+    """One check key's schema: the shared ``name``, a shared definition, or its type's own."""
+    if field.encode_name == "name":
+        return {"$ref": "#/$defs/name"}
+    if field.encode_name in kind.shared:
+        return kind.shared[field.encode_name]
+    hint = _present(field.type)
+    shared = next((ref for ref, alias in _CHECK_SHARED.items() if hint == alias), None)
+    return {"$ref": f"#/$defs/{shared}"} if shared else _described(hint)
+
+
+def _check_def(kind: type[Check]) -> dict[str, Any]:
+    """``check-<tool>``: only this tool's keys, the required ones, and the class's own rules."""
+    fields = msgspec.structs.fields(kind)
+    out: dict[str, Any] = {"description": kind.description} if kind.description else {}
+    out["additionalProperties"] = False
+    if required := [f.encode_name for f in fields if f.required]:
+        out["required"] = required
+    out["properties"] = {"tool": True} | {f.encode_name: _check_key(kind, f) for f in fields}
+    return out | kind.schema
+
+
+def check_defs() -> dict[str, Any]:
+    """Return the ``$defs`` of the ``checks:`` part of ``manifest.schema.json``, generated from the model."""
+    tools = list(CHECK_TYPES)
+    defs: dict[str, Any] = {
+        "check": {
+            "description": CHECK_DESCRIPTION,
+            "type": "object",
+            "required": ["tool"],
+            "properties": {"tool": {"enum": tools}},
+            "allOf": [
+                {"if": {"$ref": f"#/$defs/tool-{tool}"}, "then": {"$ref": f"#/$defs/check-{tool}"}}
+                for tool in tools
+            ],
+        }
+    }
+    for tool in tools:
+        defs[f"tool-{tool}"] = {
+            "type": "object",
+            "required": ["tool"],
+            "properties": {"tool": {"const": tool}},
+        }
+    defs |= {name: msgspec.json.schema(alias) for name, alias in _CHECK_SHARED.items()}
+    for tool, model in CHECK_TYPES.items():
+        defs[f"check-{tool}"] = _check_def(model)
+    return defs
+
+
 def generated_defs() -> dict[str, Any]:
     """Every definition of ``manifest.schema.json`` that the model generates, by name."""
-    return probe_defs() | measurement_defs()
+    return probe_defs() | measurement_defs() | check_defs()
 
 
 if __name__ == "__main__":

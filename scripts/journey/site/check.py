@@ -289,7 +289,7 @@ def linter_for(name: str) -> str | None:
 def check_lint_coverage(root: Path, volumes: list[Volume]) -> list[Problem]:
     """Every Dockerfile and ``*.sh`` under ``snippets/`` is in a hadolint or shellcheck check's ``files:``."""
     snippets = all_snippets(volumes)
-    linted = {(c.tool, (s.dir / f).resolve()) for s in snippets for c in s.checks for f in c.files}
+    linted = {(c.tool, (s.dir / f).resolve()) for s in snippets for c in s.checks for f in c.named_files}
     problems: list[Problem] = []
     for path in tree_files(root / SNIPPETS_DIR):
         tool = linter_for(path.name)

@@ -21,6 +21,7 @@ from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped
 from journey.core.layout import results_dir, write_text_atomic
 from journey.engine.images import STANDIN
 from journey.model import reverified
+from journey.model.check_spec import GovulncheckCheck
 from journey.model.digest import source_roots
 from journey.model.manifest import discover, select
 from journey.model.record import RESULT_NAME, read_result, read_result_quietly, result_path
@@ -730,7 +731,7 @@ def _scans(volume: Volume, results: dict[str, Result | None]) -> list[tuple[str,
     for snippet in volume.snippets:
         result = results.get(snippet.id)
         outputs = {c["name"]: c["output"] for c in result["checks"]} if result else {}
-        names = [c.name for c in snippet.checks if c.tool == "govulncheck"]
+        names = [c.name for c in snippet.checks if isinstance(c, GovulncheckCheck)]
         scans += [(name, outputs[name]) for name in names if name in outputs]
     return scans
 

@@ -11,9 +11,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from journey.model import manifest
+from journey.model.check_spec import CHECK_TYPES
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
 from journey.model.measure_spec import MEASURE_TYPES, measurement
-from journey.model.schema import generated_defs, measurement_defs, probe_defs
+from journey.model.schema import check_defs, generated_defs, measurement_defs, probe_defs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "scripts" / "journey" / "manifest.schema.json"
 
@@ -22,7 +23,7 @@ def _committed() -> dict:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("part", [probe_defs, measurement_defs])
+@pytest.mark.parametrize("part", [probe_defs, measurement_defs, check_defs])
 def test_the_committed_schema_holds_the_parts_the_model_generates(part):
     generated = part()
     committed = _committed()["$defs"]
@@ -40,6 +41,14 @@ def test_every_measure_kind_of_the_schema_is_a_class_of_the_model_and_back():
     assert kinds == list(MEASURE_TYPES)
     for kind, model in MEASURE_TYPES.items():
         assert model.__struct_config__.tag == kind == model.kind  # the tag msgspec reads is the kind
+
+
+def test_every_check_tool_of_the_schema_is_a_class_of_the_model_and_back():
+    committed = _committed()["$defs"]
+    assert committed["check"]["properties"]["tool"]["enum"] == list(CHECK_TYPES)
+    assert {key for key in committed if key.startswith(("check-", "tool-"))} == {
+        f"{part}-{tool}" for tool in CHECK_TYPES for part in ("check", "tool")
+    }
 
 
 def test_a_valid_item_becomes_its_kinds_class_with_the_defaults():
