@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import types
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
@@ -24,6 +25,7 @@ import msgspec
 from journey.model.check_spec import CHECK_TYPES, Check, Files, GoDir, LintCodes
 from journey.model.manifest import PROBE_PARSERS, ExecProbe, ExpectFailureProbe, ProbeSpec
 from journey.model.measure_spec import MEASURE_TYPES, MIN_RUNS, MeasureBase, Runs
+from journey.model.ship_manifest import COMPRESSION_TYPES
 
 #: What the ``measurement`` definition says of the whole ``measure:`` item.
 MEASUREMENT_DESCRIPTION = (
@@ -126,27 +128,33 @@ def probe_defs() -> dict[str, Any]:
     }
 
 
-def measurement_defs() -> dict[str, Any]:
-    """Return the ``$defs`` of the ``measure:`` part of ``manifest.schema.json``, generated from the model."""
-    kinds = list(MEASURE_TYPES)
+def _tagged(name: str, tag: str, kinds: list[str], prefixes: tuple[str, str], head: dict[str, Any]) -> Any:  # noqa: ANN401 - JSON
+    """Return a union's definitions: ``name`` (``tag`` one of ``kinds``, then that kind's keys) and each test.
+
+    ``prefixes`` name each kind's test (``<is>-<kind>``: the tag is that kind) and its keys' definition
+    (``<then>-<kind>``); ``head`` starts the union's own definition (its description, its required keys).
+    The shape is the hand-written one (``if``/``then`` per kind), so jsonschema words its errors as before.
+    """
+    test, then = prefixes
     defs: dict[str, Any] = {
-        "measurement": {
-            "description": MEASUREMENT_DESCRIPTION,
-            "type": "object",
-            "required": ["name", "kind"],
-            "properties": {"kind": {"enum": kinds}},
+        name: head
+        | {
+            "properties": {tag: {"enum": kinds}},
             "allOf": [
-                {"if": {"$ref": f"#/$defs/kind-{kind}"}, "then": {"$ref": f"#/$defs/measure-{kind}"}}
+                {"if": {"$ref": f"#/$defs/{test}-{kind}"}, "then": {"$ref": f"#/$defs/{then}-{kind}"}}
                 for kind in kinds
             ],
         }
     }
     for kind in kinds:
-        defs[f"kind-{kind}"] = {
-            "type": "object",
-            "required": ["kind"],
-            "properties": {"kind": {"const": kind}},
-        }
+        defs[f"{test}-{kind}"] = {"type": "object", "required": [tag], "properties": {tag: {"const": kind}}}
+    return defs
+
+
+def measurement_defs() -> dict[str, Any]:
+    """Return the ``$defs`` of the ``measure:`` part of ``manifest.schema.json``, generated from the model."""
+    head = {"description": MEASUREMENT_DESCRIPTION, "type": "object", "required": ["name", "kind"]}
+    defs: dict[str, Any] = _tagged("measurement", "kind", list(MEASURE_TYPES), ("kind", "measure"), head)
     defs["runs"] = msgspec.json.schema(Runs) | {"default": MIN_RUNS}
     for kind, model in MEASURE_TYPES.items():
         defs[f"measure-{kind}"] = _kind_def(model)
@@ -199,28 +207,31 @@ def _check_def(kind: type[Check]) -> dict[str, Any]:
 
 def check_defs() -> dict[str, Any]:
     """Return the ``$defs`` of the ``checks:`` part of ``manifest.schema.json``, generated from the model."""
-    tools = list(CHECK_TYPES)
-    defs: dict[str, Any] = {
-        "check": {
-            "description": CHECK_DESCRIPTION,
-            "type": "object",
-            "required": ["tool"],
-            "properties": {"tool": {"enum": tools}},
-            "allOf": [
-                {"if": {"$ref": f"#/$defs/tool-{tool}"}, "then": {"$ref": f"#/$defs/check-{tool}"}}
-                for tool in tools
-            ],
-        }
-    }
-    for tool in tools:
-        defs[f"tool-{tool}"] = {
-            "type": "object",
-            "required": ["tool"],
-            "properties": {"tool": {"const": tool}},
-        }
+    head = {"description": CHECK_DESCRIPTION, "type": "object", "required": ["tool"]}
+    defs: dict[str, Any] = _tagged("check", "tool", list(CHECK_TYPES), ("tool", "check"), head)
     defs |= {name: msgspec.json.schema(alias) for name, alias in _CHECK_SHARED.items()}
     for tool, model in CHECK_TYPES.items():
         defs[f"check-{tool}"] = _check_def(model)
+    return defs
+
+
+#: What the ``compression`` definition of ``ship.schema.json`` says of a push's ``compression:``.
+COMPRESSION_DESCRIPTION = "how the pushed layers are compressed; `type` picks the levels it takes"
+
+
+def compression_defs() -> dict[str, Any]:
+    """Return the ``$defs`` of the ``compression:`` part of ``ship.schema.json``, generated from the model."""
+    head = {"description": COMPRESSION_DESCRIPTION, "type": "object", "required": ["type"]}
+    defs: dict[str, Any] = _tagged(
+        "compression", "type", list(COMPRESSION_TYPES), ("type", "compression"), head
+    )
+    for name, kind in COMPRESSION_TYPES.items():
+        fields = msgspec.structs.fields(kind)
+        defs[f"compression-{name}"] = {
+            "description": kind.description,
+            "additionalProperties": False,
+            "properties": {"type": True} | {f.encode_name: _type_schema(f.type) for f in fields},
+        }
     return defs
 
 
@@ -229,5 +240,11 @@ def generated_defs() -> dict[str, Any]:
     return probe_defs() | measurement_defs() | check_defs()
 
 
+def generated_ship_defs() -> dict[str, Any]:
+    """Every definition of ``ship.schema.json`` that the model generates, by name."""
+    return compression_defs()
+
+
 if __name__ == "__main__":
-    print(json.dumps(generated_defs(), indent=2))  # noqa: T201 - the generated part, to paste
+    # the generated parts, to paste: manifest.schema.json's, then (``ship``) ship.schema.json's
+    print(json.dumps(generated_ship_defs() if sys.argv[1:] == ["ship"] else generated_defs(), indent=2))  # noqa: T201

@@ -14,7 +14,15 @@ from journey.model import manifest
 from journey.model.check_spec import CHECK_TYPES
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
 from journey.model.measure_spec import MEASURE_TYPES, measurement
-from journey.model.schema import check_defs, generated_defs, measurement_defs, probe_defs
+from journey.model.schema import (
+    check_defs,
+    compression_defs,
+    generated_defs,
+    generated_ship_defs,
+    measurement_defs,
+    probe_defs,
+)
+from journey.model.ship_manifest import COMPRESSION_TYPES
 
 SCHEMA = Path(__file__).resolve().parents[3] / "scripts" / "journey" / "manifest.schema.json"
 
@@ -28,6 +36,16 @@ def test_the_committed_schema_holds_the_parts_the_model_generates(part):
     generated = part()
     committed = _committed()["$defs"]
     assert {key: committed.get(key) for key in generated} == generated
+
+
+def test_the_committed_ship_schema_holds_the_compression_part_the_model_generates():
+    generated = compression_defs()
+    committed = json.loads((SCHEMA.parent / "ship.schema.json").read_text(encoding="utf-8"))["$defs"]
+    assert {key: committed.get(key) for key in generated} == generated
+    assert committed["push"]["properties"]["compression"] == {"$ref": "#/$defs/compression"}
+    assert generated["compression"]["properties"]["type"]["enum"] == list(COMPRESSION_TYPES)
+    for kind, model in COMPRESSION_TYPES.items():
+        assert model.__struct_config__.tag == kind == model.type
 
 
 def test_an_exec_probe_has_no_exit_code_to_generate():
@@ -77,11 +95,12 @@ def test_each_probe_parser_makes_a_spec_whose_class_is_its_kind(kind):
     assert PROBE_PARSERS[kind](raw).kind == kind
 
 
-def test_the_generator_prints_the_part_to_paste():
+@pytest.mark.parametrize(("args", "part"), [((), generated_defs), (("ship",), generated_ship_defs)])
+def test_the_generator_prints_the_part_to_paste(args, part):
     printed = subprocess.run(
-        [sys.executable, "-m", "journey.model.schema"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "journey.model.schema", *args], capture_output=True, text=True, check=True
     ).stdout
-    assert json.loads(printed) == generated_defs()
+    assert json.loads(printed) == part()
 
 
 @pytest.mark.parametrize("name", manifest.SCHEMA_FILES)
