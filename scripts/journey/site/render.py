@@ -299,10 +299,10 @@ def _link_text(text: str) -> str:
 
 def render_downloads(root: Path, snippet: Snippet) -> str:
     """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file."""
-    base = archive_base(root, snippet)
+    downloads = snippet_downloads(root, snippet)
+    base = archive_base(root, snippet, downloads)
     links = [  # named as in the zip: two snippet.yml (a snippet's, its context's) stay apart
-        download_link(snippet, d, d.source.resolve().relative_to(base).as_posix())
-        for d in snippet_downloads(root, snippet)
+        download_link(snippet, d, d.target.relative_to(base).as_posix()) for d in downloads
     ]
     return f"Download: {' · '.join(links)}, or all of it as {archive_link(snippet)}.\n"
 
@@ -340,11 +340,12 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
-    for download in snippet_downloads(root, snippet):
+    downloads = snippet_downloads(root, snippet)
+    for download in downloads:
         rel = download.source.relative_to(root.resolve()).as_posix()
         lines.append(f"- {download_link(snippet, download, rel)}")
     lines += ["", f"All of them in one archive: {archive_link(snippet)} (unpacks to the folders above)."]
-    if any(d.name.startswith(".") for d in snippet_downloads(root, snippet)):
+    if any(d.name.startswith(".") for d in downloads):
         lines += ["", DOTFILE_NOTE]
     tree_url = source_tree_url(root)
     if tree_url is not None:
