@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-# The include and section grammar is pymdownx.snippets' own, so check and site build agree.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
-
 from journey.core.errors import StaleError
 from journey.core.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.model.digest import VCS_JUNK, source_digest, tree_files
@@ -30,6 +27,7 @@ from journey.site.prose_numbers import Report, check_pages
 from journey.site.render import FRAGMENT_SUFFIXES, render_bases, render_snippet, render_volume
 from journey.site.seed import stale_diffs
 from journey.site.siteconfig import load_mkdocs
+from journey.site.snippet_syntax import SNIPPET_SECTION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,7 +37,8 @@ if TYPE_CHECKING:
     from journey.model.record import Result
     from journey.site.includes import Include
 
-_SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
+#: The section grammar is pymdownx.snippets' own (``snippet_syntax``), so check and site build agree.
+_SECTION_RE: re.Pattern[str] = SNIPPET_SECTION
 DOCS_DIR = "docs"
 
 

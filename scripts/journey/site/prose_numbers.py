@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-# The include and section grammar is pymdownx.snippets' own, as in journey.site.check.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
+# The include and section grammar is pymdownx.snippets' own (snippet_syntax), as in journey.site.check.
+from journey.site.snippet_syntax import ALL_SNIPPETS, SNIPPET_SECTION
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -57,8 +57,8 @@ if TYPE_CHECKING:
 
 #: What masked text becomes: not a digit, letter or space, so it neither makes nor joins a number.
 FILL = "\x01"
-_INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
-_SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
+_INCLUDE_RE: re.Pattern[str] = ALL_SNIPPETS
+_SECTION_RE: re.Pattern[str] = SNIPPET_SECTION
 _FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 #: Inline code, which may run over a line break but not over a blank line.
 _CODE_SPAN_RE = re.compile(r"(?P<ticks>`+)(?:(?!\n[ \t]*\n)[^`]|(?!(?P=ticks))`)+?(?P=ticks)")

@@ -15,9 +15,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-# The section grammar is pymdownx.snippets' own, so line numbers agree with what the page shows.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
-
 from journey.core.layout import results_dir, write_text_atomic
 from journey.engine.images import STANDIN
 from journey.model import reverified
@@ -32,6 +29,7 @@ from journey.site.render_measurements import render_compared, render_measurement
 from journey.site.render_recipe import RECIPE_MD, RECIPES_VOLUME, recipes_fragments, render_recipe
 from journey.site.ship_render import comparable, reading, render_ship
 from journey.site.siteconfig import source_tree_url
+from journey.site.snippet_syntax import SNIPPET_SECTION
 from journey.site.stopchart import STOP_SVG, has_stop_probes, render_stop_svg, stop_rows
 
 if TYPE_CHECKING:
@@ -440,7 +438,8 @@ def shown_lines(path: Path) -> list[str]:
     Line numbers for ``hl_lines`` count the lines the reader sees, so they are taken after the drop.
     """
     text = path.read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if not SnippetPreprocessor.RE_SNIPPET_SECTION.match(line)]
+    # the section grammar is pymdownx.snippets' own (``snippet_syntax``): line numbers agree with the page
+    return [line for line in text.splitlines() if not SNIPPET_SECTION.match(line)]
 
 
 def changed_lines(base: list[str], variant: list[str]) -> list[int]:
