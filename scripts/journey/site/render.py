@@ -295,9 +295,12 @@ def _link_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
 
 
-def render_downloads(root: Path, snippet: Snippet) -> str:
-    """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file."""
-    downloads = snippet_downloads(root, snippet)
+def render_downloads(root: Path, snippet: Snippet, downloads: list[Download] | None = None) -> str:
+    """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file.
+
+    ``downloads`` are the snippet's (``snippet_downloads``), when the caller has them already.
+    """
+    downloads = snippet_downloads(root, snippet) if downloads is None else downloads
     base = archive_base(root, snippet, downloads)
     links = [  # named as in the zip: two snippet.yml (a snippet's, its context's) stay apart
         download_link(snippet, d, d.target.relative_to(base).as_posix()) for d in downloads
@@ -326,8 +329,13 @@ DOTFILE_NOTE = (
 )
 
 
-def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
-    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
+def render_provenance(
+    root: Path, snippet: Snippet, result: Result, downloads: list[Download] | None = None
+) -> str:
+    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives.
+
+    ``downloads`` are the snippet's (``snippet_downloads``), when the caller has them already.
+    """
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
@@ -338,9 +346,10 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
-    downloads = snippet_downloads(root, snippet)
+    downloads = snippet_downloads(root, snippet) if downloads is None else downloads
+    here = root.resolve()
     for download in downloads:
-        rel = download.source.relative_to(root.resolve()).as_posix()
+        rel = download.source.relative_to(here).as_posix()
         lines.append(f"- {download_link(snippet, download, rel)}")
     lines += ["", f"All of them in one archive: {archive_link(snippet)} (unpacks to the folders above)."]
     if any(d.name.startswith(".") for d in downloads):
@@ -406,11 +415,12 @@ def render_outputs(result: Result) -> dict[str, str]:
 
 def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, str]:
     """Return every fragment of one snippet, by file name (relative to its results folder)."""
+    downloads = snippet_downloads(root, snippet)  # walked and resolved once for both fragments
     fragments = {
         "sizes.md": render_sizes(result),
-        "provenance.md": render_provenance(root, snippet, result),
+        "provenance.md": render_provenance(root, snippet, result, downloads),
     }
-    fragments["downloads.md"] = render_downloads(root, snippet)
+    fragments["downloads.md"] = render_downloads(root, snippet, downloads)
     if snippet.variant_dockerfile is not None:
         fragments[VARIANT_MD] = render_variant(root, snippet)
     fragments.update(render_outcomes(snippet, result))
