@@ -623,9 +623,10 @@ def find_problems(root: Path, prose: Report | None = None) -> list[Problem]:
     """
     root = root.resolve()
     volumes = discover(root)
-    includes = [include for page in _pages(root / DOCS_DIR) for include in page_includes(root, page)]
+    pages = _pages(root / DOCS_DIR)
+    includes = [include for page in pages for include in page_includes(root, page)]
     problems = [problem for include in includes for problem in check_include(root, include)]
-    problems += [p for page in _pages(root / DOCS_DIR) for p in check_presented_outputs(root, page, includes)]
+    problems += [p for page in pages for p in check_presented_outputs(root, page, includes)]
     snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
     problems += [problem for path in snippet_files for problem in check_markers(root, path)]
     problems += check_coverage(root, volumes, includes) if snippet_files else []
@@ -636,7 +637,7 @@ def find_problems(root: Path, prose: Report | None = None) -> list[Problem]:
     problems += check_links(root, root / DOCS_DIR)
     problems += check_fragment_links(root, root / DOCS_DIR, includes)
     problems += check_downloads(root, volumes)
-    prose = check_pages(root, _pages(root / DOCS_DIR), includes) if prose is None else prose
+    prose = check_pages(root, pages, includes) if prose is None else prose
     problems += [Problem(*gap) for gap in prose.gaps]
     return sorted(set(problems))
 
