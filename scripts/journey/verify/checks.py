@@ -147,18 +147,16 @@ def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dic
 
 # --- linters, and the findings a file kept wrong on purpose must show ----------------------------
 
-#: Where each linter that can ``expect:`` findings prints a finding's code, one finding a line:
-#: hadolint ``Dockerfile:3 DL3018 warning: …`` (its RUN lines are shellcheck'd: ``SC2086`` too),
-#: shellcheck ``--format=gcc`` ``lazy.sh:7:1: warning: … [SC2091]``.
-FINDING_CODES: dict[str, re.Pattern[str]] = {
-    "hadolint": re.compile(r"^\S+:\d+ ((?:DL|SC)\d{4}) ", re.MULTILINE),
-    "shellcheck": re.compile(r"\[(SC\d{4})\]$", re.MULTILINE),
-}
+#: Where each linter that can ``expect:`` findings prints a finding's code, one finding a line (each
+#: runner passes its own to ``lint``): hadolint ``Dockerfile:3 DL3018 warning: …`` (its RUN lines are
+#: shellcheck'd: ``SC2086`` too), shellcheck ``--format=gcc`` ``lazy.sh:7:1: warning: … [SC2091]``.
+HADOLINT_CODES = re.compile(r"^\S+:\d+ ((?:DL|SC)\d{4}) ", re.MULTILINE)
+SHELLCHECK_CODES = re.compile(r"\[(SC\d{4})\]$", re.MULTILINE)
 
 
-def finding_codes(tool: str, output: str) -> set[str]:
-    """Return the distinct finding codes a linter's output names."""
-    return set(FINDING_CODES[tool].findall(output))
+def finding_codes(codes: re.Pattern[str], output: str) -> set[str]:
+    """Return the distinct finding codes a linter's output names, where ``codes`` finds them."""
+    return set(codes.findall(output))
 
 
 def expectation_gap(expected: tuple[str, ...], found: set[str]) -> str | None:
@@ -176,8 +174,12 @@ def expectation_gap(expected: tuple[str, ...], found: set[str]) -> str | None:
     return "; ".join(parts) or None
 
 
-def lint(ctx: CheckContext, check: HadolintCheck | ShellcheckCheck, argv: list[str]) -> dict[str, Any]:
+def lint(
+    ctx: CheckContext, check: HadolintCheck | ShellcheckCheck, argv: list[str], codes: re.Pattern[str]
+) -> dict[str, Any]:
     """Run a linter on the snippet's files: clean passes, or exactly the ``expect:`` codes do.
+
+    ``codes`` finds the finding codes in the linter's output (``HADOLINT_CODES``, ``SHELLCHECK_CODES``).
 
     A file kept wrong on purpose (the verbatim 2019 Dockerfile, a trap) is still linted: its check
     passes only while the linter reports exactly the codes listed, so a new finding or one that
@@ -186,7 +188,7 @@ def lint(ctx: CheckContext, check: HadolintCheck | ShellcheckCheck, argv: list[s
     if not check.expect:
         return run_tool(ctx, check, argv, ctx.snippet.dir)
     returncode, output = execute(ctx, check, argv, ctx.snippet.dir)
-    gap = expectation_gap(check.expect, finding_codes(check.tool, output))
+    gap = expectation_gap(check.expect, finding_codes(codes, output))
     if returncode not in (0, 1) or gap:
         raise VerificationError(
             f"{check.tool} exited {returncode}; " + (gap or "it did not lint"),
@@ -199,12 +201,13 @@ def lint(ctx: CheckContext, check: HadolintCheck | ShellcheckCheck, argv: list[s
 
 def hadolint(ctx: CheckContext, check: HadolintCheck) -> dict[str, Any]:
     """Lint Dockerfiles (the standard: every Dockerfile passes hadolint, or expects its findings)."""
-    return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)])
+    return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)], HADOLINT_CODES)
 
 
 def shellcheck(ctx: CheckContext, check: ShellcheckCheck) -> dict[str, Any]:
     """Lint shell scripts a reader copies; one finding a line (gcc format), its code at the end."""
-    return lint(ctx, check, ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)])
+    argv = ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)]
+    return lint(ctx, check, argv, SHELLCHECK_CODES)
 
 
 def yamllint(ctx: CheckContext, check: YamllintCheck) -> dict[str, Any]:
