@@ -1,13 +1,17 @@
-"""The parts of ``manifest.schema.json`` that the typed model generates: the model is their source.
+"""The parts of ``manifest.schema.json`` and ``ship.schema.json`` that the typed model generates.
 
 ``probe_defs`` derives the probe part from ``manifest.PROBE_PARSERS`` and ``manifest.ProbeSpec`` (the
 ``probe`` object: exactly one kind's key, each kind's definition, ``schema_def``) and from the command
 probes' classes (``probe.http``, ``exec``, ``expect-failure``: their fields, the required ones, their
 ``Meta`` constraints). ``measurement_defs``
 derives the ``measure:`` part (``measurement``, ``kind-<kind>``, ``runs``, ``measure-<kind>``) from
-``journey.model.measure_spec``. ``tests/unit/model/test_schema.py`` holds the committed schema to
-``generated_defs``; ``python -m journey.model.schema`` prints it to paste. The shape is the hand-written one
-(``oneOf`` of ``required``, ``if``/``then`` on ``kind``), so jsonschema words its errors as before:
+``journey.model.measure_spec``; ``check_defs`` the ``checks:`` part (``check``, ``tool-<tool>``,
+``check-<tool>``, the shared ``files``, ``expect``, ``go-dir``) from ``journey.model.check_spec``; and
+``compression_defs`` ``ship.schema.json``'s ``compression`` part from ``journey.model.ship_manifest``.
+``tests/unit/model/test_schema.py`` holds the committed schemas to ``generated_defs`` and
+``generated_ship_defs``; ``python -m journey.model.schema`` (``… ship``) prints them to paste. The shape is
+the hand-written one (``oneOf`` of ``required``, ``if``/``then`` on the tag), so jsonschema words its
+errors as before:
 ``'stage' was unexpected (allowed: kind, name, path, runs)``. Nothing at load time runs this: ``journey
 check`` reads the committed file.
 """
