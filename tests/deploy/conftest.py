@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from journey.engine.daemon import connect
 from journey.engine.session import Deadline, Session
 from journey.helpers.deploy_engine import TOOL_LABEL, TOOL_NAME
-from journey.model.manifest import Check, Snippet, load_snippet
+from journey.model.manifest import Snippet, load_snippet
 from journey.verify.checks import CheckContext
+
+if TYPE_CHECKING:
+    from journey.model.check_spec import Check
 
 ROOT = Path(__file__).resolve().parents[2]
 SNIPPETS = ROOT / "snippets" / "vol1"

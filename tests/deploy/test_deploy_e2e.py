@@ -22,7 +22,6 @@ from conftest import FIXTURES, IMAGE, ROOT, SNIPPETS, check_named, private_engin
 from journey.core.errors import VerificationError
 from journey.engine.session import RUN_LABEL, SNIPPET_LABEL
 from journey.helpers.deploy_engine import TOOL_LABEL, TOOL_NAME, EngineSpec, ensure_image, running
-from journey.model.manifest import Check
 from journey.verify.deploy import (
     DeploySpec,
     deploy_e2e,
@@ -133,14 +132,6 @@ def test_a_script_that_prints_the_password_fails_and_the_log_is_scrubbed(context
     assert caught.value.snippet == "deploy/leaky"
     assert "logging in with <credential>" in caught.value.log_tail
     assert MOTO_PASSWORD not in caught.value.log_tail
-
-
-def test_unknown_option_is_named(context):
-    ctx = today(context)
-    extra = {"script": "deploy.sh", "regsitry": "override", "env": {"AWS_REGION": "x", "IMAGE_NAME": "y"}}
-    bad = Check(tool="deploy-e2e", explicit_name="bad", extra=extra)
-    with pytest.raises(VerificationError, match="unknown key"):
-        deploy_e2e(ctx, bad)
 
 
 def test_2019_script_pushes_with_the_password_on_the_command_line(context):

@@ -25,6 +25,8 @@ from jsonschema.exceptions import ValidationError, best_match, relevance
 from msgspec import Meta
 
 from journey.core.errors import ManifestError
+from journey.model import check_spec
+from journey.model.check_spec import ENGINE_CHECKS, Check
 from journey.model.measure_spec import (
     CompileMeasure,
     ContextMeasure,
@@ -54,14 +56,10 @@ _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 MANIFEST_NAME = "snippet.yml"
 VOLUME_NAME = "volume.yml"
 SNIPPETS_DIR = "snippets"
-#: Check keys with a field of their own in ``Check``; a tool's other keys (deploy-e2e's) go to ``extra``.
-_CHECK_KEYS = frozenset({"tool", "name", "files", "builtin", "race", "cover", "dir", "expect"})
 #: What verifying a snippet does, as results record it (``done``) and pages say it: ``built-and-run``
 #: (an image built, measured and probed), ``run`` (no image of its own, but its scripts run against the
 #: engine), ``checked`` (only tools ran over its files: linters, schemas, ``go vet``/``go test`` on the host).
 Done = Literal["built-and-run", "run", "checked"]
-#: Check tools that drive the Docker engine (``journey.verify.tools`` marks the same ones ``uses_engine``).
-ENGINE_TOOLS = frozenset({"deploy-e2e"})
 
 
 @dataclass(frozen=True)
@@ -235,32 +233,6 @@ class Probe:
 
 
 @dataclass(frozen=True)
-class Check:
-    """A linter or test; ``extra`` holds the keys only one tool reads (``deploy-e2e``'s ``script``, ``env``…).
-
-    The schema has checked every key against the tool's own part of it, so the runner can trust them.
-    """
-
-    tool: str
-    files: tuple[str, ...] = ()
-    builtin: str | None = None
-    race: bool = False
-    cover: bool = False
-    dir: str | None = None
-    explicit_name: str | None = None
-    #: the finding codes a linter must report (``DL3006``, ``SC2091``) in a file kept wrong on purpose
-    expect: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        """The name recorded in the result: ``hadolint Dockerfile``, or the manifest's ``name``."""
-        if self.explicit_name:
-            return self.explicit_name
-        return " ".join([self.tool, *self.files])
-
-
-@dataclass(frozen=True)
 class Building:
     """What a snippet with ``build:`` builds, resolved: the spec, its Dockerfile and its context folder.
 
@@ -361,7 +333,7 @@ class Snippet:
         """What verifying it does: built and run, run (its scripts, with the engine), or only checked."""
         if self.build is not None:
             return "built-and-run"
-        if any(check.tool in ENGINE_TOOLS for check in self.checks):
+        if any(isinstance(item, ENGINE_CHECKS) for item in self.checks):
             return "run"
         return "checked"
 
@@ -639,20 +611,6 @@ def _measurable(snippet: Snippet, where: Path) -> None:
             raise ManifestError(shown(where), key, cause, snippet=snippet.id)
 
 
-def _check(raw: dict[str, Any]) -> Check:
-    return Check(
-        tool=raw["tool"],
-        files=tuple(raw.get("files", ())),
-        builtin=raw.get("builtin"),
-        race=bool(raw.get("race", False)),
-        cover=bool(raw.get("cover", False)),
-        dir=raw.get("dir"),
-        explicit_name=raw.get("name"),
-        expect=tuple(raw.get("expect", ())),
-        extra={k: v for k, v in raw.items() if k not in _CHECK_KEYS},
-    )
-
-
 def _unique(names: list[str], key: str, path: Path, snippet: str) -> None:
     """Probe and check names become file names: two alike would overwrite each other."""
     seen: set[str] = set()
@@ -699,7 +657,7 @@ def snippet_from_dict(raw: object, directory: Path, snippet_id: str, path: Path 
     if "ship" in raw:
         _validate(raw, "ship.schema.json", where, snippet_id)
     probes = tuple(_probe(p, i, where, snippet_id) for i, p in enumerate(raw.get("probes", [])))
-    checks = tuple(_check(c) for c in raw.get("checks", []))
+    checks = tuple(check_spec.check(c) for c in raw.get("checks", []))
     measure = tuple(measurement(m) for m in raw.get("measure", []))
     _unique([p.name for p in probes], "probes", where, snippet_id)
     _unique([c.name for c in checks], "checks", where, snippet_id)
@@ -786,18 +744,13 @@ def _check_files_exist(snippet: Snippet) -> None:
     ``journey verify``.
     """
     path = shown(snippet.manifest_path)
-    for index, check in enumerate(snippet.checks):
-        files = [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
-        for key in ("script", "modfile"):
-            value = check.extra.get(key)
-            if isinstance(value, str):
-                files.append((f"checks[{index}].{key}", value))
-        for key, name in files:
+    for index, item in enumerate(snippet.checks):
+        for key, name in item.paths():
             if not (snippet.dir / name).is_file():
                 cause = f"no such file in the snippet folder: {snippet.dir / name}"
-                raise ManifestError(path, key, cause, snippet=snippet.id)
-        if check.dir is not None and not (snippet.dir / check.dir).is_dir():
-            cause = f"no such folder: {snippet.dir / check.dir}"
+                raise ManifestError(path, f"checks[{index}].{key}", cause, snippet=snippet.id)
+        if item.folder is not None and not (snippet.dir / item.folder).is_dir():
+            cause = f"no such folder: {snippet.dir / item.folder}"
             raise ManifestError(path, f"checks[{index}].dir", cause, snippet=snippet.id)
 
 
@@ -858,14 +811,10 @@ def _named_paths(snippet: Snippet) -> list[tuple[str, str]]:
     for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
         if push.dockerfile is not None:
             named.append((f"ship.pushes[{index}].dockerfile", push.dockerfile))
-    for index, check in enumerate(snippet.checks):
-        named += [(f"checks[{index}].files[{n}]", name) for n, name in enumerate(check.files)]
-        for key in ("script", "modfile"):  # deploy-e2e's script, govulncheck's go.mod
-            value = check.extra.get(key)
-            if isinstance(value, str):
-                named.append((f"checks[{index}].{key}", value))
-        if check.dir is not None:
-            named.append((f"checks[{index}].dir", check.dir))
+    for index, item in enumerate(snippet.checks):
+        named += [(f"checks[{index}].{key}", name) for key, name in item.paths()]
+        if item.folder is not None:
+            named.append((f"checks[{index}].dir", item.folder))
     return named
 
 

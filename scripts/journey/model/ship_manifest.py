@@ -3,15 +3,68 @@
 Kept apart from ``journey.model.manifest`` (which calls :func:`parse_ship` after ``ship.schema.json`` has
 validated the key) so that the shipping steps grow without touching the build, run and probe parts.
 Nothing here imports the rest of the tool.
+
+A push's ``compression:`` is one msgspec class per type (a union tagged on ``type``), each with the levels
+its compressor takes; ``journey.model.schema`` generates the ``compression`` part of ``ship.schema.json``
+from these classes and a test holds the committed schema to it. Adding a type: its class here (and in
+``Compression``), and the regenerated schema part; the exporter option is its tag.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-Compression = Literal["gzip", "zstd", "estargz"]
+import msgspec
+from msgspec import Meta
+
 Provenance = Literal["none", "min", "max"]
+#: gzip's levels (eStargz layers are gzip too): what BuildKit's ``compression-level`` takes for them.
+GzipLevel = Annotated[int, Meta(ge=0, le=9)]
+
+
+class CompressionBase(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="type"
+):
+    """How a push's layers are compressed: the type (the tag) and, if set, the compressor's level."""
+
+    #: the ``type:`` it is written with, and the exporter's ``compression=`` value (each class's tag)
+    type: ClassVar[str]
+    #: what the schema says of this type (``compression-<type>``'s description)
+    description: ClassVar[str]
+    level: int | None = None
+
+
+class GzipCompression(CompressionBase, frozen=True, kw_only=True, tag="gzip"):
+    """gzip, the exporter's default."""
+
+    type: ClassVar[Literal["gzip"]] = "gzip"
+    description: ClassVar[str] = "gzip layers (the default); level 0-9"
+    level: GzipLevel | None = None
+
+
+class ZstdCompression(CompressionBase, frozen=True, kw_only=True, tag="zstd"):
+    """zstd: smaller and faster to decompress; BuildKit maps the level onto zstd's own."""
+
+    type: ClassVar[Literal["zstd"]] = "zstd"
+    description: ClassVar[str] = "zstd layers; level 0-22"
+    level: Annotated[int, Meta(ge=0, le=22)] | None = None
+
+
+class EstargzCompression(CompressionBase, frozen=True, kw_only=True, tag="estargz"):
+    """eStargz: gzip layers with a table of contents, so a lazy pull can fetch one file."""
+
+    type: ClassVar[Literal["estargz"]] = "estargz"
+    description: ClassVar[str] = "eStargz layers (gzip, seekable); level 0-9"
+    level: GzipLevel | None = None
+
+
+#: A push's ``compression:``: the class is the type.
+Compression = GzipCompression | ZstdCompression | EstargzCompression
+#: Every type, in the schema's order: the tag each class is written with, and the class.
+COMPRESSION_TYPES: dict[str, type[Compression]] = {
+    kind.type: kind for kind in (GzipCompression, ZstdCompression, EstargzCompression)
+}
 
 
 @dataclass(frozen=True)
@@ -42,8 +95,7 @@ class Push:
     dockerfile: str | None = None
     target: str | None = None
     args: dict[str, str] = field(default_factory=dict)
-    compression: Compression = "gzip"
-    level: int | None = None
+    compression: Compression = field(default_factory=GzipCompression)
     rewrite_timestamp: bool = False
     provenance: Provenance = "none"
     repeat: Repeat | None = None
@@ -62,9 +114,9 @@ class Push:
 
     def exporter(self) -> str:
         """Spell the exporter options besides name and push, as ``--output`` takes them (recorded too)."""
-        parts = ["type=image", "oci-mediatypes=true", f"compression={self.compression}"]
-        if self.level is not None:
-            parts.append(f"compression-level={self.level}")
+        parts = ["type=image", "oci-mediatypes=true", f"compression={self.compression.type}"]
+        if self.compression.level is not None:
+            parts.append(f"compression-level={self.compression.level}")
         parts.append("force-compression=true")
         if self.rewrite_timestamp:
             parts.append("rewrite-timestamp=true")
@@ -83,7 +135,6 @@ def _args(raw: dict[str, Any]) -> dict[str, str]:
 
 
 def _push(raw: dict[str, Any]) -> Push:
-    compression = raw.get("compression", {})
     repeat = raw.get("repeat")
     return Push(
         name=raw["name"],
@@ -92,8 +143,7 @@ def _push(raw: dict[str, Any]) -> Push:
         dockerfile=raw.get("dockerfile"),
         target=raw.get("target"),
         args=_args(raw.get("args", {})),
-        compression=compression.get("type", "gzip"),
-        level=compression.get("level"),
+        compression=msgspec.convert(raw.get("compression", {"type": "gzip"}), Compression),
         rewrite_timestamp=bool(raw.get("rewrite_timestamp", False)),
         provenance=raw.get("provenance", "none"),
         repeat=Repeat(repeat["times"], repeat["expect"]) if repeat else None,

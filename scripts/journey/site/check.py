@@ -16,9 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-# The include and section grammar is pymdownx.snippets' own, so check and site build agree.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
-
 from journey.core.errors import StaleError
 from journey.core.layout import BASES_RESULTS, MKDOCS_YML, results_dir
 from journey.model.digest import VCS_JUNK, source_digest, tree_files
@@ -36,6 +33,7 @@ from journey.site.render import (
 )
 from journey.site.seed import stale_diffs
 from journey.site.siteconfig import load_mkdocs
+from journey.site.snippet_syntax import SNIPPET_SECTION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -45,7 +43,8 @@ if TYPE_CHECKING:
     from journey.model.record import Result
     from journey.site.includes import Include
 
-_SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
+#: The section grammar is pymdownx.snippets' own (``snippet_syntax``), so check and site build agree.
+_SECTION_RE: re.Pattern[str] = SNIPPET_SECTION
 DOCS_DIR = "docs"
 
 
@@ -295,7 +294,7 @@ def linter_for(name: str) -> str | None:
 def check_lint_coverage(root: Path, volumes: list[Volume]) -> list[Problem]:
     """Every Dockerfile and ``*.sh`` under ``snippets/`` is in a hadolint or shellcheck check's ``files:``."""
     snippets = all_snippets(volumes)
-    linted = {(c.tool, (s.dir / f).resolve()) for s in snippets for c in s.checks for f in c.files}
+    linted = {(c.tool, (s.dir / f).resolve()) for s in snippets for c in s.checks for f in c.named_files}
     problems: list[Problem] = []
     for path in tree_files(root / SNIPPETS_DIR):
         tool = linter_for(path.name)
@@ -636,9 +635,10 @@ def find_problems(root: Path, prose: Report | None = None) -> list[Problem]:
     """
     root = root.resolve()
     volumes = discover(root)
-    includes = [include for page in _pages(root / DOCS_DIR) for include in page_includes(root, page)]
+    pages = _pages(root / DOCS_DIR)
+    includes = [include for page in pages for include in page_includes(root, page)]
     problems = [problem for include in includes for problem in check_include(root, include)]
-    problems += [p for page in _pages(root / DOCS_DIR) for p in check_presented_outputs(root, page, includes)]
+    problems += [p for page in pages for p in check_presented_outputs(root, page, includes)]
     snippet_files = tree_files(root / SNIPPETS_DIR) if (root / SNIPPETS_DIR).is_dir() else []
     problems += [problem for path in snippet_files for problem in check_markers(root, path)]
     problems += check_coverage(root, volumes, includes) if snippet_files else []
@@ -649,7 +649,7 @@ def find_problems(root: Path, prose: Report | None = None) -> list[Problem]:
     problems += check_links(root, root / DOCS_DIR)
     problems += check_fragment_links(root, root / DOCS_DIR, includes)
     problems += check_downloads(root, volumes)
-    prose = check_pages(root, _pages(root / DOCS_DIR), includes) if prose is None else prose
+    prose = check_pages(root, pages, includes) if prose is None else prose
     problems += [Problem(*gap) for gap in prose.gaps]
     return sorted(set(problems))
 

@@ -36,11 +36,15 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class Download:
-    """One file the site serves: the repository file, where it is under ``docs/``, the name it saves as."""
+    """One file the site serves: the repository file, where it is under ``docs/``, the name it saves as.
+
+    ``target`` is ``source`` with its links followed (``in_snippets``), resolved once for every use.
+    """
 
     source: Path
     served: str
     name: str
+    target: Path
 
 
 def in_snippets(root: Path, path: Path) -> Path:
@@ -49,8 +53,13 @@ def in_snippets(root: Path, path: Path) -> Path:
     Loading the manifests refuses such a link already; this keeps a file elsewhere on the machine (one
     linked in after loading) out of the published downloads and archives all the same.
     """
+    return _inside((root / SNIPPETS).resolve(), path)
+
+
+def _inside(snippets: Path, path: Path) -> Path:
+    """``in_snippets`` with the resolved ``snippets/`` folder given (a run resolves it once, not per file)."""
     target = path.resolve()
-    if not target.is_relative_to((root / SNIPPETS).resolve()):
+    if not target.is_relative_to(snippets):
         cause = f"leads outside {SNIPPETS}/ (to {target}): not published; keep only files under {SNIPPETS}/"
         raise ManifestError(str(path), "", cause)
     return target
@@ -61,8 +70,13 @@ def served_path(root: Path, path: Path) -> str:
 
     The mirror keeps ``snippets/``'s folders, so a build context shared by many snippets is served once.
     """
-    rel = in_snippets(root, path).relative_to((root / SNIPPETS).resolve()).as_posix()
-    served = f"{DOWNLOADS}/{rel}"
+    snippets = (root / SNIPPETS).resolve()
+    return _served(snippets, _inside(snippets, path))
+
+
+def _served(snippets: Path, target: Path) -> str:
+    """Return where the site serves the resolved snippet file ``target``."""
+    served = f"{DOWNLOADS}/{target.relative_to(snippets).as_posix()}"
     return served + ".txt" if served.lower().endswith(PAGE_SUFFIXES) else served
 
 
@@ -74,7 +88,12 @@ def snippet_sources(snippet: Snippet) -> list[Path]:
 
 def snippet_downloads(root: Path, snippet: Snippet) -> list[Download]:
     """Return each file of a snippet as the site serves it, in the order the digest reads them."""
-    return [Download(path, served_path(root, path), path.name) for path in snippet_sources(snippet)]
+    snippets = (root / SNIPPETS).resolve()
+    found = []
+    for path in snippet_sources(snippet):
+        target = _inside(snippets, path)
+        found.append(Download(path, _served(snippets, target), path.name, target))
+    return found
 
 
 def archive_path(snippet: Snippet) -> str:
@@ -82,36 +101,41 @@ def archive_path(snippet: Snippet) -> str:
     return f"{DOWNLOADS}/{snippet.volume}/{snippet.name}{ARCHIVE_SUFFIX}"
 
 
-def archive_base(root: Path, snippet: Snippet) -> Path:
+def archive_base(root: Path, snippet: Snippet, downloads: list[Download] | None = None) -> Path:
     """Return the folder a snippet's download and archive names are relative to.
 
     It is ``snippets/<volume>/``, or ``snippets/`` for a snippet whose build context is in another
     volume (Vol. 3 builds Vol. 1's service), so the relative paths of its manifest hold in the zip.
+    ``downloads`` are the snippet's (``snippet_downloads``), when the caller has them already.
     """
     volume = (root / SNIPPETS / snippet.volume).resolve()
-    if all(path.resolve().is_relative_to(volume) for path in snippet_sources(snippet)):
+    files = snippet_downloads(root, snippet) if downloads is None else downloads
+    if all(d.target.is_relative_to(volume) for d in files):
         return volume
     return (root / SNIPPETS).resolve()
 
 
-def archive_members(root: Path, snippet: Snippet) -> list[tuple[str, Path]]:
+def archive_members(
+    root: Path, snippet: Snippet, downloads: list[Download] | None = None
+) -> list[tuple[str, Path]]:
     """Return (name in the archive, file): paths relative to ``archive_base`` (``snippets/<volume>/``).
 
     So the archive unpacks to the snippet folder next to its build context (``multistage/``,
     ``service/``), and ``docker build -f multistage/Dockerfile service`` works as it does in the repository.
     """
-    base = archive_base(root, snippet)
-    return [(in_snippets(root, path).relative_to(base).as_posix(), path) for path in snippet_sources(snippet)]
+    files = snippet_downloads(root, snippet) if downloads is None else downloads
+    base = archive_base(root, snippet, files)
+    return [(d.target.relative_to(base).as_posix(), d.source) for d in files]
 
 
-def archive_bytes(root: Path, snippet: Snippet) -> bytes:
+def archive_bytes(root: Path, snippet: Snippet, downloads: list[Download] | None = None) -> bytes:
     """Return the snippet's zip: stored (not deflated, so no zlib version changes a byte), fixed dates.
 
     Each entry keeps the file's executable bit, so ``unzip`` gives back a runnable script.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, path in archive_members(root, snippet):
+        for name, path in archive_members(root, snippet, downloads):
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             info.create_system = 3  # Unix: the mode below is read by unzip
             executable = path.stat().st_mode & stat.S_IXUSR
@@ -125,10 +149,11 @@ def expected_downloads(root: Path, volumes: list[Volume]) -> dict[str, tuple[byt
     expected: dict[str, tuple[bytes, int]] = {}
     for volume in volumes:
         for snippet in volume.snippets:
-            for download in snippet_downloads(root, snippet):
+            downloads = snippet_downloads(root, snippet)
+            for download in downloads:
                 executable = download.source.stat().st_mode & stat.S_IXUSR
                 expected[download.served] = (download.source.read_bytes(), 0o755 if executable else 0o644)
-            expected[archive_path(snippet)] = (archive_bytes(root, snippet), 0o644)
+            expected[archive_path(snippet)] = (archive_bytes(root, snippet, downloads), 0o644)
     return expected
 
 

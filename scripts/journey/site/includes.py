@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-# pymdownx.snippets' own patterns, so an include is found exactly as the site build finds it.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
+# pymdownx.snippets' own patterns (snippet_syntax), so an include is found exactly as the site build finds it.
+from journey.site.snippet_syntax import ALL_SNIPPETS, SNIPPET_FILE
 
 if TYPE_CHECKING:
     import re
     from pathlib import Path
 
-_INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
-_TARGET_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_FILE
+_INCLUDE_RE: re.Pattern[str] = ALL_SNIPPETS
+_TARGET_RE: re.Pattern[str] = SNIPPET_FILE
 
 
 @dataclass(frozen=True)

@@ -42,10 +42,11 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-# The include and section grammar is pymdownx.snippets' own, as in journey.site.check.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
+# The include and section grammar is pymdownx.snippets' own (snippet_syntax), as in journey.site.check.
+from journey.site.snippet_syntax import ALL_SNIPPETS, SNIPPET_SECTION
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -57,8 +58,8 @@ if TYPE_CHECKING:
 
 #: What masked text becomes: not a digit, letter or space, so it neither makes nor joins a number.
 FILL = "\x01"
-_INCLUDE_RE: re.Pattern[str] = SnippetPreprocessor.RE_ALL_SNIPPETS
-_SECTION_RE: re.Pattern[str] = SnippetPreprocessor.RE_SNIPPET_SECTION
+_INCLUDE_RE: re.Pattern[str] = ALL_SNIPPETS
+_SECTION_RE: re.Pattern[str] = SNIPPET_SECTION
 _FENCE_RE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 #: Inline code, which may run over a line break but not over a blank line.
 _CODE_SPAN_RE = re.compile(r"(?P<ticks>`+)(?:(?!\n[ \t]*\n)[^`]|(?!(?P=ticks))`)+?(?P=ticks)")
@@ -255,7 +256,7 @@ class _Mask:
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
+    return [0, *(match.end() for match in re.finditer("\n", text))]
 
 
 def _line_of(starts: list[int], offset: int) -> int:
@@ -531,6 +532,7 @@ IDENTIFIER_RULES: tuple[Callable[[str, int, int], bool], ...] = (
 )
 
 
+@cache  # a page and its fragments write the same few numbers thousands of times
 def value_of(written: str) -> str:
     """Normalise a number as written: ``5,92`` and ``5.920`` give ``5.92``, ``16,000`` gives ``16000``.
 
@@ -551,6 +553,7 @@ def _plain(number: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@cache
 def base_quantity(value: str, unit: str | None) -> tuple[str, str] | None:
     """Return (family, value in the family's base unit) of a figure with a unit: ``16 MB`` is 16000000 B."""
     if unit is None or unit not in UNITS:
@@ -596,7 +599,13 @@ class Shown:
     unitless: set[str] = field(default_factory=set)
     quantities: set[tuple[str, str]] = field(default_factory=set)
     ratios: set[str] = field(default_factory=set)
-    words: str = ""
+    #: each file's words (``_words``), joined once when a comparative is looked for (``words``)
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> str:
+        """Every file's words, each file's between spaces: where a comparative's phrase is looked for."""
+        return "".join(f" {part} " for part in self.parts)
 
     def add(self, text: str) -> None:
         """Read one included file's text (already cut to what the page shows)."""
@@ -609,7 +618,7 @@ class Shown:
             else:
                 self.unitless.add(value)
         self.ratios.update(value_of(m["value"]) for m in _RATIO_RE.finditer(text))
-        self.words += f" {_words(text)} "
+        self.parts.append(_words(text))
 
     def accounts_for(self, figure: Figure) -> bool:
         """Tell whether these files state the figure (the module's docstring says how figures compare)."""

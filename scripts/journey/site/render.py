@@ -15,12 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-# The section grammar is pymdownx.snippets' own, so line numbers agree with what the page shows.
-from pymdownx.snippets import SnippetPreprocessor  # type: ignore[import-untyped]
-
 from journey.core.layout import results_dir, write_text_atomic
 from journey.engine.images import STANDIN
 from journey.model import reverified
+from journey.model.check_spec import GovulncheckCheck
 from journey.model.digest import source_roots
 from journey.model.manifest import discover, select
 from journey.model.record import RESULT_NAME, read_result, read_result_quietly, result_path
@@ -31,6 +29,7 @@ from journey.site.render_measurements import render_compared, render_measurement
 from journey.site.render_recipe import RECIPE_MD, RECIPES_VOLUME, recipes_fragments, render_recipe
 from journey.site.ship_render import GROUP_PREFIX, comparable, reading, render_groups, render_ship
 from journey.site.siteconfig import source_tree_url
+from journey.site.snippet_syntax import SNIPPET_SECTION
 from journey.site.stopchart import STOP_SVG, has_stop_probes, render_stop_svg, stop_rows
 
 if TYPE_CHECKING:
@@ -296,12 +295,15 @@ def _link_text(text: str) -> str:
     return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
 
 
-def render_downloads(root: Path, snippet: Snippet) -> str:
-    """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file."""
-    base = archive_base(root, snippet)
+def render_downloads(root: Path, snippet: Snippet, downloads: list[Download] | None = None) -> str:
+    """Render ``downloads.md``: one line of links, each file and the zip, to put under a shown file.
+
+    ``downloads`` are the snippet's (``snippet_downloads``), when the caller has them already.
+    """
+    downloads = snippet_downloads(root, snippet) if downloads is None else downloads
+    base = archive_base(root, snippet, downloads)
     links = [  # named as in the zip: two snippet.yml (a snippet's, its context's) stay apart
-        download_link(snippet, d, d.source.resolve().relative_to(base).as_posix())
-        for d in snippet_downloads(root, snippet)
+        download_link(snippet, d, d.target.relative_to(base).as_posix()) for d in downloads
     ]
     return f"Download: {' · '.join(links)}, or all of it as {archive_link(snippet)}.\n"
 
@@ -327,8 +329,13 @@ DOTFILE_NOTE = (
 )
 
 
-def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
-    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives."""
+def render_provenance(
+    root: Path, snippet: Snippet, result: Result, downloads: list[Download] | None = None
+) -> str:
+    """Render ``provenance.md``: when and on what it was verified, bases, each file, and where it lives.
+
+    ``downloads`` are the snippet's (``snippet_downloads``), when the caller has them already.
+    """
     lines: list[str] = []
     if result["status"] != "verified":
         lines += [not_verified_note(result["reason"] or "no reason recorded").rstrip("\n"), ""]
@@ -339,11 +346,13 @@ def render_provenance(root: Path, snippet: Snippet, result: Result) -> str:
         lines += [line for base in result["environment"]["bases"] for line in _labels_block(base)]
     lines.append("Files of this snippet (each link downloads the file's exact bytes):")
     lines.append("")
-    for download in snippet_downloads(root, snippet):
-        rel = download.source.relative_to(root.resolve()).as_posix()
+    downloads = snippet_downloads(root, snippet) if downloads is None else downloads
+    here = root.resolve()
+    for download in downloads:
+        rel = download.source.relative_to(here).as_posix()
         lines.append(f"- {download_link(snippet, download, rel)}")
     lines += ["", f"All of them in one archive: {archive_link(snippet)} (unpacks to the folders above)."]
-    if any(d.name.startswith(".") for d in snippet_downloads(root, snippet)):
+    if any(d.name.startswith(".") for d in downloads):
         lines += ["", DOTFILE_NOTE]
     tree_url = source_tree_url(root)
     if tree_url is not None:
@@ -406,11 +415,12 @@ def render_outputs(result: Result) -> dict[str, str]:
 
 def render_snippet(root: Path, snippet: Snippet, result: Result) -> dict[str, str]:
     """Return every fragment of one snippet, by file name (relative to its results folder)."""
+    downloads = snippet_downloads(root, snippet)  # walked and resolved once for both fragments
     fragments = {
         "sizes.md": render_sizes(result),
-        "provenance.md": render_provenance(root, snippet, result),
+        "provenance.md": render_provenance(root, snippet, result, downloads),
     }
-    fragments["downloads.md"] = render_downloads(root, snippet)
+    fragments["downloads.md"] = render_downloads(root, snippet, downloads)
     if snippet.variant_dockerfile is not None:
         fragments[VARIANT_MD] = render_variant(root, snippet)
     fragments.update(render_outcomes(snippet, result))
@@ -438,7 +448,8 @@ def shown_lines(path: Path) -> list[str]:
     Line numbers for ``hl_lines`` count the lines the reader sees, so they are taken after the drop.
     """
     text = path.read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if not SnippetPreprocessor.RE_SNIPPET_SECTION.match(line)]
+    # the section grammar is pymdownx.snippets' own (``snippet_syntax``): line numbers agree with the page
+    return [line for line in text.splitlines() if not SNIPPET_SECTION.match(line)]
 
 
 def changed_lines(base: list[str], variant: list[str]) -> list[int]:
@@ -730,7 +741,7 @@ def _scans(volume: Volume, results: dict[str, Result | None]) -> list[tuple[str,
     for snippet in volume.snippets:
         result = results.get(snippet.id)
         outputs = {c["name"]: c["output"] for c in result["checks"]} if result else {}
-        names = [c.name for c in snippet.checks if c.tool == "govulncheck"]
+        names = [c.name for c in snippet.checks if isinstance(c, GovulncheckCheck)]
         scans += [(name, outputs[name]) for name in names if name in outputs]
     return scans
 

@@ -17,17 +17,27 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 from journey.core.errors import VerificationError
 from journey.engine.session import tail
 from journey.verify.normalise import normalise
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from journey.engine.session import Deadline, Session
-    from journey.model.manifest import Check, Snippet
+    from journey.model.check_spec import (
+        ActionlintCheck,
+        Check,
+        FilesCheck,
+        GoCheck,
+        GoTestCheck,
+        GoVetCheck,
+        HadolintCheck,
+        JsonschemaCheck,
+        ShellcheckCheck,
+        YamllintCheck,
+    )
+    from journey.model.manifest import Snippet
 
 
 @dataclass(frozen=True)
@@ -47,10 +57,6 @@ class CheckContext:
     image_id: str | None = None
     #: held while a check compiles Go on the host, so it never competes with a build for the cores
     compile_slot: contextlib.AbstractContextManager[Any] = field(default_factory=contextlib.nullcontext)
-
-
-#: A check runner: returns the recorded outcome ``{"name", "ok", "output"}`` or raises.
-CheckRunner: TypeAlias = "Callable[[CheckContext, Check], dict[str, Any]]"
 
 
 def venv_bin() -> Path:
@@ -81,7 +87,7 @@ def tool_env(root: Path) -> dict[str, str]:
     return env
 
 
-def _files(ctx: CheckContext, check: Check) -> list[str]:
+def _files(ctx: CheckContext, check: FilesCheck) -> list[str]:
     """Return the check's files relative to the snippet folder, refusing any that is missing.
 
     Loading the manifest already refused both (``manifest.schema.json``, ``manifest.load_snippet``);
@@ -92,14 +98,10 @@ def _files(ctx: CheckContext, check: Check) -> list[str]:
             raise VerificationError(
                 f"no such file: {ctx.snippet.dir / name}", snippet=ctx.snippet.id, step=f"check {check.name}"
             )
-    if not check.files:
-        raise VerificationError(
-            f"{check.tool} needs `files:`", snippet=ctx.snippet.id, step=f"check {check.name}"
-        )
     return list(check.files)
 
 
-def go_workdir(ctx: CheckContext, check: Check) -> Path:
+def go_workdir(ctx: CheckContext, check: GoCheck) -> Path:
     """Return where a Go check runs: ``dir:`` (relative to the snippet), else the build context."""
     if check.dir:
         return (ctx.snippet.dir / check.dir).resolve()
@@ -145,18 +147,16 @@ def run_tool(ctx: CheckContext, check: Check, argv: list[str], cwd: Path) -> dic
 
 # --- linters, and the findings a file kept wrong on purpose must show ----------------------------
 
-#: Where each linter that can ``expect:`` findings prints a finding's code, one finding a line:
-#: hadolint ``Dockerfile:3 DL3018 warning: …`` (its RUN lines are shellcheck'd: ``SC2086`` too),
-#: shellcheck ``--format=gcc`` ``lazy.sh:7:1: warning: … [SC2091]``.
-FINDING_CODES: dict[str, re.Pattern[str]] = {
-    "hadolint": re.compile(r"^\S+:\d+ ((?:DL|SC)\d{4}) ", re.MULTILINE),
-    "shellcheck": re.compile(r"\[(SC\d{4})\]$", re.MULTILINE),
-}
+#: Where each linter that can ``expect:`` findings prints a finding's code, one finding a line (each
+#: runner passes its own to ``lint``): hadolint ``Dockerfile:3 DL3018 warning: …`` (its RUN lines are
+#: shellcheck'd: ``SC2086`` too), shellcheck ``--format=gcc`` ``lazy.sh:7:1: warning: … [SC2091]``.
+HADOLINT_CODES = re.compile(r"^\S+:\d+ ((?:DL|SC)\d{4}) ", re.MULTILINE)
+SHELLCHECK_CODES = re.compile(r"\[(SC\d{4})\]$", re.MULTILINE)
 
 
-def finding_codes(tool: str, output: str) -> set[str]:
-    """Return the distinct finding codes a linter's output names."""
-    return set(FINDING_CODES[tool].findall(output))
+def finding_codes(codes: re.Pattern[str], output: str) -> set[str]:
+    """Return the distinct finding codes a linter's output names, where ``codes`` finds them."""
+    return set(codes.findall(output))
 
 
 def expectation_gap(expected: tuple[str, ...], found: set[str]) -> str | None:
@@ -174,8 +174,12 @@ def expectation_gap(expected: tuple[str, ...], found: set[str]) -> str | None:
     return "; ".join(parts) or None
 
 
-def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
+def lint(
+    ctx: CheckContext, check: HadolintCheck | ShellcheckCheck, argv: list[str], codes: re.Pattern[str]
+) -> dict[str, Any]:
     """Run a linter on the snippet's files: clean passes, or exactly the ``expect:`` codes do.
+
+    ``codes`` finds the finding codes in the linter's output (``HADOLINT_CODES``, ``SHELLCHECK_CODES``).
 
     A file kept wrong on purpose (the verbatim 2019 Dockerfile, a trap) is still linted: its check
     passes only while the linter reports exactly the codes listed, so a new finding or one that
@@ -184,7 +188,7 @@ def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
     if not check.expect:
         return run_tool(ctx, check, argv, ctx.snippet.dir)
     returncode, output = execute(ctx, check, argv, ctx.snippet.dir)
-    gap = expectation_gap(check.expect, finding_codes(check.tool, output))
+    gap = expectation_gap(check.expect, finding_codes(codes, output))
     if returncode not in (0, 1) or gap:
         raise VerificationError(
             f"{check.tool} exited {returncode}; " + (gap or "it did not lint"),
@@ -195,17 +199,18 @@ def lint(ctx: CheckContext, check: Check, argv: list[str]) -> dict[str, Any]:
     return {"name": check.name, "ok": True, "output": output}
 
 
-def hadolint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def hadolint(ctx: CheckContext, check: HadolintCheck) -> dict[str, Any]:
     """Lint Dockerfiles (the standard: every Dockerfile passes hadolint, or expects its findings)."""
-    return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)])
+    return lint(ctx, check, ["hadolint", "--no-color", *_files(ctx, check)], HADOLINT_CODES)
 
 
-def shellcheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def shellcheck(ctx: CheckContext, check: ShellcheckCheck) -> dict[str, Any]:
     """Lint shell scripts a reader copies; one finding a line (gcc format), its code at the end."""
-    return lint(ctx, check, ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)])
+    argv = ["shellcheck", "--color=never", "--format=gcc", *_files(ctx, check)]
+    return lint(ctx, check, argv, SHELLCHECK_CODES)
 
 
-def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def yamllint(ctx: CheckContext, check: YamllintCheck) -> dict[str, Any]:
     """Lint pipeline YAML with the repository's rules (``.yamllint.yml``) when there are any."""
     config = ctx.root / ".yamllint.yml"
     argv = ["yamllint", "-f", "parsable", "--strict"]
@@ -214,29 +219,23 @@ def yamllint(ctx: CheckContext, check: Check) -> dict[str, Any]:
     return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
 
 
-def jsonschema(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def jsonschema(ctx: CheckContext, check: JsonschemaCheck) -> dict[str, Any]:
     """Validate YAML/JSON against a schema check-jsonschema ships (``vendor.travis``…): no network."""
-    if not check.builtin:
-        raise VerificationError(
-            "jsonschema needs `builtin:` (e.g. vendor.travis)",
-            snippet=ctx.snippet.id,
-            step=f"check {check.name}",
-        )
     argv = ["check-jsonschema", "--no-cache", "--color", "never", "--builtin-schema", check.builtin]
     return run_tool(ctx, check, [*argv, *_files(ctx, check)], ctx.snippet.dir)
 
 
-def actionlint(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def actionlint(ctx: CheckContext, check: ActionlintCheck) -> dict[str, Any]:
     """Lint GitHub Actions workflows (shellcheck on PATH also checks their run: scripts)."""
     return run_tool(ctx, check, ["actionlint", "-no-color", *_files(ctx, check)], ctx.snippet.dir)
 
 
-def go_vet(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def go_vet(ctx: CheckContext, check: GoVetCheck) -> dict[str, Any]:
     """Run ``go vet ./...`` in the Go module the snippet builds (it compiles: the table says so)."""
     return run_tool(ctx, check, ["go", "vet", "./..."], go_workdir(ctx, check))
 
 
-def go_test(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def go_test(ctx: CheckContext, check: GoTestCheck) -> dict[str, Any]:
     """Run ``go test`` (``-race``, ``-cover`` as asked) the way the 2019 pipeline did, on today's Go."""
     argv = ["go", "test", *(["-race"] if check.race else []), *(["-cover"] if check.cover else []), "./..."]
     return run_tool(ctx, check, argv, go_workdir(ctx, check))

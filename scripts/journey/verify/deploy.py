@@ -77,7 +77,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from journey.engine.session import Deadline
-    from journey.model.manifest import Check
+    from journey.model.check_spec import DeployE2ECheck
 
 #: Serialises this user's deploy-e2e runs: each starts a dockerd of its own (a small machine's cores). The
 #: name of its lock in the runtime folder (``layout.lock_path``).
@@ -101,10 +101,6 @@ SCRUBBED = "<credential>"
 MANIFEST_ACCEPT = (
     "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
 )
-#: The keys a ``deploy-e2e`` check takes besides ``tool`` and ``name``. ``manifest.schema.json`` says
-#: the same (a unit test holds the two together), so a manifest is refused at load time; this set is
-#: for a ``Check`` made in code, which no schema saw.
-OPTIONS = frozenset({"script", "command", "env", "registry", "refuse_login", "tags", "also_show", "missing"})
 #: A loopback port nothing listens on: where a script run with a variable missing would go, if it went on.
 CLOSED_PORT = 9
 
@@ -157,40 +153,33 @@ class ScriptRun:
 # --- the manifest's options ----------------------------------------------------------------------
 
 
-def spec_from_check(ctx: CheckContext, check: Check) -> DeploySpec:
-    """Read the check's extra keys, refusing unknown or missing ones with the key named.
+def spec_from_check(ctx: CheckContext, check: DeployE2ECheck) -> DeploySpec:
+    """Read the check's keys into what the run needs, refusing what the schema would have refused.
 
-    A loaded manifest cannot fail here (its schema has the same rules); a ``Check`` made in code can.
+    A loaded manifest cannot fail here (its schema has the same rules); a check made in code can.
     """
-    extra = check.extra
-    unknown = sorted(set(extra) - OPTIONS)
-    if unknown:
-        _fail(ctx, check, f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONS))})")
-    script = str(extra.get("script", ""))
+    script = check.script
     if not script or not (ctx.snippet.dir / script).is_file():
         _fail(ctx, check, f"`script:` must name a file of the snippet (got {script!r})")
-    env = {str(k): str(v) for k, v in (extra.get("env") or {}).items()}
+    env = {str(k): str(v) for k, v in check.env.items()}
     for name in ("AWS_REGION", "IMAGE_NAME"):
         if name not in env:
             _fail(ctx, check, f"`env:` needs {name}")
-    mode = extra.get("registry", "override")
-    if mode not in {"override", "ecr-hostname"}:
-        _fail(ctx, check, f"`registry:` is override or ecr-hostname (got {mode!r})")
-    if mode == "ecr-hostname" and "AWS_ACCOUNT_ID" not in env:
+    if check.registry == "ecr-hostname" and "AWS_ACCOUNT_ID" not in env:
         _fail(ctx, check, "`registry: ecr-hostname` needs AWS_ACCOUNT_ID in `env:`")
     return DeploySpec(
         script=script,
-        command=tuple(str(part) for part in extra.get("command") or [f"./{script}"]),
+        command=check.command or (f"./{script}",),
         env=env,
-        ecr_hostname=mode == "ecr-hostname",
-        refuse_login=bool(extra.get("refuse_login", False)),
-        tags=tuple(str(tag) for tag in extra.get("tags") or ["latest"]),
-        also_show=tuple(str(cmd) for cmd in extra.get("also_show") or []),
-        missing=str(extra["missing"]) if extra.get("missing") else None,
+        ecr_hostname=check.registry == "ecr-hostname",
+        refuse_login=check.refuse_login,
+        tags=check.tags or ("latest",),
+        also_show=check.also_show,
+        missing=check.missing or None,
     )
 
 
-def _fail(ctx: CheckContext, check: Check, cause: str, log_tail: str = "") -> None:
+def _fail(ctx: CheckContext, check: DeployE2ECheck, cause: str, log_tail: str = "") -> None:
     """Raise the check's failure, naming the snippet and the step."""
     raise VerificationError(cause, snippet=ctx.snippet.id, step=f"check {check.name}", log_tail=log_tail)
 
@@ -524,7 +513,7 @@ def registry_port(spec: DeploySpec) -> int:
 
 
 @contextlib.contextmanager
-def stack(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
+def stack(ctx: CheckContext, check: DeployE2ECheck, spec: DeploySpec, workdir: Path) -> Iterator[Stack]:
     """Start moto on the host's loopback and the private engine, whose registry takes the emulator's token."""
     what = VerificationError("", snippet=ctx.snippet.id, step=f"check {check.name}")
     image = deploy_engine.ensure_image(ctx.session, what, ctx.idle)
@@ -599,7 +588,7 @@ def _same_endpoint(env: dict[str, str], spec: DeploySpec) -> None:
 
 
 def run_script(
-    ctx: CheckContext, check: Check, spec: DeploySpec, env: dict[str, str], work: Path
+    ctx: CheckContext, check: DeployE2ECheck, spec: DeploySpec, env: dict[str, str], work: Path
 ) -> ScriptRun:
     """Run the script from a copy (the snippet folder stays untouched), with the real CLIs."""
     shutil.copy2(ctx.snippet.dir / spec.script, work / spec.script)
@@ -682,7 +671,7 @@ def transcript(
     return "\n".join(part for part in parts if part) + "\n"
 
 
-def deploy_e2e(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def deploy_e2e(ctx: CheckContext, check: DeployE2ECheck) -> dict[str, Any]:
     """Run the snippet's deploy script end to end on loopback and prove what it pushed."""
     spec = spec_from_check(ctx, check)
     try:
@@ -716,7 +705,7 @@ def require_secure_loopback(client: Any) -> None:  # noqa: ANN401  (docker.Docke
         )
 
 
-def _run(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
+def _run(ctx: CheckContext, check: DeployE2ECheck, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
     """Start the stack, run the script, judge, record; every resource is released on the way out."""
     home, work = workdir / "home", workdir / "work"
     home.mkdir()
@@ -753,7 +742,7 @@ def _show(env: dict[str, str], command: str, work: Path) -> str:
     return done.stdout + done.stderr
 
 
-def _run_missing(ctx: CheckContext, check: Check, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
+def _run_missing(ctx: CheckContext, check: DeployE2ECheck, spec: DeploySpec, workdir: Path) -> dict[str, Any]:
     """Run the script without one variable: it must stop at once, in one line naming the variable.
 
     Nothing is started: the AWS endpoint and (unless REGISTRY_URL is the variable under test) the

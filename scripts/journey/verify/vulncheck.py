@@ -34,24 +34,24 @@ from journey.verify.checks import execute, expectation_gap, go_workdir, tool_env
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from journey.model.manifest import Check
+    from journey.model.check_spec import GovulncheckCheck
     from journey.verify.checks import CheckContext
 
 #: govulncheck's exit codes in text mode: 0 nothing called, 3 something called; anything else failed.
 SCANNED = {0, 3}
 
 
-def govulncheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
+def govulncheck(ctx: CheckContext, check: GovulncheckCheck) -> dict[str, Any]:
     """Scan the snippet's module or its built binary; exactly the ``expect:`` IDs must be called."""
     step = f"check {check.name}"
     run = _runner(ctx, step)
-    database = vulndb.database(ctx.root, str(check.extra["db"]), run)
+    database = vulndb.database(ctx.root, check.db, run)
     scanner = vulndb.govulncheck(ctx.root, run)
     with _target(ctx, check, step) as (args, cwd):  # the tools' runner holds the compile slot
         argv = [str(scanner), "-db", database.url, *args]
         returncode, output = execute(ctx, check, argv, cwd, _toolchain(check))
-    judged = f", the standard library of go{check.extra['go']}" if "go" in check.extra else ""
-    judged += f", requirements from {check.extra['modfile']}" if "modfile" in check.extra else ""
+    judged = f", the standard library of go{check.go}" if check.go is not None else ""
+    judged += f", requirements from {check.modfile}" if check.modfile is not None else ""
     header = f"govulncheck {vulndb.GOVULNCHECK.version}, database {database.describe()}{judged}\n\n"
     if returncode not in SCANNED:
         raise VerificationError(
@@ -63,25 +63,26 @@ def govulncheck(ctx: CheckContext, check: Check) -> dict[str, Any]:
     return {"name": check.name, "ok": True, "output": header + output}
 
 
-def _toolchain(check: Check) -> dict[str, str]:
+def _toolchain(check: GovulncheckCheck) -> dict[str, str]:
     """Pin the Go a source scan asks (``go:``): its standard library is what is judged, on any machine."""
-    return {"GOTOOLCHAIN": f"go{check.extra['go']}"} if "go" in check.extra else {}
+    return {"GOTOOLCHAIN": f"go{check.go}"} if check.go is not None else {}
 
 
 @contextlib.contextmanager
-def _target(ctx: CheckContext, check: Check, step: str) -> Iterator[tuple[list[str], Path]]:
+def _target(ctx: CheckContext, check: GovulncheckCheck, step: str) -> Iterator[tuple[list[str], Path]]:
     """Yield govulncheck's arguments and folder: the module (or its copy with ``modfile:``), or the binary."""
-    binary = check.extra.get("mode") == "binary"
-    if not binary and "modfile" not in check.extra:
+    binary = check.path if check.mode == "binary" else None
+    if check.mode == "binary" and binary is None:  # only a check made in code: the schema needs `path:`
+        raise VerificationError("binary mode needs `path:`", snippet=ctx.snippet.id, step=step)
+    if binary is None and check.modfile is None:
         yield ["./..."], go_workdir(ctx, check)
         return
     with tempfile.TemporaryDirectory(prefix="journey-vulncheck-") as tmp:
-        if binary:
-            program = _copy_out(ctx, str(check.extra["path"]), Path(tmp), step)
+        if binary is not None:
+            program = _copy_out(ctx, binary, Path(tmp), step)
             yield ["-mode", "binary", program.name], Path(tmp)
-        else:
-            modfile = ctx.snippet.dir / str(check.extra["modfile"])
-            yield ["./..."], _with_modfile(go_workdir(ctx, check), modfile, Path(tmp))
+        elif check.modfile is not None:
+            yield ["./..."], _with_modfile(go_workdir(ctx, check), ctx.snippet.dir / check.modfile, Path(tmp))
 
 
 def _with_modfile(module: Path, modfile: Path, folder: Path) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from journey.core.errors import ExitCode, ManifestError
+from journey.model.check_spec import CHECK_TYPES, DeployE2ECheck, GovulncheckCheck, HadolintCheck
 from journey.model.manifest import (
     ExpectFailureProbe,
     base_refs,
@@ -109,7 +110,7 @@ def test_check_keeps_tool_specific_keys():
         "checks": [{"tool": "deploy-e2e", "script": "deploy.sh", "env": env, "refuse_login": True}],
     }
     check = snippet_from_dict(raw, Path("/x/v/s"), "v/s").checks[0]
-    assert check.extra == {"script": "deploy.sh", "env": env, "refuse_login": True}
+    assert check == DeployE2ECheck(script="deploy.sh", env=env, refuse_login=True)
     assert check.name == "deploy-e2e"
 
 
@@ -238,8 +239,7 @@ def test_expected_findings_are_read_into_the_check():
     lint = {"tool": "hadolint", "files": ["Dockerfile"], "expect": ["DL3006", "SC2086"]}
     raw = {"title": "t", "checks": [lint]}
     check = snippet_from_dict(raw, Path("/nowhere/vol/x"), "vol/x").checks[0]
-    assert check.expect == ("DL3006", "SC2086")
-    assert check.extra == {}
+    assert check == HadolintCheck(files=("Dockerfile",), expect=("DL3006", "SC2086"))
 
 
 @pytest.mark.parametrize(
@@ -368,8 +368,14 @@ def test_every_tool_with_every_key_it_takes_loads(tmp_path):
     files = {"Dockerfile": DOCKERFILE, "d.sh": "#!/bin/sh\n", "ci.yml": "a: 1\n"}
     snippet = load_snippet(write_snippet(tmp_path / "vol" / "x", f"title: t\nchecks:\n{checks}", files))
     assert [c.tool for c in snippet.checks][-1] == "deploy-e2e"
-    assert [c.extra for c in snippet.checks][:-1] == [{}] * 7
-    assert snippet.checks[-1].extra["missing"] == "AWS_REGION"
+    assert [type(c) for c in snippet.checks] == [CHECK_TYPES[c.tool] for c in snippet.checks]
+    deploy = snippet.checks[-1]
+    assert isinstance(deploy, DeployE2ECheck)
+    assert (deploy.missing, deploy.registry, deploy.command) == (
+        "AWS_REGION",
+        "ecr-hostname",
+        ("bash", "d.sh"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -535,11 +541,9 @@ def test_a_govulncheck_check_keeps_its_own_keys(tmp_path):
     line = f"{{tool: govulncheck, {DB}, mode: binary, path: /opt/server}}"
     folder = write_snippet(tmp_path / "vol" / "x", f"title: t\nbuild: {{}}\nchecks:\n  - {line}\n")
     (check,) = load_snippet(folder).checks
-    assert check.extra == {
-        "db": "v0.0.0-20261105234957-e22db6528018",
-        "mode": "binary",
-        "path": "/opt/server",
-    }
+    assert check == GovulncheckCheck(
+        db="v0.0.0-20261105234957-e22db6528018", mode="binary", path="/opt/server"
+    )
 
 
 def test_a_govulncheck_modfile_must_exist_and_stay_in_snippets(tmp_path):

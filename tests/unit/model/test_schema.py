@@ -11,9 +11,18 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from journey.model import manifest
+from journey.model.check_spec import CHECK_TYPES
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
 from journey.model.measure_spec import MEASURE_TYPES, measurement
-from journey.model.schema import generated_defs, measurement_defs, probe_defs
+from journey.model.schema import (
+    check_defs,
+    compression_defs,
+    generated_defs,
+    generated_ship_defs,
+    measurement_defs,
+    probe_defs,
+)
+from journey.model.ship_manifest import COMPRESSION_TYPES
 
 SCHEMA = Path(__file__).resolve().parents[3] / "scripts" / "journey" / "manifest.schema.json"
 
@@ -22,11 +31,21 @@ def _committed() -> dict:
     return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("part", [probe_defs, measurement_defs])
+@pytest.mark.parametrize("part", [probe_defs, measurement_defs, check_defs])
 def test_the_committed_schema_holds_the_parts_the_model_generates(part):
     generated = part()
     committed = _committed()["$defs"]
     assert {key: committed.get(key) for key in generated} == generated
+
+
+def test_the_committed_ship_schema_holds_the_compression_part_the_model_generates():
+    generated = compression_defs()
+    committed = json.loads((SCHEMA.parent / "ship.schema.json").read_text(encoding="utf-8"))["$defs"]
+    assert {key: committed.get(key) for key in generated} == generated
+    assert committed["push"]["properties"]["compression"] == {"$ref": "#/$defs/compression"}
+    assert generated["compression"]["properties"]["type"]["enum"] == list(COMPRESSION_TYPES)
+    for kind, model in COMPRESSION_TYPES.items():
+        assert model.__struct_config__.tag == kind == model.type
 
 
 def test_an_exec_probe_has_no_exit_code_to_generate():
@@ -40,6 +59,14 @@ def test_every_measure_kind_of_the_schema_is_a_class_of_the_model_and_back():
     assert kinds == list(MEASURE_TYPES)
     for kind, model in MEASURE_TYPES.items():
         assert model.__struct_config__.tag == kind == model.kind  # the tag msgspec reads is the kind
+
+
+def test_every_check_tool_of_the_schema_is_a_class_of_the_model_and_back():
+    committed = _committed()["$defs"]
+    assert committed["check"]["properties"]["tool"]["enum"] == list(CHECK_TYPES)
+    assert {key for key in committed if key.startswith(("check-", "tool-"))} == {
+        f"{part}-{tool}" for tool in CHECK_TYPES for part in ("check", "tool")
+    }
 
 
 def test_a_valid_item_becomes_its_kinds_class_with_the_defaults():
@@ -68,11 +95,12 @@ def test_each_probe_parser_makes_a_spec_whose_class_is_its_kind(kind):
     assert PROBE_PARSERS[kind](raw).kind == kind
 
 
-def test_the_generator_prints_the_part_to_paste():
+@pytest.mark.parametrize(("args", "part"), [((), generated_defs), (("ship",), generated_ship_defs)])
+def test_the_generator_prints_the_part_to_paste(args, part):
     printed = subprocess.run(
-        [sys.executable, "-m", "journey.model.schema"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "journey.model.schema", *args], capture_output=True, text=True, check=True
     ).stdout
-    assert json.loads(printed) == generated_defs()
+    assert json.loads(printed) == part()
 
 
 @pytest.mark.parametrize("name", manifest.SCHEMA_FILES)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from journey.core.errors import ManifestError
 from journey.model.manifest import snippet_from_dict
+from journey.model.ship_manifest import (
+    COMPRESSION_TYPES,
+    EstargzCompression,
+    GzipCompression,
+    ZstdCompression,
+    parse_ship,
+)
+from trees import write_tree
 
 BUILD = {"dockerfile": "Dockerfile"}
 
@@ -60,7 +71,7 @@ def test_defaults_are_one_amd64_gzip_push_without_provenance():
     push = ship.pushes[0]
     assert (push.platforms, push.compression, push.provenance, push.repeat) == (
         ("linux/amd64",),
-        "gzip",
+        GzipCompression(),
         "none",
         None,
     )
@@ -79,7 +90,22 @@ def test_defaults_are_one_amd64_gzip_push_without_provenance():
         (
             {"pushes": [{"name": "a", "compression": {"type": "brotli"}}]},
             "ship.pushes[0].compression.type",
-            "gzip",
+            "'brotli' is not one of gzip, zstd, estargz",
+        ),
+        (
+            {"pushes": [{"name": "a", "compression": {"type": "gzip", "level": 19}}]},
+            "ship.pushes[0].compression.level",
+            "19 is greater than the maximum of 9",
+        ),
+        (
+            {"pushes": [{"name": "a", "compression": {"level": 3}}]},
+            "ship.pushes[0].compression.type",
+            "'type' is a required property",
+        ),
+        (
+            {"pushes": [{"name": "a", "compression": {"type": "zstd", "levle": 3}}]},
+            "ship.pushes[0].compression.levle",
+            "'levle' was unexpected (did you mean 'level'?) (allowed: level, type)",
         ),
         (
             {"pushes": [{"name": "a", "repeat": {"times": 1, "expect": "same"}}]},
@@ -112,3 +138,47 @@ def test_ship_needs_a_build_to_know_its_context():
         snippet_from_dict({"title": "t", "ship": {"pushes": [{"name": "a"}]}}, Path("/x/vol3/x"), "vol3/x")
     assert caught.value.key == "ship"
     assert "build" in caught.value.cause
+
+
+@pytest.mark.parametrize(
+    ("raw", "made", "exporter"),
+    [
+        ({"type": "zstd", "level": 19}, ZstdCompression(level=19), "compression=zstd,compression-level=19,"),
+        ({"type": "estargz"}, EstargzCompression(), "compression=estargz,force"),
+        ({"type": "gzip", "level": 0}, GzipCompression(level=0), "compression=gzip,compression-level=0,"),
+    ],
+)
+def test_a_compression_becomes_its_types_class_and_spells_its_exporter(raw, made, exporter):
+    (push,) = parse_ship({"pushes": [{"name": "a", "compression": raw}]}).pushes
+    assert push.compression == made
+    assert type(push.compression) is COMPRESSION_TYPES[raw["type"]]
+    assert exporter in push.exporter()
+
+
+def test_a_bad_ship_kind_ends_with_exit_2_naming_the_file_the_key_and_what_was_expected(tmp_path):
+    """The real command line, in a fresh process: an unknown compression type stops ``journey check``."""
+    ship = "ship:\n  pushes:\n    - {name: a, compression: {type: brotli, level: 3}}\n"
+    write_tree(
+        tmp_path,
+        {
+            "mkdocs.yml": "site_name: t\nnav: []\n",
+            "snippets/vol3/volume.yml": "title: V\nsnippets: [push]\n",
+            "snippets/vol3/push/snippet.yml": f"title: t\nbuild: {{}}\n{ship}",
+            "snippets/vol3/push/Dockerfile": "FROM scratch\n",
+        },
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "journey", "check", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "journey: vol3/push: manifest: snippets/vol3/push/snippet.yml: ship.pushes[0].compression.type: "
+        "'brotli' is not one of gzip, zstd, estargz"
+    )
+    assert "Traceback" not in done.stderr

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from journey.verify.checks import expectation_gap, finding_codes, tool_env
+from journey.verify.checks import HADOLINT_CODES, SHELLCHECK_CODES, expectation_gap, finding_codes, tool_env
 
 HADOLINT = (
     "Dockerfile:3 DL3018 warning: Pin versions in apk add.\n"
@@ -20,15 +20,15 @@ SHELLCHECK = (
 
 
 def test_hadolint_codes_include_shellchecks_on_run_lines():
-    assert finding_codes("hadolint", HADOLINT) == {"DL3018", "DL3059", "SC2086"}
+    assert finding_codes(HADOLINT_CODES, HADOLINT) == {"DL3018", "DL3059", "SC2086"}
 
 
 def test_shellcheck_codes_are_read_from_the_gcc_format():
-    assert finding_codes("shellcheck", SHELLCHECK) == {"SC2086", "SC2091"}
+    assert finding_codes(SHELLCHECK_CODES, SHELLCHECK) == {"SC2086", "SC2091"}
 
 
 def test_a_parse_error_has_no_codes():
-    assert finding_codes("hadolint", "Dockerfile:1:1 unexpected 'X' expecting a new line\n") == set()
+    assert finding_codes(HADOLINT_CODES, "Dockerfile:1:1 unexpected 'X' expecting a new line\n") == set()
 
 
 def test_equal_sets_leave_no_gap_whatever_the_order_or_repeats():

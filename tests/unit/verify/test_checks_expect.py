@@ -6,19 +6,21 @@ checks pass only while the linter reports exactly the codes of ``expect:``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
+import msgspec
 import pytest
 
 from journey.core.errors import VerificationError
 from journey.engine.session import Deadline, Session
-from journey.model.manifest import Check, Snippet, load_snippet
+from journey.model.manifest import Snippet, load_snippet
 from journey.verify.checks import CheckContext, hadolint, shellcheck
 from trees import REPO
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from journey.model.check_spec import Check
 
 SNIPPETS = REPO / "snippets" / "vol1"
 
@@ -54,14 +56,16 @@ def test_the_2019_dockerfile_findings_are_recorded(context):
 
 def test_a_clean_script_fails_the_expectation_naming_the_missing_code(context):
     ctx = context(SNIPPETS / "deploy", "vol1/deploy")
-    check = dataclasses.replace(check_named(ctx.snippet, "shellcheck deploy.sh"), expect=("SC2091",))
+    check = msgspec.structs.replace(check_named(ctx.snippet, "shellcheck deploy.sh"), expect=("SC2091",))
     with pytest.raises(VerificationError, match="exited 0; expected but not reported: SC2091"):
         shellcheck(ctx, check)
 
 
 def test_a_finding_not_expected_fails_naming_it(context):
     ctx = context(SNIPPETS / "original-2019", "vol1/original-2019")
-    check = dataclasses.replace(check_named(ctx.snippet, "hadolint Dockerfile"), expect=("DL3018", "DL3007"))
+    check = msgspec.structs.replace(
+        check_named(ctx.snippet, "hadolint Dockerfile"), expect=("DL3018", "DL3007")
+    )
     with pytest.raises(VerificationError) as caught:
         hadolint(ctx, check)
     assert "expected but not reported: DL3007; reported but not expected: DL3059" in caught.value.cause
@@ -70,6 +74,6 @@ def test_a_finding_not_expected_fails_naming_it(context):
 
 def test_without_expect_any_finding_fails(context):
     ctx = context(SNIPPETS / "original-2019", "vol1/original-2019")
-    check = dataclasses.replace(check_named(ctx.snippet, "hadolint Dockerfile"), expect=())
+    check = msgspec.structs.replace(check_named(ctx.snippet, "hadolint Dockerfile"), expect=())
     with pytest.raises(VerificationError, match="hadolint exited 1"):
         hadolint(ctx, check)

@@ -8,12 +8,21 @@ import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import get_args
 
+import msgspec
 import pytest
 
-from journey.core.errors import VerificationError
-from journey.model.manifest import ENGINE_TOOLS, Check, Snippet
-from journey.verify import deploy
+from journey.model.check_spec import (
+    CHECK_TYPES,
+    ENGINE_CHECKS,
+    Check,
+    DeployE2ECheck,
+    GoTestCheck,
+    HadolintCheck,
+    ShellcheckCheck,
+)
+from journey.model.manifest import Snippet
 from journey.verify.checks import CheckContext
 from journey.verify.tools import TOOLS, Tool, Version, program_version, run_checks, run_file_checks
 
@@ -21,8 +30,11 @@ SCHEMA = json.loads(resources.files("journey").joinpath("manifest.schema.json").
 DEFS = SCHEMA["$defs"]
 
 
-def test_the_table_and_the_schema_name_the_same_tools():
-    assert sorted(DEFS["check"]["properties"]["tool"]["enum"]) == sorted(TOOLS)
+def test_the_table_runs_every_check_class_of_the_model_and_the_schema_names_the_same_tools():
+    assert set(TOOLS) == set(get_args(Check)) == set(CHECK_TYPES.values())
+    assert DEFS["check"]["properties"]["tool"]["enum"] == list(CHECK_TYPES)
+    for tool, kind in CHECK_TYPES.items():
+        assert kind.__struct_config__.tag == tool == kind.tool  # the tag msgspec reads is the tool
 
 
 def test_every_tool_has_its_own_schema_and_only_that_one():
@@ -30,25 +42,30 @@ def test_every_tool_has_its_own_schema_and_only_that_one():
         DEFS[branch["if"]["$ref"].rsplit("/", 1)[1]]["properties"]["tool"]["const"]: branch["then"]["$ref"]
         for branch in DEFS["check"]["allOf"]
     }
-    assert branches == {tool: f"#/$defs/check-{tool}" for tool in TOOLS}
-    for tool in TOOLS:
+    assert branches == {tool: f"#/$defs/check-{tool}" for tool in CHECK_TYPES}
+    for tool in CHECK_TYPES:
         assert DEFS[f"check-{tool}"]["additionalProperties"] is False
         assert {"tool", "name"} <= set(DEFS[f"check-{tool}"]["properties"])
 
 
-def test_deploy_e2e_reads_exactly_the_keys_its_schema_allows():
-    assert set(DEFS["check-deploy-e2e"]["properties"]) - {"tool", "name"} == deploy.OPTIONS
+def test_deploy_e2e_takes_exactly_the_keys_its_schema_allows():
+    fields = {f.encode_name for f in msgspec.structs.fields(DeployE2ECheck)}
+    assert set(DEFS["check-deploy-e2e"]["properties"]) - {"tool"} == fields
 
 
 def test_the_table_says_which_tools_only_read_files_and_which_compile():
-    assert {name for name, tool in TOOLS.items() if tool.files_only} == {
+    assert {kind.tool for kind, tool in TOOLS.items() if tool.files_only} == {
         "hadolint",
         "shellcheck",
         "yamllint",
         "jsonschema",
         "actionlint",
     }
-    assert {name for name, tool in TOOLS.items() if tool.compiles} == {"go-vet", "go-test", "govulncheck"}
+    assert {kind.tool for kind, tool in TOOLS.items() if tool.compiles} == {
+        "go-vet",
+        "go-test",
+        "govulncheck",
+    }
 
 
 class Slot(contextlib.AbstractContextManager[None]):
@@ -75,8 +92,8 @@ def fake_tools(monkeypatch):
         seen.append((check.name, ctx.compile_slot.held))
         return {"name": check.name, "ok": True, "output": ""}
 
-    for name, tool in TOOLS.items():
-        monkeypatch.setitem(TOOLS, name, Tool(run, tool.files_only, tool.compiles))
+    for kind, tool in TOOLS.items():
+        monkeypatch.setitem(TOOLS, kind, Tool(run, tool.files_only, tool.compiles))
     return seen
 
 
@@ -87,10 +104,10 @@ def context(checks: tuple[Check, ...], slot: Slot) -> CheckContext:
 
 
 CHECKS = (
-    Check(tool="hadolint", files=("Dockerfile",)),
-    Check(tool="go-test", race=True),
-    Check(tool="deploy-e2e", explicit_name="push"),
-    Check(tool="shellcheck", files=("d.sh",)),
+    HadolintCheck(files=("Dockerfile",)),
+    GoTestCheck(race=True),
+    DeployE2ECheck(explicit_name="push", script="d.sh", env={}),
+    ShellcheckCheck(files=("d.sh",)),
 )
 
 
@@ -113,11 +130,12 @@ def test_a_not_verified_snippet_runs_only_the_tools_that_read_files():
     assert [o["name"] for o in outcomes] == ["hadolint Dockerfile", "shellcheck d.sh"]
 
 
-def test_a_check_made_in_code_with_an_unknown_tool_fails_naming_the_known_ones():
-    with pytest.raises(VerificationError) as caught:
-        run_checks(context((Check(tool="go-tset"),), Slot()))
-    assert caught.value.step == "check go-tset"
-    assert "unknown check tool 'go-tset' (known: actionlint, deploy-e2e, go-test" in caught.value.message
+def test_a_check_made_in_code_has_a_tool_of_the_table_or_is_never_made():
+    """No unknown tool reaches the run: a check is a class of the model, and an unknown key is refused."""
+    with pytest.raises(msgspec.ValidationError, match="Invalid value 'go-tset'"):
+        msgspec.convert({"tool": "go-tset"}, Check)
+    with pytest.raises(TypeError, match="regsitry"):
+        DeployE2ECheck(script="d.sh", env={}, regsitry="override")  # type: ignore[call-arg]
 
 
 def journey_modules_after(statement: str) -> set[str]:
@@ -143,13 +161,13 @@ def test_checks_imports_neither_the_table_nor_deploy():
 
 def test_the_tools_that_drive_the_engine_are_the_ones_the_manifest_knows():
     """`journey check` (no runners loaded) and the verify path agree on what makes a snippet "run"."""
-    assert {name for name, tool in TOOLS.items() if tool.uses_engine} == ENGINE_TOOLS
+    assert {kind for kind, tool in TOOLS.items() if tool.uses_engine} == set(ENGINE_CHECKS)
 
 
 def test_every_tool_names_the_programs_whose_versions_results_record():
-    for name, tool in TOOLS.items():
-        assert tool.versions, f"{name} records no program version"
-    assert [v.program for v in TOOLS["actionlint"].versions] == ["actionlint", "shellcheck"]
+    for kind, tool in TOOLS.items():
+        assert tool.versions, f"{kind.tool} records no program version"
+    assert [v.program for v in TOOLS[CHECK_TYPES["actionlint"]].versions] == ["actionlint", "shellcheck"]
 
 
 @pytest.mark.parametrize(
@@ -182,4 +200,4 @@ def test_a_missing_program_has_an_unknown_version(tmp_path):
 
 def test_check_table_holds_every_tool_including_other_modules():
     linters = {"hadolint", "shellcheck", "yamllint", "jsonschema", "actionlint"}
-    assert set(TOOLS) == {*linters, "go-vet", "go-test", "deploy-e2e", "govulncheck"}
+    assert {kind.tool for kind in TOOLS} == {*linters, "go-vet", "go-test", "deploy-e2e", "govulncheck"}

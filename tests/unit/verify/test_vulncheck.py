@@ -17,7 +17,7 @@ import pytest
 
 from journey.core.errors import VerificationError
 from journey.helpers.vulndb import VulnDB
-from journey.model.manifest import Check
+from journey.model.check_spec import GovulncheckCheck
 from journey.verify import vulncheck
 from journey.verify.vulncheck import _extract
 
@@ -38,10 +38,10 @@ def scan(monkeypatch, tmp_path):
     monkeypatch.setattr(vulncheck.vulndb, "database", lambda _root, _version, _run: DB)
     monkeypatch.setattr(vulncheck.vulndb, "govulncheck", lambda _root, _run: Path("/tools/govulncheck"))
 
-    def run(check: Check, code: int = 3, output: str = SCAN) -> dict[str, object]:
+    def run(check: GovulncheckCheck, code: int = 3, output: str = SCAN) -> dict[str, object]:
         def execute(_ctx, _check, argv, cwd, env):
             seen.update(argv=argv, cwd=cwd, env=env, files=sorted(p.name for p in cwd.iterdir()))
-            if "modfile" in check.extra:
+            if check.modfile is not None:
                 seen["go.mod"] = (cwd / "go.mod").read_text(encoding="utf-8")
             return code, output
 
@@ -58,7 +58,7 @@ def scan(monkeypatch, tmp_path):
 
 
 def test_a_source_scan_reads_the_module_and_heads_its_output_with_the_database(scan):
-    check = Check("govulncheck", expect=("GO-2025-3750",), extra={"db": DB.version})
+    check = GovulncheckCheck(db=DB.version, expect=("GO-2025-3750",))
     seen = scan(check)
     assert seen["argv"] == ["/tools/govulncheck", "-db", DB.url, "./..."]
     assert seen["cwd"].name == "app"
@@ -72,7 +72,7 @@ def test_a_source_scan_reads_the_module_and_heads_its_output_with_the_database(s
 
 
 def test_a_pinned_go_is_the_toolchain_and_is_named_in_the_header(scan):
-    check = Check("govulncheck", expect=("GO-2025-3750",), extra={"db": DB.version, "go": "1.24.2"})
+    check = GovulncheckCheck(db=DB.version, expect=("GO-2025-3750",), go="1.24.2")
     seen = scan(check)
     assert seen["env"] == {"GOTOOLCHAIN": "go1.24.2"}
     assert seen["outcome"]["output"].split("\n", 1)[0].endswith(", the standard library of go1.24.2")
@@ -83,7 +83,7 @@ def test_a_modfile_scans_a_copy_with_those_requirements_and_leaves_the_snippet_a
     (module / "old.mod").write_text("module example.org/app\nrequire x v1.0.0\n", encoding="utf-8")
     (module / "old.sum").write_text("x v1.0.0 h1:abc=\n", encoding="utf-8")
     (module / "sub").mkdir()
-    check = Check("govulncheck", expect=("GO-2025-3750",), extra={"db": DB.version, "modfile": "old.mod"})
+    check = GovulncheckCheck(db=DB.version, expect=("GO-2025-3750",), modfile="old.mod")
     seen = scan(check)
     assert seen["go.mod"] == "module example.org/app\nrequire x v1.0.0\n"
     assert seen["files"] == ["go.mod", "go.sum", "main.go", "old.mod", "old.sum"]  # no subfolder copied
@@ -101,7 +101,7 @@ def test_a_modfile_scans_a_copy_with_those_requirements_and_leaves_the_snippet_a
     ],
 )
 def test_exactly_the_expected_ids_must_be_called(scan, expect, why):
-    seen = scan(Check("govulncheck", expect=expect, extra={"db": DB.version}))
+    seen = scan(GovulncheckCheck(db=DB.version, expect=expect))
     assert seen["error"].cause == why
     assert str(seen["error"]) == f"vol1/app: check govulncheck: {why}"
     assert seen["error"].step == "check govulncheck"
@@ -109,18 +109,18 @@ def test_exactly_the_expected_ids_must_be_called(scan, expect, why):
 
 @pytest.mark.parametrize("code", [1, 2, 4, -9])
 def test_an_exit_code_other_than_scanned_is_a_failed_check(scan, code):
-    seen = scan(Check("govulncheck", extra={"db": DB.version}), code=code, output="go: no module here\n")
+    seen = scan(GovulncheckCheck(db=DB.version), code=code, output="go: no module here\n")
     assert f"govulncheck exited {code}" in str(seen["error"])
     assert "go: no module here" in seen["error"].log_tail
 
 
 def test_nothing_called_and_nothing_expected_passes(scan):
-    seen = scan(Check("govulncheck", extra={"db": DB.version}), code=0, output="No vulnerabilities found.\n")
+    seen = scan(GovulncheckCheck(db=DB.version), code=0, output="No vulnerabilities found.\n")
     assert seen["outcome"]["ok"] is True
 
 
 def test_a_binary_scan_of_a_files_only_snippet_says_it_needs_an_image(scan):
-    seen = scan(Check("govulncheck", extra={"db": DB.version, "mode": "binary", "path": "/app"}))
+    seen = scan(GovulncheckCheck(db=DB.version, mode="binary", path="/app"))
     assert "binary mode needs a built image" in str(seen["error"])
 
 
