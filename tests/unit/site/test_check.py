@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from green import ENGINE_ENV, PAGE, record
 from journey import cli
 from journey.cli import main
 from journey.core.errors import ExitCode, StaleError
-from journey.model.digest import source_digest
 from journey.model.manifest import discover
-from journey.model.record import result_path, write_result
+from journey.model.record import result_path
 from journey.site.check import check, find_problems
-from journey.site.downloads import write_downloads
 from journey.site.render import render_bases, write_snippet_fragments, write_volume_fragments
 from trees import REPO, write_tree
 
@@ -27,112 +26,10 @@ if TYPE_CHECKING:
 #: The repository's real bases record, as `journey bases` wrote it.
 REAL_BASES = REPO / "results/bases/bases.json"
 
-MKDOCS = """\
-site_name: fixture
-docs_dir: docs
-nav:
-  - Home: index.md
-  - Volume 1: vol1.md
-markdown_extensions:
-  - pymdownx.snippets:
-      base_path: [!relative $config_dir]
-      check_paths: true
-"""
-PAGE = """\
-# Volume 1
-
-A sentence that mentions --8<-- "snippets/vol1/hello/ghost.txt" stays literal text.
-
-```dockerfile
---8<-- "snippets/vol1/hello/Dockerfile"
-```
-
-```go
---8<-- "snippets/vol1/hello/main.go:handler"
-```
-
---8<--
-results/vol1/hello/sizes.md
---8<--
-
-;--8<-- "snippets/vol1/hello/escaped-and-ignored.txt"
-"""
-MAIN_GO = """\
-package main
-
-import "net/http"
-
-// --8<-- [start:handler]
-func handler(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("hi")) }
-// --8<-- [end:handler]
-
-func main() { http.HandleFunc("/", handler); _ = http.ListenAndServe(":8080", nil) }
-"""
-FILES = {
-    "mkdocs.yml": MKDOCS,
-    "docs/index.md": "# Home\n",
-    "docs/vol1.md": PAGE,
-    "snippets/vol1/volume.yml": "title: Volume 1\npages: [vol1.md]\nsnippets: [hello]\n",
-    "snippets/vol1/hello/snippet.yml": (
-        "title: Hello\nsupporting: [go.mod]\nbuild: {stages: [builder]}\n"
-        "checks: [{tool: hadolint, files: [Dockerfile]}]\n"
-    ),
-    "snippets/vol1/hello/Dockerfile": "FROM golang:1.26-trixie AS builder\nFROM scratch\n",
-    "snippets/vol1/hello/main.go": MAIN_GO,
-    "snippets/vol1/hello/go.mod": "module example.org/hello\n\ngo 1.26\n",
-}
-
-ENGINE_ENV = {
-    "engine": "26.1.5",
-    "buildx": "0.13.1",
-    "platform": "linux/amd64",
-    "go": "go1.26.8",
-    "bases": [],
-}
-CHECKED_ENV = {
-    "engine": None,
-    "buildx": None,
-    "platform": None,
-    "go": None,
-    "bases": [],
-    "tools": {"yamllint": "1.38.0"},
-}
-
-
-def record(root: Path) -> None:
-    """Record a result for every snippet as `journey verify` would, then render its fragments."""
-    for volume in discover(root):
-        results = {}
-        for snippet in volume.snippets:
-            result = {
-                "results_version": 1,
-                "snippet": snippet.id,
-                "status": "verified",
-                "done": snippet.done,
-                "reason": None,
-                "source_digest": source_digest(snippet),
-                "input_digest": "sha256:0",
-                "verified_on": "2026-11-28",
-                "environment": ENGINE_ENV if snippet.done != "checked" else CHECKED_ENV,
-                "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}]
-                if snippet.build
-                else [],
-                "probes": [],
-                "checks": [],
-                "outputs": {},
-            }
-            write_result(result_path(root, snippet.id), result)
-            write_snippet_fragments(root, snippet, result)
-            results[snippet.id] = result
-        write_volume_fragments(root, volume, results)
-    write_downloads(root, discover(root))
-
 
 @pytest.fixture
-def repo(tree):
-    root = tree(FILES)
-    record(root)
-    return root
+def repo(green_repo):
+    return green_repo
 
 
 def problems(root: Path) -> list[str]:
