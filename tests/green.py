@@ -118,3 +118,10 @@ def record(root: Path) -> None:
             results[snippet.id] = result
         write_volume_fragments(root, volume, results)
     write_downloads(root, discover(root))
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in a file with ``new``, which must be there (the test's premise)."""
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))

@@ -91,3 +91,9 @@ def test_an_unexpected_exception_in_verify_exits_70_never_1(monkeypatch, capsys,
     (tmp_path / "mkdocs.yml").write_text("site_name: x\n", encoding="utf-8")
     assert cli.main(["verify", "--root", str(tmp_path)]) == cli.ExitCode.INTERNAL
     assert "a bug in journey verify: AttributeError" in capsys.readouterr().err
+
+
+def test_cli_missing_delegate_is_a_clear_usage_error(green_repo, capsys, monkeypatch):
+    monkeypatch.setitem(cli.COMMANDS, "bases", ("journey.no_such_module", "run", "gone"))
+    assert cli.main(["bases", "--root", str(green_repo)]) == cli.ExitCode.USAGE
+    assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err

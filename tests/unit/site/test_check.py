@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from green import ENGINE_ENV, PAGE, record
-from journey import cli
+from green import ENGINE_ENV, PAGE, edit, record
 from journey.cli import main
 from journey.core.errors import ExitCode, StaleError
 from journey.model.manifest import discover
@@ -34,12 +33,6 @@ def repo(green_repo):
 
 def problems(root: Path) -> list[str]:
     return [str(p) for p in find_problems(root)]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_green_repository_has_no_gap(repo):
@@ -222,42 +215,6 @@ def test_bases_table_must_say_what_bases_json_recorded(repo):
             " (hint: bases.md is rendered from bases.json: run `journey bases` and commit both)"
         ),
     ]
-
-
-def test_cli_check_exit_codes_and_messages(repo, capsys):
-    assert main(["check", "--root", str(repo)]) == ExitCode.OK
-    edit(repo / "snippets/vol1/hello/main.go", "hi", "ho")
-    assert main(["check", "--root", str(repo)]) == ExitCode.STALE
-    out, err = capsys.readouterr()
-    assert "vol1/hello: stale result" in out
-    assert "docs/downloads/vol1/hello/main.go:1: download differs" in out  # the file and its zip
-    assert "journey: check: 3 gaps found" in err
-
-
-def test_cli_manifest_error_is_exit_2(repo, capsys):
-    edit(repo / "snippets/vol1/hello/snippet.yml", "title: Hello", "titel: Hello")
-    assert main(["check", "--root", str(repo)]) == ExitCode.USAGE
-    err = capsys.readouterr().err
-    assert err.startswith("journey: vol1/hello: manifest: ")
-    assert "snippets/vol1/hello/snippet.yml: " in err
-    assert "'title' is a required property" in err or "'titel' was unexpected" in err
-
-
-def test_cli_render_repairs_fragments_and_list_reports_freshness(repo, capsys):
-    edit(repo / "results/vol1/hello/sizes.md", "7.12 MB", "7.00 MB")
-    assert main(["render", "--root", str(repo)]) == ExitCode.OK
-    assert "rendered results/vol1/hello/sizes.md" in capsys.readouterr().out
-    assert main(["check", "--root", str(repo)]) == ExitCode.OK
-    assert main(["list", "--json", "--root", str(repo)]) == ExitCode.OK
-    (entry,) = json.loads(capsys.readouterr().out)
-    assert (entry["snippet"], entry["status"], entry["fresh"]) == ("vol1/hello", "verified", True)
-    assert entry["result"]["images"][0]["size"] == 7_120_000
-
-
-def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
-    monkeypatch.setitem(cli.COMMANDS, "bases", ("journey.no_such_module", "run", "gone"))
-    assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
-    assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
 
 
 def test_block_form_include_is_checked(repo):
