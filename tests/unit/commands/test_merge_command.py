@@ -174,3 +174,12 @@ def test_two_parts_holding_the_same_snippet_are_refused_untouched(green_repo, tm
     assert main(["merge", "--root", str(green_repo), *map(str, parts)]) == ExitCode.USAGE
     assert "more than one part holds vol1/hello" in capsys.readouterr().err
     assert _tree(green_repo) == before
+
+
+def test_a_part_without_its_drift_report_is_refused_untouched(green_repo, tmp_path, capsys):
+    """A missing report is never taken for "no drift", and refusing it must not leave its results merged."""
+    part = _green_part(tmp_path, green_repo, report=False)
+    before = _tree(green_repo)
+    assert main(["merge", "--root", str(green_repo), str(part)]) == ExitCode.USAGE
+    assert "unreadable drift report" in capsys.readouterr().err
+    assert _tree(green_repo) == before
