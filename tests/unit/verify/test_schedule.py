@@ -71,16 +71,6 @@ def test_a_stale_snippet_asks_for_the_engine_and_all_asks_for_it_always(repo):
     assert _journey(repo, "verify", "vol1/naive").returncode == 0
 
 
-def test_report_and_cache_need_their_companions():
-    for args in (["--report", "x"], ["--all", "--cache", "type=gha"]):
-        done = subprocess.run([*JOURNEY, "verify", *args], capture_output=True, text=True, check=False)
-        assert done.returncode == 2, args
-    done = subprocess.run(
-        [*JOURNEY, "plan", "--reverified", "3"], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 2
-
-
 def test_the_summary_line_says_what_was_trusted_from_when_and_what_the_full_proof_costs():
     planned = [_entry("vol1/a", seconds=600), _entry("vol1/b", seconds=300), _entry("vol1/c")]
     line = schedule.summary_line(planned, reverified=1)
