@@ -1,6 +1,7 @@
 """Every unit test gets its own private runtime folder, and its subprocesses their own temporary folder.
 
-A test that needs a small green repository takes ``green_repo`` (tests/green.py, written in its ``tmp_path``).
+A test that needs a small green repository takes ``green_repo`` (tests/green.py, written in its ``tmp_path``);
+one that scaffolds volumes takes ``empty_site`` (the real mkdocs.yml, no volume yet).
 
 Run records and locks (``layout.runtime_dir``) then never land in the user's, and a ``journey`` a test
 starts (or kills) keeps its scratch folder, and sweeps, in the test's own temporary folder.
@@ -8,11 +9,13 @@ starts (or kills) keeps its scratch folder, and sweeps, in the test's own tempor
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
 
 from green import FILES, record
+from trees import REPO
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,4 +40,19 @@ def green_repo(tree: Callable[..., Path]) -> Path:
     """A repository ``journey check`` passes: tests/green.py's one snippet, recorded and rendered."""
     root = tree(FILES)
     record(root)
+    return root
+
+
+@pytest.fixture
+def empty_site(tmp_path: Path) -> Path:
+    """A repository with the real mkdocs.yml (its nav cut down to the landing page), and no volume yet."""
+    root = tmp_path / "repo"
+    (root / "docs").mkdir(parents=True)
+    (root / "snippets").mkdir()
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", "nav:\n  - Home: index.md\n\n", config, count=1)
+    assert found == 1
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    # Not the real landing page: it links to pages this copy does not have, which `journey check` reports.
+    (root / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
     return root
