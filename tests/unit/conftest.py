@@ -1,15 +1,17 @@
 """Every unit test gets its own private runtime folder, and its subprocesses their own temporary folder.
 
-A test that needs a small green repository takes ``green_repo`` (tests/green.py, written in its ``tmp_path``);
-one that scaffolds volumes takes ``empty_site`` (the real mkdocs.yml, no volume yet).
-
 Run records and locks (``layout.runtime_dir``) then never land in the user's, and a ``journey`` a test
 starts (or kills) keeps its scratch folder, and sweeps, in the test's own temporary folder.
+
+A test that needs a small green repository takes ``green_repo`` (tests/green.py, written in its ``tmp_path``);
+one that scaffolds volumes takes ``empty_site`` (the real mkdocs.yml, no volume yet); one that sweeps takes
+``machine_tmp`` (the machine's temporary folder, as the sweep sees it, made the test's own).
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from typing import TYPE_CHECKING
 
 import pytest
@@ -56,3 +58,12 @@ def empty_site(tmp_path: Path) -> Path:
     # Not the real landing page: it links to pages this copy does not have, which `journey check` reports.
     (root / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def machine_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The machine's temporary folder, as the sweep sees it, is this test's own."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    return tmp
