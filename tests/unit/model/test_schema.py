@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from journey.model import manifest
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
-from journey.model.measure_spec import MEASURE_TYPES, measurement
+from journey.model.measure_spec import MEASURE_TYPES
 from journey.model.schema import generated_defs, measurement_defs, probe_defs
 
 SCHEMA = Path(__file__).resolve().parents[3] / "scripts" / "journey" / "manifest.schema.json"
@@ -40,11 +40,6 @@ def test_every_measure_kind_of_the_schema_is_a_class_of_the_model_and_back():
     assert kinds == list(MEASURE_TYPES)
     for kind, model in MEASURE_TYPES.items():
         assert model.__struct_config__.tag == kind == model.kind  # the tag msgspec reads is the kind
-
-
-def test_a_valid_item_becomes_its_kinds_class_with_the_defaults():
-    item = measurement({"name": "c", "kind": "compile", "stage": "builder"})
-    assert item == MEASURE_TYPES["compile"](name="c", stage="builder", runs=5)
 
 
 def test_every_probe_kind_of_the_schema_has_its_parser_and_back():
