@@ -1,4 +1,4 @@
-"""The full proof's fan-out (site.yml), run here step by step: its plan, each entry's command, its merge.
+"""The full proof's fan-out (site.yml), run here step by step: its plan and each entry's command.
 
 actionlint and yamllint (make lint) say the workflow is well formed; these run its own lines against copies
 of this checkout: the plan step's matrix holds every snippet of the repository once, every entry's snippet
