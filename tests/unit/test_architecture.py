@@ -1,8 +1,9 @@
-"""ARCHITECTURE.md names only what exists: every `module.name` it writes is in that module of the tool.
+"""ARCHITECTURE.md names only what exists, and the tests are shaped like the code it describes.
 
-A newcomer follows those names into the code; one left behind by a move (``bases.base_identity`` after
-it moved to ``images``) sends them nowhere. Checked by importing, not by grepping, so a name re-exported
-or assigned at module level counts.
+Every `module.name` the document writes is in that module of the tool: a newcomer follows those names into
+the code, and one left behind by a move (``bases.base_identity`` after it moved to ``images``) sends them
+nowhere. Checked by importing, not by grepping, so a name re-exported or assigned at module level counts.
+Every module has its unit-test module where the document says (``tests/unit/<package>/test_<module>.py``).
 """
 
 from __future__ import annotations
@@ -78,3 +79,26 @@ def test_every_module_name_written_in_architecture_md_exists(module: str, path: 
             f"ARCHITECTURE.md names `{module}.{'.'.join(path)}`, which does not exist"
         )
         target = getattr(target, part)
+
+
+#: Every module of the tool (no package, no ``__main__``), qualified from the package down: `site.render`.
+MODULES = sorted(
+    info.name.removeprefix("journey.")
+    for info in pkgutil.walk_packages([str(PACKAGE)], prefix="journey.")
+    if not info.ispkg and not info.name.endswith("__main__")
+)
+
+
+def test_every_module_has_its_own_unit_test_module():
+    """``cli``: tests/unit/test_cli.py; a command: ``test_<module>_command.py``; others ``test_<module>``."""
+    unit = REPO / "tests" / "unit"
+    missing = []
+    for module in MODULES:
+        *package, name = module.split(".")
+        folder = unit.joinpath(*package)
+        own = [folder / f"test_{name}.py", folder / f"test_{name}_command.py"]
+        if not any(path.is_file() for path in own):
+            missing.append(f"{module}: {own[0].relative_to(REPO)}")
+    assert "cli" in MODULES
+    assert "commands.merge" in MODULES
+    assert missing == []

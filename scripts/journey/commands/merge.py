@@ -3,9 +3,10 @@
 Each CI job of the full proof runs ``make verify-entry SNIPPET=<id>`` in a clone of its own and hands
 on a part: that snippet's ``results/<volume>/<snippet>/`` folder and its ``build/report/`` (drift.json,
 durations.json). The merge job checks every part before it copies anything (a part may only hold
-results of snippets this checkout has, each with a readable result.json), replaces each snippet's
-folder of results, re-renders the volume-wide fragments from the merged results, combines the drift
-reports and keeps the timings in ``results/durations.json`` for the next plan's estimate.
+results of snippets this checkout has, each with a readable result.json, and a readable drift.json),
+replaces each snippet's folder of results, re-renders the volume-wide fragments from the merged
+results, combines the drift reports and keeps the timings in ``results/durations.json`` for the next
+plan's estimate.
 """
 
 from __future__ import annotations
@@ -86,13 +87,13 @@ def run_merge(options: MergeOptions) -> int:
     twice = sorted({s for p in parts for s in p.snippets if sum(s in q.snippets for q in parts) > 1})
     if twice:
         raise UsageError(f"more than one part holds {', '.join(twice)}")
+    reports = [drift.read_report(part.report / drift.JSON_NAME) for part in parts]  # unreadable: refused
     for part in parts:
         for snippet in part.snippets:
             _replace(part.path / RESULTS / snippet, results_dir(root, snippet))
     render.rerender_volumes(root, volumes, {s.split("/", 1)[0] for p in parts for s in p.snippets})
     drifts, verified = [], []
-    for part in parts:
-        found, checked = drift.read_report(part.report / drift.JSON_NAME)
+    for part, (found, checked) in zip(parts, reports, strict=True):
         drifts.extend(found)
         verified.extend(checked)
         timings = schedule.read_durations(part.report / schedule.DURATIONS)

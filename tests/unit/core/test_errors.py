@@ -15,7 +15,6 @@ from journey.core.errors import (
     ExitCode,
     InternalError,
     MachineError,
-    UsageError,
     VerificationError,
     worst,
 )
@@ -143,9 +142,3 @@ def test_the_machines_failure_in_a_worker_keeps_exit_8_and_gets_its_snippets_nam
     assert outcome.error.message == "vol1/x: start: port held"
     failed = Outcome("vol1/y", "failed", error=VerificationError("no", snippet="vol1/y", step="build"))
     assert verify.exit_code([failed, outcome]) == ExitCode.MACHINE
-
-
-def test_a_snippets_own_failure_exits_1_and_nothing_failed_exits_0():
-    usage = Outcome("vol1/x", "failed", error=UsageError("bad", snippet="vol1/x", step="manifest"))
-    assert verify.exit_code([usage, Outcome("vol1/y", "verified")]) == ExitCode.VERIFICATION_FAILED
-    assert verify.exit_code([Outcome("vol1/y", "verified"), Outcome("vol1/z", "unchanged")]) == 0

@@ -1,14 +1,9 @@
-"""The ``docker buildx build`` command line, and ``journey verify --no-cache`` reaching it."""
+"""The ``docker buildx build`` command line (``--no-cache`` and ``--builder`` as flags: unit/test_cli.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from journey.cli import build_parser, options_for
-from journey.core.errors import UsageError
-from journey.core.options import VerifyOptions
 from journey.engine.build import BuildRequest, _cause, buildx_argv, stage_dockerfile
 
 CONTEXT = Path("/repo/snippets/vol1/multistage")
@@ -41,29 +36,6 @@ def test_argv_with_no_cache_passes_it_before_the_context() -> None:
     assert argv[argv.index("--target") + 1] == "builder"
     assert argv[argv.index("--build-arg") + 1] == "GOFLAGS=-trimpath"
     assert argv[-1] == str(CONTEXT)
-
-
-def _options(argv: list[str]) -> VerifyOptions:
-    options = options_for(build_parser().parse_args(argv))
-    assert isinstance(options, VerifyOptions)
-    return options
-
-
-def test_verify_no_cache_option_is_parsed(tmp_path: Path) -> None:
-    options = _options(["verify", "--root", str(tmp_path), "--force", "--no-cache", "vol1/multistage"])
-    assert options.no_cache
-    assert options.force
-    assert options.ids == ("vol1/multistage",)
-    assert options.root == tmp_path.resolve()
-
-
-def test_verify_without_no_cache_keeps_the_cache(tmp_path: Path) -> None:
-    assert not _options(["verify", "--root", str(tmp_path)]).no_cache
-
-
-def test_no_cache_without_force_is_refused_before_anything_runs(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="add --force"):
-        _options(["verify", "--root", str(tmp_path), "--no-cache"])
 
 
 def test_staged_dockerfile_keeps_the_tools_manifest_out_of_the_context(tmp_path: Path) -> None:
@@ -115,11 +87,6 @@ def test_a_named_builder_exports_a_docker_tar_instead_of_loading() -> None:
     assert "--load" not in argv
     assert argv[argv.index("--builder") + 1] == "farm"
     assert argv[argv.index("--output") + 1] == "type=docker,dest=/tmp/image.tar,name=journey-tmp/x:1"
-
-
-def test_builder_flag_reaches_the_options(tmp_path: Path) -> None:
-    assert _options(["verify", "--root", str(tmp_path), "--builder", "farm"]).builder == "farm"
-    assert _options(["verify", "--root", str(tmp_path)]).builder is None
 
 
 def test_buildx_argv_loads_names_a_temp_tag_and_uses_the_host_network():

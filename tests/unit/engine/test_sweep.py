@@ -12,47 +12,18 @@ import fcntl
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from journey.commands import clean
 from journey.core import layout
-from journey.core.options import CleanOptions
 from journey.engine import daemon, sweep
 from journey.engine.images import OWNER_LABEL, RUN_LABEL, SNIPPET_LABEL, TOOL_LABEL
 from journey.engine.sweep import ALIVE, ENDED, MARKER, UNKNOWN, Owner
 from journey.helpers import modproxy
-
-
-@pytest.fixture
-def machine_tmp(tmp_path, monkeypatch):
-    """The machine's temporary folder, as the sweep sees it, is this test's own."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    return tmp
-
-
-def ended_owner() -> Owner:
-    """An owner whose process ran here and has exited (and been reaped)."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
-    start = sweep.process_start(child.pid)
-    assert start is not None
-    child.wait()
-    return dataclasses.replace(sweep.current(), pid=child.pid, start=start)
-
-
-def marked(folder: Path, owner: Owner) -> Path:
-    folder.mkdir()
-    (folder / MARKER).write_text(f"{owner}\n", encoding="utf-8")
-    (folder / "registry.key").write_text("secret\n", encoding="utf-8")
-    return folder
-
+from sweeping import Engine, Listed, container, ended_owner, marked
 
 # --- owners ------------------------------------------------------------------------------------------------
 
@@ -332,39 +303,6 @@ def test_a_lease_leaves_no_folder_behind_and_a_vanished_folder_is_made_again(mac
 # --- the engine's part, through a stand-in client ----------------------------------------------------------
 
 
-class _Listed(SimpleNamespace):
-    def remove(self, **_how: object) -> None:
-        self.removed = True
-
-
-class _Engine:
-    """Lists what it was given, as the engine's label and reference filters would; records removals."""
-
-    def __init__(self, containers: list[_Listed], images: list[_Listed]) -> None:
-        self.made, self.images_made, self.untagged = containers, images, []
-        self.containers = SimpleNamespace(list=self._containers)
-        self.networks = SimpleNamespace(list=lambda **_f: [])
-        self.images = SimpleNamespace(list=self._images, remove=lambda ref, **_k: self.untagged.append(ref))
-
-    def close(self) -> None:
-        """The SDK client's: nothing to close here."""
-
-    def _containers(self, filters: dict[str, str], **_how: object) -> list[_Listed]:
-        key, _, value = filters["label"].partition("=")
-        labelled = [c for c in self.made if key in c.labels and (not value or c.labels[key] == value)]
-        return [c for c in labelled if not c.removed]
-
-    def _images(self, filters: dict[str, str]) -> list[_Listed]:
-        if "reference" in filters:
-            run = filters["reference"].rsplit(":", 1)[1]
-            return [i for i in self.images_made if any(t.endswith(f":{run}") for t in i.tags)]
-        return [i for i in self.images_made if OWNER_LABEL in i.labels]
-
-
-def container(name: str, **labels: str) -> _Listed:
-    return _Listed(id=name, name=name, labels=labels, removed=False)
-
-
 @pytest.mark.usefixtures("machine_tmp")
 def test_the_engine_sweep_removes_what_ended_owners_made_and_nothing_else():
     ended, me = ended_owner(), sweep.current()
@@ -379,11 +317,11 @@ def test_the_engine_sweep_removes_what_ended_owners_made_and_nothing_else():
         container("someone-elses", com_example="x"),
     ]
     images = [
-        _Listed(id="i1", tags=["journey-run/vol1-x:deadbeef0001"], labels={}, short_id="i1"),
-        _Listed(id="i2", tags=["journey-run/vol1-x:live00000001"], labels={}, short_id="i2"),
-        _Listed(id="i3", tags=["journey/vol1-x:verified"], labels={}, short_id="i3"),
+        Listed(id="i1", tags=["journey-run/vol1-x:deadbeef0001"], labels={}, short_id="i1"),
+        Listed(id="i2", tags=["journey-run/vol1-x:live00000001"], labels={}, short_id="i2"),
+        Listed(id="i3", tags=["journey/vol1-x:verified"], labels={}, short_id="i3"),
     ]
-    engine = _Engine(made, images)
+    engine = Engine(made, images)
     swept = sweep.sweep(engine)
     removed = {c.name for c in made if c.removed}
     assert removed == {"farm", "probe", "old"}
@@ -391,33 +329,3 @@ def test_the_engine_sweep_removes_what_ended_owners_made_and_nothing_else():
     assert swept.problems == []
     assert not (sweep.records_dir() / "deadbeef0001").exists()
     assert any("container farm (build-farm, of pid" in line for line in swept.removed)
-
-
-def test_journey_clean_says_what_it_removed(machine_tmp, monkeypatch, capsys):
-    farm = container("farm", **{OWNER_LABEL: str(ended_owner()), TOOL_LABEL: "build-farm"})
-    shared = _Engine([farm], [])
-    monkeypatch.setattr(daemon, "connect", lambda: shared)
-    marked(machine_tmp / "journey-run-dead0000", ended_owner())
-    assert clean.run_clean(CleanOptions(machine_tmp, dry_run=True)) == 0
-    out = capsys.readouterr().out
-    assert "would remove folder" in out
-    assert "would remove container farm (build-farm" in out
-    assert (machine_tmp / "journey-run-dead0000").is_dir()
-    assert clean.run_clean(CleanOptions(machine_tmp)) == 0
-    assert "removed folder" in capsys.readouterr().out
-    assert not (machine_tmp / "journey-run-dead0000").exists()
-    assert clean.run_clean(CleanOptions(machine_tmp)) == 0
-    assert "nothing to clean" in capsys.readouterr().out
-
-
-def test_journey_clean_without_an_engine_sweeps_folders_then_exits_3(machine_tmp, monkeypatch):
-    def connect():
-        raise daemon.EngineUnavailableError("no Docker engine answers", step="engine")
-
-    monkeypatch.setattr(daemon, "connect", connect)
-    marked(machine_tmp / "journey-run-dead0000", ended_owner())
-    with pytest.raises(daemon.EngineUnavailableError) as caught:
-        clean.run_clean(CleanOptions(machine_tmp))
-    assert caught.value.exit_code == 3
-    assert "were not looked at" in caught.value.message
-    assert not (machine_tmp / "journey-run-dead0000").exists()

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from journey.model import manifest
 from journey.model.check_spec import CHECK_TYPES
 from journey.model.manifest import PROBE_KINDS, PROBE_PARSERS
-from journey.model.measure_spec import MEASURE_TYPES, measurement
+from journey.model.measure_spec import MEASURE_TYPES
 from journey.model.schema import (
     check_defs,
     compression_defs,
@@ -67,11 +67,6 @@ def test_every_check_tool_of_the_schema_is_a_class_of_the_model_and_back():
     assert {key for key in committed if key.startswith(("check-", "tool-"))} == {
         f"{part}-{tool}" for tool in CHECK_TYPES for part in ("check", "tool")
     }
-
-
-def test_a_valid_item_becomes_its_kinds_class_with_the_defaults():
-    item = measurement({"name": "c", "kind": "compile", "stage": "builder"})
-    assert item == MEASURE_TYPES["compile"](name="c", stage="builder", runs=5)
 
 
 def test_every_probe_kind_of_the_schema_has_its_parser_and_back():

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from journey import cli
+from green import ENGINE_ENV, PAGE, edit, record
 from journey.cli import main
 from journey.core.errors import ExitCode, StaleError
-from journey.model.digest import source_digest
 from journey.model.manifest import discover
-from journey.model.record import result_path, write_result
+from journey.model.record import result_path
 from journey.site.check import check, find_problems
-from journey.site.downloads import write_downloads
 from journey.site.render import render_bases, write_snippet_fragments, write_volume_fragments
 from trees import REPO, write_tree
 
@@ -27,122 +25,14 @@ if TYPE_CHECKING:
 #: The repository's real bases record, as `journey bases` wrote it.
 REAL_BASES = REPO / "results/bases/bases.json"
 
-MKDOCS = """\
-site_name: fixture
-docs_dir: docs
-nav:
-  - Home: index.md
-  - Volume 1: vol1.md
-markdown_extensions:
-  - pymdownx.snippets:
-      base_path: [!relative $config_dir]
-      check_paths: true
-"""
-PAGE = """\
-# Volume 1
-
-A sentence that mentions --8<-- "snippets/vol1/hello/ghost.txt" stays literal text.
-
-```dockerfile
---8<-- "snippets/vol1/hello/Dockerfile"
-```
-
-```go
---8<-- "snippets/vol1/hello/main.go:handler"
-```
-
---8<--
-results/vol1/hello/sizes.md
---8<--
-
-;--8<-- "snippets/vol1/hello/escaped-and-ignored.txt"
-"""
-MAIN_GO = """\
-package main
-
-import "net/http"
-
-// --8<-- [start:handler]
-func handler(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("hi")) }
-// --8<-- [end:handler]
-
-func main() { http.HandleFunc("/", handler); _ = http.ListenAndServe(":8080", nil) }
-"""
-FILES = {
-    "mkdocs.yml": MKDOCS,
-    "docs/index.md": "# Home\n",
-    "docs/vol1.md": PAGE,
-    "snippets/vol1/volume.yml": "title: Volume 1\npages: [vol1.md]\nsnippets: [hello]\n",
-    "snippets/vol1/hello/snippet.yml": (
-        "title: Hello\nsupporting: [go.mod]\nbuild: {stages: [builder]}\n"
-        "checks: [{tool: hadolint, files: [Dockerfile]}]\n"
-    ),
-    "snippets/vol1/hello/Dockerfile": "FROM golang:1.26-trixie AS builder\nFROM scratch\n",
-    "snippets/vol1/hello/main.go": MAIN_GO,
-    "snippets/vol1/hello/go.mod": "module example.org/hello\n\ngo 1.26\n",
-}
-
-ENGINE_ENV = {
-    "engine": "26.1.5",
-    "buildx": "0.13.1",
-    "platform": "linux/amd64",
-    "go": "go1.26.8",
-    "bases": [],
-}
-CHECKED_ENV = {
-    "engine": None,
-    "buildx": None,
-    "platform": None,
-    "go": None,
-    "bases": [],
-    "tools": {"yamllint": "1.38.0"},
-}
-
-
-def record(root: Path) -> None:
-    """Record a result for every snippet as `journey verify` would, then render its fragments."""
-    for volume in discover(root):
-        results = {}
-        for snippet in volume.snippets:
-            result = {
-                "results_version": 1,
-                "snippet": snippet.id,
-                "status": "verified",
-                "done": snippet.done,
-                "reason": None,
-                "source_digest": source_digest(snippet),
-                "input_digest": "sha256:0",
-                "verified_on": "2026-11-28",
-                "environment": ENGINE_ENV if snippet.done != "checked" else CHECKED_ENV,
-                "images": [{"role": "final", "size": 7_120_000, "compressed_size": 3_010_000, "layers": []}]
-                if snippet.build
-                else [],
-                "probes": [],
-                "checks": [],
-                "outputs": {},
-            }
-            write_result(result_path(root, snippet.id), result)
-            write_snippet_fragments(root, snippet, result)
-            results[snippet.id] = result
-        write_volume_fragments(root, volume, results)
-    write_downloads(root, discover(root))
-
 
 @pytest.fixture
-def repo(tree):
-    root = tree(FILES)
-    record(root)
-    return root
+def repo(green_repo):
+    return green_repo
 
 
 def problems(root: Path) -> list[str]:
     return [str(p) for p in find_problems(root)]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_green_repository_has_no_gap(repo):
@@ -325,42 +215,6 @@ def test_bases_table_must_say_what_bases_json_recorded(repo):
             " (hint: bases.md is rendered from bases.json: run `journey bases` and commit both)"
         ),
     ]
-
-
-def test_cli_check_exit_codes_and_messages(repo, capsys):
-    assert main(["check", "--root", str(repo)]) == ExitCode.OK
-    edit(repo / "snippets/vol1/hello/main.go", "hi", "ho")
-    assert main(["check", "--root", str(repo)]) == ExitCode.STALE
-    out, err = capsys.readouterr()
-    assert "vol1/hello: stale result" in out
-    assert "docs/downloads/vol1/hello/main.go:1: download differs" in out  # the file and its zip
-    assert "journey: check: 3 gaps found" in err
-
-
-def test_cli_manifest_error_is_exit_2(repo, capsys):
-    edit(repo / "snippets/vol1/hello/snippet.yml", "title: Hello", "titel: Hello")
-    assert main(["check", "--root", str(repo)]) == ExitCode.USAGE
-    err = capsys.readouterr().err
-    assert err.startswith("journey: vol1/hello: manifest: ")
-    assert "snippets/vol1/hello/snippet.yml: " in err
-    assert "'title' is a required property" in err or "'titel' was unexpected" in err
-
-
-def test_cli_render_repairs_fragments_and_list_reports_freshness(repo, capsys):
-    edit(repo / "results/vol1/hello/sizes.md", "7.12 MB", "7.00 MB")
-    assert main(["render", "--root", str(repo)]) == ExitCode.OK
-    assert "rendered results/vol1/hello/sizes.md" in capsys.readouterr().out
-    assert main(["check", "--root", str(repo)]) == ExitCode.OK
-    assert main(["list", "--json", "--root", str(repo)]) == ExitCode.OK
-    (entry,) = json.loads(capsys.readouterr().out)
-    assert (entry["snippet"], entry["status"], entry["fresh"]) == ("vol1/hello", "verified", True)
-    assert entry["result"]["images"][0]["size"] == 7_120_000
-
-
-def test_cli_missing_delegate_is_a_clear_usage_error(repo, capsys, monkeypatch):
-    monkeypatch.setitem(cli.COMMANDS, "bases", ("journey.no_such_module", "run", "gone"))
-    assert main(["bases", "--root", str(repo)]) == ExitCode.USAGE
-    assert "`journey bases` is not available: cannot import journey.no_such_module" in capsys.readouterr().err
 
 
 def test_block_form_include_is_checked(repo):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 import shutil
 import subprocess
 import sys
@@ -12,10 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journey.cli import main
-from journey.commands.new import run_new
 from journey.core.errors import ExitCode, UsageError
-from journey.core.options import NewOptions
 from journey.model import manifest
 from journey.site import check
 from journey.site.new import append_to_block_list, new_snippet, new_volume, next_volume
@@ -25,18 +21,8 @@ VENV_BIN = Path(sys.executable).parent
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A repository with the real mkdocs.yml (its nav cut down to the landing page), and no volume yet."""
-    root = tmp_path / "repo"
-    (root / "docs").mkdir(parents=True)
-    (root / "snippets").mkdir()
-    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    config, found = re.subn(r"(?ms)^nav:\n.*?^(?=\S)", "nav:\n  - Home: index.md\n\n", config, count=1)
-    assert found == 1
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
-    # Not the real landing page: it links to pages this copy does not have, which `journey check` reports.
-    (root / "docs" / "index.md").write_text("# Golang journey\n", encoding="utf-8")
-    return root
+def repo(empty_site: Path) -> Path:
+    return empty_site
 
 
 class AnyTag(yaml.SafeLoader):
@@ -305,16 +291,6 @@ def test_new_snippet_refuses_an_existing_folder(repo: Path) -> None:
     assert tree(repo) == before
 
 
-def test_run_new_prints_what_it_did_and_the_next_step(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_new(NewOptions(repo, "volume", "Tiny images")) == 0
-    assert run_new(NewOptions(repo, "snippet", "vol1/hello")) == 0
-    out, err = capsys.readouterr()
-    assert "created snippets/vol1/hello/Dockerfile\n" in out
-    assert "edited  snippets/vol1/volume.yml\n" in out
-    assert "edited  mkdocs.yml\n" in out
-    assert "make verify SNIPPETS=vol1/hello" in err
-
-
 # --- the generated files pass the linters the manifest runs -------------------------------------------------
 
 
@@ -366,31 +342,3 @@ def test_append_to_block_list(text: str, expected: str) -> None:
 def test_append_to_block_list_refuses_what_it_cannot_edit_safely(text: str) -> None:
     with pytest.raises(UsageError, match=r"f\.yml: no top-level `nav:` list"):
         append_to_block_list(text, "nav", "b", Path("f.yml"))
-
-
-# --- through the command line -------------------------------------------------------------------------------
-
-
-def test_cli_scaffolds_and_refuses_with_exit_code_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["new", "volume", "Tiny images", "--root", str(repo)]) == 0
-    assert main(["new", "snippet", "vol1/hello", "--title", "Hello, scratch", "--root", str(repo)]) == 0
-    assert "## Hello, scratch\n" in (repo / "docs/vol1/index.md").read_text(encoding="utf-8")
-    capsys.readouterr()
-    before = tree(repo)
-    for argv, message in [
-        (
-            ["new", "snippet", "vol1/hello"],
-            "journey: vol1/hello: new snippet: snippets/vol1/hello already exists",
-        ),
-        (
-            ["new", "snippet", "vol3/hello"],
-            "journey: vol3/hello: new snippet: unknown volume 'vol3' (known: vol1)",
-        ),
-        (
-            ["new", "snippet", "vol1/Bad_Name"],
-            "journey: vol1/Bad_Name: new snippet: bad snippet name 'Bad_Name'",
-        ),
-    ]:
-        assert main([*argv, "--root", str(repo)]) == ExitCode.USAGE
-        assert capsys.readouterr().err.startswith(message)
-    assert tree(repo) == before

@@ -1,4 +1,4 @@
-"""``journey plan`` and a trusting ``journey verify``: a result is a cache keyed by source digest."""
+"""What to verify: a result is a cache keyed by source digest (a trusting verify: test_verify_command.py)."""
 
 from __future__ import annotations
 
@@ -54,31 +54,6 @@ def test_an_edited_snippet_and_one_without_a_result_are_the_ones_to_verify(repo)
     assert states["vol2/logs"] == "stale"
     assert states["vol1/naive"] == "missing"
     assert _journey(repo, "plan", "--stale").stdout.split() == ["vol1/naive", "vol2/logs"]
-
-
-def test_a_trusting_verify_with_nothing_stale_needs_no_engine_and_writes_nothing(repo):
-    before = {p: p.read_bytes() for p in (repo / "results").rglob("*") if p.is_file()}
-    done = _journey(repo, "verify")
-    assert done.returncode == 0, done.stderr
-    assert "results reused as recorded" in done.stderr
-    assert {p: p.read_bytes() for p in (repo / "results").rglob("*") if p.is_file()} == before
-
-
-def test_a_stale_snippet_asks_for_the_engine_and_all_asks_for_it_always(repo):
-    (repo / "snippets/vol2/logs/snippet.yml").write_text("title: edited\n", encoding="utf-8")
-    assert _journey(repo, "verify", "vol2/logs").returncode == 3
-    assert _journey(repo, "verify", "--all", "vol1/naive").returncode == 3
-    assert _journey(repo, "verify", "vol1/naive").returncode == 0
-
-
-def test_report_and_cache_need_their_companions():
-    for args in (["--report", "x"], ["--all", "--cache", "type=gha"]):
-        done = subprocess.run([*JOURNEY, "verify", *args], capture_output=True, text=True, check=False)
-        assert done.returncode == 2, args
-    done = subprocess.run(
-        [*JOURNEY, "plan", "--reverified", "3"], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 2
 
 
 def test_the_summary_line_says_what_was_trusted_from_when_and_what_the_full_proof_costs():
