@@ -913,6 +913,7 @@ def load_volume(directory: Path) -> Volume:
     snippets = _place(_check_variants(snippets), pages)
     references = tuple(Reference(r["label"], r["size"], r["source"]) for r in raw.get("references", ()))
     groups = _ship_groups(raw.get("ship_groups", {}), snippets, path)
+    _check_compares(snippets, groups)
     return Volume(
         directory.name, directory.resolve(), raw["title"], pages, snippets, seed, references, groups
     )
@@ -941,6 +942,25 @@ def _ship_groups(
                 raise ManifestError(shown(path), f"{key}[{index}]", cause)
         groups.append(ShipGroup(group, tuple(by_name[m].id for m in members)))
     return tuple(groups)
+
+
+def _check_compares(snippets: tuple[Snippet, ...], groups: tuple[ShipGroup, ...]) -> None:
+    """Refuse a push's ``compare:`` that names no push of its snippet or of a snippet of its ship group.
+
+    A comparison across snippets lets a slow pair of builds run as two fan-out jobs (issue 23) while the
+    page still sets their times side by side (``ship_render.group_comparisons``).
+    """
+    pushes = {s.id: [p.name for p in s.ship.pushes] for s in snippets if s.ship is not None}
+    for snippet in snippets:
+        reach = [snippet.id, *(m for g in groups if snippet.id in g.snippets for m in g.snippets)]
+        names = sorted({name for member in reach for name in pushes.get(member, [])})
+        for index, push in enumerate(snippet.ship.pushes if snippet.ship else ()):
+            if push.compare is not None and push.compare not in names:
+                cause = (
+                    f"{push.compare!r} is no push of this snippet or of its ship group ({', '.join(names)})"
+                )
+                where = shown(snippet.dir / MANIFEST_NAME)
+                raise ManifestError(where, f"ship.pushes[{index}].compare", cause, snippet=snippet.id)
 
 
 def _group_member_problem(member: str, by_name: dict[str, Snippet], pushed: dict[str, str]) -> str:

@@ -168,14 +168,14 @@ def ship_problems(ship: Ship) -> list[tuple[str, str]]:
     """Return (key path, cause) for what the schema cannot say: names unique, runs on pushed platforms.
 
     ``load:`` needs one platform: the ``docker`` exporter writes a single image, not an index; ``compare:``
-    names another push of the snippet.
+    names another push (of this snippet, or of another snippet of its ship group: the volume checks that,
+    ``manifest.load_volume``).
     """
     problems: list[tuple[str, str]] = []
     seen: set[str] = set()
-    names = {push.name for push in ship.pushes}
     for index, push in enumerate(ship.pushes):
-        if push.compare is not None and (push.compare == push.name or push.compare not in names):
-            cause = f"{push.compare!r} is not another push of this snippet ({', '.join(sorted(names))})"
+        if push.compare == push.name:
+            cause = f"{push.compare!r} is this push itself: compare: names another push"
             problems.append((f"ship.pushes[{index}].compare", cause))
         key = f"ship.pushes[{index}]"
         if push.name in seen:

@@ -389,4 +389,30 @@ def render_groups(
         fragments[table] = summary(rows, format_size)
         fragments[sentence] = group_reading(rows, format_size)
         fragments[svg] = chart(rows, format_size, group.name)
+        fragments.update(group_comparisons(volume, group, rows))
+    return fragments
+
+
+def group_comparisons(volume: Volume, group: ShipGroup, rows: Sequence[Pushed]) -> dict[str, str]:
+    """Return ``ship-<group>-<push>-vs-<other>.md`` for each ``compare:`` that names another member's push.
+
+    Made from the manifests' ``compare:`` keys, so the fragment a page includes exists before both
+    members are verified; until then it says which is missing instead of a ratio.
+    """
+    by_id = {snippet.id: snippet for snippet in volume.snippets}
+    recorded = {row.name: row for row in rows}
+    fragments: dict[str, str] = {}
+    for snippet_id in group.snippets:
+        ship = by_id[snippet_id].ship
+        own = {push.name for push in ship.pushes} if ship else set()
+        for push in ship.pushes if ship else ():
+            if push.compare is None or push.compare in own or push.compare not in recorded:
+                continue
+            name = f"{GROUP_PREFIX}{group.name}-{push.name}-vs-{push.compare}.md"
+            mine, theirs = recorded[push.name], recorded[push.compare]
+            if mine.push is None or theirs.push is None:
+                waiting = ", ".join(f"`{r.snippet}`" for r in (mine, theirs) if r.push is None)
+                fragments[name] = f"No ratio yet: {waiting} not verified in this build.\n"
+            else:
+                fragments[name] = compare_builds(mine.push, theirs.push)
     return fragments
