@@ -36,6 +36,8 @@ MARKDOWN_NAME = "drift.md"
 NONE = "(none)"
 EMPTY = "(empty)"
 NO_INPUT = "no input moved (an unexplained change)"
+#: What a snippet with no earlier result gets instead: a first recording has nothing to be explained by.
+FIRST = "its first result: nothing was recorded before, so no input to compare"
 NO_FIGURE = "no figure moved"
 #: A shown value's width, and how much of what comes before the first difference stays in view.
 WIDTH = 120
@@ -327,7 +329,8 @@ def report_markdown(drifts: Sequence[Drift], verified: Sequence[str], when: str)
     for drift in drifts:
         lines += ["", f"## {drift.snippet}", ""]
         lines += _markdown_table("figure", drift.figures, NO_FIGURE)
-        lines += ["", *_markdown_table("input", drift.inputs, NO_INPUT)]
+        first = drift.figures == (Change("result", NONE, "recorded"),)
+        lines += ["", *_markdown_table("input", drift.inputs, FIRST if first else NO_INPUT)]
     return "\n".join(lines) + "\n"
 
 

@@ -193,6 +193,9 @@ def test_a_snippet_without_an_old_result(new):
     assert moved is not None
     assert moved.figures == (Change("result", "(none)", "recorded"),)
     assert moved.inputs == ()
+    text = report_markdown([moved], [SNIPPET], "2026-12-07T23:17Z")
+    assert "its first result: nothing was recorded before" in text
+    assert "unexplained" not in text  # a first recording is not a change nothing explains
 
 
 def _drifted(old, new):
