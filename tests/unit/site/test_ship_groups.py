@@ -8,16 +8,15 @@ every other fragment.
 
 from __future__ import annotations
 
-import dataclasses
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from journey.cli import main
-from journey.core.errors import ExitCode
+from journey.core.errors import ExitCode, ManifestError
 from journey.model.digest import source_digest
-from journey.model.manifest import ShipGroup, discover, load_volume
+from journey.model.manifest import discover, load_volume
 from journey.model.record import read_result, result_path, write_result
 from journey.model.units import format_size
 from journey.site.check import check_results
@@ -122,18 +121,19 @@ def test_a_group_of_one_snippet_shows_exactly_that_snippets_table_reading_and_ch
     assert group["ship-solo-sizes.svg"] == own["ship-sizes.svg"]
 
 
-def test_a_group_of_the_recorded_naive_snippet_renders_its_committed_fragments():
-    """On Vol. 3's real result: what the page includes today is what a group of that one snippet shows."""
-    real = load_volume(REPO / "snippets/vol3")
-    volume = dataclasses.replace(real, ship_groups=(ShipGroup("naive", ("vol3/compression-naive",)),))
+def test_vol3s_naive_group_renders_its_committed_fragments():
+    """On Vol. 3's real results: the three naive-image snippets make the one table the page includes."""
+    volume = load_volume(REPO / "snippets/vol3")
+    assert [g.name for g in volume.ship_groups] == ["emulation", "compression-naive"]
     results = {s.id: read_result(result_path(REPO, s.id)) for s in volume.snippets}
     group = render_groups(volume, results, format_size)
-    folder = REPO / "results/vol3/compression-naive"
-    title = next(s.title for s in volume.snippets if s.id == "vol3/compression-naive")
-    assert group["ship-naive.md"] == (folder / "ship.md").read_text(encoding="utf-8")
-    assert group["ship-naive-reading.md"] == (folder / "ship-reading.md").read_text(encoding="utf-8")
-    svg = (folder / "ship-sizes.svg").read_text(encoding="utf-8")
-    assert group["ship-naive-sizes.svg"] == svg.replace(f'aria-label="{title}:', 'aria-label="naive:')
+    for name in (
+        "ship-compression-naive.md",
+        "ship-compression-naive-reading.md",
+        "ship-compression-naive-sizes.svg",
+    ):
+        assert group[name] == (REPO / "results/vol3" / name).read_text(encoding="utf-8"), name
+    assert rows_of(group["ship-compression-naive.md"]) == ["gzip", "zstd", "zstd-19"]
 
 
 def test_rows_bars_and_the_reading_follow_the_order_volume_yml_lists(tree):
@@ -267,3 +267,41 @@ def test_a_changed_member_result_makes_the_group_fragments_stale(tree):
     gaps = _gaps(root)
     assert any(g.startswith("results/vol3/ship-naive.md:1: fragment differs") for g in gaps)
     assert any(g.startswith("results/vol3/ship-naive-sizes.svg:1: fragment differs") for g in gaps)
+
+
+def compare_volume(tree: Any, groups: str) -> Path:
+    """``gz`` and ``zs`` as in write_volume, but zs's zstd push compares its build with gz's gzip."""
+    folder = write_volume(tree, groups)
+    manifest = folder / "snippets/vol3/zs/snippet.yml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("{name: zstd,", "{name: zstd, compare: gzip,"),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_compare_across_a_group_sets_the_two_members_builds_side_by_side(tree):
+    volume = load_volume(compare_volume(tree, "{pair: [gz, zs]}") / "snippets/vol3")
+    results = recorded(volume)
+    results[volume.snippets[1].id]["ship"]["pushes"][0]["volatile"]["build_seconds"] = [120.0]
+    fragments = render_volume(volume, results)
+    text = fragments["ship-pair-zstd-vs-gzip.md"]
+    assert "zstd took **3.0 times** as long as gzip" in text
+    assert "ship-pair-gzip-vs-zstd.md" not in fragments
+
+
+def test_a_compare_across_a_group_waits_for_both_members(tree):
+    volume = load_volume(compare_volume(tree, "{pair: [gz, zs]}") / "snippets/vol3")
+    results = recorded(volume)
+    del results[volume.snippets[0].id]
+    text = render_volume(volume, results)["ship-pair-zstd-vs-gzip.md"]
+    assert text == "No ratio yet: `vol3/gz` not verified in this build.\n"
+
+
+def test_a_compare_naming_a_push_outside_the_snippet_and_its_group_is_a_manifest_error(tree):
+    folder = compare_volume(tree, "{}")
+    with pytest.raises(ManifestError) as caught:
+        load_volume(folder / "snippets/vol3")
+    message = str(caught.value)
+    assert "snippets/vol3/zs/snippet.yml: ship.pushes[0].compare" in message
+    assert "'gzip' is no push of this snippet or of its ship group (zstd, zstd-19)" in message
