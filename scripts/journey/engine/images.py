@@ -277,6 +277,15 @@ def remove_image(client: Any, ref: str, *, noprune: bool) -> None:  # noqa: ANN4
 # --- the docker CLI's image commands --------------------------------------------------------------------
 
 
+def cli_inspect_argv(ref: str, fmt: str) -> tuple[str, ...]:
+    """Return the ``docker image inspect --format <fmt> <ref>`` command, for a caller that runs it itself.
+
+    A check tool's version is read this way from its image's label (``verify.tools``: the deploy engine's
+    dockerd and registry), run where every tool's version command runs.
+    """
+    return ("docker", "image", "inspect", "--format", fmt, ref)
+
+
 def cli_present(ref: str, *, timeout: float) -> bool:
     """Tell whether the shared engine has ``ref``, asking the docker CLI (for helpers with no SDK client).
 
@@ -285,7 +294,7 @@ def cli_present(ref: str, *, timeout: float) -> bool:
     """
     from journey.core import process  # noqa: PLC0415 - start-up time of engine-free commands
 
-    argv = ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
+    argv = cli_inspect_argv(ref, "{{.Id}}")
     return process.run(argv, capture_output=True, timeout=timeout, check=False).returncode == 0
 
 
