@@ -34,6 +34,7 @@ import docker.errors
 
 from journey.core.errors import VerificationError
 from journey.core.layout import write_text_atomic
+from journey.engine import images
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -160,7 +161,7 @@ def measure_image(
     """Return an ``images[]`` entry of result.json for image ``ref`` (see ARCHITECTURE.md)."""
     step = f"measure {role}"
     try:
-        image = session.client.images.get(ref)
+        image = images.inspect(session.client, ref)
         oci = containerd_store(session)
         layers = _oci_layers(session, image, cache) if oci else _layers(session, image, cache)
     except docker.errors.DockerException as exc:
@@ -183,10 +184,10 @@ def _layer_entry(layer: Layer) -> dict[str, Any]:
     return {"size": layer.size, "compressed_size": layer.compressed_size, "created_by": layer.created_by}
 
 
-def _layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:  # noqa: ANN401
+def _layers(session: Session, image: images.Inspected, cache: LayerCache) -> list[Layer]:
     """Pair each diff-id with its history entry and gzip size, reading ``docker save`` at most once."""
     diff_ids: list[str] = list(image.attrs.get("RootFS", {}).get("Layers") or [])
-    api = list(reversed(image.history()))  # oldest first, like the config's history
+    api: list[dict[str, Any]] = [dict(h) for h in reversed(image.history())]  # oldest first, as the config's
     history = cache.history(image.id) or _history_from_sizes(api, len(diff_ids))
     if history is None or any(cache.get(d) is None for d in diff_ids):
         # One scan at a time: parallel snippets share bases, and two threads gzipping the same
@@ -370,7 +371,7 @@ def read_layer_blob(stream: IO[bytes], stop: Callable[[], None] | None = None) -
     return BlobFacts(diff_id, size, gzipped, inflater.compressed)
 
 
-def _oci_layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:  # noqa: ANN401
+def _oci_layers(session: Session, image: images.Inspected, cache: LayerCache) -> list[Layer]:
     """Return the layers of an image in the containerd store: one ``docker save``, then cached by ID."""
     diff_ids: list[str] = list(image.attrs.get("RootFS", {}).get("Layers") or [])
     entries = cache.history(image.id)
@@ -388,7 +389,7 @@ def _oci_layers(session: Session, image: Any, cache: LayerCache) -> list[Layer]:
 
 def _scan_oci(
     session: Session,
-    image: Any,  # noqa: ANN401
+    image: images.Inspected,
     diff_ids: list[str],
     cache: LayerCache,
 ) -> list[dict[str, Any]]:
@@ -455,7 +456,7 @@ def _json_blob(small: dict[str, bytes], digest: str, image_id: str) -> dict[str,
     return data
 
 
-def _manifest(small: dict[str, bytes], image: Any) -> dict[str, Any]:  # noqa: ANN401
+def _manifest(small: dict[str, bytes], image: images.Inspected) -> dict[str, Any]:
     """Follow ``index.json`` (and any nested index) to this platform's image manifest."""
     if "index.json" not in small:
         raise VerificationError(f"docker save of {image.id} has no index.json")
@@ -470,7 +471,7 @@ def _manifest(small: dict[str, bytes], image: Any) -> dict[str, Any]:  # noqa: A
     raise VerificationError(f"docker save of {image.id}: indexes nested too deep")
 
 
-def _is_image_manifest(descriptor: dict[str, Any], image: Any) -> bool:  # noqa: ANN401
+def _is_image_manifest(descriptor: dict[str, Any], image: images.Inspected) -> bool:
     """Tell whether a descriptor is a manifest (or index) for the image's platform; never an attestation."""
     annotations = descriptor.get("annotations") or {}
     if annotations.get("vnd.docker.reference.type") == "attestation-manifest":

@@ -46,7 +46,7 @@ from docker.types import Mount
 
 from journey.core import layout
 from journey.core.errors import MachineError, VerificationError
-from journey.engine import sweep
+from journey.engine import images, sweep
 from journey.engine.session import tail
 from journey.helpers import tool_image
 
@@ -227,9 +227,9 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
     dockerd and registry say their versions are (read by running them, offline), as the stand-ins do.
     """
     client, tag = session.client, image_tag()
-    if _present(client, tag):
+    if images.image_present(client, tag):
         return tag
-    if not _present(client, BASE):
+    if not images.image_present(client, BASE):
         raise _fail(what, f"the deploy engine's base {BASE} is not present (run `make bases`)")
     pause = functools.partial(session.pause, snippet=what.snippet)
     lock = tool_image.build_lock(layout.lock_path(BUILD_LOCK), pause, purpose=f"building the image {tag}")
@@ -244,7 +244,7 @@ def ensure_image(session: Session, what: VerificationError, idle: float) -> str:
 def _build_image(session: Session, what: VerificationError, idle: float, tag: str) -> None:
     """Build the image, holding the build lock, unless the holder before built it meanwhile."""
     client = session.client
-    if _present(client, tag):
+    if images.image_present(client, tag):
         return
     temp = session.temp_tag("deploy-engine")
     with sweep.marked_temporary_directory("journey-deploy-engine-") as folder:
@@ -261,7 +261,7 @@ def _build_image(session: Session, what: VerificationError, idle: float, tag: st
         final = ["-f", str(context / "Final.Dockerfile"), "-t", tag, str(context)]
         _buildx(session, what, idle, [*flags, *final])
     with contextlib.suppress(docker.errors.DockerException):
-        client.images.remove(temp, noprune=True)
+        images.remove_image(client, temp, noprune=True)
 
 
 def _versions(session: Session, what: VerificationError, image: str) -> str:
@@ -290,14 +290,6 @@ def _versions(session: Session, what: VerificationError, image: str) -> str:
     finally:
         with contextlib.suppress(docker.errors.DockerException):
             container.remove(force=True)
-
-
-def _present(client: Any, ref: str) -> bool:  # noqa: ANN401  (docker.DockerClient is untyped)
-    try:
-        client.images.get(ref)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
 
 
 def _buildx(session: Session, what: VerificationError, idle: float, args: list[str]) -> None:

@@ -41,7 +41,7 @@ from typing import IO, TYPE_CHECKING
 
 from journey.core import layout, process
 from journey.core.errors import MachineError
-from journey.engine import sweep
+from journey.engine import images, sweep
 from journey.helpers import gotools, modproxy, tool_image
 from journey.model.manifest import foreign_of
 
@@ -225,8 +225,8 @@ def image_tag(folder: Path = RECIPE) -> str:
 
 
 def _present(ref: str) -> bool:
-    argv = ["docker", "image", "inspect", "--format", "{{.Id}}", ref]
-    return process.run(argv, capture_output=True, timeout=60, check=False).returncode == 0
+    """Tell whether the shared engine has ``ref`` (through the CLI, as every farm call to it goes)."""
+    return images.cli_present(ref, timeout=60)
 
 
 def ensure_image(say: Callable[[str], None]) -> str:

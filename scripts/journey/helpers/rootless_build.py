@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 
 from journey.core import process
 from journey.core.errors import EngineUnavailableError
-from journey.engine import sweep
+from journey.engine import images, sweep
 from journey.engine.images import OWNER_LABEL, RUN_LABEL
 
 if TYPE_CHECKING:
@@ -270,17 +270,20 @@ def _remove(spec: HelperSpec) -> bool:
     finds it, and so does a later sweep (through the owner label and the build's record).
     """
     gone = True
-    for argv in (
-        ["docker", "rm", "--force", "--volumes", spec.container],
-        ["docker", "image", "rm", spec.image],
-    ):
+    for remove, name in ((_remove_container, spec.container), (images.cli_remove, spec.image)):
         try:
-            done = process.run(argv, capture_output=True, timeout=CLI_TIMEOUT, check=False)
+            done = remove(name, timeout=CLI_TIMEOUT)
         except (OSError, process.SubprocessError):
             gone = False
             continue
         gone = gone and (done.returncode == 0 or b"No such" in done.stderr)
     return gone
+
+
+def _remove_container(name: str, *, timeout: float) -> process.CompletedProcess[bytes]:
+    """Run ``docker rm --force --volumes name`` (unchecked: ``_remove`` reads its exit code and stderr)."""
+    argv = ["docker", "rm", "--force", "--volumes", name]
+    return process.run(argv, capture_output=True, timeout=timeout, check=False)
 
 
 def _cli(

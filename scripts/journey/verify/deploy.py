@@ -66,7 +66,7 @@ from cryptography.x509.oid import NameOID
 
 from journey.core import layout, process
 from journey.core.errors import VerificationError
-from journey.engine import sweep
+from journey.engine import images, sweep
 from journey.engine.session import kill_group
 from journey.helpers import deploy_engine, tool_image
 from journey.helpers.deploy_engine import PrivateEngine, https_get
@@ -409,7 +409,7 @@ def import_image(client: Any, name: str) -> str:  # noqa: ANN401  (docker.Docker
         info.size, info.mode, info.mtime = len(payload), 0o644, 0
         tar.addfile(info, io.BytesIO(payload))
     client.api.import_image_from_data(buffer.getvalue(), repository=name, tag="latest")
-    return str(client.images.get(f"{name}:latest").id)
+    return images.inspect(client, f"{name}:latest").id
 
 
 def registry_get(registry: Registry, path: str) -> tuple[dict[str, str], bytes] | None:
@@ -621,7 +621,7 @@ def verdict(spec: DeploySpec, run: ScriptRun, stack_: Stack, image_id: str, clie
     lines = [f"{_mark(run.returncode == 0)} the script exited {run.returncode}"]
     local = {
         d.split("@", 1)[1]
-        for d in client.images.get(image_id).attrs.get("RepoDigests") or []
+        for d in images.repo_digests(client, image_id)
         if d.startswith(f"{registry.address}/{spec.image_name}@")
     }
     for tag in spec.tags:

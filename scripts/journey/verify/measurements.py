@@ -31,6 +31,7 @@ import docker.errors
 
 from journey.core import process
 from journey.core.errors import VerificationError
+from journey.engine import images
 from journey.engine.build import TOOL_FILES, BuildRequest, build
 from journey.engine.container import LOG_CAP, read_log, size_words
 from journey.model.manifest import dockerfile_instructions
@@ -286,7 +287,7 @@ def compile_times(target: Target, item: CompileMeasure) -> Recorded:
     }
 
 
-def target_platform(attrs: dict[str, Any]) -> dict[str, str]:
+def target_platform(attrs: images.ImageAttrs) -> dict[str, str]:
     """Return the ``TARGETOS``/``TARGETARCH`` BuildKit gave the build: the stage image's own platform.
 
     A cross-compiling ``go build`` line names them (``GOOS=$TARGETOS``); the build that made the image
@@ -309,7 +310,7 @@ def _timed_builds(target: Target, item: CompileMeasure, command: str, phase: str
             "RUNS": str(item.runs),
             "BUILD": command,
             "GOPROXY": "off",
-            **target_platform(session.client.images.get(image).attrs),
+            **target_platform(images.image_attrs(session.client, image)),
         },
         labels=session.labels_for(snippet.id),
         network_mode="none",
@@ -411,7 +412,7 @@ def files(target: Target, item: FilesMeasure) -> Recorded:
                     if member.isfile():
                         count, total = count + 1, total + member.size
             entries.append({"path": path, "present": True, "files": count, "size": total})
-        user = str(target.session.client.images.get(target.image_id).attrs["Config"].get("User") or "")
+        user = images.config_user(target.session.client, target.image_id)
     return {"name": item.name, "kind": "files", "user": user or "0 (root: no USER)", "entries": entries}
 
 
@@ -514,7 +515,7 @@ def _context_variant(target: Target, item: ContextMeasure, folder: Path, ignore:
             built = build(target.session, request, target.idle)
         logs.append(built.log)
         with contextlib.suppress(docker.errors.DockerException):
-            target.session.client.images.remove(built.tag, noprune=False)
+            images.remove_image(target.session.client, built.tag, noprune=False)
     files, size = _context_held(target, context, staged / "context.Dockerfile", ignore)
     return {"context_size": size, "context_files": files, "rerun": rerun_steps(logs[1])}
 
@@ -549,7 +550,7 @@ def _context_held(target: Target, context: Path, dockerfile: Path, ignore: str) 
             _remove(container)
     finally:
         with contextlib.suppress(docker.errors.DockerException):
-            target.session.client.images.remove(built.tag, noprune=False)
+            images.remove_image(target.session.client, built.tag, noprune=False)
     return len(held), sum(held)
 
 

@@ -26,7 +26,7 @@ from journey.core.layout import crash_log
 from journey.core.progress import Outcome, Reporter
 from journey.engine import machine
 from journey.engine.build import BuildRequest, Built, build, stage_dockerfile
-from journey.engine.images import Image, lookup
+from journey.engine.images import Image, cli_listing, lookup, remove_image, tag_image
 from journey.engine.measure import LayerCache, containerd_store, measure_image
 from journey.engine.session import CancelledError, Deadline, Session
 from journey.model import record
@@ -398,20 +398,20 @@ def _keep_final(
     """
     repo, tag = snippet.image_tag.rsplit(":", 1)
     client = ctx.session.client
-    client.images.get(built[0].image_id).tag(repo, tag)
+    tag_image(client, built[0].image_id, repo, tag)
     spec = snippet.build
     stages = list(zip(spec.stages if spec else [], built[1:], strict=False))
     filters = ["--filter", f"reference={repo}"] if stages else ["--filter", f"reference={snippet.image_tag}"]
     for ref in (b.ref for b in bases):
         filters += ["--filter", f"reference={ref}"]
     for stage, item in stages:
-        client.images.get(item.image_id).tag(repo, stage)
+        tag_image(client, item.image_id, repo, stage)
     try:
         return _listing(ctx, snippet, bases, measured, filters)
     finally:
         for stage, _ in stages:
             with contextlib.suppress(docker.errors.DockerException):
-                client.images.remove(f"{repo}:{stage}", noprune=False)
+                remove_image(client, f"{repo}:{stage}", noprune=False)
 
 
 def _listing(
@@ -425,8 +425,7 @@ def _listing(
     2019 article listed them: the final image, its stages in manifest order, then the bases.
     """
     if not containerd_store(ctx.session):
-        argv = ["docker", "images", "--format", DOCKER_IMAGES_FORMAT, *filters]
-        out = process.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+        out = cli_listing(DOCKER_IMAGES_FORMAT, filters, timeout=60)
         return normalise_table(hide_image_ids(in_listing_order(out, listing_order(snippet, bases))))
     repo = snippet.image_tag.rsplit(":", 1)[0]
     sizes = {snippet.image_tag: measured[0]["size"]}
@@ -438,8 +437,7 @@ def _listing(
         }
     )
     sizes.update({b.ref: m["size"] for b in bases for m in measured if m["role"] == f"base:{b.ref}"})
-    argv = ["docker", "images", "--format", DOCKER_IMAGES_ROWS, *filters]
-    out = process.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout
+    out = cli_listing(DOCKER_IMAGES_ROWS, filters, timeout=60)
     rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE"]
     for line in out.splitlines():
         cells = line.split("\t")
@@ -510,7 +508,7 @@ def _untag(session: Session, built: list[Built]) -> None:
     """Remove this snippet's temporary tags (stage images go with them; build cache stays)."""
     for item in built:
         with contextlib.suppress(docker.errors.DockerException):
-            session.client.images.remove(item.tag, noprune=False)
+            remove_image(session.client, item.tag, noprune=False)
 
 
 def _tag_safe(text: str) -> str:

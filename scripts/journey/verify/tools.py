@@ -20,6 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from journey.core import process
+from journey.engine import images
 from journey.helpers import deploy_engine
 from journey.model.check_spec import (
     ActionlintCheck,
@@ -82,15 +83,7 @@ class Tool(Generic[CheckT]):
 def _engine_label(program: str, label: str) -> Version:
     """Return how to read the version of a program of the deploy engine's image: from its label."""
     return Version(
-        program,
-        (
-            "docker",
-            "image",
-            "inspect",
-            "--format",
-            deploy_engine.label_format(label),
-            deploy_engine.image_tag(),
-        ),
+        program, images.cli_inspect_argv(deploy_engine.image_tag(), deploy_engine.label_format(label))
     )
 
 
